@@ -1,0 +1,39 @@
+"""The error names of the States language and the one exception that carries them."""
+from __future__ import annotations
+
+ALL = "States.ALL"
+TASK_FAILED = "States.TaskFailed"
+TIMEOUT = "States.Timeout"
+HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
+RUNTIME = "States.Runtime"
+DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
+BRANCH_FAILED = "States.BranchFailed"
+NO_CHOICE_MATCHED = "States.NoChoiceMatched"
+INTRINSIC_FAILURE = "States.IntrinsicFailure"
+PERMISSIONS = "States.Permissions"
+RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"
+PARAMETER_PATH_FAILURE = "States.ParameterPathFailure"
+ITEM_READER_FAILED = "States.ItemReaderFailed"
+RESULT_WRITER_FAILED = "States.ResultWriterFailed"
+EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
+QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
+
+# Errors that `States.ALL` does not catch or retry (AWS: States.Runtime is terminal).
+NOT_MATCHED_BY_ALL = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED})
+
+
+class StatesError(Exception):
+    """A failure inside an execution: an error name and an optional cause text."""
+
+    def __init__(self, error: str, cause: str | None = None) -> None:
+        super().__init__(f"{error}: {cause}" if cause else error)
+        self.error = error
+        self.cause = cause
+
+
+class PathNotFound(Exception):
+    """A JSONPath selected nothing; the caller turns it into AWS's message for its field."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
