@@ -1,0 +1,123 @@
+"""The JSONPath input/output pipeline of a state: InputPath, Parameters, ResultSelector,
+ResultPath, OutputPath, with AWS's rules for absent (`$`) and null (`{}` / keep input) paths."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from replay.asl import errors
+from replay.asl.env import Env
+from replay.asl.errors import PathNotFound, StatesError
+from replay.asl.jsonpath import (
+    ResultPathError,
+    compile_result_path,
+    compile_value_path,
+    path_text_for_error,
+)
+from replay.asl.payload import compile_template
+from replay.events import to_json_text
+
+ABSENT = object()
+
+
+def compile_selector_path(raw: dict, key: str) -> Any:
+    """ABSENT when the field is missing, None when it is null, else a compiled getter."""
+    if key not in raw:
+        return ABSENT
+    if raw[key] is None:
+        return None
+    return compile_value_path(raw[key])
+
+
+def compile_result_field(raw: dict, key: str = "ResultPath") -> Any:
+    if key not in raw:
+        return ABSENT
+    if raw[key] is None:
+        return None
+    return compile_result_path(raw[key])
+
+
+def _select(path_text: str, getter: Callable, document: Any) -> Any:
+    try:
+        return getter(document)
+    except PathNotFound:
+        raise StatesError(
+            errors.RUNTIME,
+            f"Invalid path '{path_text}' : No results for path: {path_text_for_error(path_text)}",
+        ) from None
+
+
+def apply_result_path(setter: Any, path_text: str | None, raw_input: Any, result: Any) -> Any:
+    if setter is ABSENT:
+        return result
+    if setter is None:
+        return raw_input
+    try:
+        return setter(raw_input, result)
+    except ResultPathError:
+        raise StatesError(
+            errors.RESULT_PATH_MATCH_FAILURE,
+            f"Unable to apply ResultPath '{path_text}' to input '{to_json_text(raw_input)}'",
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class JsonPathIO:
+    input_path: Any = ABSENT
+    input_path_text: str | None = None
+    parameters: Any = None
+    result_selector: Any = None
+    result_path: Any = ABSENT
+    result_path_text: str | None = None
+    output_path: Any = ABSENT
+    output_path_text: str | None = None
+
+    @classmethod
+    def from_raw(cls, raw: dict, *, parameters_field: str | None = "Parameters") -> "JsonPathIO":
+        return cls(
+            input_path=compile_selector_path(raw, "InputPath"),
+            input_path_text=raw.get("InputPath"),
+            parameters=(
+                compile_template(raw[parameters_field])
+                if parameters_field and parameters_field in raw
+                else None
+            ),
+            result_selector=(
+                compile_template(raw["ResultSelector"]) if "ResultSelector" in raw else None
+            ),
+            result_path=compile_result_field(raw),
+            result_path_text=raw.get("ResultPath"),
+            output_path=compile_selector_path(raw, "OutputPath"),
+            output_path_text=raw.get("OutputPath"),
+        )
+
+    def selected_input(self, raw_input: Any) -> Any:
+        """The input after InputPath (what Parameters and ItemsPath see)."""
+        if self.input_path is ABSENT:
+            return raw_input
+        if self.input_path is None:
+            return {}
+        return _select(self.input_path_text, self.input_path, raw_input)
+
+    def effective_input(self, raw_input: Any, env: Env) -> Any:
+        value = self.selected_input(raw_input)
+        if self.parameters is not None:
+            env.input = value
+            value = self.parameters(env)
+        return value
+
+    def output(self, raw_input: Any, result: Any, env: Env) -> Any:
+        if self.result_selector is not None:
+            env.input = result
+            result = self.result_selector(env)
+        combined = apply_result_path(self.result_path, self.result_path_text, raw_input, result)
+        if self.output_path is ABSENT:
+            return combined
+        if self.output_path is None:
+            return {}
+        return _select(self.output_path_text, self.output_path, combined)
+
+    def error_output(self, raw_input: Any, error_output: Any, catcher: Any) -> Any:
+        return apply_result_path(
+            catcher.result_path, catcher.result_path_text, raw_input, error_output
+        )

@@ -1,0 +1,54 @@
+"""History events in AWS's shape (GetExecutionHistory), and the JSON text inside them.
+
+An event is a plain dict: `id`, `previousEventId`, `timestamp` (virtual, integer microseconds
+since the epoch), `type`, and one `<x>EventDetails` member whose `input`/`output`/`parameters`
+/`cause` are JSON text, as AWS returns them. Facts of our own (the frame an event belongs to,
+the seed, an injected fault) live under the one key `EXTRA`, which the AWS projection drops.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+EXTRA = "sfnReplay"
+
+# Event types whose details member is not named after the event type.
+_STATE_TYPES = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
+DETAILS_KEY: dict[str, str] = {}
+for _t in _STATE_TYPES:
+    DETAILS_KEY[f"{_t}StateEntered"] = "stateEnteredEventDetails"
+    DETAILS_KEY[f"{_t}StateExited"] = "stateExitedEventDetails"
+
+
+def details_key(event_type: str) -> str:
+    """The name of the `...EventDetails` member of an event type."""
+    key = DETAILS_KEY.get(event_type)
+    if key is None:
+        key = event_type[0].lower() + event_type[1:] + "EventDetails"
+        DETAILS_KEY[event_type] = key
+    return key
+
+
+def to_json_text(value: Any) -> str:
+    """Compact JSON text, as AWS writes payloads (non-ASCII kept as is)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def payload_size(text: str) -> int:
+    """Size in bytes that AWS counts against its 256 KiB payload quota."""
+    return len(text.encode("utf-8")) if not text.isascii() else len(text)
+
+
+def details(event: dict) -> dict:
+    """The `...EventDetails` member of an event ({} when the type has none)."""
+    for key, value in event.items():
+        if key.endswith("EventDetails"):
+            return value
+    return {}
+
+
+def aws_projection(event: dict) -> dict:
+    """The event exactly as AWS shows it: our extra facts removed."""
+    if EXTRA not in event:
+        return event
+    return {k: v for k, v in event.items() if k != EXTRA}
