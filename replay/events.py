@@ -52,3 +52,15 @@ def aws_projection(event: dict) -> dict:
     if EXTRA not in event:
         return event
     return {k: v for k, v in event.items() if k != EXTRA}
+
+
+def to_aws_event(event: dict) -> dict:
+    """The event as `aws stepfunctions get-execution-history` prints it (ISO timestamp)."""
+    from replay.clock import iso_aws
+
+    out: dict = {"timestamp": iso_aws(event["timestamp"]), "type": event["type"],
+                 "id": event["id"], "previousEventId": event["previousEventId"]}
+    for key, value in event.items():
+        if key.endswith("EventDetails"):
+            out[key] = value
+    return out

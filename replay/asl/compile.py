@@ -35,11 +35,11 @@ def _constant(value: Any) -> Evaluator:
 
 
 def _number_field(raw: dict, key: str) -> Evaluator | None:
-    """`Key` (a literal) or `KeyPath` (a path to the value), as an evaluator, else None."""
+    """`Key` (a literal) or `KeyPath` (a path, raising PathNotFound), as an evaluator."""
     if key in raw:
         return _constant(raw[key])
     if key + "Path" in raw:
-        return compile_expression(raw[key + "Path"], key + "Path")
+        return compile_path(raw[key + "Path"])
     return None
 
 

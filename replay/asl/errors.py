@@ -19,7 +19,7 @@ EXCEED_TOLERATED_FAILURE_THRESHOLD = "States.ExceedToleratedFailureThreshold"
 QUERY_EVALUATION_ERROR = "States.QueryEvaluationError"
 
 # Errors that `States.ALL` does not catch or retry (AWS: States.Runtime is terminal).
-NOT_MATCHED_BY_ALL = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED})
+NOT_MATCHED_BY_ALL = frozenset({RUNTIME})
 
 
 class StatesError(Exception):

@@ -1,0 +1,322 @@
+"""The deterministic scheduler: frames (the root, Parallel branches, Map iterations) advanced
+one step at a time on a virtual clock, each step's events handed out as one batch.
+
+Frames are generators (see `interpreter`). They yield `None` at a step boundary, `Sleep` to
+wait virtual time, `WaitChildren` to wait for child frames. The ready frame created first runs
+next, so an execution is a pure function of definition, input, world answers and seed.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import Any, Callable, Generator, Iterator
+
+from replay.asl import errors
+from replay.asl.errors import StatesError
+from replay.asl.model import Machine
+from replay.clock import MICROS, iso_context
+from replay.events import EXTRA, details_key, payload_size, to_json_text
+from replay.rand import SeededRandom
+from replay.world import TaskRequest, World
+
+MAX_EVENTS = 25_000
+MAX_PAYLOAD = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaitChildren:
+    children: tuple["Frame", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Succeeded:
+    output: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    error: str | None
+    cause: str | None
+
+
+Outcome = Succeeded | Failed
+FrameBody = Generator[Any, Any, Outcome]
+
+
+class Frame:
+    """One thread of an execution: the root machine, a Parallel branch or a Map iteration."""
+
+    __slots__ = ("id", "body", "parent", "label", "last_event", "outcome", "waiter",
+                 "finished", "children", "cancelled", "variables", "silent")
+
+    def __init__(self, fid: int, parent: "Frame | None", label: str | None) -> None:
+        self.id = fid
+        self.body: FrameBody | None = None
+        self.parent = parent
+        self.label = label
+        self.last_event = parent.last_event if parent else 0
+        self.outcome: Outcome | None = None
+        self.waiter: Frame | None = None
+        self.finished: list[Frame] = []
+        self.children: list[Frame] = []
+        self.cancelled = False
+        self.variables: dict = {}
+        # Events of a silent frame are not part of this history (Distributed Map children).
+        self.silent = parent.silent if parent else False
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionInfo:
+    execution_arn: str
+    name: str
+    state_machine_arn: str
+    state_machine_name: str
+    role_arn: str
+    region: str
+    account: str
+    start_micros: int
+    input: Any
+
+
+class NoTaskAnswer(Exception):
+    """Nothing in the world answers a Task; the run cannot go on."""
+
+    def __init__(self, state: str, resource: str) -> None:
+        super().__init__(f"no mock or handler answers Task state {state!r} (resource {resource})")
+        self.state = state
+        self.resource = resource
+
+
+class EventLimitExceeded(Exception):
+    pass
+
+
+class Engine:
+    """Runs one execution; `steps()` yields the events of each step."""
+
+    def __init__(
+        self,
+        machine: Machine,
+        info: ExecutionInfo,
+        world: World,
+        seed: int,
+        *,
+        started_extra: dict | None = None,
+        max_events: int = MAX_EVENTS,
+    ) -> None:
+        self.machine = machine
+        self.info = info
+        self.world = world
+        self.seed = seed
+        self.rng = SeededRandom(seed)
+        self.now = info.start_micros
+        self.started_extra = started_extra or {}
+        self.max_events = max_events
+        self.last_id = 0
+        self.batch: list[dict] = []
+        self.invocations: dict[str, int] = {}
+        self._ready: list[tuple[int, Frame]] = []
+        self._timers: list[tuple[int, int, Frame]] = []
+        self._frame_count = 0
+        self._timer_count = 0
+        self.status = "RUNNING"
+        self.output: Any = None
+        self.error: str | None = None
+        self.cause: str | None = None
+        self.execution_context = {
+            "Id": info.execution_arn,
+            "Input": info.input,
+            "StartTime": iso_context(info.start_micros),
+            "Name": info.name,
+            "RoleArn": info.role_arn,
+            "RedriveCount": 0,
+        }
+        self.state_machine_context = {"Id": info.state_machine_arn, "Name": info.state_machine_name}
+
+    # -- events -------------------------------------------------------------------------------
+    def emit(self, frame: Frame, event_type: str, details: dict | None = None) -> int:
+        if frame.silent:
+            return frame.last_event
+        if self.last_id >= self.max_events:
+            raise EventLimitExceeded()
+        self.last_id += 1
+        event = {
+            "id": self.last_id,
+            "previousEventId": frame.last_event,
+            "timestamp": self.now,
+            "type": event_type,
+        }
+        if details is not None:
+            event[details_key(event_type)] = details
+        if frame.label is not None:
+            event[EXTRA] = {"frame": frame.label}
+        frame.last_event = self.last_id
+        self.batch.append(event)
+        return self.last_id
+
+    def json_text(self, value: Any, what: str) -> str:
+        """JSON text of a payload, failing with States.DataLimitExceeded above 256 KiB."""
+        text = to_json_text(value)
+        if len(text) > MAX_PAYLOAD // 4 and payload_size(text) > MAX_PAYLOAD:
+            raise StatesError(
+                errors.DATA_LIMIT_EXCEEDED,
+                f"The state/task '{what}' returned a result with a size exceeding the maximum "
+                "number of bytes service limit.",
+            )
+        return text
+
+    # -- context and world ----------------------------------------------------------------
+    def context(self, state_name: str, entered: int, retry_count: int | None = None) -> dict:
+        state: dict = {"Name": state_name, "EnteredTime": iso_context(entered)}
+        if retry_count is not None:
+            state["RetryCount"] = retry_count
+        return {
+            "Execution": self.execution_context,
+            "StateMachine": self.state_machine_context,
+            "State": state,
+        }
+
+    def ask_world(self, state_name: str, resource: str, value: Any, context: dict):
+        invocation = self.invocations.get(state_name, 0)
+        self.invocations[state_name] = invocation + 1
+        answer = self.world.answer(TaskRequest(state_name, resource, value, invocation, context))
+        if answer is None:
+            raise NoTaskAnswer(state_name, resource)
+        return answer
+
+    # -- frames -------------------------------------------------------------------------------
+    def spawn(self, parent: Frame | None, label: str | None, make: Callable[[Frame], FrameBody]):
+        self._frame_count += 1
+        frame = Frame(self._frame_count, parent, label)
+        frame.body = make(frame)
+        if parent is not None:
+            parent.children.append(frame)
+        heapq.heappush(self._ready, (frame.id, frame))
+        return frame
+
+    def cancel(self, frames: list[Frame]) -> None:
+        """Stop frames (and their descendants) that have not finished."""
+        for frame in frames:
+            if frame.outcome is None and not frame.cancelled:
+                frame.cancelled = True
+                self.cancel(frame.children)
+                if frame.body is not None:
+                    frame.body.close()
+
+    def _finish(self, frame: Frame, outcome: Outcome) -> None:
+        frame.outcome = outcome
+        waiter = frame.waiter
+        if waiter is not None and not waiter.cancelled:
+            waiter.finished.append(frame)
+            if len(waiter.finished) == 1:
+                heapq.heappush(self._ready, (waiter.id, waiter))
+
+    def _advance(self, frame: Frame) -> None:
+        send = None
+        if frame.finished:
+            send, frame.finished = frame.finished, []
+        try:
+            effect = frame.body.send(send)  # type: ignore[union-attr]
+        except StopIteration as stop:
+            self._finish(frame, stop.value)
+            return
+        if effect is None:
+            heapq.heappush(self._ready, (frame.id, frame))
+        elif isinstance(effect, Sleep):
+            self._timer_count += 1
+            heapq.heappush(self._timers, (self.now + effect.micros, self._timer_count, frame))
+        else:
+            done = [child for child in effect.children if child.outcome is not None]
+            for child in effect.children:
+                if child.outcome is None:
+                    child.waiter = frame
+            if done:
+                frame.finished = done
+                heapq.heappush(self._ready, (frame.id, frame))
+
+    # -- the run ------------------------------------------------------------------------------
+    def steps(self, make_root: Callable[["Engine", Frame], FrameBody]) -> Iterator[list[dict]]:
+        """Run the execution, yielding each step's events; the last batch ends it."""
+        root = Frame(0, None, None)
+        self.emit_started(root)
+        root.last_event = 0  # AWS links the first state to no event
+        root.body = make_root(self, root)
+        heapq.heappush(self._ready, (root.id, root))
+        deadline = None
+        if self.machine.timeout_seconds:
+            deadline = self.info.start_micros + int(self.machine.timeout_seconds * MICROS)
+        try:
+            while root.outcome is None:
+                if not self._ready:
+                    wake, _, frame = heapq.heappop(self._timers)
+                    if deadline is not None and wake > deadline:
+                        self.now = deadline
+                        self._end_timed_out(root)
+                        break
+                    self.now = max(self.now, wake)
+                    if not frame.cancelled:
+                        self._advance(frame)
+                else:
+                    _, frame = heapq.heappop(self._ready)
+                    if not frame.cancelled:
+                        self._advance(frame)
+                if self.batch and root.outcome is None:
+                    yield self._take_batch()
+            if root.outcome is not None:
+                self._end(root, root.outcome)
+        except EventLimitExceeded:
+            self.cancel([root])
+            self._end(root, Failed(
+                errors.RUNTIME,
+                f"The execution reached the maximum number of history events "
+                f"({self.max_events}).",
+            ), force=True)
+        except NoTaskAnswer:
+            if self.batch:
+                yield self._take_batch()
+            raise
+        yield self._take_batch()
+
+    def _take_batch(self) -> list[dict]:
+        batch, self.batch = self.batch, []
+        return batch
+
+    def emit_started(self, root: Frame) -> None:
+        event_details = {
+            "input": to_json_text(self.info.input),
+            "inputDetails": {"truncated": False},
+            "roleArn": self.info.role_arn,
+        }
+        self.emit(root, "ExecutionStarted", event_details)
+        self.batch[-1][EXTRA] = dict(self.started_extra, seed=self.seed)
+
+    def _end(self, root: Frame, outcome: Outcome, *, force: bool = False) -> None:
+        if force:
+            self.max_events += 1
+        if isinstance(outcome, Succeeded):
+            try:
+                text = self.json_text(outcome.output, "execution")
+            except StatesError as exc:
+                outcome = Failed(exc.error, exc.cause)
+            else:
+                self.status, self.output = "SUCCEEDED", outcome.output
+                self.emit(root, "ExecutionSucceeded",
+                          {"output": text, "outputDetails": {"truncated": False}})
+                return
+        self.status, self.error, self.cause = "FAILED", outcome.error, outcome.cause
+        failed: dict = {}
+        if outcome.cause is not None:
+            failed["cause"] = outcome.cause
+        if outcome.error is not None:
+            failed["error"] = outcome.error
+        self.emit(root, "ExecutionFailed", failed)
+
+    def _end_timed_out(self, root: Frame) -> None:
+        self.cancel([root])
+        self.status, self.error = "TIMED_OUT", errors.TIMEOUT
+        self.emit(root, "ExecutionTimedOut", {"error": errors.TIMEOUT})

@@ -1,0 +1,163 @@
+"""Running a machine inside a frame: states in sequence, each entered, run, retried or caught,
+and exited, with the events AWS records for each."""
+from __future__ import annotations
+
+from typing import Any
+
+from replay.asl import errors
+from replay.asl.env import Env
+from replay.asl.errors import StatesError
+from replay.asl.model import Catcher, Machine, Retrier, State
+from replay.clock import MICROS
+from replay.engine import Engine, Failed, Frame, FrameBody, Sleep, Succeeded
+from replay.states import HANDLERS
+from replay.states.parallel_state import ChildFailed
+
+LOCATED_ERRORS = frozenset({errors.RUNTIME, errors.QUERY_EVALUATION_ERROR})
+_TRUNCATED = {"truncated": False}
+
+
+class Step:
+    """One state being run in one frame: what its handler needs to see and to record."""
+
+    __slots__ = ("engine", "frame", "state", "raw_input", "entered_id", "entered_at",
+                 "retry_count")
+
+    def __init__(self, engine: Engine, frame: Frame, state: State, raw_input: Any,
+                 entered_id: int) -> None:
+        self.engine = engine
+        self.frame = frame
+        self.state = state
+        self.raw_input = raw_input
+        self.entered_id = entered_id
+        self.entered_at = engine.now
+        self.retry_count = 0
+
+    def context(self) -> dict:
+        retry = self.retry_count if self.state.type == "Task" else None
+        return self.engine.context(self.state.name, self.entered_at, retry)
+
+    def env(self, value: Any) -> Env:
+        return Env(value, self.context(), self.frame.variables, self.engine.rng)
+
+    def emit(self, event_type: str, details: dict | None = None) -> int:
+        return self.engine.emit(self.frame, event_type, details)
+
+
+def run_machine(engine: Engine, frame: Frame, machine: Machine, value: Any) -> FrameBody:
+    """Run `machine` from its StartAt on `value`; returns the frame's outcome."""
+    name = machine.start_at
+    states = machine.states
+    while True:
+        state = states[name]
+        result = yield from run_state(engine, frame, state, value)
+        if isinstance(result, Failed):
+            return result
+        name, value = result
+        if name is None:
+            return Succeeded(value)
+        yield None
+
+
+def _entered(engine: Engine, frame: Frame, state: State, raw_input: Any) -> int:
+    text = engine.json_text(raw_input, state.name)
+    return engine.emit(frame, state.type + "StateEntered",
+                       {"name": state.name, "input": text, "inputDetails": _TRUNCATED})
+
+
+def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
+    """Enter, run (with Retry and Catch) and exit one state; returns (next, output) or Failed."""
+    try:
+        entered_id = _entered(engine, frame, state, raw_input)
+    except StatesError as exc:
+        return Failed(exc.error, exc.cause)
+    step = Step(engine, frame, state, raw_input, entered_id)
+    handler, is_generator = HANDLERS[state.type]
+    attempts = [0] * len(state.retry)
+    while True:
+        try:
+            if is_generator:
+                next_name, output = yield from handler(step)
+            else:
+                next_name, output = handler(step)
+            if state.type != "Fail":
+                _exited(step, output)
+            return next_name, output
+        except StatesError as exc:
+            failure = _locate(exc, step)
+        delay = _retry_delay(state.retry, attempts, failure, engine)
+        if delay is not None:
+            step.retry_count += 1
+            yield Sleep(delay)
+            continue
+        if isinstance(failure, ChildFailed):
+            step.emit(state.type + "StateFailed")
+        catcher = _matching_catcher(state.catch, failure)
+        if catcher is None:
+            return Failed(failure.error, failure.cause)
+        error_output = {"Error": failure.error, "Cause": failure.cause}
+        try:
+            output = state.io.error_output(raw_input, error_output, catcher)
+            _exited(step, output)
+        except StatesError as exc:
+            failure = _locate(exc, step)
+            return Failed(failure.error, failure.cause)
+        return catcher.next, output
+
+
+def _exited(step: Step, output: Any) -> None:
+    text = step.engine.json_text(output, step.state.name)
+    step.emit(step.state.type + "StateExited",
+              {"name": step.state.name, "output": text, "outputDetails": _TRUNCATED})
+
+
+def _locate(exc: StatesError, step: Step) -> StatesError:
+    """Prefix runtime errors with the state and event they happened in, as AWS does."""
+    if exc.error in LOCATED_ERRORS and not getattr(exc, "located", False):
+        located = StatesError(
+            exc.error,
+            f"An error occurred while executing the state '{step.state.name}' "
+            f"(entered at the event id #{step.entered_id}). {exc.cause}",
+        )
+        located.located = True  # type: ignore[attr-defined]
+        return located
+    return exc
+
+
+def error_matches(names: tuple[str, ...], error: str | None) -> bool:
+    for name in names:
+        if name == error:
+            return True
+        if name == errors.ALL and error not in errors.NOT_MATCHED_BY_ALL:
+            return True
+        if name == errors.TASK_FAILED and error not in errors.NOT_MATCHED_BY_ALL and (
+            error != errors.TIMEOUT and error is not None and not error.startswith("States.")
+        ):
+            return True
+    return False
+
+
+def _retry_delay(retriers: tuple[Retrier, ...], attempts: list[int], failure: StatesError,
+                 engine: Engine) -> int | None:
+    """Microseconds to wait before the next attempt, or None when no retrier applies."""
+    for index, retrier in enumerate(retriers):
+        if not error_matches(retrier.error_equals, failure.error):
+            continue
+        done = attempts[index]
+        if done >= retrier.max_attempts:
+            return None
+        attempts[index] = done + 1
+        seconds = retrier.interval_seconds * retrier.backoff_rate**done
+        if retrier.max_delay_seconds is not None:
+            seconds = min(seconds, retrier.max_delay_seconds)
+        if retrier.jitter == "FULL":
+            seconds = engine.rng.random() * seconds
+        return int(seconds * MICROS)
+    return None
+
+
+def _matching_catcher(catchers: tuple[Catcher, ...], failure: StatesError) -> Catcher | None:
+    for catcher in catchers:
+        if error_matches(catcher.error_equals, failure.error):
+            return catcher
+    return None

@@ -1,0 +1,115 @@
+"""The one loop that does I/O: runs an engine and appends each step's events to the log."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from replay.definition import Definition
+from replay.engine import Engine, ExecutionInfo
+from replay.events import EXTRA
+from replay.interpreter import run_machine
+from replay.rand import SeededRandom
+from replay.world import World
+from store import EventLog
+
+EXECUTIONS = "executions"
+_NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
+
+
+class RunError(ValueError):
+    """Bad input to a run (a name, an existing execution...): exit 2."""
+
+
+def check_name(kind: str, name: str) -> None:
+    if not _NAME.match(name):
+        raise RunError(
+            f"invalid {kind} name {name!r}: 1-80 characters, no whitespace and none of "
+            "< > { } [ ] ? * \" # % \\ ^ | ~ ` $ & , ; : /"
+        )
+
+
+@dataclass(frozen=True)
+class Names:
+    state_machine: str
+    execution: str | None = None
+    account: str = "123456789012"
+    region: str = "us-east-1"
+
+    def state_machine_arn(self) -> str:
+        return f"arn:aws:states:{self.region}:{self.account}:stateMachine:{self.state_machine}"
+
+    def execution_arn(self, execution: str) -> str:
+        return (f"arn:aws:states:{self.region}:{self.account}:execution:"
+                f"{self.state_machine}:{execution}")
+
+
+def default_execution_name(seed: int) -> str:
+    """A UUID drawn from the seed, without touching the execution's own random stream."""
+    return SeededRandom(seed ^ 0x5EED_0F_A11_5A17).uuid()
+
+
+def execution_info(names: Names, input_value: Any, seed: int, start_micros: int) -> ExecutionInfo:
+    name = names.execution or default_execution_name(seed)
+    check_name("state machine", names.state_machine)
+    check_name("execution", name)
+    return ExecutionInfo(
+        execution_arn=names.execution_arn(name),
+        name=name,
+        state_machine_arn=names.state_machine_arn(),
+        state_machine_name=names.state_machine,
+        role_arn=f"arn:aws:iam::{names.account}:role/sfn-replay",
+        region=names.region,
+        account=names.account,
+        start_micros=start_micros,
+        input=input_value,
+    )
+
+
+def summary(info: ExecutionInfo, engine: Engine, definition_hash: str, **extra: Any) -> dict:
+    """The executions-index record: a cache of what the log says."""
+    return {
+        "executionArn": info.execution_arn,
+        "name": info.name,
+        "stateMachineArn": info.state_machine_arn,
+        "stateMachineName": info.state_machine_name,
+        "status": engine.status,
+        "startMicros": info.start_micros,
+        "stopMicros": engine.now if engine.status != "RUNNING" else None,
+        "events": engine.last_id,
+        "definition": definition_hash,
+        "seed": engine.seed,
+        **extra,
+    }
+
+
+def run_execution(
+    log: EventLog,
+    definition: Definition,
+    info: ExecutionInfo,
+    world: World,
+    seed: int,
+) -> Engine:
+    """Run to the end, one LMDB transaction per step; returns the finished engine."""
+    arn = info.execution_arn
+    if log.get_doc(EXECUTIONS, arn) is not None:
+        raise RunError(
+            f"ExecutionAlreadyExists: an execution named {info.name!r} of state machine "
+            f"{info.state_machine_name!r} is already in the db"
+        )
+    definition_hash = log.put_blob(definition.text.encode("utf-8"))
+    started = {"definition": definition_hash, "startMicros": info.start_micros}
+    engine = Engine(definition.machine, info, world, seed, started_extra=started)
+    first = True
+    for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,
+                                                            info.input)):
+        docs = None
+        if first or engine.status != "RUNNING":
+            docs = {(EXECUTIONS, arn): summary(info, engine, definition_hash)}
+            first = False
+        log.append(arn, batch, docs=docs)
+    log.sync()
+    return engine
+
+
+__all__ = ["run_execution", "Names", "RunError", "execution_info", "EXTRA"]

@@ -1,0 +1,155 @@
+"""Map: one child frame per item, at most MaxConcurrency at a time, with failure tolerance."""
+from __future__ import annotations
+
+from typing import Any
+
+from replay.asl import errors
+from replay.asl.env import Env
+from replay.asl.errors import PathNotFound, StatesError
+from replay.engine import Failed, Succeeded, WaitChildren
+from replay.events import to_json_text
+from replay.states.parallel_state import ChildFailed, child_label
+
+
+def _runtime(cause: str) -> StatesError:
+    return StatesError(errors.RUNTIME, cause)
+
+
+def _path_number(state, env, key: str, kind: str) -> Any:
+    """Evaluate `Key`/`KeyPath`; Path values must be numbers of the given kind."""
+    evaluator = getattr(state, _FIELDS[key])
+    if evaluator is None:
+        return None
+    path = state.raw.get(key + "Path")
+    try:
+        value = evaluator(env)
+    except PathNotFound:
+        raise _runtime(f"The {key}Path field refers to a path that does not exist: {path}")
+    if path is None:
+        return value
+    ok = not isinstance(value, bool) and isinstance(value, (int, float))
+    if kind == "integer":
+        ok = ok and value == int(value)
+    if not ok:
+        shown = value if isinstance(value, str) else to_json_text(value)
+        raise _runtime(f'The {key}Path field refers to value "{shown}" which is not a valid '
+                       f"{kind}: {path}")
+    return int(value) if kind == "integer" else value
+
+
+_FIELDS = {
+    "MaxConcurrency": "max_concurrency",
+    "ToleratedFailureCount": "tolerated_failure_count",
+    "ToleratedFailurePercentage": "tolerated_failure_percentage",
+}
+
+
+class _Tolerance:
+    def __init__(self, state, env, total: int) -> None:
+        self.count = _path_number(state, env, "ToleratedFailureCount", "integer")
+        self.percentage = _path_number(state, env, "ToleratedFailurePercentage", "float")
+        if self.percentage is not None and not 0 <= self.percentage <= 100:
+            raise _runtime("ToleratedFailurePercentage must be between 0 and 100.")
+        self.total = total
+        self.failures = 0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.count) or bool(self.percentage)
+
+    def exceeded(self) -> bool:
+        self.failures += 1
+        if not self.configured:
+            return True
+        if self.count is not None and self.failures <= self.count:
+            return False
+        if self.percentage is not None and self.failures * 100 <= self.percentage * self.total:
+            return False
+        return True
+
+
+def _items(state, step, env) -> list:
+    if state.items is None:
+        items = env.input
+    else:
+        items = state.items(env)
+    if not isinstance(items, list):
+        raise _runtime(f"Map state input must be an array but was: {to_json_text(items)}")
+    return items
+
+
+def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, step):
+    from replay.interpreter import run_machine
+
+    engine.emit(frame, "MapIterationStarted", {"index": index, "name": state.name})
+    value = item
+    if state.item_selector is not None:
+        context = dict(step.context(), Map={"Item": {"Index": index, "Value": item}})
+        try:
+            value = state.item_selector(Env(selected, context, frame.variables, engine.rng))
+        except StatesError as exc:
+            engine.emit(frame, "MapIterationFailed", {"index": index, "name": state.name})
+            return Failed(exc.error, exc.cause)
+    outcome = yield from run_machine(engine, frame, state.processor, value)
+    kind = "MapIterationSucceeded" if isinstance(outcome, Succeeded) else "MapIterationFailed"
+    engine.emit(frame, kind, {"index": index, "name": state.name})
+    return outcome
+
+
+def run_map(step):
+    state, engine, frame = step.state, step.engine, step.frame
+    env = step.env(None)
+    selected = state.io.selected_input(step.raw_input)
+    env.input = selected
+    items = _items(state, step, env)
+    step.emit("MapStateStarted", {"length": len(items)})
+    limit = _path_number(state, env, "MaxConcurrency", "integer") or 0
+    tolerance = _Tolerance(state, env, len(items))
+    distributed = state.mode == "DISTRIBUTED"
+    if distributed:
+        step.emit("MapRunStarted", {"mapRunArn": _map_run_arn(step)})
+    results: list[Any] = [None] * len(items)
+    active: dict = {}
+    next_index = 0
+    while next_index < len(items) or active:
+        while next_index < len(items) and (limit <= 0 or len(active) < limit):
+            index = next_index
+            child = engine.spawn(
+                frame, child_label(frame, state.name, index),
+                lambda f, i=index: run_iteration(engine, f, state, i, items[i], selected, step),
+            )
+            if distributed:
+                child.silent = True
+            active[child] = index
+            next_index += 1
+        finished = yield WaitChildren(tuple(active))
+        for child in finished:
+            index = active.pop(child)
+            if not distributed:
+                frame.last_event = max(frame.last_event, child.last_event)
+            if isinstance(child.outcome, Failed):
+                if tolerance.exceeded():
+                    engine.cancel(list(active))
+                    if distributed:
+                        step.emit("MapRunFailed")
+                    raise ChildFailed(*_failure(child.outcome, tolerance))
+            else:
+                results[index] = child.outcome.output
+    if distributed:
+        step.emit("MapRunSucceeded")
+    step.emit("MapStateSucceeded")
+    return state.next, state.io.output(step.raw_input, results, env)
+
+
+def _failure(outcome: Failed, tolerance: _Tolerance) -> tuple[str | None, str | None]:
+    if tolerance.configured:
+        return (errors.EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                "The specified tolerated failure threshold was exceeded")
+    return outcome.error, outcome.cause
+
+
+def _map_run_arn(step) -> str:
+    info = step.engine.info
+    label = step.state.label or step.state.name
+    return (f"arn:aws:states:{info.region}:{info.account}:mapRun:"
+            f"{info.state_machine_name}/{label}:{step.engine.rng.uuid()}")

@@ -1,0 +1,47 @@
+"""Parallel: one child frame per branch, all on the same effective input."""
+from __future__ import annotations
+
+from replay.asl.errors import StatesError
+from replay.engine import Failed, WaitChildren
+
+
+class ChildFailed(StatesError):
+    """A branch or iteration failed; its error is the state's (already located)."""
+
+    located = True
+
+
+def child_label(frame, state_name: str, index: int) -> str:
+    prefix = frame.label + "/" if frame.label else ""
+    return f"{prefix}{state_name}#{index}"
+
+
+def wait_all(engine, frame, children):
+    """Wait for every child; on the first failure stop the others and raise it."""
+    pending = list(children)
+    while pending:
+        finished = yield WaitChildren(tuple(pending))
+        for child in finished:
+            pending.remove(child)
+            frame.last_event = max(frame.last_event, child.last_event)
+            if isinstance(child.outcome, Failed):
+                engine.cancel(pending)
+                raise ChildFailed(child.outcome.error, child.outcome.cause)
+
+
+def run_parallel(step):
+    from replay.interpreter import run_machine
+
+    state, engine, frame = step.state, step.engine, step.frame
+    env = step.env(None)
+    value = state.io.effective_input(step.raw_input, env)
+    step.emit("ParallelStateStarted")
+    children = [
+        engine.spawn(frame, child_label(frame, state.name, index),
+                     lambda child, branch=branch: run_machine(engine, child, branch, value))
+        for index, branch in enumerate(state.branches)
+    ]
+    yield from wait_all(engine, frame, children)
+    step.emit("ParallelStateSucceeded")
+    result = [child.outcome.output for child in children]
+    return state.next, state.io.output(step.raw_input, result, env)

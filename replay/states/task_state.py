@@ -1,0 +1,152 @@
+"""Task: asks the world, recording the events AWS records for the kind of resource."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from replay.asl import errors
+from replay.asl.errors import PathNotFound, StatesError
+from replay.asl.jsonpath import path_text_for_error
+from replay.clock import MICROS
+from replay.engine import Sleep
+from replay.events import to_json_text
+
+_TRUNCATED = {"truncated": False}
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceKind:
+    family: str  # "lambda", "activity" or "service"
+    resource_type: str = ""
+    resource: str = ""
+    waits: bool = False  # .sync and .waitForTaskToken record a TaskSubmitted event
+    callback: bool = False
+
+
+def classify(arn: str) -> ResourceKind:
+    parts = arn.split(":")
+    if len(parts) >= 7 and parts[2] == "lambda" and parts[5] == "function":
+        return ResourceKind("lambda")
+    if len(parts) >= 7 and parts[2] == "states" and parts[5] == "activity":
+        return ResourceKind("activity")
+    if len(parts) >= 7 and parts[2] == "states" and parts[3] == "" and parts[4] == "":
+        service = parts[5:]
+        if service[0] == "aws-sdk" and len(service) >= 3:
+            resource_type, action = "aws-sdk:" + service[1], ":".join(service[2:])
+        else:
+            resource_type, action = service[0], ":".join(service[1:])
+        waits = action.endswith((".sync", ".waitForTaskToken")) or ".sync:" in action
+        return ResourceKind("service", resource_type, action, waits,
+                            action.endswith(".waitForTaskToken"))
+    return ResourceKind("service", "unknown", arn)
+
+
+def _seconds(step, evaluator, field: str) -> int | None:
+    if evaluator is None:
+        return None
+    try:
+        value = evaluator(step.env(step.raw_input))
+    except PathNotFound as missing:
+        raise StatesError(
+            errors.RUNTIME,
+            f"Invalid path '{missing.path}' : No results for path: "
+            f"{path_text_for_error(missing.path)}",
+        ) from None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise StatesError(errors.RUNTIME, f"The {field} field must be a positive integer: {value}")
+    return value
+
+
+class _Events:
+    """The event names and detail shapes of one resource family."""
+
+    def __init__(self, step, kind: ResourceKind) -> None:
+        self.step, self.kind = step, kind
+        self.prefix = {"lambda": "LambdaFunction", "activity": "Activity"}.get(kind.family, "Task")
+
+    def _service(self, details: dict) -> dict:
+        if self.kind.family == "service":
+            return {"resourceType": self.kind.resource_type, "resource": self.kind.resource,
+                    **details}
+        return details
+
+    def scheduled(self, value: Any, timeout: int | None, heartbeat: int | None) -> None:
+        step = self.step
+        text = step.engine.json_text(value, step.state.name)
+        if self.kind.family == "service":
+            details = self._service({"region": step.engine.info.region, "parameters": text})
+        else:
+            details = {"resource": step.state.resource, "input": text,
+                       "inputDetails": _TRUNCATED}
+        if timeout is not None:
+            details["timeoutInSeconds"] = timeout
+        if heartbeat is not None:
+            details["heartbeatInSeconds"] = heartbeat
+        step.emit(self.prefix + "Scheduled", details)
+
+    def started(self) -> None:
+        if self.kind.family == "lambda":
+            self.step.emit("LambdaFunctionStarted")
+        elif self.kind.family == "activity":
+            self.step.emit("ActivityStarted", {"workerName": "sfn-replay"})
+        else:
+            self.step.emit("TaskStarted", self._service({}))
+
+    def submitted(self) -> None:
+        self.step.emit("TaskSubmitted", self._service({"output": "{}",
+                                                       "outputDetails": _TRUNCATED}))
+
+    def succeeded(self, text: str) -> None:
+        self.step.emit(self.prefix + "Succeeded",
+                       self._service({"output": text, "outputDetails": _TRUNCATED}))
+
+    def failed(self, error: str | None, cause: str | None) -> None:
+        details: dict = {}
+        if error is not None:
+            details["error"] = error
+        if cause is not None:
+            details["cause"] = cause
+        self.step.emit(self.prefix + "Failed", self._service(details))
+
+    def timed_out(self) -> None:
+        self.step.emit(self.prefix + "TimedOut", self._service({"error": errors.TIMEOUT}))
+
+
+def run_task(step):
+    state, engine = step.state, step.engine
+    kind = classify(state.resource)
+    context = step.context()
+    if kind.callback:
+        context["Task"] = {"Token": engine.rng.uuid()}
+    env = step.env(None)
+    env.context = context
+    value = state.io.effective_input(step.raw_input, env)
+    timeout = _seconds(step, state.timeout_seconds, "TimeoutSeconds")
+    heartbeat = _seconds(step, state.heartbeat_seconds, "HeartbeatSeconds")
+    events = _Events(step, kind)
+    events.scheduled(value, timeout if "TimeoutSeconds" in state.raw or
+                     "TimeoutSecondsPath" in state.raw else None, heartbeat)
+    events.started()
+    answer = engine.ask_world(state.name, state.resource, value, context)
+    delay = int(answer.delay_seconds * MICROS)
+    if timeout is not None and delay >= timeout * MICROS:
+        yield Sleep(timeout * MICROS)
+        events.timed_out()
+        raise StatesError(errors.TIMEOUT, None)
+    if delay:
+        yield Sleep(delay)
+    if kind.waits:
+        events.submitted()
+    if answer.failed:
+        events.failed(answer.error, answer.cause)
+        raise StatesError(answer.error, answer.cause)
+    try:
+        text = engine.json_text(answer.output, kind.resource_type or state.resource)
+    except StatesError as too_big:
+        events.failed(too_big.error, too_big.cause)
+        raise
+    events.succeeded(text)
+    return state.next, state.io.output(step.raw_input, answer.output, env)
+
+
+__all__ = ["run_task", "classify", "to_json_text"]

@@ -1,0 +1,197 @@
+"""The `sfn-replay` command line: the composition root that wires replay/ to store/.
+
+Every command hands off to one library call. Bad input of any kind exits 2 with one clear line
+on stderr; a FAILED, TIMED_OUT or ABORTED execution exits 1.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from tui import commands
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Simulate AWS Step Functions locally, with replay and time travel.")
+
+DbOption = Annotated[Optional[Path], typer.Option("--db", help="Database directory "
+                     "(default: $SFN_REPLAY_DB or a per-user data directory).")]
+
+
+class UsageError(Exception):
+    """Bad input: printed as one line, exit code 2."""
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"sfn-replay: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def read_json_arg(value: str, what: str) -> Any:
+    """A path to a JSON file, or inline JSON text."""
+    path = Path(value)
+    try:
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            source = str(path)
+        else:
+            text, source = value, "inline text"
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{what} ({source}) is not valid JSON: {exc.msg} at line {exc.lineno} "
+                         f"column {exc.colno}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {value}: {exc.strerror}") from None
+
+
+def read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {what} {path}: {getattr(exc, 'strerror', exc)}") from None
+
+
+def db_path(db: Path | None) -> Path:
+    if db is not None:
+        return db
+    if os.environ.get("SFN_REPLAY_DB"):
+        return Path(os.environ["SFN_REPLAY_DB"])
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("sfn-replay")) / "db"
+
+
+def guarded(fn):
+    """Run a command body, turning every known bad-input error into exit 2."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except commands.EXPECTED_ERRORS as exc:
+            fail(str(exc))
+        except UsageError as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+@app.command()
+@guarded
+def validate(definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")]):
+    """Check a definition; print AWS-style diagnostics and exit 2 when it is invalid."""
+    diagnostics = commands.validate(read_text(definition, "definition"))
+    if diagnostics:
+        for diagnostic in diagnostics:
+            typer.echo(f"{definition}: {diagnostic}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"{definition}: valid")
+
+
+@app.command()
+@guarded
+def run(
+    definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")],
+    input: Annotated[Optional[str], typer.Option("--input", help="Input: a JSON file or inline "
+                     "JSON text (default {}).")] = None,
+    mock_config: Annotated[Optional[Path], typer.Option("--mock-config",
+                           help="Step Functions Local MockConfigFile.")] = None,
+    test_case: Annotated[Optional[str], typer.Option("--test-case",
+                         help="Test case of the mock config to use.")] = None,
+    handlers: Annotated[Optional[Path], typer.Option("--handlers",
+                        help="Python file defining HANDLERS = {state name or ARN: fn}.")] = None,
+    state_machine_name: Annotated[Optional[str], typer.Option("--state-machine-name",
+                                  help="Default: the definition file's stem.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Execution name "
+                    "(default: a UUID from the seed).")] = None,
+    account: Annotated[str, typer.Option("--account")] = "123456789012",
+    region: Annotated[str, typer.Option("--region")] = "us-east-1",
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: drawn "
+                    "from the OS and recorded).")] = None,
+    start_time: Annotated[Optional[str], typer.Option("--start-time", help="Virtual start "
+                          "time, ISO 8601 (default: now).")] = None,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
+):
+    """Run a state machine locally and record every event."""
+    text = read_text(definition, "definition")
+    input_value = read_json_arg(input, "input") if input is not None else {}
+    if mock_config is not None and test_case is None:
+        raise UsageError("--mock-config needs --test-case NAME")
+    mocks = read_json_arg(str(mock_config), "mock config") if mock_config else None
+    sm_name = state_machine_name or definition.stem
+    result = commands.run(
+        db_path(db),
+        text,
+        input_value,
+        state_machine_name=sm_name,
+        name=name,
+        account=account,
+        region=region,
+        seed=seed if seed is not None else secrets.randbits(63),
+        start_micros=(commands.parse_start_time(start_time) if start_time
+                      else time.time_ns() // 1000),
+        mocks=mocks,
+        test_case=test_case,
+        handlers_file=handlers,
+    )
+    print_description(result, as_json)
+    raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
+
+
+def print_description(description: dict, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(description, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{description['status']}  {description['executionArn']}")
+    typer.echo(f"  started {description['startDate']}  stopped {description.get('stopDate')}")
+    if description.get("output") is not None:
+        typer.echo(f"  output: {description['output']}")
+    if description.get("error") is not None or description.get("cause") is not None:
+        typer.echo(f"  error: {description.get('error')}  cause: {description.get('cause')}")
+
+
+@app.command()
+@guarded
+def history(
+    execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+    db: DbOption = None,
+    format: Annotated[str, typer.Option("--format", help="aws or table.")] = "table",
+):
+    """Print an execution's history."""
+    if format not in ("aws", "table"):
+        raise UsageError(f"--format must be aws or table, not {format!r}")
+    events = commands.history(db_path(db), execution)
+    if format == "aws":
+        typer.echo(json.dumps({"events": events}, indent=1, ensure_ascii=False))
+        return
+    for event in events:
+        typer.echo(commands.table_row(event))
+
+
+@app.command(name="list")
+@guarded
+def list_(db: DbOption = None):
+    """List the executions in the db."""
+    rows = commands.list_executions(db_path(db))
+    if not rows:
+        typer.echo("no executions")
+    for row in rows:
+        typer.echo(row)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("sfn-replay: interrupted", err=True)
+        sys.exit(130)
