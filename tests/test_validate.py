@@ -437,11 +437,14 @@ def test_intrinsic_syntax_errors_are_reported() -> None:
 
 @pytest.mark.skipif(not HAVE_CHOICE, reason="replay.asl.choice not written yet")
 def test_choice_rule_errors_come_from_compile_rule() -> None:
-    definition = choice({"Variable": "$.a", "NumericEquals": "one", "Next": "A"})
-    diagnostics = validate_definition(definition)
-    assert diagnostics and all(d.pointer.startswith("/States/A/Choices/0") for d in diagnostics)
+    bad_operand = choice({"Variable": "$.a", "NumericEquals": "one", "Next": "A"})
+    assert_reports(bad_operand, "/States/A/Choices/0/NumericEquals", "must be a number")
     nested = choice({"And": [{"Variable": "a", "IsNull": True}], "Next": "A"})
-    assert any(d.pointer.startswith("/States/A/Choices/0") for d in validate_definition(nested))
+    assert_reports(nested, "/States/A/Choices/0/And/0/Variable", "must be a path")
+    no_operator = choice({"Variable": "$.a", "Next": "A"})
+    assert_reports(no_operator, "/States/A/Choices/0", "comparison operator")
+    with_extras = choice({"Variable": "$.a", "IsNull": True, "Next": "A", "Comment": "c"})
+    assert found(with_extras) == []
 
 
 # --- never raises --------------------------------------------------------------------------

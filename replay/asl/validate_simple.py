@@ -8,7 +8,10 @@ from replay.asl.validate_context import StateView, is_int
 from replay.asl.validate_expr import check_path_field, check_template, is_jsonata
 from replay.asl.validate_report import quote
 
-TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})\Z")
+# ISO 8601 date-time with an offset, as AWS's Java runtime reads it (seconds optional).
+TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2}(:\d{2})?)\Z"
+)
 
 
 def is_arn(value: object) -> bool:
