@@ -4,7 +4,7 @@ diagnostic (pointer and message) per kind of mistake, and never an exception."""
 from __future__ import annotations
 
 import copy
-import importlib.util
+import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,18 @@ from replay.asl.validate_expr import JsonataSyntaxError
 
 CASES = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "cases"
 CORPUS = sorted(CASES.glob("*/definition.json")) if CASES.is_dir() else []
-HAVE_CHOICE = importlib.util.find_spec("replay.asl.choice") is not None
-HAVE_INTRINSICS = importlib.util.find_spec("replay.asl.intrinsics") is not None
+
+
+def _provides(module: str, name: str) -> bool:
+    """Whether a module written concurrently has landed, with the name the validator calls."""
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False
+
+
+HAVE_CHOICE = _provides("replay.asl.choice", "compile_rule")
+HAVE_INTRINSICS = _provides("replay.asl.intrinsics", "parse_intrinsic")
 
 LAMBDA = "arn:aws:lambda:us-east-1:111111111111:function:f"
 S3_GET = "arn:aws:states:::s3:getObject"

@@ -96,7 +96,8 @@ def _parse_steps(rest: str) -> tuple[Step, ...] | None:
             steps.append(Index(int(m.group(1))))
         elif m := _QUOTED.match(rest, pos):
             raw = m.group(1) if m.group(1) is not None else m.group(2)
-            steps.append(Key(re.sub(r"\\(.)", r"\1", raw)))
+            quote = "'" if m.group(1) is not None else '"'
+            steps.append(Key(raw.replace("\\" + quote, quote)))
         elif m := _SLICE.match(rest, pos):
             start, stop, step = (int(g) if g else None for g in m.groups())
             steps.append(Slice(start, stop, step))

@@ -10,8 +10,8 @@ from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import (
     ResultPathError,
+    compile_path,
     compile_result_path,
-    compile_value_path,
     path_text_for_error,
 )
 from replay.asl.payload import compile_template
@@ -26,7 +26,7 @@ def compile_selector_path(raw: dict, key: str) -> Any:
         return ABSENT
     if raw[key] is None:
         return None
-    return compile_value_path(raw[key])
+    return compile_path(raw[key])
 
 
 def compile_result_field(raw: dict, key: str = "ResultPath") -> Any:
@@ -37,9 +37,9 @@ def compile_result_field(raw: dict, key: str = "ResultPath") -> Any:
     return compile_result_path(raw[key])
 
 
-def _select(path_text: str, getter: Callable, document: Any) -> Any:
+def _select(path_text: str, getter: Callable, document: Any, env: Env) -> Any:
     try:
-        return getter(document)
+        return getter(Env(document, env.context, env.variables, env.rng))
     except PathNotFound:
         raise StatesError(
             errors.RUNTIME,
@@ -91,16 +91,16 @@ class JsonPathIO:
             output_path_text=raw.get("OutputPath"),
         )
 
-    def selected_input(self, raw_input: Any) -> Any:
+    def selected_input(self, raw_input: Any, env: Env) -> Any:
         """The input after InputPath (what Parameters and ItemsPath see)."""
         if self.input_path is ABSENT:
             return raw_input
         if self.input_path is None:
             return {}
-        return _select(self.input_path_text, self.input_path, raw_input)
+        return _select(self.input_path_text, self.input_path, raw_input, env)
 
     def effective_input(self, raw_input: Any, env: Env) -> Any:
-        value = self.selected_input(raw_input)
+        value = self.selected_input(raw_input, env)
         if self.parameters is not None:
             env.input = value
             value = self.parameters(env)
@@ -115,7 +115,7 @@ class JsonPathIO:
             return combined
         if self.output_path is None:
             return {}
-        return _select(self.output_path_text, self.output_path, combined)
+        return _select(self.output_path_text, self.output_path, combined, env)
 
     def error_output(self, raw_input: Any, error_output: Any, catcher: Any) -> Any:
         return apply_result_path(

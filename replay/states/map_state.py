@@ -99,11 +99,11 @@ def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, st
 def run_map(step):
     state, engine, frame = step.state, step.engine, step.frame
     env = step.env(None)
-    selected = state.io.selected_input(step.raw_input)
+    selected = state.io.selected_input(step.raw_input, env)
     env.input = selected
     items = _items(state, step, env)
-    step.emit("MapStateStarted", {"length": len(items)})
     limit = _path_number(state, env, "MaxConcurrency", "integer") or 0
+    step.emit("MapStateStarted", {"length": len(items)})
     tolerance = _Tolerance(state, env, len(items))
     distributed = state.mode == "DISTRIBUTED"
     if distributed:

@@ -42,6 +42,7 @@ def run_parallel(step):
         for index, branch in enumerate(state.branches)
     ]
     yield from wait_all(engine, frame, children)
+    # The recordings drop this event (ids jump by one there), but AWS emits it.
     step.emit("ParallelStateSucceeded")
     result = [child.outcome.output for child in children]
     return state.next, state.io.output(step.raw_input, result, env)

@@ -116,7 +116,7 @@ def run_task(step):
     state, engine = step.state, step.engine
     kind = classify(state.resource)
     context = step.context()
-    if kind.callback:
+    if kind.waits:
         context["Task"] = {"Token": engine.rng.uuid()}
     env = step.env(None)
     env.context = context

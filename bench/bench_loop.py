@@ -1,0 +1,60 @@
+"""Transitions per second of `sfn-replay run` on a Pass/Choice loop with States.MathAdd.
+
+Measured as the CONTRACT asks: wall time of `run` minus wall time of `validate` on the same
+definition (process start, imports, parsing), medians of several runs. Events are written
+durably to LMDB (one transaction per step).
+
+    python bench/bench_loop.py [--iterations 3000] [--repeat 5]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFINITION = HERE / "loop_definition.json"
+CLI = [sys.executable, "-c", "from tui.cli import main; main()"]
+
+
+def timed(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(CLI + args, check=False, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--iterations", type=int, default=3000)
+    parser.add_argument("--repeat", type=int, default=5)
+    a = parser.parse_args()
+    runs, validates, events = [], [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(a.repeat):
+            db = str(Path(tmp) / f"db{n}")
+            validates.append(timed(["validate", str(DEFINITION)]))
+            runs.append(timed(["run", str(DEFINITION), "--input",
+                               json.dumps({"limit": a.iterations}), "--db", db, "--seed", "1"]))
+            out = subprocess.run(CLI + ["history", "--db", db, "--format", "aws",
+                                        _only_execution(db)], capture_output=True, text=True)
+            events = len(json.loads(out.stdout)["events"])
+    transitions = 2 * a.iterations + 2  # Check + Increment per iteration, Init, final Check/Done
+    net = statistics.median(runs) - statistics.median(validates)
+    print(f"loop of {a.iterations} iterations: {transitions} transitions, {events} events")
+    print(f"run median {statistics.median(runs) * 1000:.0f} ms, validate median "
+          f"{statistics.median(validates) * 1000:.0f} ms, net {net * 1000:.0f} ms")
+    print(f"transitions/s: {transitions / net:,.0f}   events/s: {events / net:,.0f}")
+
+
+def _only_execution(db: str) -> str:
+    out = subprocess.run(CLI + ["list", "--db", db], capture_output=True, text=True).stdout
+    return out.split()[2]
+
+
+if __name__ == "__main__":
+    main()

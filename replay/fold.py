@@ -1,0 +1,127 @@
+"""Folding events into the state of an execution at any event: pure, and msgpack-friendly so
+that a folded state can be stored as a snapshot and folding resumed from it.
+
+The state is a plain dict:
+    event, time, status, input, output, error, cause   (execution level; JSON as text)
+    frames: {label: frame}   one per thread: "" the root, "Map#2" an iteration, "P#0/M#1" nested
+    invocations: {state name: Task invocations so far}   (what mocks count)
+    eventFrames: {event id: label}   only while frames are inferred (imported histories)
+A frame is {state, type, input, output, enteredEvent, retries, status, parameters}.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from replay.events import EXTRA, details
+
+ROOT = ""
+_TASK_SCHEDULED = ("TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled")
+_TASK_FAILED = ("TaskFailed", "LambdaFunctionFailed", "ActivityFailed", "TaskTimedOut",
+                "LambdaFunctionTimedOut", "ActivityTimedOut")
+_END_STATUS = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
+               "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}
+
+
+def initial_state() -> dict:
+    return {"event": 0, "time": None, "status": "RUNNING", "input": None, "output": None,
+            "error": None, "cause": None, "frames": {}, "invocations": {}, "eventFrames": {},
+            "seed": None, "lastOutput": None}
+
+
+def fold(events: Iterable[dict], state: dict | None = None) -> dict:
+    """Apply events in order to `state` (a fresh state when None); returns the new state.
+
+    The given state is not modified.
+    """
+    state = _copy(state) if state is not None else initial_state()
+    for event in events:
+        apply(state, event)
+    return state
+
+
+def _copy(state: dict) -> dict:
+    copy = dict(state)
+    copy["frames"] = {label: dict(frame) for label, frame in state["frames"].items()}
+    copy["invocations"] = dict(state["invocations"])
+    copy["eventFrames"] = dict(state["eventFrames"])
+    return copy
+
+
+def _frame_label(state: dict, event: dict) -> str:
+    extra = event.get(EXTRA)
+    if extra is not None and "frame" in extra:
+        return extra["frame"]
+    if event["type"] == "ExecutionStarted":
+        return ROOT
+    frames = state["eventFrames"]
+    parent = frames.get(event["previousEventId"], ROOT)
+    kind = event["type"]
+    if kind == "MapIterationStarted":
+        d = details(event)
+        prefix = parent + "/" if parent else ""
+        # the previous event may be the end of the former iteration: climb to the Map's frame
+        while parent and parent.rsplit("/", 1)[-1].startswith(d["name"] + "#"):
+            parent = parent.rsplit("/", 1)[0] if "/" in parent else ROOT
+            prefix = parent + "/" if parent else ""
+        return f"{prefix}{d['name']}#{d['index']}"
+    return parent
+
+
+def apply(state: dict, event: dict) -> None:
+    """Apply one event to `state` in place."""
+    kind = event["type"]
+    d = details(event)
+    label = _frame_label(state, event)
+    if EXTRA not in event or "frame" not in event.get(EXTRA, {}):
+        state["eventFrames"][event["id"]] = label
+    state["event"] = event["id"]
+    state["time"] = event.get("timestamp")
+    frames = state["frames"]
+    frame = frames.get(label)
+    if frame is None:
+        frame = frames[label] = {"state": None, "type": None, "input": None, "output": None,
+                                 "enteredEvent": None, "retries": 0, "status": "running",
+                                 "parameters": None}
+    if kind == "ExecutionStarted":
+        state["input"] = d.get("input")
+        extra = event.get(EXTRA) or {}
+        state["seed"] = extra.get("seed")
+    elif kind.endswith("StateEntered"):
+        frame.update(state=d.get("name"), type=kind[: -len("StateEntered")],
+                     input=d.get("input"), output=None, enteredEvent=event["id"], retries=0,
+                     parameters=None, status="running", scheduled=False)
+    elif kind.endswith("StateExited"):
+        frame["output"] = d.get("output")
+        frame["status"] = "exited"
+        state["lastOutput"] = d.get("output")
+    elif kind in _TASK_SCHEDULED:
+        name = frame["state"]
+        if frame.get("scheduled"):
+            frame["retries"] += 1
+        frame["scheduled"] = True
+        frame["parameters"] = d.get("parameters", d.get("input"))
+        state["invocations"][name] = state["invocations"].get(name, 0) + 1
+    elif kind in _TASK_FAILED:
+        frame["status"] = "task failed"
+    elif kind in ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"):
+        frame["status"] = kind[len("MapIteration"):].lower()
+    elif kind in _END_STATUS:
+        state["status"] = _END_STATUS[kind]
+        state["output"] = d.get("output")
+        state["error"], state["cause"] = d.get("error"), d.get("cause")
+        frames[ROOT]["status"] = state["status"].lower()
+
+
+def active_frames(state: dict) -> dict[str, dict]:
+    """Frames whose current state has not finished."""
+    return {label: f for label, f in state["frames"].items()
+            if f["status"] in ("running", "task failed")}
+
+
+def first_failure(events: Iterable[dict]) -> int | None:
+    """The id of the first failure event (a task, state, iteration or execution failure)."""
+    for event in events:
+        kind: Any = event["type"]
+        if kind.endswith(("Failed", "TimedOut", "Aborted")):
+            return event["id"]
+    return None
