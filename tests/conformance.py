@@ -12,6 +12,7 @@ from replay import api
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
 CASES = SHARED / "cases"
+REPORT: list = []  # filled by tests/test_conformance.py, printed by conftest.py
 
 
 def load_checker():

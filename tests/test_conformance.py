@@ -1,0 +1,49 @@
+"""The recorded AWS executions in ../shared/conformance, run through the interpreter.
+
+Prints the pass rates by feature at the end of the run (see conftest.py) and holds the floors:
+they may rise, never fall. Skipped when ../shared is absent.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests import conformance
+
+CASES = conformance.all_cases()
+pytestmark = pytest.mark.skipif(not CASES, reason="../shared/conformance is not present")
+
+ISSUE_6 = {"jsonata", "variables", "distributed_map"}
+# Floors measured on this corpus; raise them as the interpreter improves.
+FLOORS = {
+    "core outcome": 0.98,
+    "core event types": 0.95,
+    "all outcome": 0.80,
+}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    checker = conformance.load_checker()
+    db = tmp_path_factory.mktemp("conformance") / "db"
+    out = [conformance.run_case(case, db, checker, n) for n, case in enumerate(CASES)]
+    conformance.REPORT.extend(out)
+    return out
+
+
+def _rate(values: list[bool]) -> float:
+    return sum(values) / len(values) if values else 1.0
+
+
+def test_core_cases_reproduce_outcome_and_event_types(results):
+    core = [r for r in results if not ISSUE_6 & set(r.features)]
+    outcome = _rate([r.outcome for r in core])
+    types = _rate([bool(r.history_types) for r in core if r.history_types is not None])
+    failing = [f"{r.case}: {r.note}" for r in core if not r.outcome][:20]
+    assert outcome >= FLOORS["core outcome"], json.dumps(failing, indent=1)
+    assert types >= FLOORS["core event types"]
+
+
+def test_all_cases_outcome_floor(results):
+    assert _rate([r.outcome for r in results]) >= FLOORS["all outcome"]
