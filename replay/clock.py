@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROS = 1_000_000
@@ -16,6 +17,7 @@ def iso_aws(micros: int) -> str:
     return to_datetime(micros).isoformat(timespec="microseconds")
 
 
+@lru_cache(maxsize=64)
 def iso_context(micros: int) -> str:
     """`2026-01-01T00:00:00.123Z`, as the Context object carries times."""
     return to_datetime(micros).strftime("%Y-%m-%dT%H:%M:%S.") + f"{(micros // 1000) % 1000:03d}Z"

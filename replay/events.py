@@ -29,9 +29,12 @@ def details_key(event_type: str) -> str:
     return key
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def to_json_text(value: Any) -> str:
     """Compact JSON text, as AWS writes payloads (non-ASCII kept as is)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def payload_size(text: str) -> int:
