@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +18,35 @@ from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.definition import InvalidDefinition, load_definition
 from replay.engine import NoTaskAnswer
-from replay.events import details, to_aws_event
-from replay.runner import EXECUTIONS, Names, RunError, execution_info, run_execution
-from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld
+from replay.events import details, to_aws_event, to_json_text
+from replay.history import EXECUTIONS, read_events
+from replay.history import length as history_length
+from replay.engine import NO_OVERRIDE, Fork
+from replay.events import EXTRA
+from replay.recorded import RecordedWorld
+from replay.runner import (
+    Names,
+    RunError,
+    check_name,
+    default_execution_name,
+    execution_info,
+    run_execution,
+)
+from replay.timetravel import (
+    PositionError,
+    describe_state,
+    ensure_snapshots,
+    resolve_position,
+    state_at,
+)
+from replay.transfer import HistoryFormatError, export_history, parse_pages
+from replay.verify import Divergence, comparable, info_from_record, verify
+from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld, World
 from store import EventLog, StoreError
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
 EXPECTED_ERRORS = (InvalidDefinition, UnsupportedFeature, RunError, MockConfigError,
-                   NoTaskAnswer, StoreError)
+                   NoTaskAnswer, StoreError, PositionError, HistoryFormatError)
 
 
 class ExecutionNotFound(RunError):
@@ -82,6 +105,41 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
     return out
 
 
+def _world(mocks: Any, test_case: str | None, state_machine_name: str, handlers: dict | None,
+           handlers_file: Path | None) -> World:
+    mock_world = None
+    if mocks is not None:
+        if test_case is None:
+            raise RunError("a mock config needs a test case name (--test-case)")
+        mock_world = MockWorld.from_config(mocks, state_machine_name, test_case)
+    if handlers_file is not None:
+        handlers = {**load_handlers(handlers_file), **(handlers or {})}
+    handler_world = HandlerWorld(handlers) if handlers else None
+    return ChainWorld.of([mock_world, handler_world])
+
+
+def _setup(log: EventLog, mocks: Any, test_case: str | None, handlers_file: Path | None) -> dict:
+    """How the world was configured, recorded so that branches can reuse it."""
+    setup: dict[str, Any] = {}
+    if mocks is not None:
+        setup["mocks"] = log.put_blob(to_json_text(mocks).encode("utf-8"))
+        setup["testCase"] = test_case
+    if handlers_file is not None:
+        setup["handlers"] = str(Path(handlers_file).resolve())
+    return setup
+
+
+def _recorded_world(log: EventLog, doc: dict) -> World:
+    mocks = doc.get("mocks")
+    return _world(
+        json.loads(log.get_blob(mocks)) if mocks else None,
+        doc.get("testCase"),
+        doc["stateMachineName"],
+        None,
+        Path(doc["handlers"]) if doc.get("handlers") else None,
+    )
+
+
 def run(
     db: str | Path,
     definition_text: str,
@@ -102,21 +160,18 @@ def run(
     definition = load_definition(definition_text)
     names = Names(state_machine_name, name, account, region)
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
-    mock_world = None
-    if mocks is not None:
-        if test_case is None:
-            raise RunError("a mock config needs a test case name")
-        mock_world = MockWorld.from_config(mocks, state_machine_name, test_case)
-    if handlers_file is not None:
-        handlers = {**load_handlers(handlers_file), **(handlers or {})}
-    handler_world = HandlerWorld(handlers) if handlers else None
-    world = ChainWorld.of([mock_world, handler_world])
+    world = _world(mocks, test_case, state_machine_name, handlers, handlers_file)
     with EventLog(db) as log:
-        run_execution(log, definition, info, world, seed)
-        doc = log.get_doc(EXECUTIONS, info.execution_arn)
-        first = next(log.read(info.execution_arn, 1, 1))
-        last = list(log.read(info.execution_arn, doc["events"], doc["events"]))
-        return describe(doc, [first, *last])
+        setup = _setup(log, mocks, test_case, handlers_file)
+        run_execution(log, definition, info, world, seed, setup=setup)
+        return _describe(log, log.get_doc(EXECUTIONS, info.execution_arn))
+
+
+def _describe(log: EventLog, doc: dict) -> dict:
+    total = history_length(log, doc)
+    first = list(read_events(log, doc, 1, 1))
+    last = list(read_events(log, doc, total, total)) if total > 1 else []
+    return describe(doc, first + last)
 
 
 def resolve(log: EventLog, execution: str) -> dict:
@@ -138,8 +193,7 @@ def resolve(log: EventLog, execution: str) -> dict:
 def events(db: str | Path, execution: str) -> list[dict]:
     """The execution's events as stored (AWS shape plus our extra facts)."""
     with EventLog(db) as log:
-        doc = resolve(log, execution)
-        return list(log.read(doc["executionArn"]))
+        return list(read_events(log, resolve(log, execution)))
 
 
 def history(db: str | Path, execution: str) -> list[dict]:
@@ -150,6 +204,190 @@ def history(db: str | Path, execution: str) -> list[dict]:
 def list_executions(db: str | Path) -> list[dict]:
     with EventLog(db) as log:
         out = []
-        for arn, doc in log.docs(EXECUTIONS):
-            out.append(dict(doc, events=log.length(arn)))
+        for _, doc in log.docs(EXECUTIONS):
+            out.append(dict(doc, events=history_length(log, doc)))
         return out
+
+
+# -- time travel, replay, branching, import and export ----------------------------------------
+
+def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
+    """The state of an execution as of event `at` (N, -N from the end, or 'failure')."""
+    with EventLog(db) as log:
+        doc = resolve(log, execution)
+        n = resolve_position(log, doc, at)
+        ensure_snapshots(log, doc)
+        folded = state_at(log, doc, n)
+        event = next(read_events(log, doc, n, n))
+        return describe_state(doc, folded, event)
+
+
+def _recorded_run(log: EventLog, doc: dict) -> tuple[list[dict], Any, int]:
+    recorded = list(read_events(log, doc))
+    started = recorded[0]
+    input_value = json.loads(started["executionStartedEventDetails"]["input"])
+    seed = (started.get(EXTRA) or {}).get("seed", 0)
+    return recorded, input_value, seed
+
+
+def _definition_of(log: EventLog, doc: dict) -> str:
+    blob = log.get_blob(doc["definition"])
+    if blob is None:
+        raise RunError(f"the definition of {doc['name']} is missing from the db")
+    return blob.decode("utf-8")
+
+
+def replay(db: str | Path, execution: str, definition_text: str | None = None
+           ) -> Divergence | None:
+    """Re-run the interpreter against the recorded history (Tasks answered from the record).
+
+    None means identical; otherwise the first divergence.
+    """
+    with EventLog(db) as log:
+        doc = resolve(log, execution)
+        recorded, input_value, seed = _recorded_run(log, doc)
+        definition = load_definition(definition_text or _definition_of(log, doc))
+        info = info_from_record(doc, recorded, input_value)
+        return verify(definition, info, seed, recorded, with_time=not doc.get("imported"))
+
+
+def branch(
+    db: str | Path,
+    execution: str,
+    at: int | str,
+    *,
+    name: str | None = None,
+    input_override: Any = NO_OVERRIDE,
+    definition_text: str | None = None,
+    mocks: Any = None,
+    test_case: str | None = None,
+    handlers_file: Path | None = None,
+    seed: int | None = None,
+) -> dict:
+    """A new execution sharing events 1..N with its parent and continuing with the changes."""
+    with EventLog(db) as log:
+        parent = resolve(log, execution)
+        n = resolve_position(log, parent, at)
+        recorded, input_value, parent_seed = _recorded_run(log, parent)
+        parent_definition = load_definition(_definition_of(log, parent))
+        new_definition = load_definition(definition_text) if definition_text else None
+        parent_info = info_from_record(parent, recorded, input_value)
+        child_name = name or default_execution_name(
+            parent_seed ^ (n * 0x9E37) ^ (seed or 0) ^ len(list(log.docs(EXECUTIONS))))
+        check_name("execution", child_name)
+        arn = parent["executionArn"].rsplit(":", 1)[0] + ":" + child_name
+        child_info = replace(parent_info, execution_arn=arn, name=child_name)
+        if mocks is not None or handlers_file is not None:
+            after = _world(mocks, test_case, parent["stateMachineName"], None, handlers_file)
+            setup = _setup(log, mocks, test_case, handlers_file)
+        else:
+            after = _recorded_world(log, parent)
+            setup = {k: parent[k] for k in ("mocks", "testCase", "handlers") if k in parent}
+        setup.update(parent=parent["executionArn"], forkAt=n)
+        if input_override is not NO_OVERRIDE:
+            setup["inputOverride"] = to_json_text(input_override)
+        fork = Fork(at=n, world=after, machine=new_definition.machine if new_definition else None,
+                    seed=seed, input_override=input_override, info=child_info)
+        engine = run_execution(
+            log, parent_definition, parent_info,
+            ChainWorld.of([RecordedWorld.from_events(recorded[:n]), after]),
+            parent_seed, setup=setup, fork=fork, parent_events=recorded)
+        if new_definition is not None:
+            doc = log.get_doc(EXECUTIONS, arn)
+            log.put_doc(EXECUTIONS, arn, dict(
+                doc, definition=log.put_blob(new_definition.text.encode("utf-8"))))
+        del engine
+        return _describe(log, log.get_doc(EXECUTIONS, arn))
+
+
+def tree(db: str | Path, execution: str) -> dict:
+    """The branch tree that `execution` belongs to, from its root: {doc, children: [...]}."""
+    with EventLog(db) as log:
+        doc = resolve(log, execution)
+        while doc.get("parent"):
+            doc = log.get_doc(EXECUTIONS, doc["parent"])
+        docs = [d for _, d in log.docs(EXECUTIONS)]
+
+        def node(d: dict) -> dict:
+            kids = sorted((k for k in docs if k.get("parent") == d["executionArn"]),
+                          key=lambda k: (k["forkAt"], k["name"]))
+            return {"execution": d, "children": [node(k) for k in kids]}
+
+        return node(doc)
+
+
+def diff(db: str | Path, a: str, b: str) -> dict:
+    """Where two executions' histories part, and how their outcomes differ."""
+    with EventLog(db) as log:
+        doc_a, doc_b = resolve(log, a), resolve(log, b)
+        events_a = list(read_events(log, doc_a))
+        events_b = list(read_events(log, doc_b))
+        first = None
+        for x, y in zip(events_a, events_b):
+            if comparable(x, False) != comparable(y, False):
+                first = {"event": x["id"], "a": comparable(x, False), "b": comparable(y, False)}
+                break
+        if first is None and len(events_a) != len(events_b):
+            n = min(len(events_a), len(events_b)) + 1
+            longer = events_a if len(events_a) > len(events_b) else events_b
+            first = {"event": n, "a": comparable(longer[n - 1], False)
+                     if longer is events_a else None,
+                     "b": comparable(longer[n - 1], False) if longer is events_b else None}
+        return {"a": _describe(log, doc_a), "b": _describe(log, doc_b), "firstDifference": first}
+
+
+def export(db: str | Path, execution: str) -> dict:
+    """The GetExecutionHistory JSON of an execution, with our facts under `sfnReplay`."""
+    with EventLog(db) as log:
+        doc = resolve(log, execution)
+        return export_history(doc, list(read_events(log, doc)))
+
+
+def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
+                   state_machine_name: str, name: str | None = None) -> dict:
+    """Store a GetExecutionHistory document (one or more pages) as a local execution."""
+    definition = load_definition(definition_text)
+    events, ours = parse_pages(pages)
+    previous = (ours or {}).get("execution") or {}
+    started = events[0].get("executionStartedEventDetails") or {}
+    arn_name = None
+    if previous.get("name"):
+        arn_name = previous["name"]
+    name = name or arn_name or default_execution_name(len(events) ^ events[0]["timestamp"])
+    names = Names(state_machine_name, name, *_account_region(previous, started))
+    check_name("execution", name)
+    check_name("state machine", state_machine_name)
+    arn = names.execution_arn(name)
+    status = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
+              "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}.get(
+                  events[-1]["type"], "RUNNING")
+    with EventLog(db) as log:
+        if log.get_doc(EXECUTIONS, arn) is not None:
+            raise RunError(f"ExecutionAlreadyExists: {name!r} is already in the db")
+        doc = {
+            "executionArn": arn, "name": name, "stateMachineArn": names.state_machine_arn(),
+            "stateMachineName": state_machine_name, "status": status,
+            "startMicros": events[0]["timestamp"],
+            "stopMicros": events[-1]["timestamp"] if status != "RUNNING" else None,
+            "events": len(events), "seed": (events[0].get(EXTRA) or {}).get("seed", 0),
+            "definition": log.put_blob(definition.text.encode("utf-8")),
+            "imported": not bool(ours),
+        }
+        for key in ("mocks", "testCase", "handlers"):
+            if key in previous:
+                doc[key] = previous[key]
+        for start in range(0, len(events), 512):
+            chunk = events[start:start + 512]
+            docs = {(EXECUTIONS, arn): doc} if start + 512 >= len(events) else None
+            log.append(arn, chunk, docs=docs)
+        return _describe(log, doc)
+
+
+def _account_region(previous: dict, started: dict) -> tuple[str, str]:
+    arn = previous.get("executionArn") or started.get("roleArn") or ""
+    parts = arn.split(":")
+    if len(parts) > 4 and parts[0] == "arn" and parts[2] == "states":
+        return parts[4], parts[3]
+    if len(parts) > 4 and parts[2] == "iam" and parts[4]:
+        return parts[4], "us-east-1"
+    return "123456789012", "us-east-1"

@@ -96,6 +96,39 @@ class EventLimitExceeded(Exception):
     pass
 
 
+NO_OVERRIDE = object()
+
+
+@dataclass
+class Fork:
+    """What changes once event `at` has been emitted (a branch continuing from event N)."""
+
+    at: int
+    world: World | None = None
+    machine: Machine | None = None
+    seed: int | None = None
+    input_override: Any = NO_OVERRIDE
+    info: "ExecutionInfo | None" = None
+
+
+def machine_paths(root: Machine) -> dict[tuple, Machine]:
+    """Every (nested) machine of a definition by its place: state names and branch indexes."""
+    out: dict[tuple, Machine] = {(): root}
+
+    def walk(machine: Machine, path: tuple) -> None:
+        for name, state in machine.states.items():
+            for index, branch in enumerate(getattr(state, "branches", ())):
+                out[path + (name, index)] = branch
+                walk(branch, path + (name, index))
+            processor = getattr(state, "processor", None)
+            if processor is not None:
+                out[path + (name, "ItemProcessor")] = processor
+                walk(processor, path + (name, "ItemProcessor"))
+
+    walk(root, ())
+    return out
+
+
 class Engine:
     """Runs one execution; `steps()` yields the events of each step."""
 
@@ -108,6 +141,7 @@ class Engine:
         *,
         started_extra: dict | None = None,
         max_events: int = MAX_EVENTS,
+        fork: Fork | None = None,
     ) -> None:
         self.machine = machine
         self.info = info
@@ -137,6 +171,9 @@ class Engine:
             "RedriveCount": 0,
         }
         self.state_machine_context = {"Id": info.state_machine_arn, "Name": info.state_machine_name}
+        self.fork = fork
+        self.pending_input: Any = NO_OVERRIDE
+        self._replaced: dict[int, Machine] = {}
 
     # -- events -------------------------------------------------------------------------------
     def emit(self, frame: Frame, event_type: str, details: dict | None = None) -> int:
@@ -157,7 +194,37 @@ class Engine:
             event[EXTRA] = {"frame": frame.label}
         frame.last_event = self.last_id
         self.batch.append(event)
+        if self.fork is not None and self.last_id == self.fork.at:
+            self._apply_fork(self.fork)
         return self.last_id
+
+    def _apply_fork(self, fork: Fork) -> None:
+        if fork.info is not None:
+            self.info = fork.info
+            self.execution_context = dict(self.execution_context, Id=fork.info.execution_arn,
+                                          Name=fork.info.name)
+        if fork.world is not None:
+            self.world = fork.world
+        if fork.seed is not None:
+            self.rng = SeededRandom(fork.seed)
+        self.pending_input = fork.input_override
+        if fork.machine is not None:
+            new = machine_paths(fork.machine)
+            self._replaced = {id(old): new[path] for path, old in
+                              machine_paths(self.machine).items() if path in new}
+
+    def current(self, machine: Machine) -> Machine:
+        """The machine to read states from: after a fork with a new definition, its twin."""
+        if self._replaced:
+            return self._replaced.get(id(machine), machine)
+        return machine
+
+    def entering_input(self, raw_input: Any) -> Any:
+        """The input of a state being entered: a branch's override replaces the first one."""
+        if self.pending_input is NO_OVERRIDE:
+            return raw_input
+        override, self.pending_input = self.pending_input, NO_OVERRIDE
+        return override
 
     def json_text(self, value: Any, what: str) -> str:
         """JSON text of a payload, failing with States.DataLimitExceeded above 256 KiB."""

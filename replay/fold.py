@@ -86,9 +86,11 @@ def apply(state: dict, event: dict) -> None:
         state["input"] = d.get("input")
         extra = event.get(EXTRA) or {}
         state["seed"] = extra.get("seed")
+        state["roleArn"] = d.get("roleArn")
     elif kind.endswith("StateEntered"):
         frame.update(state=d.get("name"), type=kind[: -len("StateEntered")],
                      input=d.get("input"), output=None, enteredEvent=event["id"], retries=0,
+                     enteredTime=event.get("timestamp"),
                      parameters=None, status="running", scheduled=False)
     elif kind.endswith("StateExited"):
         frame["output"] = d.get("output")
@@ -104,7 +106,10 @@ def apply(state: dict, event: dict) -> None:
     elif kind in _TASK_FAILED:
         frame["status"] = "task failed"
     elif kind in ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"):
-        frame["status"] = kind[len("MapIteration"):].lower()
+        # A finished iteration is no longer part of the state: dropping it keeps snapshots
+        # small however many items a Map has.
+        for other in [key for key in frames if key == label or key.startswith(label + "/")]:
+            del frames[other]
     elif kind in _END_STATUS:
         state["status"] = _END_STATUS[kind]
         state["output"] = d.get("output")

@@ -47,9 +47,8 @@ class Step:
 def run_machine(engine: Engine, frame: Frame, machine: Machine, value: Any) -> FrameBody:
     """Run `machine` from its StartAt on `value`; returns the frame's outcome."""
     name = machine.start_at
-    states = machine.states
     while True:
-        state = states[name]
+        state = engine.current(machine).states.get(name) or machine.states[name]
         result = yield from run_state(engine, frame, state, value)
         if isinstance(result, Failed):
             return result
@@ -67,6 +66,7 @@ def _entered(engine: Engine, frame: Frame, state: State, raw_input: Any) -> int:
 
 def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
     """Enter, run (with Retry and Catch) and exit one state; returns (next, output) or Failed."""
+    raw_input = engine.entering_input(raw_input)
     try:
         entered_id = _entered(engine, frame, state, raw_input)
     except StatesError as exc:

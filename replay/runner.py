@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from replay.definition import Definition
-from replay.engine import Engine, ExecutionInfo
-from replay.events import EXTRA
+from replay.engine import Engine, ExecutionInfo, Fork
+from replay.history import EXECUTIONS
 from replay.interpreter import run_machine
 from replay.rand import SeededRandom
+from replay.verify import comparable
 from replay.world import World
 from store import EventLog
 
-EXECUTIONS = "executions"
 _NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 
 
@@ -66,8 +66,8 @@ def execution_info(names: Names, input_value: Any, seed: int, start_micros: int)
     )
 
 
-def summary(info: ExecutionInfo, engine: Engine, definition_hash: str, **extra: Any) -> dict:
-    """The executions-index record: a cache of what the log says."""
+def summary(info: ExecutionInfo, engine: Engine, **extra: Any) -> dict:
+    """The executions-index record: a cache of what the log says (plus how the run was set up)."""
     return {
         "executionArn": info.execution_arn,
         "name": info.name,
@@ -77,10 +77,13 @@ def summary(info: ExecutionInfo, engine: Engine, definition_hash: str, **extra: 
         "startMicros": info.start_micros,
         "stopMicros": engine.now if engine.status != "RUNNING" else None,
         "events": engine.last_id,
-        "definition": definition_hash,
         "seed": engine.seed,
         **extra,
     }
+
+
+class BranchDiverged(RunError):
+    """Re-running the parent up to the fork point did not reproduce the parent's events."""
 
 
 def run_execution(
@@ -89,27 +92,54 @@ def run_execution(
     info: ExecutionInfo,
     world: World,
     seed: int,
+    *,
+    setup: dict | None = None,
+    fork: Fork | None = None,
+    parent_events: list[dict] | None = None,
 ) -> Engine:
-    """Run to the end, one LMDB transaction per step; returns the finished engine."""
-    arn = info.execution_arn
+    """Run to the end, one LMDB transaction per step; returns the finished engine.
+
+    With a `fork`, the engine re-runs the parent (`info`, `world` and `definition` are the
+    parent's) and events up to `fork.at` must equal `parent_events`; only later events are
+    written, to the branch's own stream (`fork.info`).
+    """
+    own = fork.info if fork is not None and fork.info is not None else info
+    arn = own.execution_arn
     if log.get_doc(EXECUTIONS, arn) is not None:
         raise RunError(
-            f"ExecutionAlreadyExists: an execution named {info.name!r} of state machine "
-            f"{info.state_machine_name!r} is already in the db"
+            f"ExecutionAlreadyExists: an execution named {own.name!r} of state machine "
+            f"{own.state_machine_name!r} is already in the db"
         )
-    definition_hash = log.put_blob(definition.text.encode("utf-8"))
-    started = {"definition": definition_hash, "startMicros": info.start_micros}
-    engine = Engine(definition.machine, info, world, seed, started_extra=started)
+    extra = dict(setup or {})
+    extra["definition"] = log.put_blob(definition.text.encode("utf-8"))
+    started = {"definition": extra["definition"], "startMicros": info.start_micros}
+    engine = Engine(definition.machine, info, world, seed, started_extra=started, fork=fork)
     first = True
+    shared = fork.at if fork is not None else 0
     for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,
                                                             info.input)):
+        if shared:
+            _check_shared(batch, parent_events or [], shared)
+            batch = [event for event in batch if event["id"] > shared]
+        if not batch:
+            continue
         docs = None
         if first or engine.status != "RUNNING":
-            docs = {(EXECUTIONS, arn): summary(info, engine, definition_hash)}
+            docs = {(EXECUTIONS, arn): summary(own, engine, **extra)}
             first = False
         log.append(arn, batch, docs=docs)
     log.sync()
     return engine
 
 
-__all__ = ["run_execution", "Names", "RunError", "execution_info", "EXTRA"]
+def _check_shared(batch: list[dict], parent: list[dict], shared: int) -> None:
+    for event in batch:
+        if event["id"] > shared:
+            return
+        recorded = parent[event["id"] - 1]
+        if comparable(event, False) != comparable(recorded, False):
+            raise BranchDiverged(
+                f"cannot branch at event {shared}: re-running the parent gives "
+                f"{event['type']} where the record has {recorded['type']} at event "
+                f"{event['id']} (see `sfn-replay replay`)"
+            )

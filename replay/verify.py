@@ -1,0 +1,73 @@
+"""Replay verification: re-run the interpreter against a recorded history, every Task answered
+from the record, and report the first event where what it produces differs from the record."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from replay.definition import Definition
+from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
+from replay.events import EXTRA
+from replay.interpreter import run_machine
+from replay.recorded import RecordedWorld
+
+
+@dataclass(frozen=True)
+class Divergence:
+    event_id: int
+    recorded: dict | None  # None: the record ended before the interpreter did
+    produced: dict | None  # None: the interpreter ended (or stopped) before the record did
+    reason: str = ""
+
+
+def comparable(event: dict, with_time: bool) -> dict:
+    """What 'identical' compares: everything but our extra facts (and time, for imports)."""
+    out = {k: v for k, v in event.items() if k != EXTRA}
+    if not with_time:
+        out.pop("timestamp", None)
+    return out
+
+
+def verify(definition: Definition, info: ExecutionInfo, seed: int, recorded: list[dict],
+           *, with_time: bool = True) -> Divergence | None:
+    """None when the interpreter reproduces `recorded` exactly; else the first divergence."""
+    engine = Engine(definition.machine, info, RecordedWorld.from_events(recorded), seed)
+    position = 0
+    try:
+        for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,
+                                                                info.input)):
+            for event in batch:
+                if position >= len(recorded):
+                    return Divergence(event["id"], None, comparable(event, with_time),
+                                      "the record ends here")
+                want = comparable(recorded[position], with_time)
+                got = comparable(event, with_time)
+                if want != got:
+                    return Divergence(event["id"], want, got)
+                position += 1
+    except NoTaskAnswer as missing:
+        want = recorded[position] if position < len(recorded) else None
+        return Divergence(position + 1, want and comparable(want, with_time), None,
+                          f"the record has no answer for Task state {missing.state!r}")
+    if position < len(recorded):
+        return Divergence(position + 1, comparable(recorded[position], with_time), None,
+                          "the interpreter ended here")
+    return None
+
+
+def info_from_record(doc: dict, recorded: list[dict], input_value: Any) -> ExecutionInfo:
+    """The ExecutionInfo a recorded execution ran with, rebuilt from its index doc."""
+    arn = doc["executionArn"]
+    region, account = arn.split(":")[3], arn.split(":")[4]
+    return ExecutionInfo(
+        execution_arn=arn,
+        name=doc["name"],
+        state_machine_arn=doc["stateMachineArn"],
+        state_machine_name=doc["stateMachineName"],
+        role_arn=recorded[0]["executionStartedEventDetails"].get(
+            "roleArn", f"arn:aws:iam::{account}:role/sfn-replay"),
+        region=region,
+        account=account,
+        start_micros=recorded[0]["timestamp"],
+        input=input_value,
+    )
