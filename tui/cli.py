@@ -189,6 +189,124 @@ def list_(db: DbOption = None):
         typer.echo(row)
 
 
+@app.command()
+@guarded
+def state(
+    execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+    at: Annotated[str, typer.Option("--at", help="Event number, -N from the end, or "
+                  "'failure' (the first failure event).")] = "-1",
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """The state of an execution as of an event, rebuilt from the log."""
+    shown = commands.state(db_path(db), execution, at)
+    if as_json:
+        typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(commands.format_state(shown))
+
+
+@app.command()
+@guarded
+def replay(
+    execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+    definition: Annotated[Optional[Path], typer.Option("--definition", help="Replay with this "
+                          "definition instead of the recorded one.")] = None,
+    db: DbOption = None,
+):
+    """Re-run the interpreter against the recorded history; exit 1 at the first divergence."""
+    text = read_text(definition, "definition") if definition else None
+    divergence = commands.replay(db_path(db), execution, text)
+    if divergence is None:
+        typer.echo("identical")
+        return
+    typer.echo(commands.format_divergence(divergence))
+    raise typer.Exit(1)
+
+
+@app.command()
+@guarded
+def branch(
+    execution: Annotated[str, typer.Argument(help="Parent execution name or ARN.")],
+    at: Annotated[str, typer.Option("--at", help="Fork after this event (N, -N, 'failure').")],
+    name: Annotated[Optional[str], typer.Option("--name")] = None,
+    input_override: Annotated[Optional[str], typer.Option("--input-override", help="JSON file "
+                              "or text: the input of the next state entered after N.")] = None,
+    definition: Annotated[Optional[Path], typer.Option("--definition")] = None,
+    mock_config: Annotated[Optional[Path], typer.Option("--mock-config")] = None,
+    test_case: Annotated[Optional[str], typer.Option("--test-case")] = None,
+    handlers: Annotated[Optional[Path], typer.Option("--handlers")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed")] = None,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """A new execution sharing events 1..N with its parent, continued with the changes."""
+    if mock_config is not None and test_case is None:
+        raise UsageError("--mock-config needs --test-case NAME")
+    options: dict[str, Any] = dict(name=name, seed=seed, handlers_file=handlers)
+    if input_override is not None:
+        options["input_override"] = read_json_arg(input_override, "input override")
+    if definition is not None:
+        options["definition_text"] = read_text(definition, "definition")
+    if mock_config is not None:
+        options.update(mocks=read_json_arg(str(mock_config), "mock config"), test_case=test_case)
+    result = commands.branch(db_path(db), execution, at, **options)
+    print_description(result, as_json)
+    raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
+
+
+@app.command()
+@guarded
+def tree(execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+         db: DbOption = None):
+    """The branch tree an execution belongs to: parents, children, fork points, outcomes."""
+    for line in commands.format_tree(commands.tree(db_path(db), execution)):
+        typer.echo(line)
+
+
+@app.command()
+@guarded
+def diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Argument()],
+         db: DbOption = None):
+    """The first event where two executions differ, and their outcomes."""
+    typer.echo(commands.format_diff(commands.diff(db_path(db), a, b)))
+
+
+@app.command(name="import")
+@guarded
+def import_(
+    history_files: Annotated[list[Path], typer.Argument(help="GetExecutionHistory JSON "
+                             "(several files: pages in order).")],
+    definition: Annotated[Path, typer.Option("--definition")],
+    name: Annotated[Optional[str], typer.Option("--name")] = None,
+    state_machine_name: Annotated[Optional[str], typer.Option("--state-machine-name")] = None,
+    db: DbOption = None,
+):
+    """Import a history printed by `aws stepfunctions get-execution-history`."""
+    pages = [read_json_arg(str(path), "history") for path in history_files]
+    result = commands.import_history(db_path(db), pages, read_text(definition, "definition"),
+                                     state_machine_name=state_machine_name or definition.stem,
+                                     name=name)
+    print_description(result, False)
+    divergence = commands.replay(db_path(db), result["executionArn"])
+    if divergence is not None:
+        typer.echo("warning: the definition does not reproduce this history:", err=True)
+        typer.echo(commands.format_divergence(divergence), err=True)
+
+
+@app.command()
+@guarded
+def export(
+    execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+    format: Annotated[str, typer.Option("--format", help="aws")] = "aws",
+    db: DbOption = None,
+):
+    """Print an execution's history as GetExecutionHistory JSON (import reads it back)."""
+    if format != "aws":
+        raise UsageError(f"--format must be aws, not {format!r}")
+    typer.echo(json.dumps(commands.export(db_path(db), execution), indent=1, ensure_ascii=False))
+
+
 def main() -> None:
     try:
         app()

@@ -5,9 +5,16 @@ import json
 
 from replay.api import (  # noqa: F401  (re-exported for cli.py)
     EXPECTED_ERRORS,
+    branch,
+    diff,
+    export,
     history,
+    import_history,
     parse_start_time,
+    replay,
     run,
+    state,
+    tree,
     validate,
 )
 from replay import api
@@ -34,4 +41,55 @@ def list_executions(db) -> list[str]:
     return rows
 
 
-__all__ = ["json"]
+def _short(value, limit: int = 100) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def format_state(shown: dict) -> str:
+    lines = [f"event {shown['event']} ({shown['eventType']})  {shown['time']}  "
+             f"status {shown['status']}"]
+    for frame in shown["active"]:
+        lines.append(f"  [{frame['frame']}] {frame['type']} state {frame['state']!r} "
+                     f"(entered at event {frame['enteredEvent']}, retries {frame['retries']})")
+        lines.append(f"      input:  {_short(frame['input'])}")
+        if frame["parameters"] is not None:
+            lines.append(f"      params: {_short(frame['parameters'])}")
+        if frame["variables"]:
+            lines.append(f"      variables: {_short(frame['variables'])}")
+    lines.append(f"  last output: {_short(shown['lastOutput'])}")
+    if shown["error"] or shown["cause"]:
+        lines.append(f"  error: {shown['error']}  cause: {shown['cause']}")
+    return "\n".join(lines)
+
+
+def format_divergence(divergence) -> str:
+    lines = [f"diverges at event {divergence.event_id}" +
+             (f": {divergence.reason}" if divergence.reason else "")]
+    lines.append(f"  recorded: {_short(divergence.recorded, 400)}")
+    lines.append(f"  now:      {_short(divergence.produced, 400)}")
+    return "\n".join(lines)
+
+
+def format_tree(node: dict, depth: int = 0) -> list[str]:
+    doc = node["execution"]
+    fork = f"  (forked at event {doc['forkAt']})" if doc.get("forkAt") else ""
+    lines = [f"{'  ' * depth}{'└─ ' if depth else ''}{doc['name']}  {doc['status']}{fork}"]
+    for child in node["children"]:
+        lines.extend(format_tree(child, depth + 1))
+    return lines
+
+
+def format_diff(result: dict) -> str:
+    a, b, first = result["a"], result["b"], result["firstDifference"]
+    lines = [f"a: {a['name']}  {a['status']}  {a.get('error') or ''}",
+             f"b: {b['name']}  {b['status']}  {b.get('error') or ''}"]
+    if first is None:
+        lines.append("identical histories")
+    else:
+        lines.append(f"first difference at event {first['event']}:")
+        lines.append(f"  a: {_short(first['a'], 300)}")
+        lines.append(f"  b: {_short(first['b'], 300)}")
+    if a.get("output") != b.get("output"):
+        lines.append(f"outputs differ:\n  a: {a.get('output')}\n  b: {b.get('output')}")
+    return "\n".join(lines)
