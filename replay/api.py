@@ -248,7 +248,7 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None
         recorded, input_value, seed = _recorded_run(log, doc)
         definition = load_definition(definition_text or _definition_of(log, doc))
         info = info_from_record(doc, recorded, input_value)
-        return verify(definition, info, seed, recorded, with_time=not doc.get("imported"))
+        return verify(definition, info, seed, recorded, with_time=not _imported(log, doc))
 
 
 def branch(
@@ -291,13 +291,21 @@ def branch(
         engine = run_execution(
             log, parent_definition, parent_info,
             ChainWorld.of([RecordedWorld.from_events(recorded[:n]), after]),
-            parent_seed, setup=setup, fork=fork, parent_events=recorded)
+            parent_seed, setup=setup, fork=fork, parent_events=recorded,
+            strict_prefix=not _imported(log, parent))
         if new_definition is not None:
             doc = log.get_doc(EXECUTIONS, arn)
             log.put_doc(EXECUTIONS, arn, dict(
                 doc, definition=log.put_blob(new_definition.text.encode("utf-8"))))
         del engine
         return _describe(log, log.get_doc(EXECUTIONS, arn))
+
+
+def _imported(log: EventLog, doc: dict) -> bool:
+    """Whether the history (or the prefix it shares) was recorded elsewhere."""
+    while doc.get("parent") and not doc.get("imported"):
+        doc = log.get_doc(EXECUTIONS, doc["parent"])
+    return bool(doc.get("imported"))
 
 
 def tree(db: str | Path, execution: str) -> dict:

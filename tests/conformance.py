@@ -29,6 +29,7 @@ class CaseResult:
     outcome: bool = False
     history_types: bool | None = None
     cause: bool | None = None
+    replay_identical: bool | None = None
     note: str = ""
 
 
@@ -71,6 +72,7 @@ def run_case(case_dir: Path, db: Path, checker, number: int) -> CaseResult:
     else:
         result.note = f"status {status} != {expected['status']}; error={description['error']!r}"
     result.outcome = ok
+    result.replay_identical = api.replay(db, description["executionArn"]) is None
     if expected.get("history"):
         got = [e["type"] for e in api.history(db, description["executionArn"])]
         want = [e["type"] for e in expected["history"]]
@@ -122,3 +124,21 @@ if __name__ == "__main__":
             if not r.outcome or r.history_types is False:
                 print(f"FAIL {r.case}: {r.note}")
         print(summarize(results))
+
+
+def aws_shape(history: list[dict]) -> dict:
+    """A corpus history as `get-execution-history` prints it: details flattened, increasing
+    timestamps added, decoded JSON text encoded again (CONTRACT.md, 'import')."""
+    events = []
+    renumbered: dict = {}  # a few recordings lost events or ids: number them 1, 2, 3...
+    for index, event in enumerate(history):
+        if isinstance(event["id"], int):
+            renumbered[event["id"]] = index + 1
+        out = {"timestamp": f"2026-01-01T00:00:{index // 1000:02d}.{index % 1000:03d}000+00:00",
+               "type": event["type"], "id": index + 1,
+               "previousEventId": renumbered.get(event["previousEventId"], 0)}
+        for key, value in event["details"].items():
+            out[key] = {k: json.dumps(v) if k in ("input", "output", "parameters", "cause")
+                        and not isinstance(v, str) else v for k, v in value.items()}
+        events.append(out)
+    return {"events": events}

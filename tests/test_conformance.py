@@ -47,3 +47,9 @@ def test_core_cases_reproduce_outcome_and_event_types(results):
 
 def test_all_cases_outcome_floor(results):
     assert _rate([r.outcome for r in results]) >= FLOORS["all outcome"]
+
+
+def test_replay_of_every_reproduced_case_is_identical(results):
+    reproduced = [r for r in results if r.outcome]
+    differing = [r.case for r in reproduced if not r.replay_identical]
+    assert not differing, differing[:10]
