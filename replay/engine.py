@@ -266,6 +266,13 @@ class Engine:
         heapq.heappush(self._ready, (frame.id, frame))
         return frame
 
+    def spawn_scoped(self, parent: Frame, label: str, make: Callable[[Frame], FrameBody]):
+        """A child frame (Parallel branch, Map iteration) that reads its parent's variables;
+        what it assigns stays in its own scope."""
+        frame = self.spawn(parent, label, make)
+        frame.variables = parent.variables
+        return frame
+
     def cancel(self, frames: list[Frame]) -> None:
         """Stop frames (and their descendants) that have not finished."""
         for frame in frames:

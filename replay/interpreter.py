@@ -21,7 +21,7 @@ class Step:
     """One state being run in one frame: what its handler needs to see and to record."""
 
     __slots__ = ("engine", "frame", "state", "raw_input", "entered_id", "entered_at",
-                 "retry_count")
+                 "retry_count", "assigned")
 
     def __init__(self, engine: Engine, frame: Frame, state: State, raw_input: Any,
                  entered_id: int) -> None:
@@ -32,6 +32,15 @@ class Step:
         self.entered_id = entered_id
         self.entered_at = engine.now
         self.retry_count = 0
+        self.assigned: dict | None = None
+
+    def assign(self, assign, value: Any) -> None:
+        """Evaluate an Assign template on `value` with the variables as they were before the
+        state; the assignments take effect when the state exits."""
+        if assign is None:
+            return
+        result = assign(Env(value, self.context(), self.frame.variables, self.engine.rng))
+        self.assigned = {**(self.assigned or {}), **result}
 
     def context(self) -> dict:
         retry = self.retry_count if self.state.type == "Task" else None
@@ -97,6 +106,8 @@ def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
             return Failed(failure.error, failure.cause)
         error_output = {"Error": failure.error, "Cause": failure.cause}
         try:
+            step.assigned = None
+            step.assign(catcher.assign, error_output)
             output = state.io.error_output(raw_input, error_output, catcher)
             _exited(step, output)
         except StatesError as exc:
@@ -107,8 +118,13 @@ def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
 
 def _exited(step: Step, output: Any) -> None:
     text = step.engine.json_text(output, step.state.name)
-    step.emit(step.state.type + "StateExited",
-              {"name": step.state.name, "output": text, "outputDetails": _TRUNCATED})
+    details = {"name": step.state.name, "output": text, "outputDetails": _TRUNCATED}
+    if step.assigned is not None:
+        details["assignedVariables"] = {name: step.engine.json_text(value, step.state.name)
+                                        for name, value in sorted(step.assigned.items())}
+        details["assignedVariablesDetails"] = _TRUNCATED
+        step.frame.variables = {**step.frame.variables, **step.assigned}
+    step.emit(step.state.type + "StateExited", details)
 
 
 def _locate(exc: StatesError, step: Step) -> StatesError:

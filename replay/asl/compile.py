@@ -57,6 +57,11 @@ def _retriers(raw: dict) -> tuple[model.Retrier, ...]:
     )
 
 
+def _assign(raw: dict) -> Evaluator | None:
+    """Assign: a template evaluated against the state's result; yields {name: value}."""
+    return compile_template(raw["Assign"]) if "Assign" in raw else None
+
+
 def _catchers(raw: dict) -> tuple[model.Catcher, ...]:
     return tuple(
         model.Catcher(
@@ -64,6 +69,7 @@ def _catchers(raw: dict) -> tuple[model.Catcher, ...]:
             next=c["Next"],
             result_path=compile_result_field(c),
             result_path_text=c.get("ResultPath"),
+            assign=_assign(c),
         )
         for c in raw.get("Catch", ())
     )
@@ -81,6 +87,7 @@ def compile_state(name: str, raw: dict, language: str) -> model.State:
         end=bool(raw.get("End", False)),
         retry=_retriers(raw),
         catch=_catchers(raw),
+        assign=_assign(raw),
         raw=raw,
     )
     build = _BUILDERS[kind]
@@ -109,7 +116,8 @@ def _task(raw: dict, common: dict, language: str) -> model.State:
 
 def _choice(raw: dict, common: dict, language: str) -> model.State:
     rules = tuple(
-        model.ChoiceRule(condition=compile_rule(rule, compile_path), next=rule["Next"])
+        model.ChoiceRule(condition=compile_rule(rule, compile_path), next=rule["Next"],
+                         assign=_assign(rule))
         for rule in raw["Choices"]
     )
     return model.ChoiceState(

@@ -12,8 +12,10 @@ def run_choice(step) -> tuple[str | None, Any]:
     env = step.env(None)
     value = state.io.effective_input(step.raw_input, env)
     env.input = value
+    step.assign(state.assign, value)
     for rule in state.choices:
         if rule.condition(env):
+            step.assign(rule.assign, value)
             return rule.next, state.io.output(step.raw_input, value, env)
     if state.default is None:
         raise StatesError(errors.NO_CHOICE_MATCHED, "No Matches!")

@@ -27,6 +27,11 @@ def _path_number(state, env, key: str, kind: str) -> Any:
         raise _runtime(f"The {key}Path field refers to a path that does not exist: {path}")
     if path is None:
         return value
+    if isinstance(value, str):  # AWS also accepts a number written as a string
+        try:
+            value = int(value) if kind == "integer" else float(value)
+        except ValueError:
+            pass
     ok = not isinstance(value, bool) and isinstance(value, (int, float))
     if kind == "integer":
         ok = ok and value == int(value)
@@ -114,7 +119,7 @@ def run_map(step):
     while next_index < len(items) or active:
         while next_index < len(items) and (limit <= 0 or len(active) < limit):
             index = next_index
-            child = engine.spawn(
+            child = engine.spawn_scoped(
                 frame, child_label(frame, state.name, index),
                 lambda f, i=index: run_iteration(engine, f, state, i, items[i], selected, step),
             )
@@ -138,6 +143,7 @@ def run_map(step):
     if distributed:
         step.emit("MapRunSucceeded")
     step.emit("MapStateSucceeded")
+    step.assign(state.assign, results)
     return state.next, state.io.output(step.raw_input, results, env)
 
 

@@ -37,7 +37,7 @@ def run_parallel(step):
     value = state.io.effective_input(step.raw_input, env)
     step.emit("ParallelStateStarted")
     children = [
-        engine.spawn(frame, child_label(frame, state.name, index),
+        engine.spawn_scoped(frame, child_label(frame, state.name, index),
                      lambda child, branch=branch: run_machine(engine, child, branch, value))
         for index, branch in enumerate(state.branches)
     ]
@@ -45,4 +45,5 @@ def run_parallel(step):
     # The recordings drop this event (ids jump by one there), but AWS emits it.
     step.emit("ParallelStateSucceeded")
     result = [child.outcome.output for child in children]
+    step.assign(state.assign, result)
     return state.next, state.io.output(step.raw_input, result, env)

@@ -11,6 +11,7 @@ def run_pass(step) -> tuple[str | None, Any]:
     env = step.env(None)
     value = state.io.effective_input(step.raw_input, env)
     result = state.result if state.has_result else value
+    step.assign(state.assign, result)
     return state.next, state.io.output(step.raw_input, result, env)
 
 
@@ -18,6 +19,7 @@ def run_succeed(step) -> tuple[str | None, Any]:
     state = step.state
     env = step.env(None)
     value = state.io.effective_input(step.raw_input, env)
+    step.assign(state.assign, value)
     return None, state.io.output(step.raw_input, value, env)
 
 

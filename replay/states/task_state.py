@@ -146,6 +146,7 @@ def run_task(step):
         events.failed(too_big.error, too_big.cause)
         raise
     events.succeeded(text)
+    step.assign(state.assign, answer.output)
     return state.next, state.io.output(step.raw_input, answer.output, env)
 
 

@@ -72,4 +72,5 @@ def run_wait(step):
         micros = max(0, _until(state, env) - step.engine.now)
     if micros:
         yield Sleep(micros)
+    step.assign(state.assign, value)
     return state.next, state.io.output(step.raw_input, value, env)
