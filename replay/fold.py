@@ -6,7 +6,9 @@ The state is a plain dict:
     frames: {label: frame}   one per thread: "" the root, "Map#2" an iteration, "P#0/M#1" nested
     invocations: {state name: Task invocations so far}   (what mocks count)
     eventFrames: {event id: label}   only while frames are inferred (imported histories)
-A frame is {state, type, input, output, enteredEvent, retries, status, parameters}.
+A frame is {state, type, input, output, enteredEvent, retries, status, parameters,
+variables}; variables hold JSON text as recorded, a Parallel branch or Map iteration starting
+with a copy of its parent's (it reads them; what it assigns stays its own).
 """
 from __future__ import annotations
 
@@ -79,9 +81,11 @@ def apply(state: dict, event: dict) -> None:
     frames = state["frames"]
     frame = frames.get(label)
     if frame is None:
+        outer = frames.get(label.rsplit("/", 1)[0] if "/" in label else ROOT)
         frame = frames[label] = {"state": None, "type": None, "input": None, "output": None,
                                  "enteredEvent": None, "retries": 0, "status": "running",
-                                 "parameters": None}
+                                 "parameters": None,
+                                 "variables": dict(outer["variables"]) if outer else {}}
     if kind == "ExecutionStarted":
         state["input"] = d.get("input")
         extra = event.get(EXTRA) or {}
@@ -93,6 +97,8 @@ def apply(state: dict, event: dict) -> None:
                      enteredTime=event.get("timestamp"),
                      parameters=None, status="running", scheduled=False)
     elif kind.endswith("StateExited"):
+        if "assignedVariables" in d:
+            frame["variables"] = {**frame["variables"], **d["assignedVariables"]}
         frame["output"] = d.get("output")
         frame["status"] = "exited"
         state["lastOutput"] = d.get("output")

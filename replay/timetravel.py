@@ -100,7 +100,7 @@ def describe_state(doc: dict, state: dict, event: dict) -> dict:
                 "StateMachine": {"Id": doc["stateMachineArn"], "Name": doc["stateMachineName"]},
                 "State": context_state,
             },
-            "variables": frame.get("variables", {}),
+            "variables": {name: _decode(text) for name, text in frame["variables"].items()},
         })
     return {
         "executionArn": doc["executionArn"],

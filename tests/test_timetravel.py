@@ -153,3 +153,19 @@ def test_import_in_pages_and_replay(loop_db, tmp_path):
     pages = [{"events": events[:7]}, {"events": events[7:]}]
     api.import_history(tmp_path, pages, json.dumps(LOOP), state_machine_name="sm", name="aws")
     assert [e["type"] for e in api.history(tmp_path, "aws")] == [e["type"] for e in events]
+
+
+def test_state_shows_variables_with_their_scopes(tmp_path):
+    d = {"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Assign": {"outer": 1}, "Next": "M"},
+        "M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "Inner",
+              "States": {"Inner": {"Type": "Pass", "Assign": {"inner.$": "$"}, "Next": "W"},
+                         "W": {"Type": "Wait", "Seconds": 5, "End": True}}}, "End": True}}}
+    run(tmp_path, d, {"items": [7]}, name="v")
+    events = api.events(tmp_path / "db", "v")
+    wait_entered = next(e["id"] for e in events if e["type"] == "WaitStateEntered")
+    shown = api.state(tmp_path / "db", "v", wait_entered)
+    inner = [f for f in shown["active"] if f["state"] == "W"][0]
+    assert inner["variables"] == {"outer": 1, "inner": 7}
+    root = [f for f in shown["active"] if f["frame"] == "(root)"][0]
+    assert root["variables"] == {"outer": 1}
