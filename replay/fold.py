@@ -5,7 +5,8 @@ The state is a plain dict:
     event, time, status, input, output, error, cause   (execution level; JSON as text)
     frames: {label: frame}   one per thread: "" the root, "Map#2" an iteration, "P#0/M#1" nested
     invocations: {state name: Task invocations so far}   (what mocks count)
-    eventFrames: {event id: label}   only while frames are inferred (imported histories)
+    eventFrames: {event id: label}   only when frames are inferred (imported histories): the
+                                     last event of each frame, which later events point to
 A frame is {state, type, input, output, enteredEvent, retries, status, parameters,
 variables}; variables hold JSON text as recorded, a Parallel branch or Map iteration starting
 with a copy of its parent's (it reads them; what it assigns stays its own).
@@ -46,6 +47,8 @@ def _copy(state: dict) -> dict:
     copy["frames"] = {label: dict(frame) for label, frame in state["frames"].items()}
     copy["invocations"] = dict(state["invocations"])
     copy["eventFrames"] = dict(state["eventFrames"])
+    if "lastOfFrame" in state:
+        copy["lastOfFrame"] = dict(state["lastOfFrame"])
     return copy
 
 
@@ -56,7 +59,7 @@ def _frame_label(state: dict, event: dict) -> str:
     if event["type"] == "ExecutionStarted":
         return ROOT
     frames = state["eventFrames"]
-    parent = frames.get(event["previousEventId"], ROOT)
+    parent = frames.get(str(event["previousEventId"]), ROOT)
     kind = event["type"]
     if kind == "MapIterationStarted":
         d = details(event)
@@ -74,8 +77,16 @@ def apply(state: dict, event: dict) -> None:
     kind = event["type"]
     d = details(event)
     label = _frame_label(state, event)
-    if EXTRA not in event or "frame" not in event.get(EXTRA, {}):
-        state["eventFrames"][event["id"]] = label
+    if kind == "ExecutionStarted":
+        # Our own histories name each event's frame; imported ones need it inferred.
+        state["inferFrames"] = EXTRA not in event
+    if state.get("inferFrames"):
+        inferred = state["eventFrames"]
+        previous = state.setdefault("lastOfFrame", {}).get(label)
+        if previous is not None:
+            inferred.pop(previous, None)
+        inferred[str(event["id"])] = label
+        state["lastOfFrame"][label] = str(event["id"])
     state["event"] = event["id"]
     state["time"] = event.get("timestamp")
     frames = state["frames"]
