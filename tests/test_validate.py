@@ -439,10 +439,13 @@ def test_check_jsonata_rejects_unbalanced_brackets() -> None:
 @pytest.mark.skipif(not HAVE_INTRINSICS, reason="replay.asl.intrinsics not written yet")
 def test_intrinsic_syntax_errors_are_reported() -> None:
     broken = one(Type="Pass", Parameters={"x.$": "States.Format('a', $.b"}, End=True)
-    assert_reports(broken, "/States/A/Parameters/x.$", "")
+    assert_reports(broken, "/States/A/Parameters/x.$", "invalid intrinsic function call")
     fine = one(Type="Pass", Parameters={"x.$": "States.Format('{}', $.b)"}, End=True)
     assert found(fine) == []
-    assert_reports(one(Type="Fail", ErrorPath="States.Format("), "/States/A/ErrorPath", "")
+    fail = one(Type="Fail", ErrorPath="States.Format(")
+    assert_reports(fail, "/States/A/ErrorPath", "invalid intrinsic function call")
+    unknown = one(Type="Pass", Parameters={"x.$": "States.Nope($.a)"}, End=True)
+    assert_reports(unknown, "/States/A/Parameters/x.$", "States.Nope")
 
 
 @pytest.mark.skipif(not HAVE_CHOICE, reason="replay.asl.choice not written yet")
