@@ -288,7 +288,7 @@ def branch(
             setup["inputOverride"] = to_json_text(input_override)
         fork = Fork(at=n, world=after, machine=new_definition.machine if new_definition else None,
                     seed=seed, input_override=input_override, info=child_info)
-        engine = run_execution(
+        run_execution(
             log, parent_definition, parent_info,
             ChainWorld.of([RecordedWorld.from_events(recorded[:n]), after]),
             parent_seed, setup=setup, fork=fork, parent_events=recorded,
@@ -297,7 +297,6 @@ def branch(
             doc = log.get_doc(EXECUTIONS, arn)
             log.put_doc(EXECUTIONS, arn, dict(
                 doc, definition=log.put_blob(new_definition.text.encode("utf-8"))))
-        del engine
         return _describe(log, log.get_doc(EXECUTIONS, arn))
 
 

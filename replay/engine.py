@@ -176,7 +176,8 @@ class Engine:
         self._replaced: dict[int, Machine] = {}
 
     # -- events -------------------------------------------------------------------------------
-    def emit(self, frame: Frame, event_type: str, details: dict | None = None) -> int:
+    def emit(self, frame: Frame, event_type: str, details: dict | None = None,
+             previous: int | None = None) -> int:
         if frame.silent:
             return frame.last_event
         if self.last_id >= self.max_events:
@@ -184,7 +185,7 @@ class Engine:
         self.last_id += 1
         event = {
             "id": self.last_id,
-            "previousEventId": frame.last_event,
+            "previousEventId": frame.last_event if previous is None else previous,
             "timestamp": self.now,
             "type": event_type,
         }
@@ -370,7 +371,7 @@ class Engine:
         self.batch[-1][EXTRA] = dict(self.started_extra, seed=self.seed)
 
     def _end(self, root: Frame, outcome: Outcome, *, force: bool = False) -> None:
-        if force:
+        if force:  # the event that ends an execution over the quota is still recorded
             self.max_events += 1
         if isinstance(outcome, Succeeded):
             try:

@@ -39,7 +39,8 @@ class Step:
         state; the assignments take effect when the state exits."""
         if assign is None:
             return
-        result = assign(Env(value, self.context(), self.frame.variables, self.engine.rng))
+        env = Env(self.raw_input, self.context(), self.frame.variables, self.engine.rng)
+        result = assign(env, value)
         self.assigned = {**(self.assigned or {}), **result}
 
     def context(self) -> dict:
@@ -94,6 +95,8 @@ def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
             return next_name, output
         except StatesError as exc:
             failure = _locate(exc, step)
+            if failure.error == errors.QUERY_EVALUATION_ERROR:
+                _evaluation_failed(step, failure, getattr(exc, "location", None))
         delay = _retry_delay(state.retry, attempts, failure, engine)
         if delay is not None:
             step.retry_count += 1
@@ -108,12 +111,22 @@ def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
         try:
             step.assigned = None
             step.assign(catcher.assign, error_output)
-            output = state.io.error_output(raw_input, error_output, catcher)
+            output = state.io.error_output(raw_input, error_output, catcher, step.env(None))
             _exited(step, output)
         except StatesError as exc:
             failure = _locate(exc, step)
             return Failed(failure.error, failure.cause)
         return catcher.next, output
+
+
+def _evaluation_failed(step: Step, failure: StatesError, location: str | None) -> None:
+    """AWS records a failed JSONata evaluation as an event linked to no earlier event."""
+    details = {"cause": failure.cause, "error": failure.error, "state": step.state.name}
+    if location is not None:
+        details["location"] = location
+    step.engine.emit(step.frame, "EvaluationFailed", details, previous=0)
+    if step.state.type in ("Map", "Parallel"):
+        step.emit(step.state.type + "StateFailed")
 
 
 def _exited(step: Step, output: Any) -> None:
@@ -146,9 +159,9 @@ def error_matches(names: tuple[str, ...], error: str | None) -> bool:
             return True
         if name == errors.ALL and error not in errors.NOT_MATCHED_BY_ALL:
             return True
-        if name == errors.TASK_FAILED and error not in errors.NOT_MATCHED_BY_ALL and (
-            error != errors.TIMEOUT and error is not None and not error.startswith("States.")
-        ):
+        # States.TaskFailed stands for any error but a timeout
+        if name == errors.TASK_FAILED and error is not None and error not in (
+                errors.TIMEOUT, errors.RUNTIME):
             return True
     return False
 
