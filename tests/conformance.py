@@ -93,7 +93,12 @@ def summarize(results: list[CaseResult]) -> str:
             per[f][0] += r.outcome
     hist = [r for r in results if r.history_types is not None]
     causes = [r for r in results if r.cause is not None]
+    issue6 = [r for r in results if {"jsonata", "variables", "distributed_map"} & set(r.features)]
+    issue6_hist = [r for r in issue6 if r.history_types is not None]
     lines = [
+        f"JSONata, Variables, Distributed Map: outcome {sum(r.outcome for r in issue6)}/"
+        f"{len(issue6)}, event types {sum(bool(r.history_types) for r in issue6_hist)}/"
+        f"{len(issue6_hist)}",
         "per feature (outcome): " + ", ".join(f"{f} {ok}/{n}" for f, (ok, n) in sorted(per.items())),
         f"outcome: {sum(r.outcome for r in results)}/{len(results)}",
         f"history event types: {sum(bool(r.history_types) for r in hist)}/{len(hist)}",

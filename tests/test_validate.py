@@ -418,9 +418,9 @@ BROKEN = [
     (one(Type="Pass", Output={"a": ["{% ($x %}"]}, End=True, **JSONATA), "/States/A/Output/a/0",
      "invalid JSONata expression"),
     (one(Type="Pass", Assign={"x": "{%  %}"}, End=True, **JSONATA), "/States/A/Assign/x",
-     "empty JSONata expression"),
+     "the JSONata expression is empty"),
     (task(Arguments={"a": "{% 'x %}"}, **JSONATA), "/States/A/Arguments/a",
-     "unterminated string literal"),
+     "String literal must be terminated"),
 ]
 # fmt: on
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from replay.asl import model
+from replay.asl.env import Env
 from replay.asl.choice import compile_rule
 from replay.asl.jsonpath import compile_path
 from replay.asl.jsonpath_io import ABSENT, JsonPathIO, compile_result_field
@@ -58,8 +59,11 @@ def _retriers(raw: dict) -> tuple[model.Retrier, ...]:
 
 
 def _assign(raw: dict) -> Evaluator | None:
-    """Assign: a template evaluated against the state's result; yields {name: value}."""
-    return compile_template(raw["Assign"]) if "Assign" in raw else None
+    """Assign as `assign(env, result) -> {name: value}`: in JSONPath, `$` is the result."""
+    if "Assign" not in raw:
+        return None
+    template = compile_template(raw["Assign"])
+    return lambda env, result: template(Env(result, env.context, env.variables, env.rng))
 
 
 def _catchers(raw: dict) -> tuple[model.Catcher, ...]:
@@ -77,8 +81,6 @@ def _catchers(raw: dict) -> tuple[model.Catcher, ...]:
 
 def compile_state(name: str, raw: dict, language: str) -> model.State:
     language = raw.get("QueryLanguage", language)
-    if language == "JSONata":
-        raise UnsupportedFeature(f"state {name!r}: the JSONata query language is not supported yet")
     kind = raw["Type"]
     common: dict[str, Any] = dict(
         name=name,
@@ -86,10 +88,15 @@ def compile_state(name: str, raw: dict, language: str) -> model.State:
         next=raw.get("Next"),
         end=bool(raw.get("End", False)),
         retry=_retriers(raw),
-        catch=_catchers(raw),
-        assign=_assign(raw),
+        language=language,
         raw=raw,
     )
+    if language != "JSONata":
+        common.update(catch=_catchers(raw), assign=_assign(raw))
+    if language == "JSONata":
+        from replay.asl.compile_jsonata import compile_jsonata_state
+
+        return compile_jsonata_state(raw, common, compile_machine)
     build = _BUILDERS[kind]
     return build(raw, common, language)
 

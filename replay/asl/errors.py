@@ -31,6 +31,14 @@ class StatesError(Exception):
         self.cause = cause
 
 
+def evaluation_error(cause: str, location: str | None = None) -> StatesError:
+    """A States.QueryEvaluationError; `location` names the field for EvaluationFailed."""
+    error = StatesError(QUERY_EVALUATION_ERROR, cause)
+    if location is not None:
+        error.location = location  # type: ignore[attr-defined]
+    return error
+
+
 class PathNotFound(Exception):
     """A JSONPath selected nothing; the caller turns it into AWS's message for its field."""
 

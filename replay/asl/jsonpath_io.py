@@ -117,7 +117,7 @@ class JsonPathIO:
             return {}
         return _select(self.output_path_text, self.output_path, combined, env)
 
-    def error_output(self, raw_input: Any, error_output: Any, catcher: Any) -> Any:
+    def error_output(self, raw_input: Any, error_output: Any, catcher: Any, env: Env) -> Any:
         return apply_result_path(
             catcher.result_path, catcher.result_path_text, raw_input, error_output
         )

@@ -21,7 +21,8 @@ class StateIO(Protocol):
 
     def output(self, raw_input: Any, result: Any, env: Env) -> Any: ...
 
-    def error_output(self, raw_input: Any, error_output: Any, catcher: "Catcher") -> Any: ...
+    def error_output(self, raw_input: Any, error_output: Any, catcher: "Catcher",
+                     env: Env) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class State:
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
     assign: Any = None
+    language: str = "JSONPath"
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
 

@@ -32,8 +32,7 @@ except ImportError:  # written concurrently: until it lands, intrinsic calls go 
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-class JsonataSyntaxError(ValueError):
-    """A JSONata expression that cannot be parsed."""
+from replay.asl.jsonata import JsonataSyntaxError, check_jsonata_syntax  # noqa: E402
 
 
 def _reason(exc: BaseException) -> str:
@@ -146,75 +145,10 @@ def check_assign_names(value: Any, pointer: str, report: Report, *, jsonpath: bo
             report.add(join(pointer, key), f"invalid variable name {quote(name)}")
 
 
-_OPEN = {"(": ")", "[": "]", "{": "}"}
-_CLOSE = {")", "]", "}"}
-_REGEX_AFTER = set("(,[{:=!&|?;~+-*%<>") | {""}
-
-
-def _skip_quoted(body: str, pos: int) -> int:
-    """Index after the string literal (or backquoted name) opening at `pos`."""
-    quote_char = body[pos]
-    pos += 1
-    while pos < len(body):
-        if body[pos] == "\\" and quote_char != "`":
-            pos += 2
-            continue
-        if body[pos] == quote_char:
-            return pos + 1
-        pos += 1
-    raise JsonataSyntaxError(f"unterminated string literal {quote_char}...{quote_char}")
-
-
-def _skip_regex(body: str, pos: int) -> int:
-    """Index after the regular expression literal opening at `pos`, flags included."""
-    pos += 1
-    while pos < len(body):
-        if body[pos] == "\\":
-            pos += 2
-            continue
-        if body[pos] == "/":
-            pos += 1
-            while pos < len(body) and body[pos].isalpha():
-                pos += 1
-            return pos
-        pos += 1
-    raise JsonataSyntaxError("unterminated regular expression")
-
-
 def check_jsonata(text: str) -> None:
     """Raise JsonataSyntaxError when the JSONata expression `text` (the part between `{%` and
-    `%}`) is malformed. For now: not empty, with balanced brackets outside string literals,
-    regular expressions and comments. A full JSONata parser plugs in here."""
-    if not text.strip():
-        raise JsonataSyntaxError("empty JSONata expression")
-    stack: list[str] = []
-    previous = ""
-    pos = 0
-    while pos < len(text):
-        char = text[pos]
-        if char in "'\"`":
-            pos = _skip_quoted(text, pos)
-            previous = "a"
-            continue
-        if text.startswith("/*", pos):
-            end = text.find("*/", pos + 2)
-            if end < 0:
-                raise JsonataSyntaxError("unterminated comment")
-            pos = end + 2
-            continue
-        if char == "/" and previous in _REGEX_AFTER:
-            pos = _skip_regex(text, pos)
-            previous = "a"
-            continue
-        if char in _OPEN:
-            stack.append(_OPEN[char])
-        elif char in _CLOSE and (not stack or stack.pop() != char):
-            raise JsonataSyntaxError(f"unbalanced {char!r} at offset {pos}")
-        if not char.isspace():
-            previous = char if not (char.isalnum() or char in "_$.") else "a"
-        pos += 1
-    if stack:
-        raise JsonataSyntaxError(f"missing {stack[-1]!r} at the end of the expression")
+    `%}`) does not parse."""
+    check_jsonata_syntax(text)
 
 
 def jsonata_error(value: str) -> str | None:

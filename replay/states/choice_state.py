@@ -16,6 +16,9 @@ def run_choice(step) -> tuple[str | None, Any]:
     for rule in state.choices:
         if rule.condition(env):
             step.assign(rule.assign, value)
+            if rule.output is not None:
+                env.input = step.raw_input
+                return rule.next, rule.output(env, result=value)
             return rule.next, state.io.output(step.raw_input, value, env)
     if state.default is None:
         raise StatesError(errors.NO_CHOICE_MATCHED, "No Matches!")

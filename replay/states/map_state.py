@@ -5,7 +5,7 @@ from typing import Any
 
 from replay.asl import errors
 from replay.asl.env import Env
-from replay.asl.errors import PathNotFound, StatesError
+from replay.asl.errors import PathNotFound, StatesError, evaluation_error
 from replay.engine import Failed, Succeeded, WaitChildren
 from replay.events import to_json_text
 from replay.states.parallel_state import ChildFailed, child_label
@@ -79,7 +79,8 @@ def _items(state, step, env) -> list:
     else:
         items = state.items(env)
     if not isinstance(items, list):
-        raise _runtime(f"Map state input must be an array but was: {to_json_text(items)}")
+        cause = f"Map state input must be an array but was: {to_json_text(items)}"
+        raise evaluation_error(cause) if state.language == "JSONata" else _runtime(cause)
     return items
 
 

@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from replay.asl import errors
-from replay.asl.errors import PathNotFound, StatesError
+from replay.asl.errors import PathNotFound, StatesError, evaluation_error
 from replay.clock import MICROS, parse_iso
 from replay.engine import Sleep
 
@@ -35,7 +35,12 @@ def _seconds(state, env) -> int:
     except PathNotFound:
         raise _runtime(f"The SecondsPath parameter does not reference an input value: {path}")
     if path is None:
-        return int(value * MICROS)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            cause = f"The Seconds field must be a non-negative integer, but was: {value!r}"
+            if state.language == "JSONata":
+                raise evaluation_error(cause, "Seconds")
+            raise _runtime(cause)
+        return value * MICROS
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
         raise _runtime(f"The SecondsPath parameter cannot be parsed as a long value: "
                        f"{path} == {value}")
@@ -54,8 +59,11 @@ def _until(state, env) -> int:
     moment = parse_timestamp(value)
     if moment is None:
         if path is None:
-            raise _runtime("The Timestamp field cannot be parsed as an ISO-8601 extended "
-                           f"offset date-time format string: {value}")
+            cause = ("The Timestamp field cannot be parsed as an ISO-8601 extended "
+                     f"offset date-time format string: {value}")
+            if state.language == "JSONata":
+                raise evaluation_error(cause, "Timestamp")
+            raise _runtime(cause)
         raise _runtime("The TimestampPath parameter does not reference a valid ISO-8601 "
                        f"extended offset date-time format string: {path} == {value}")
     return moment
