@@ -17,12 +17,10 @@ from replay.asl.compile import UnsupportedFeature
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.definition import InvalidDefinition, load_definition
-from replay.engine import NoTaskAnswer
-from replay.events import details, to_aws_event, to_json_text
+from replay.engine import NO_OVERRIDE, Fork, NoTaskAnswer
+from replay.events import EXTRA, details, to_aws_event, to_json_text
 from replay.history import EXECUTIONS, read_events
 from replay.history import length as history_length
-from replay.engine import NO_OVERRIDE, Fork
-from replay.events import EXTRA
 from replay.recorded import RecordedWorld
 from replay.runner import (
     Names,

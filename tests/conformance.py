@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import importlib.util
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from replay import api
@@ -99,7 +99,8 @@ def summarize(results: list[CaseResult]) -> str:
         f"JSONata, Variables, Distributed Map: outcome {sum(r.outcome for r in issue6)}/"
         f"{len(issue6)}, event types {sum(bool(r.history_types) for r in issue6_hist)}/"
         f"{len(issue6_hist)}",
-        "per feature (outcome): " + ", ".join(f"{f} {ok}/{n}" for f, (ok, n) in sorted(per.items())),
+        "per feature (outcome): "
+        + ", ".join(f"{f} {ok}/{n}" for f, (ok, n) in sorted(per.items())),
         f"outcome: {sum(r.outcome for r in results)}/{len(results)}",
         f"history event types: {sum(bool(r.history_types) for r in hist)}/{len(hist)}",
         f"failure cause: {sum(bool(r.cause) for r in causes)}/{len(causes)}",

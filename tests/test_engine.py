@@ -137,8 +137,10 @@ def test_same_seed_same_bytes(tmp_path):
     assert a["output"] == b["output"]
     ea = api.events(tmp_path / "db", "a")
     eb = api.events(tmp_path / "db", "b")
-    strip = lambda events: [{k: v for k, v in e.items() if k != "executionStartedEventDetails"}
-                            for e in events]
+    def strip(events):
+        return [{k: v for k, v in e.items() if k != "executionStartedEventDetails"}
+                for e in events]
+
     assert strip(ea) == strip(eb)
 
 

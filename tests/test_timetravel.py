@@ -12,6 +12,7 @@ from replay import api
 from replay.fold import fold
 from tests.helpers import START, mock_config, run
 
+FIXTURE = HealthCheck.function_scoped_fixture
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "order-pipeline"
 
 LOOP = {
@@ -53,7 +54,7 @@ def test_loop_runs(loop_db):
     assert events[-1]["type"] == "ExecutionSucceeded"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[FIXTURE])
 @given(data=st.data())
 def test_folding_a_prefix_equals_folding_in_two_parts(loop_db, data):
     events = api.events(loop_db / "db", "parent")
@@ -87,7 +88,7 @@ def test_replay_with_a_changed_definition_reports_the_first_divergence(loop_db):
     assert divergence.recorded["type"] == divergence.produced["type"] == "PassStateExited"
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[FIXTURE])
 @given(data=st.data())
 def test_a_branch_with_no_changes_reproduces_its_parent(loop_db, data):
     parent = api.events(loop_db / "db", "parent")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from replay.asl import model
-from replay.asl.env import Env
 from replay.asl.choice import compile_rule
+from replay.asl.env import Env
 from replay.asl.jsonpath import compile_path
 from replay.asl.jsonpath_io import ABSENT, JsonPathIO, compile_result_field
 from replay.asl.payload import compile_expression, compile_template

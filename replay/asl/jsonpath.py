@@ -207,14 +207,6 @@ def compile_path(text: str) -> Getter:
     return get_variable
 
 
-def compile_value_path(text: str) -> Callable[[Any], Any]:
-    """Compile a `$`-rooted path applied to a plain value (InputPath, ItemsPath...)."""
-    parsed = parse_path(text)
-    if parsed.root != "input":
-        raise PathSyntaxError(f"expected a path on the input: {text!r}")
-    return _selector(parsed, text)
-
-
 Setter = Callable[[Any, Any], Any]
 
 
@@ -260,5 +252,8 @@ def path_text_for_error(text: str) -> str:
     parsed = parse_path(text)
     parts = []
     for step in parsed.steps or ():
-        parts.append(f"['{step.name}']" if isinstance(step, Key) else f"[{getattr(step, 'index', '*')}]")
+        if isinstance(step, Key):
+            parts.append(f"['{step.name}']")
+        else:
+            parts.append(f"[{getattr(step, 'index', '*')}]")
     return "$" + "".join(parts)
