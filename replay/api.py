@@ -17,6 +17,7 @@ from replay.asl.compile import UnsupportedFeature
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.definition import InvalidDefinition, load_definition
+from replay.distributed import LocalS3
 from replay.engine import NO_OVERRIDE, Fork, NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
 from replay.history import EXECUTIONS, read_events
@@ -127,6 +128,10 @@ def _setup(log: EventLog, mocks: Any, test_case: str | None, handlers_file: Path
     return setup
 
 
+def _s3(doc: dict) -> LocalS3 | None:
+    return LocalS3(Path(doc["s3Root"])) if doc.get("s3Root") else None
+
+
 def _recorded_world(log: EventLog, doc: dict) -> World:
     mocks = doc.get("mocks")
     return _world(
@@ -153,15 +158,21 @@ def run(
     test_case: str | None = None,
     handlers: dict | None = None,
     handlers_file: Path | None = None,
+    s3_root: Path | None = None,
 ) -> dict:
-    """Run an execution to its end and return its DescribeExecution record."""
+    """Run an execution to its end and return its DescribeExecution record.
+
+    `s3_root` is a directory standing in for S3 (`s3://BUCKET/KEY` is `s3_root/BUCKET/KEY`),
+    read by Distributed Map ItemReaders and written by ResultWriters."""
     definition = load_definition(definition_text)
     names = Names(state_machine_name, name, account, region)
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
     world = _world(mocks, test_case, state_machine_name, handlers, handlers_file)
     with EventLog(db) as log:
         setup = _setup(log, mocks, test_case, handlers_file)
-        run_execution(log, definition, info, world, seed, setup=setup)
+        if s3_root is not None:
+            setup["s3Root"] = str(Path(s3_root).resolve())
+        run_execution(log, definition, info, world, seed, setup=setup, s3=_s3(setup))
         return _describe(log, log.get_doc(EXECUTIONS, info.execution_arn))
 
 
@@ -246,7 +257,8 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None
         recorded, input_value, seed = _recorded_run(log, doc)
         definition = load_definition(definition_text or _definition_of(log, doc))
         info = info_from_record(doc, recorded, input_value)
-        return verify(definition, info, seed, recorded, with_time=not _imported(log, doc))
+        return verify(definition, info, seed, recorded, with_time=not _imported(log, doc),
+                      s3=_s3(doc))
 
 
 def branch(
@@ -281,6 +293,8 @@ def branch(
         else:
             after = _recorded_world(log, parent)
             setup = {k: parent[k] for k in ("mocks", "testCase", "handlers") if k in parent}
+        if parent.get("s3Root"):
+            setup["s3Root"] = parent["s3Root"]
         setup.update(parent=parent["executionArn"], forkAt=n)
         if input_override is not NO_OVERRIDE:
             setup["inputOverride"] = to_json_text(input_override)
@@ -290,7 +304,7 @@ def branch(
             log, parent_definition, parent_info,
             ChainWorld.of([RecordedWorld.from_events(recorded[:n]), after]),
             parent_seed, setup=setup, fork=fork, parent_events=recorded,
-            strict_prefix=not _imported(log, parent))
+            strict_prefix=not _imported(log, parent), s3=_s3(parent))
         if new_definition is not None:
             doc = log.get_doc(EXECUTIONS, arn)
             log.put_doc(EXECUTIONS, arn, dict(

@@ -48,11 +48,50 @@ Outcome = Succeeded | Failed
 FrameBody = Generator[Any, Any, Outcome]
 
 
+class ChildExecution:
+    """An execution started by a Distributed Map: its events form a history of their own."""
+
+    __slots__ = ("arn", "name", "state_machine_arn", "map_run_arn", "parent_arn", "context",
+                 "last_id", "pending", "start", "status", "stop", "dirty")
+
+    def __init__(self, arn: str, name: str, state_machine_arn: str, map_run_arn: str,
+                 parent_arn: str, context: dict, start: int, dirty: list) -> None:
+        self.arn, self.name, self.state_machine_arn = arn, name, state_machine_arn
+        self.map_run_arn, self.parent_arn, self.context = map_run_arn, parent_arn, context
+        self.last_id = 0
+        self.pending: list[dict] = []  # events not yet handed to the runner
+        self.start, self.status, self.stop = start, "RUNNING", None
+        self.dirty = dirty  # the engine's list of children with pending events
+
+    def emit(self, frame: "Frame", event_type: str, details: dict | None, now: int,
+             previous: int | None) -> int:
+        self.last_id += 1
+        event = {"id": self.last_id,
+                 "previousEventId": frame.last_event if previous is None else previous,
+                 "timestamp": now, "type": event_type}
+        if details is not None:
+            event[details_key(event_type)] = details
+        frame.last_event = self.last_id
+        if not self.pending:
+            self.dirty.append(self)
+        self.pending.append(event)
+        return self.last_id
+
+    def doc(self) -> dict:
+        """The executions-index record of the child."""
+        return {"executionArn": self.arn, "name": self.name,
+                "stateMachineArn": self.state_machine_arn,
+                "stateMachineName": self.state_machine_arn.rsplit(":", 1)[1],
+                "status": self.status, "startMicros": self.start, "stopMicros": self.stop,
+                "events": self.last_id, "mapRunArn": self.map_run_arn,
+                "parentExecution": self.parent_arn}
+
+
 class Frame:
     """One thread of an execution: the root machine, a Parallel branch or a Map iteration."""
 
     __slots__ = ("id", "body", "parent", "label", "last_event", "outcome", "waiter",
-                 "finished", "children", "cancelled", "variables", "silent")
+                 "finished", "children", "cancelled", "variables", "sink")
 
     def __init__(self, fid: int, parent: "Frame | None", label: str | None) -> None:
         self.id = fid
@@ -66,8 +105,8 @@ class Frame:
         self.children: list[Frame] = []
         self.cancelled = False
         self.variables: dict = {}
-        # Events of a silent frame are not part of this history (Distributed Map children).
-        self.silent = parent.silent if parent else False
+        # A frame of a Distributed Map child execution records into that execution.
+        self.sink: ChildExecution | None = parent.sink if parent else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,13 +212,15 @@ class Engine:
         self.state_machine_context = {"Id": info.state_machine_arn, "Name": info.state_machine_name}
         self.fork = fork
         self.pending_input: Any = NO_OVERRIDE
+        self.dirty_children: list[ChildExecution] = []
+        self.s3 = None  # a local stand-in for S3 (ItemReader, ResultWriter), set by the runner
         self._replaced: dict[int, Machine] = {}
 
     # -- events -------------------------------------------------------------------------------
     def emit(self, frame: Frame, event_type: str, details: dict | None = None,
              previous: int | None = None) -> int:
-        if frame.silent:
-            return frame.last_event
+        if frame.sink is not None:
+            return frame.sink.emit(frame, event_type, details, self.now, previous)
         if self.last_id >= self.max_events:
             raise EventLimitExceeded()
         self.last_id += 1
@@ -239,15 +280,27 @@ class Engine:
         return text
 
     # -- context and world ----------------------------------------------------------------
-    def context(self, state_name: str, entered: int, retry_count: int | None = None) -> dict:
+    def context(self, state_name: str, entered: int, retry_count: int | None = None,
+                frame: Frame | None = None) -> dict:
         state: dict = {"Name": state_name, "EnteredTime": iso_context(entered)}
         if retry_count is not None:
             state["RetryCount"] = retry_count
+        if frame is not None and frame.sink is not None:
+            return dict(frame.sink.context, State=state)
         return {
             "Execution": self.execution_context,
             "StateMachine": self.state_machine_context,
             "State": state,
         }
+
+    def take_child_events(self) -> dict[str, tuple[list[dict], dict]]:
+        """Events of child executions recorded since the last call, with their index docs."""
+        out = {}
+        for child in self.dirty_children:
+            out[child.arn] = (child.pending, child.doc())
+            child.pending = []
+        self.dirty_children.clear()  # the children hold this very list
+        return out
 
     def ask_world(self, state_name: str, resource: str, value: Any, context: dict):
         invocation = self.invocations.get(state_name, 0)
@@ -340,7 +393,7 @@ class Engine:
                     _, frame = heapq.heappop(self._ready)
                     if not frame.cancelled:
                         self._advance(frame)
-                if self.batch and root.outcome is None:
+                if (self.batch or self.dirty_children) and root.outcome is None:
                     yield self._take_batch()
             if root.outcome is not None:
                 self._end(root, root.outcome)

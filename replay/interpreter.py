@@ -45,7 +45,7 @@ class Step:
 
     def context(self) -> dict:
         retry = self.retry_count if self.state.type == "Task" else None
-        return self.engine.context(self.state.name, self.entered_at, retry)
+        return self.engine.context(self.state.name, self.entered_at, retry, self.frame)
 
     def env(self, value: Any) -> Env:
         return Env(value, self.context(), self.frame.variables, self.engine.rng)

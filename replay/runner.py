@@ -97,6 +97,7 @@ def run_execution(
     fork: Fork | None = None,
     parent_events: list[dict] | None = None,
     strict_prefix: bool = True,
+    s3: Any = None,
 ) -> Engine:
     """Run to the end, one LMDB transaction per step; returns the finished engine.
 
@@ -116,6 +117,7 @@ def run_execution(
     extra["definition"] = log.put_blob(definition.text.encode("utf-8"))
     started = {"definition": extra["definition"], "startMicros": info.start_micros}
     engine = Engine(definition.machine, info, world, seed, started_extra=started, fork=fork)
+    engine.s3 = s3
     first = True
     shared = fork.at if fork is not None else 0
     for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,
@@ -123,13 +125,18 @@ def run_execution(
         if shared:
             _check_shared(batch, parent_events or [], shared, strict_prefix)
             batch = [event for event in batch if event["id"] > shared]
-        if not batch:
+        children = engine.take_child_events()
+        if not batch and not children:
             continue
-        docs = None
+        docs = {}
         if first or engine.status != "RUNNING":
-            docs = {(EXECUTIONS, arn): summary(own, engine, **extra)}
+            docs[(EXECUTIONS, arn)] = summary(own, engine, **extra)
             first = False
-        log.append(arn, batch, docs=docs)
+        streams = {arn: batch} if batch else {}
+        for child_arn, (events, doc) in children.items():
+            streams[child_arn] = events
+            docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
+        log.append_many(streams, docs=docs)
     log.sync()
     return engine
 

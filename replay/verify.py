@@ -29,9 +29,10 @@ def comparable(event: dict, with_time: bool) -> dict:
 
 
 def verify(definition: Definition, info: ExecutionInfo, seed: int, recorded: list[dict],
-           *, with_time: bool = True) -> Divergence | None:
+           *, with_time: bool = True, s3: Any = None) -> Divergence | None:
     """None when the interpreter reproduces `recorded` exactly; else the first divergence."""
     engine = Engine(definition.machine, info, RecordedWorld.from_events(recorded), seed)
+    engine.s3 = s3
     position = 0
     try:
         for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,

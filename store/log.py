@@ -337,33 +337,50 @@ class EventLog:
         docs: Mapping[tuple[str, str], Any] | None = None,
     ) -> int:
         """Append `records` and upsert `docs` in one transaction; return the new length."""
-        if stream not in self._sids:
-            stream_key(stream)  # validate before doing any work
-        values = [pack(r) for r in records]
-        doc_items = [(doc_key(t, k), pack(v)) for (t, k), v in (docs or {}).items()]
-        if not values and not doc_items:
-            return self.length(stream)
+        return self.append_many({stream: records}, docs=docs)[stream]
 
-        def body(txn: lmdb.Transaction) -> tuple[int, int]:
-            sid = self._sid(txn, stream, create=bool(values))
-            n = self._tail(txn, stream, sid) if sid else 0
-            if values:
-                items = [(record_key(sid, n + i), v) for i, v in enumerate(values, 1)]
-                cur = txn.cursor(self._records)
-                _, added = cur.putmulti(items, append=True)  # fast path: newest stream
-                if added == 0:  # an older stream: its keys sort before the db's end
-                    _, added = cur.putmulti(items, overwrite=False)
-                if added != len(items):
-                    raise StoreCorruptError(self.path, f"stream {stream!r} has gaps")
+    def append_many(
+        self,
+        batches: Mapping[str, Sequence[Any]],
+        *,
+        docs: Mapping[tuple[str, str], Any] | None = None,
+    ) -> dict[str, int]:
+        """Append to several streams and upsert `docs`, all in one transaction; return the
+        new length of each stream."""
+        packed = {}
+        for stream, records in batches.items():
+            if stream not in self._sids:
+                stream_key(stream)  # validate before doing any work
+            packed[stream] = [pack(r) for r in records]
+        doc_items = [(doc_key(t, k), pack(v)) for (t, k), v in (docs or {}).items()]
+        if not doc_items and not any(packed.values()):
+            return {stream: self.length(stream) for stream in batches}
+
+        def body(txn: lmdb.Transaction) -> dict[str, tuple[int, int]]:
+            out = {}
+            for stream, values in packed.items():
+                sid = self._sid(txn, stream, create=bool(values))
+                n = self._tail(txn, stream, sid) if sid else 0
+                if values:
+                    items = [(record_key(sid, n + i), v) for i, v in enumerate(values, 1)]
+                    cur = txn.cursor(self._records)
+                    _, added = cur.putmulti(items, append=True)  # fast path: newest stream
+                    if added == 0:  # an older stream: its keys sort before the db's end
+                        _, added = cur.putmulti(items, overwrite=False)
+                    if added != len(items):
+                        raise StoreCorruptError(self.path, f"stream {stream!r} has gaps")
+                out[stream] = (sid, n + len(values))
             if doc_items:
                 txn.cursor(self._docs).putmulti(doc_items)
-            return sid, n + len(values)
+            return out
 
-        sid, length = self._write(body)
-        if sid:
-            self._sids[stream] = sid
-            self._lengths[stream] = length
-        return length
+        lengths = {}
+        for stream, (sid, length) in self._write(body).items():
+            if sid:
+                self._sids[stream] = sid
+                self._lengths[stream] = length
+            lengths[stream] = length
+        return lengths
 
     def length(self, stream: str) -> int:
         """Number of records in `stream` (0 if it does not exist)."""

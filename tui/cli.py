@@ -119,6 +119,9 @@ def run(
                     "from the OS and recorded).")] = None,
     start_time: Annotated[Optional[str], typer.Option("--start-time", help="Virtual start "
                           "time, ISO 8601 (default: now).")] = None,
+    s3_root: Annotated[Optional[Path], typer.Option("--s3-root", help="Directory standing in "
+                       "for S3 (s3://BUCKET/KEY is DIR/BUCKET/KEY) for Distributed Map "
+                       "ItemReader and ResultWriter.")] = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -143,6 +146,7 @@ def run(
         mocks=mocks,
         test_case=test_case,
         handlers_file=handlers,
+        s3_root=s3_root,
     )
     print_description(result, as_json)
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from replay import api
 from replay.api import (  # noqa: F401  (re-exported for cli.py)
     EXPECTED_ERRORS,
     branch,
@@ -17,7 +18,6 @@ from replay.api import (  # noqa: F401  (re-exported for cli.py)
     tree,
     validate,
 )
-from replay import api
 from replay.clock import iso_aws
 from replay.events import details
 

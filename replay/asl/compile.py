@@ -197,10 +197,19 @@ def _map(raw: dict, common: dict, language: str) -> model.State:
         tolerated_failure_percentage=_number_field(raw, "ToleratedFailurePercentage"),
         label=raw.get("Label"),
         item_reader=raw.get("ItemReader"),
+        reader_arguments=_template_of(raw.get("ItemReader"), "Parameters"),
         item_batcher=raw.get("ItemBatcher"),
+        batch_input=_template_of(raw.get("ItemBatcher"), "BatchInput"),
         result_writer=raw.get("ResultWriter"),
+        writer_arguments=_template_of(raw.get("ResultWriter"), "Parameters"),
         **common,
     )
+
+
+def _template_of(section: dict | None, key: str) -> Evaluator | None:
+    if not section or key not in section:
+        return None
+    return compile_template(section[key])
 
 
 _BUILDERS = {

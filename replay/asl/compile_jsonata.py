@@ -77,7 +77,10 @@ def compile_jsonata_state(raw: dict, common: dict, compile_machine) -> model.Sta
         tolerated_failure_percentage=_field(raw, "ToleratedFailurePercentage"),
         label=raw.get("Label"),
         item_reader=raw.get("ItemReader"),
+        reader_arguments=_field(raw.get("ItemReader") or {}, "Arguments"),
         item_batcher=raw.get("ItemBatcher"),
+        batch_input=_field(raw.get("ItemBatcher") or {}, "BatchInput"),
         result_writer=raw.get("ResultWriter"),
+        writer_arguments=_field(raw.get("ResultWriter") or {}, "Arguments"),
         **common,
     )

@@ -122,9 +122,12 @@ class MapState(State):
     tolerated_failure_count: Evaluator | None = None
     tolerated_failure_percentage: Evaluator | None = None
     label: str | None = None
-    item_reader: Any = None
+    item_reader: Any = None  # the raw ItemReader (Resource, ReaderConfig)
+    reader_arguments: Evaluator | None = None  # its Parameters / Arguments
     item_batcher: Any = None
+    batch_input: Evaluator | None = None
     result_writer: Any = None
+    writer_arguments: Evaluator | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,30 @@ AWS error name (States.ItemReaderFailed, States.Runtime, States.ResultWriterFail
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 from replay.distributed.batcher import ItemBatcherError, batch_items
 from replay.distributed.reader import ItemReaderError, read_items
 from replay.distributed.writer import ResultWriterError, transform_results, write_results
 
+@dataclass(frozen=True)
+class LocalS3:
+    """A directory standing in for S3, handed to the interpreter by the runner (the I/O edge)."""
+
+    root: Path
+
+    def read_items(self, item_reader: dict, arguments: dict) -> list[Any]:
+        return read_items(item_reader, arguments, self.root)
+
+    def write_results(self, result_writer: dict, arguments: dict, map_run_arn: str,
+                      results: list[dict]) -> dict:
+        return write_results(result_writer, arguments, self.root, map_run_arn, results)
+
+
 __all__ = [
+    "LocalS3",
     "ItemBatcherError",
     "ItemReaderError",
     "ResultWriterError",

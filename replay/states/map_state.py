@@ -15,7 +15,7 @@ def _runtime(cause: str) -> StatesError:
     return StatesError(errors.RUNTIME, cause)
 
 
-def _path_number(state, env, key: str, kind: str) -> Any:
+def number_field(state, env, key: str, kind: str) -> Any:
     """Evaluate `Key`/`KeyPath`; Path values must be numbers of the given kind."""
     evaluator = getattr(state, _FIELDS[key])
     if evaluator is None:
@@ -49,10 +49,10 @@ _FIELDS = {
 }
 
 
-class _Tolerance:
+class Tolerance:
     def __init__(self, state, env, total: int) -> None:
-        self.count = _path_number(state, env, "ToleratedFailureCount", "integer")
-        self.percentage = _path_number(state, env, "ToleratedFailurePercentage", "float")
+        self.count = number_field(state, env, "ToleratedFailureCount", "integer")
+        self.percentage = number_field(state, env, "ToleratedFailurePercentage", "float")
         if self.percentage is not None and not 0 <= self.percentage <= 100:
             raise _runtime("ToleratedFailurePercentage must be between 0 and 100.")
         self.total = total
@@ -73,7 +73,7 @@ class _Tolerance:
         return True
 
 
-def _items(state, step, env) -> list:
+def map_items(state, step, env) -> list:
     if state.items is None:
         items = env.input
     else:
@@ -103,17 +103,18 @@ def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, st
 
 
 def run_map(step):
+    if step.state.mode == "DISTRIBUTED":
+        from replay.states.distributed_map import run_distributed
+
+        return (yield from run_distributed(step))
     state, engine, frame = step.state, step.engine, step.frame
     env = step.env(None)
     selected = state.io.selected_input(step.raw_input, env)
     env.input = selected
-    items = _items(state, step, env)
-    limit = _path_number(state, env, "MaxConcurrency", "integer") or 0
+    items = map_items(state, step, env)
+    limit = number_field(state, env, "MaxConcurrency", "integer") or 0
     step.emit("MapStateStarted", {"length": len(items)})
-    tolerance = _Tolerance(state, env, len(items))
-    distributed = state.mode == "DISTRIBUTED"
-    if distributed:
-        step.emit("MapRunStarted", {"mapRunArn": _map_run_arn(step)})
+    tolerance = Tolerance(state, env, len(items))
     results: list[Any] = [None] * len(items)
     active: dict = {}
     next_index = 0
@@ -124,39 +125,25 @@ def run_map(step):
                 frame, child_label(frame, state.name, index),
                 lambda f, i=index: run_iteration(engine, f, state, i, items[i], selected, step),
             )
-            if distributed:
-                child.silent = True
             active[child] = index
             next_index += 1
         finished = yield WaitChildren(tuple(active))
         for child in finished:
             index = active.pop(child)
-            if not distributed:
-                frame.last_event = max(frame.last_event, child.last_event)
+            frame.last_event = max(frame.last_event, child.last_event)
             if isinstance(child.outcome, Failed):
                 if tolerance.exceeded():
                     engine.cancel(list(active))
-                    if distributed:
-                        step.emit("MapRunFailed")
                     raise ChildFailed(*_failure(child.outcome, tolerance))
             else:
                 results[index] = child.outcome.output
-    if distributed:
-        step.emit("MapRunSucceeded")
     step.emit("MapStateSucceeded")
     step.assign(state.assign, results)
     return state.next, state.io.output(step.raw_input, results, env)
 
 
-def _failure(outcome: Failed, tolerance: _Tolerance) -> tuple[str | None, str | None]:
+def _failure(outcome: Failed, tolerance: Tolerance) -> tuple[str | None, str | None]:
     if tolerance.configured:
         return (errors.EXCEED_TOLERATED_FAILURE_THRESHOLD,
                 "The specified tolerated failure threshold was exceeded")
     return outcome.error, outcome.cause
-
-
-def _map_run_arn(step) -> str:
-    info = step.engine.info
-    label = step.state.label or step.state.name
-    return (f"arn:aws:states:{info.region}:{info.account}:mapRun:"
-            f"{info.state_machine_name}/{label}:{step.engine.rng.uuid()}")

@@ -1,0 +1,170 @@
+"""Distributed Map: every item (or batch of items) runs as a child execution with a history of
+its own in the log, under a Map Run; items may come from an ItemReader and results go to a
+ResultWriter, both over the local stand-in for S3 the runner provides."""
+from __future__ import annotations
+
+from typing import Any
+
+from replay.asl import errors
+from replay.asl.env import Env
+from replay.asl.errors import StatesError
+from replay.engine import ChildExecution, Failed, Succeeded, WaitChildren
+from replay.events import to_json_text
+from replay.states.map_state import Tolerance, map_items, number_field
+from replay.states.parallel_state import ChildFailed, child_label
+
+_TRUNCATED = {"truncated": False}
+
+
+def _s3(engine, what: str):
+    if engine.s3 is None:
+        raise StatesError(errors.RUNTIME if what == "ResultWriter" else
+                          errors.ITEM_READER_FAILED,
+                          f"the {what} needs a local stand-in for S3: run with --s3-root DIR")
+    return engine.s3
+
+
+def _items(step, env) -> list:
+    state = step.state
+    if not state.item_reader:
+        return map_items(state, step, env)
+    arguments = state.reader_arguments(env) if state.reader_arguments else {}
+    reader = dict(state.item_reader)
+    config = dict(reader.get("ReaderConfig") or {})
+    if "MaxItemsPath" in config:
+        from replay.asl.jsonpath import compile_path
+
+        config["MaxItems"] = compile_path(config.pop("MaxItemsPath"))(env)
+    reader["ReaderConfig"] = config
+    return _s3(step.engine, "ItemReader").read_items(reader, arguments)
+
+
+def _inputs(step, env, items: list, selected: Any) -> list:
+    """What each child execution gets: batches, or items through the ItemSelector."""
+    state = step.state
+    if state.item_batcher:
+        from replay.distributed import batch_items
+
+        batcher = dict(state.item_batcher)
+        for key in ("MaxItemsPerBatch", "MaxInputBytesPerBatch"):
+            if key + "Path" in batcher:
+                batcher[key] = number_field_value(batcher.pop(key + "Path"), env)
+        batch_input = state.batch_input(env) if state.batch_input else None
+        return batch_items(items, batcher, batch_input)
+    if state.item_selector is None:
+        return items
+    out = []
+    for index, item in enumerate(items):
+        context = dict(step.context(), Map={"Item": {"Index": index, "Value": item}})
+        out.append(state.item_selector(Env(selected, context, step.frame.variables,
+                                           step.engine.rng)))
+    return out
+
+
+def number_field_value(path: str, env) -> Any:
+    from replay.asl.jsonpath import compile_path
+
+    return compile_path(path)(env)
+
+
+def run_child(engine, frame, state, value: Any):
+    """The body of a child execution: started, the ItemProcessor, succeeded or failed."""
+    from replay.interpreter import run_machine
+
+    sink = frame.sink
+    engine.emit(frame, "ExecutionStarted", {"input": to_json_text(value),
+                                            "inputDetails": _TRUNCATED,
+                                            "roleArn": engine.info.role_arn})
+    frame.last_event = 0  # as in every history, the first state links to no event
+    outcome = yield from run_machine(engine, frame, state.processor, value)
+    if isinstance(outcome, Succeeded):
+        sink.status = "SUCCEEDED"
+        engine.emit(frame, "ExecutionSucceeded", {"output": to_json_text(outcome.output),
+                                                  "outputDetails": _TRUNCATED})
+    else:
+        sink.status = "FAILED"
+        details = {k: v for k, v in (("error", outcome.error), ("cause", outcome.cause))
+                   if v is not None}
+        engine.emit(frame, "ExecutionFailed", details)
+    sink.stop = engine.now
+    return outcome
+
+
+def _spawn(step, map_run: str, index: int, value: Any):
+    engine, frame, state = step.engine, step.frame, step.state
+    info = engine.info
+    label = state.label or state.name
+    name = engine.rng.uuid()
+    machine_arn = f"{info.state_machine_arn}/{label}"
+    arn = (f"arn:aws:states:{info.region}:{info.account}:execution:"
+           f"{info.state_machine_name}/{label}:{name}")
+    context = {
+        "Execution": {"Id": arn, "Input": value, "StartTime": engine.execution_context[
+            "StartTime"], "Name": name, "RoleArn": info.role_arn, "RedriveCount": 0},
+        "StateMachine": {"Id": machine_arn, "Name": f"{info.state_machine_name}/{label}"},
+    }
+    sink = ChildExecution(arn, name, machine_arn, map_run, info.execution_arn, context,
+                          engine.now, engine.dirty_children)
+    child = engine.spawn(frame, child_label(frame, state.name, index),
+                         lambda f: run_child(engine, f, state, value))
+    child.sink = sink
+    child.last_event = 0
+    return child
+
+
+def run_distributed(step):
+    state, engine = step.state, step.engine
+    env = step.env(None)
+    selected = state.io.selected_input(step.raw_input, env)
+    env.input = selected
+    items = _items(step, env)
+    limit = number_field(state, env, "MaxConcurrency", "integer") or 0
+    step.emit("MapStateStarted", {"length": len(items)})
+    tolerance = Tolerance(state, env, len(items))
+    inputs = _inputs(step, env, items, selected)
+    info = engine.info
+    map_run = (f"arn:aws:states:{info.region}:{info.account}:mapRun:"
+               f"{info.state_machine_name}/{state.label or state.name}:{engine.rng.uuid()}")
+    step.emit("MapRunStarted", {"mapRunArn": map_run})
+    records: list[dict | None] = [None] * len(inputs)
+    results: list[Any] = [None] * len(inputs)
+    active: dict = {}
+    next_index = 0
+    while next_index < len(inputs) or active:
+        while next_index < len(inputs) and (limit <= 0 or len(active) < limit):
+            active[_spawn(step, map_run, next_index, inputs[next_index])] = next_index
+            next_index += 1
+        for child in (yield WaitChildren(tuple(active))):
+            index = active.pop(child)
+            records[index] = _record(child, inputs[index], engine)
+            if isinstance(child.outcome, Failed):
+                if tolerance.exceeded():
+                    engine.cancel(list(active))
+                    step.emit("MapRunFailed")
+                    raise ChildFailed(errors.EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                      "The specified tolerated failure threshold was exceeded")
+            else:
+                results[index] = child.outcome.output
+    step.emit("MapRunSucceeded")
+    output: Any = results
+    if state.result_writer:
+        arguments = state.writer_arguments(env) if state.writer_arguments else {}
+        output = _s3(engine, "ResultWriter").write_results(
+            state.result_writer, arguments, map_run, [r for r in records if r])
+    step.emit("MapStateSucceeded")
+    step.assign(state.assign, output)
+    return state.next, state.io.output(step.raw_input, output, env)
+
+
+def _record(child, value: Any, engine) -> dict:
+    from replay.clock import iso_context
+
+    sink = child.sink
+    record = {"ExecutionArn": sink.arn, "Name": sink.name, "Input": value,
+              "Status": sink.status, "StartDate": iso_context(sink.start),
+              "StopDate": iso_context(sink.stop if sink.stop is not None else engine.now)}
+    if isinstance(child.outcome, Succeeded):
+        record["Output"] = child.outcome.output
+    elif isinstance(child.outcome, Failed):
+        record["Error"], record["Cause"] = child.outcome.error, child.outcome.cause
+    return record
