@@ -49,6 +49,27 @@ def main() -> None:
     print(f"run median {statistics.median(runs) * 1000:.0f} ms, validate median "
           f"{statistics.median(validates) * 1000:.0f} ms, net {net * 1000:.0f} ms")
     print(f"transitions/s: {transitions / net:,.0f}   events/s: {events / net:,.0f}")
+    print_memory()
+
+
+def print_memory() -> None:
+    """Peak Python memory of an in-process run, for two history lengths: flat means the
+    interpreter keeps no history in memory."""
+    import tracemalloc
+
+    from replay import api
+
+    text = DEFINITION.read_text()
+    with tempfile.TemporaryDirectory() as tmp:
+        api.run(Path(tmp) / "db", text, {"limit": 10}, state_machine_name="loop", name="warm",
+                seed=1, start_micros=0)
+        for n, limit in enumerate((1000, 6000)):
+            tracemalloc.start()
+            api.run(Path(tmp) / "db", text, {"limit": limit}, state_machine_name="loop",
+                    name=f"m{n}", seed=1, start_micros=0)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(f"peak memory, {limit} iterations ({4 * limit} events): {peak / 1024:,.0f} KiB")
 
 
 def _only_execution(db: str) -> str:

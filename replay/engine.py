@@ -213,6 +213,7 @@ class Engine:
         self.fork = fork
         self.pending_input: Any = NO_OVERRIDE
         self.dirty_children: list[ChildExecution] = []
+        self._last_encoded: tuple[Any, str] = (object(), "")
         self.s3 = None  # a local stand-in for S3 (ItemReader, ResultWriter), set by the runner
         self._replaced: dict[int, Machine] = {}
 
@@ -269,8 +270,15 @@ class Engine:
         return override
 
     def json_text(self, value: Any, what: str) -> str:
-        """JSON text of a payload, failing with States.DataLimitExceeded above 256 KiB."""
-        text = to_json_text(value)
+        """JSON text of a payload, failing with States.DataLimitExceeded above 256 KiB.
+
+        A state's output is usually the next state's input: the same object, never mutated
+        (values are immutable here), so its text is reused."""
+        if value is self._last_encoded[0]:
+            text = self._last_encoded[1]
+        else:
+            text = to_json_text(value)
+            self._last_encoded = (value, text)
         if len(text) > MAX_PAYLOAD // 4 and payload_size(text) > MAX_PAYLOAD:
             raise StatesError(
                 errors.DATA_LIMIT_EXCEEDED,
