@@ -10,6 +10,7 @@ from replay.asl.errors import StatesError
 from replay.asl.model import Catcher, Machine, Retrier, State
 from replay.clock import MICROS
 from replay.engine import Engine, Failed, Frame, FrameBody, Sleep, Succeeded
+from replay.events import to_json_text
 from replay.states import HANDLERS
 from replay.states.parallel_state import ChildFailed
 
@@ -41,6 +42,7 @@ class Step:
             return
         env = Env(self.raw_input, self.context(), self.frame.variables, self.engine.rng)
         result = assign(env, value)
+        _check_sizes(result)
         self.assigned = {**(self.assigned or {}), **result}
 
     def context(self) -> dict:
@@ -52,6 +54,22 @@ class Step:
 
     def emit(self, event_type: str, details: dict | None = None) -> int:
         return self.engine.emit(self.frame, event_type, details)
+
+
+MAX_VARIABLES = 256 * 1024  # bytes, for one variable and for one Assign field (AWS quotas)
+
+
+def _check_sizes(assigned: dict) -> None:
+    total = 0
+    for name, value in assigned.items():
+        size = len(to_json_text(value).encode("utf-8"))
+        if size > MAX_VARIABLES:
+            raise StatesError(errors.RUNTIME, f"The variable '{name}' is {size} bytes, over the "
+                              f"limit of {MAX_VARIABLES} bytes for a variable.")
+        total += size
+    if total > MAX_VARIABLES:
+        raise StatesError(errors.RUNTIME, f"The variables assigned by this state total {total} "
+                          f"bytes, over the limit of {MAX_VARIABLES} bytes for one Assign.")
 
 
 def run_machine(engine: Engine, frame: Frame, machine: Machine, value: Any) -> FrameBody:

@@ -151,3 +151,22 @@ def test_start_is_recorded(tmp_path):
     first = api.events(tmp_path / "db", "exec")[0]
     assert first["timestamp"] == START
     assert first["sfnReplay"]["seed"] == 1
+
+
+def test_task_timeouts_on_the_virtual_clock(tmp_path):
+    d = machine({"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                       "TimeoutSeconds": 60, "HeartbeatSeconds": 10, "End": True}})
+    slow = mock_config({"T": {"0": {"Return": {"ok": 1}, "Delay": 30}}})
+    r = run(tmp_path, d, {}, mocks=slow, test_case="t", name="hb")
+    assert (r["status"], r["error"]) == ("FAILED", "States.HeartbeatTimeout")
+    assert r["stopDate"].startswith("2026-01-01T00:00:10")
+    assert "TaskTimedOut" in types(tmp_path, "hb")
+    quick = mock_config({"T": {"0": {"Return": {"ok": 1}, "Delay": 5}}})
+    assert run(tmp_path, d, {}, mocks=quick, test_case="t", name="ok")["status"] == "SUCCEEDED"
+
+
+def test_assignments_over_256_kib_are_a_runtime_error(tmp_path):
+    d = machine({"P": {"Type": "Pass", "Assign": {"a.$": "$.text", "b.$": "$.text"},
+                       "End": True}})
+    r = run(tmp_path, d, {"text": "x" * (130 * 1024)})
+    assert r["error"] == "States.Runtime" and "one Assign" in r["cause"]

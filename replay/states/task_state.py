@@ -108,8 +108,8 @@ class _Events:
             details["cause"] = cause
         self.step.emit(self.prefix + "Failed", self._service(details))
 
-    def timed_out(self) -> None:
-        self.step.emit(self.prefix + "TimedOut", self._service({"error": errors.TIMEOUT}))
+    def timed_out(self, error: str) -> None:
+        self.step.emit(self.prefix + "TimedOut", self._service({"error": error}))
 
 
 def run_task(step):
@@ -124,15 +124,19 @@ def run_task(step):
     timeout = _seconds(step, state.timeout_seconds, "TimeoutSeconds")
     heartbeat = _seconds(step, state.heartbeat_seconds, "HeartbeatSeconds")
     events = _Events(step, kind)
-    events.scheduled(value, timeout if "TimeoutSeconds" in state.raw or
-                     "TimeoutSecondsPath" in state.raw else None, heartbeat)
+    events.scheduled(value, timeout, heartbeat)
     events.started()
     answer = engine.ask_world(state.name, state.resource, value, context)
     delay = int(answer.delay_seconds * MICROS)
-    if timeout is not None and delay >= timeout * MICROS:
-        yield Sleep(timeout * MICROS)
-        events.timed_out()
-        raise StatesError(errors.TIMEOUT, None)
+    # A mocked or handled task sends no heartbeats: it times out at whichever comes first.
+    limits = [(seconds, error) for seconds, error in ((heartbeat, errors.HEARTBEAT_TIMEOUT),
+                                                      (timeout, errors.TIMEOUT))
+              if seconds is not None and delay >= seconds * MICROS]
+    if limits:
+        seconds, error = min(limits)
+        yield Sleep(seconds * MICROS)
+        events.timed_out(error)
+        raise StatesError(error, None)
     if delay:
         yield Sleep(delay)
     if kind.waits:
