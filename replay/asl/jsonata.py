@@ -36,6 +36,7 @@ import jsonatapy
 
 from replay.asl.env import Env
 from replay.asl.errors import QUERY_EVALUATION_ERROR, StatesError
+from replay.asl.json_types import type_name as jsonata_type
 from replay.asl.jsonata_functions import (
     CALL,
     FUNCTION,
@@ -80,17 +81,6 @@ def expression_of(text: str) -> str:
     return text[2:-2].strip()
 
 
-def jsonata_type(value: Any) -> str:
-    """The JSON type name AWS puts in its causes."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _cause(expression: str, field: str, tail: str) -> str:

@@ -11,6 +11,8 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from replay.asl.json_types import type_name
+
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
@@ -18,19 +20,6 @@ class ArgumentError(Exception):
     """An intrinsic was given an argument it cannot use (becomes States.IntrinsicFailure)."""
 
 
-def type_name(value: Any) -> str:
-    """The JSON type of a value, as error messages name it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def is_number(value: Any) -> bool:
