@@ -182,27 +182,34 @@ def _parallel(raw: dict, common: dict, language: str) -> model.State:
 
 
 def _map(raw: dict, common: dict, language: str) -> model.State:
-    processor_raw = raw.get("ItemProcessor") or raw.get("Iterator")
-    config = processor_raw.get("ProcessorConfig", {})
     selector = raw.get("ItemSelector", raw.get("Parameters", ABSENT))
     return model.MapState(
         io=JsonPathIO.from_raw(raw, parameters_field=None),
         items=compile_expression(raw["ItemsPath"], "ItemsPath") if "ItemsPath" in raw else None,
         item_selector=compile_template(selector) if selector is not ABSENT else None,
-        processor=compile_machine(processor_raw, parent_language=language),
-        mode=config.get("Mode", "INLINE"),
-        execution_type=config.get("ExecutionType", "STANDARD"),
         max_concurrency=_number_field(raw, "MaxConcurrency"),
         tolerated_failure_count=_number_field(raw, "ToleratedFailureCount"),
         tolerated_failure_percentage=_number_field(raw, "ToleratedFailurePercentage"),
+        reader_arguments=_template_of(raw.get("ItemReader"), "Parameters"),
+        batch_input=_template_of(raw.get("ItemBatcher"), "BatchInput"),
+        writer_arguments=_template_of(raw.get("ResultWriter"), "Parameters"),
+        **map_settings(raw, language),
+        **common,
+    )
+
+
+def map_settings(raw: dict, language: str) -> dict[str, Any]:
+    """The Map fields both query languages read the same way."""
+    processor_raw = raw.get("ItemProcessor") or raw.get("Iterator")
+    config = processor_raw.get("ProcessorConfig", {})
+    return dict(
+        processor=compile_machine(processor_raw, parent_language=language),
+        mode=config.get("Mode", "INLINE"),
+        execution_type=config.get("ExecutionType", "STANDARD"),
         label=raw.get("Label"),
         item_reader=raw.get("ItemReader"),
-        reader_arguments=_template_of(raw.get("ItemReader"), "Parameters"),
         item_batcher=raw.get("ItemBatcher"),
-        batch_input=_template_of(raw.get("ItemBatcher"), "BatchInput"),
         result_writer=raw.get("ResultWriter"),
-        writer_arguments=_template_of(raw.get("ResultWriter"), "Parameters"),
-        **common,
     )
 
 

@@ -63,24 +63,18 @@ def compile_jsonata_state(raw: dict, common: dict, compile_machine) -> model.Sta
             io=jio.JsonataIO.from_raw(raw),
             branches=tuple(compile_machine(b, parent_language="JSONata")
                            for b in raw["Branches"]), **common)
-    processor_raw = raw.get("ItemProcessor") or raw.get("Iterator")
-    config = processor_raw.get("ProcessorConfig", {})
+    from replay.asl.compile import map_settings
+
     return model.MapState(
         io=jio.JsonataIO.from_raw(raw, arguments=False),
         items=jio.items(raw) if "Items" in raw else None,
         item_selector=_field(raw, "ItemSelector"),
-        processor=compile_machine(processor_raw, parent_language="JSONata"),
-        mode=config.get("Mode", "INLINE"),
-        execution_type=config.get("ExecutionType", "STANDARD"),
         max_concurrency=_field(raw, "MaxConcurrency"),
         tolerated_failure_count=_field(raw, "ToleratedFailureCount"),
         tolerated_failure_percentage=_field(raw, "ToleratedFailurePercentage"),
-        label=raw.get("Label"),
-        item_reader=raw.get("ItemReader"),
         reader_arguments=_field(raw.get("ItemReader") or {}, "Arguments"),
-        item_batcher=raw.get("ItemBatcher"),
         batch_input=_field(raw.get("ItemBatcher") or {}, "BatchInput"),
-        result_writer=raw.get("ResultWriter"),
         writer_arguments=_field(raw.get("ResultWriter") or {}, "Arguments"),
+        **map_settings(raw, "JSONata"),
         **common,
     )
