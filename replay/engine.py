@@ -14,6 +14,7 @@ from typing import Any, Callable, Generator, Iterator
 from replay.asl import errors
 from replay.asl.errors import StatesError
 from replay.asl.model import Machine
+from replay.children import ChildExecution
 from replay.clock import MICROS, iso_context
 from replay.events import EXTRA, details_key, payload_size, to_json_text
 from replay.rand import SeededRandom
@@ -46,45 +47,6 @@ class Failed:
 
 Outcome = Succeeded | Failed
 FrameBody = Generator[Any, Any, Outcome]
-
-
-class ChildExecution:
-    """An execution started by a Distributed Map: its events form a history of their own."""
-
-    __slots__ = ("arn", "name", "state_machine_arn", "map_run_arn", "parent_arn", "context",
-                 "last_id", "pending", "start", "status", "stop", "dirty")
-
-    def __init__(self, arn: str, name: str, state_machine_arn: str, map_run_arn: str,
-                 parent_arn: str, context: dict, start: int, dirty: list) -> None:
-        self.arn, self.name, self.state_machine_arn = arn, name, state_machine_arn
-        self.map_run_arn, self.parent_arn, self.context = map_run_arn, parent_arn, context
-        self.last_id = 0
-        self.pending: list[dict] = []  # events not yet handed to the runner
-        self.start, self.status, self.stop = start, "RUNNING", None
-        self.dirty = dirty  # the engine's list of children with pending events
-
-    def emit(self, frame: "Frame", event_type: str, details: dict | None, now: int,
-             previous: int | None) -> int:
-        self.last_id += 1
-        event = {"id": self.last_id,
-                 "previousEventId": frame.last_event if previous is None else previous,
-                 "timestamp": now, "type": event_type}
-        if details is not None:
-            event[details_key(event_type)] = details
-        frame.last_event = self.last_id
-        if not self.pending:
-            self.dirty.append(self)
-        self.pending.append(event)
-        return self.last_id
-
-    def doc(self) -> dict:
-        """The executions-index record of the child."""
-        return {"executionArn": self.arn, "name": self.name,
-                "stateMachineArn": self.state_machine_arn,
-                "stateMachineName": self.state_machine_arn.rsplit(":", 1)[1],
-                "status": self.status, "startMicros": self.start, "stopMicros": self.stop,
-                "events": self.last_id, "mapRunArn": self.map_run_arn,
-                "parentExecution": self.parent_arn}
 
 
 class Frame:

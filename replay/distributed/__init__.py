@@ -14,6 +14,7 @@ from replay.distributed.batcher import ItemBatcherError, batch_items
 from replay.distributed.reader import ItemReaderError, read_items
 from replay.distributed.writer import ResultWriterError, transform_results, write_results
 
+
 @dataclass(frozen=True)
 class LocalS3:
     """A directory standing in for S3, handed to the interpreter by the runner (the I/O edge)."""

@@ -8,7 +8,8 @@ from typing import Any
 from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import StatesError
-from replay.engine import ChildExecution, Failed, Succeeded, WaitChildren
+from replay.children import ChildExecution
+from replay.engine import Failed, Succeeded, WaitChildren
 from replay.events import to_json_text
 from replay.states.map_state import Tolerance, map_items, number_field
 from replay.states.parallel_state import ChildFailed, child_label

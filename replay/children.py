@@ -1,0 +1,46 @@
+"""Child executions of a Distributed Map: each records its own history, handed to the runner
+step by step and written to a stream of its own."""
+from __future__ import annotations
+
+from typing import Any
+
+from replay.events import details_key
+
+
+class ChildExecution:
+    """An execution started by a Distributed Map: its events form a history of their own."""
+
+    __slots__ = ("arn", "name", "state_machine_arn", "map_run_arn", "parent_arn", "context",
+                 "last_id", "pending", "start", "status", "stop", "dirty")
+
+    def __init__(self, arn: str, name: str, state_machine_arn: str, map_run_arn: str,
+                 parent_arn: str, context: dict, start: int, dirty: list) -> None:
+        self.arn, self.name, self.state_machine_arn = arn, name, state_machine_arn
+        self.map_run_arn, self.parent_arn, self.context = map_run_arn, parent_arn, context
+        self.last_id = 0
+        self.pending: list[dict] = []  # events not yet handed to the runner
+        self.start, self.status, self.stop = start, "RUNNING", None
+        self.dirty = dirty  # the engine's list of children with pending events
+
+    def emit(self, frame: Any, event_type: str, details: dict | None, now: int,
+             previous: int | None) -> int:
+        self.last_id += 1
+        event = {"id": self.last_id,
+                 "previousEventId": frame.last_event if previous is None else previous,
+                 "timestamp": now, "type": event_type}
+        if details is not None:
+            event[details_key(event_type)] = details
+        frame.last_event = self.last_id
+        if not self.pending:
+            self.dirty.append(self)
+        self.pending.append(event)
+        return self.last_id
+
+    def doc(self) -> dict:
+        """The executions-index record of the child."""
+        return {"executionArn": self.arn, "name": self.name,
+                "stateMachineArn": self.state_machine_arn,
+                "stateMachineName": self.state_machine_arn.rsplit(":", 1)[1],
+                "status": self.status, "startMicros": self.start, "stopMicros": self.stop,
+                "events": self.last_id, "mapRunArn": self.map_run_arn,
+                "parentExecution": self.parent_arn}
