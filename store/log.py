@@ -153,7 +153,8 @@ class EventLog:
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"event store {path}: cannot create directory: {exc.strerror}") from exc
+            raise StoreError(
+                f"event store {path}: cannot create directory: {exc.strerror}") from exc
         if not os.access(path, os.W_OK | os.X_OK):
             raise StoreError(f"event store {path}: directory is not writable")
 
