@@ -28,7 +28,7 @@ _END_STATUS = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
 def initial_state() -> dict:
     return {"event": 0, "time": None, "status": "RUNNING", "input": None, "output": None,
             "error": None, "cause": None, "frames": {}, "invocations": {}, "eventFrames": {},
-            "seed": None, "lastOutput": None}
+            "parallelStarts": {}, "seed": None, "lastOutput": None}
 
 
 def fold(events: Iterable[dict], state: dict | None = None) -> dict:
@@ -47,28 +47,70 @@ def _copy(state: dict) -> dict:
     copy["frames"] = {label: dict(frame) for label, frame in state["frames"].items()}
     copy["invocations"] = dict(state["invocations"])
     copy["eventFrames"] = dict(state["eventFrames"])
+    copy["parallelStarts"] = {k: dict(v) for k, v in state["parallelStarts"].items()}
     if "lastOfFrame" in state:
         copy["lastOfFrame"] = dict(state["lastOfFrame"])
     return copy
 
 
+# Events of a Map or Parallel state itself (not of its iterations or branches).
+_CONTAINER_ENDS = frozenset(
+    f"{kind}State{end}" for kind in ("Map", "Parallel")
+    for end in ("Succeeded", "Failed", "Exited", "Aborted")) | {
+    "MapRunSucceeded", "MapRunFailed", "MapRunAborted"}
+_CONTAINER_EVENTS = _CONTAINER_ENDS | {"MapStateStarted", "ParallelStateStarted",
+                                       "MapRunStarted"}
+
+
+def _outer(label: str) -> str:
+    return label.rsplit("/", 1)[0] if "/" in label else ROOT
+
+
+def _climb_to(state: dict, label: str, name: str) -> str:
+    """From a frame inside a Map or Parallel named `name`, up to the frame running it."""
+    while label and state["frames"].get(label, {}).get("state") != name:
+        label = _outer(label)
+    return label
+
+
+def _inside(label: str, outer: str) -> bool:
+    """Whether frame `label` is nested in frame `outer`."""
+    return label.startswith(outer + "/") if outer else label != ROOT
+
+
+def _child(parent: str, name: str, index: int) -> str:
+    return f"{parent + '/' if parent else ''}{name}#{index}"
+
+
 def _frame_label(state: dict, event: dict) -> str:
+    """The frame an event belongs to: named in our own events, inferred for imported ones
+    from `previousEventId` (a Map iteration or Parallel branch starts a new frame; the end
+    of a Map or Parallel goes back to the frame that runs it)."""
     extra = event.get(EXTRA)
     if extra is not None and "frame" in extra:
         return extra["frame"]
-    if event["type"] == "ExecutionStarted":
-        return ROOT
-    frames = state["eventFrames"]
-    parent = frames.get(str(event["previousEventId"]), ROOT)
     kind = event["type"]
+    if kind == "ExecutionStarted":
+        return ROOT
+    previous = str(event["previousEventId"])
+    parent = state["eventFrames"].get(previous, ROOT)
     if kind == "MapIterationStarted":
         d = details(event)
-        prefix = parent + "/" if parent else ""
-        # the previous event may be the end of the former iteration: climb to the Map's frame
-        while parent and parent.rsplit("/", 1)[-1].startswith(d["name"] + "#"):
-            parent = parent.rsplit("/", 1)[0] if "/" in parent else ROOT
-            prefix = parent + "/" if parent else ""
-        return f"{prefix}{d['name']}#{d['index']}"
+        return _child(_climb_to(state, parent, d["name"]), d["name"], d["index"])
+    branching = state["parallelStarts"].get(previous)
+    if branching is not None and kind.endswith("StateEntered"):
+        branching["branches"] += 1
+        return _child(branching["frame"], branching["name"], branching["branches"] - 1)
+    if kind in _CONTAINER_EVENTS:
+        want = "Map" if kind.startswith("Map") else "Parallel"
+        label = parent
+        while True:
+            frame = state["frames"].get(label)
+            if frame and frame["type"] == want and frame["status"] == "running":
+                return label
+            if not label:
+                return parent
+            label = _outer(label)
     return parent
 
 
@@ -81,6 +123,10 @@ def apply(state: dict, event: dict) -> None:
         # Our own histories name each event's frame; imported ones need it inferred.
         state["inferFrames"] = EXTRA not in event
     if state.get("inferFrames"):
+        if kind == "ParallelStateStarted":
+            state["parallelStarts"][str(event["id"])] = {
+                "frame": label, "name": state["frames"].get(label, {}).get("state"),
+                "branches": 0}
         inferred = state["eventFrames"]
         previous = state.setdefault("lastOfFrame", {}).get(label)
         if previous is not None:
@@ -122,6 +168,10 @@ def apply(state: dict, event: dict) -> None:
         state["invocations"][name] = state["invocations"].get(name, 0) + 1
     elif kind in _TASK_FAILED:
         frame["status"] = "task failed"
+    elif kind in _CONTAINER_ENDS:
+        # its branches or iterations are over, failed ones included
+        for other in [key for key in frames if _inside(key, label)]:
+            del frames[other]
     elif kind in ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"):
         # A finished iteration is no longer part of the state: dropping it keeps snapshots
         # small however many items a Map has.

@@ -66,3 +66,23 @@ def test_branching_an_imported_failed_task_with_a_mocked_success(tmp_path):
             "TaskSucceeded", "LambdaFunctionSucceeded")
         finished += 1
     assert finished >= 5
+
+
+def test_imported_branches_and_iterations_get_frames_of_their_own(tmp_path):
+    for number, case in enumerate(CASES):
+        expected = json.loads((case / "expected.json").read_text())
+        if not {"map", "parallel"} & set(expected["features"]):
+            continue
+        if any(not isinstance(e["id"], int) for e in expected["history"]):
+            continue  # recordings whose branch events lost their ids cannot be linked
+        name = f"p{number}"
+        _import(case, tmp_path / "db", name)
+        types = [e["type"] for e in expected["history"]]
+        inner = [i for i, t in enumerate(types, 1) if t in ("PassStateEntered", "FailStateEntered")
+                 and i > types.index("MapStateEntered" if "map" in expected["features"]
+                                     else "ParallelStateEntered") + 1]
+        if inner:
+            frames = [f["frame"] for f in api.state(tmp_path / "db", name, inner[0])["active"]]
+            assert any("#" in frame for frame in frames), (case.name, frames)
+        # at the end nothing is left running inside a finished Map or Parallel
+        assert not api.state(tmp_path / "db", name, -1)["active"], case.name
