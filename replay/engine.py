@@ -156,6 +156,8 @@ class Engine:
         self.batch: list[dict] = []
         self.invocations: dict[str, int] = {}
         self._ready: list[tuple[int, Frame]] = []
+        self._turn = 0
+        self.closing = False  # set when the execution itself ends: nothing more is recorded
         self._timers: list[tuple[int, int, Frame]] = []
         self._frame_count = 0
         self._timer_count = 0
@@ -287,7 +289,7 @@ class Engine:
         frame.body = make(frame)
         if parent is not None:
             parent.children.append(frame)
-        heapq.heappush(self._ready, (frame.id, frame))
+        self._make_ready(frame)
         return frame
 
     def spawn_scoped(self, parent: Frame, label: str, make: Callable[[Frame], FrameBody]):
@@ -296,6 +298,10 @@ class Engine:
         frame = self.spawn(parent, label, make)
         frame.variables = parent.variables
         return frame
+
+    def _make_ready(self, frame: Frame) -> None:
+        self._turn += 1
+        heapq.heappush(self._ready, (self._turn, frame))
 
     def cancel(self, frames: list[Frame]) -> None:
         """Stop frames (and their descendants) that have not finished."""
@@ -312,7 +318,7 @@ class Engine:
         if waiter is not None and not waiter.cancelled:
             waiter.finished.append(frame)
             if len(waiter.finished) == 1:
-                heapq.heappush(self._ready, (waiter.id, waiter))
+                self._make_ready(waiter)
 
     def _advance(self, frame: Frame) -> None:
         send = None
@@ -324,7 +330,7 @@ class Engine:
             self._finish(frame, stop.value)
             return
         if effect is None:
-            heapq.heappush(self._ready, (frame.id, frame))
+            self._make_ready(frame)
         elif isinstance(effect, Sleep):
             self._timer_count += 1
             heapq.heappush(self._timers, (self.now + effect.micros, self._timer_count, frame))
@@ -335,7 +341,7 @@ class Engine:
                     child.waiter = frame
             if done:
                 frame.finished = done
-                heapq.heappush(self._ready, (frame.id, frame))
+                self._make_ready(frame)
 
     # -- the run ------------------------------------------------------------------------------
     def steps(self, make_root: Callable[["Engine", Frame], FrameBody]) -> Iterator[list[dict]]:
@@ -344,7 +350,7 @@ class Engine:
         self.emit_started(root)
         root.last_event = 0  # AWS links the first state to no event
         root.body = make_root(self, root)
-        heapq.heappush(self._ready, (root.id, root))
+        self._make_ready(root)
         deadline = None
         if self.machine.timeout_seconds:
             deadline = self.info.start_micros + int(self.machine.timeout_seconds * MICROS)
@@ -354,6 +360,7 @@ class Engine:
                     wake, _, frame = heapq.heappop(self._timers)
                     if deadline is not None and wake > deadline:
                         self.now = deadline
+                        self.closing = True
                         self._end_timed_out(root)
                         break
                     self.now = max(self.now, wake)
@@ -368,6 +375,7 @@ class Engine:
             if root.outcome is not None:
                 self._end(root, root.outcome)
         except EventLimitExceeded:
+            self.closing = True
             self.cancel([root])
             self._end(root, Failed(
                 errors.RUNTIME,

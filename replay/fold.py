@@ -168,6 +168,8 @@ def apply(state: dict, event: dict) -> None:
         state["invocations"][name] = state["invocations"].get(name, 0) + 1
     elif kind in _TASK_FAILED:
         frame["status"] = "task failed"
+    elif kind.endswith("StateAborted") and kind not in _CONTAINER_ENDS:
+        frame["status"] = "aborted"
     elif kind in _CONTAINER_ENDS:
         # its branches or iterations are over, failed ones included
         for other in [key for key in frames if _inside(key, label)]:

@@ -93,7 +93,19 @@ def _entered(engine: Engine, frame: Frame, state: State, raw_input: Any) -> int:
 
 
 def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
-    """Enter, run (with Retry and Catch) and exit one state; returns (next, output) or Failed."""
+    """Enter, run (with Retry and Catch) and exit one state; returns (next, output) or Failed.
+
+    A frame stopped while the state runs (a failed sibling branch or iteration) records
+    `<Type>StateAborted`, as AWS does."""
+    try:
+        return (yield from _run_state(engine, frame, state, raw_input))
+    except GeneratorExit:
+        if not engine.closing:
+            engine.emit(frame, state.type + "StateAborted")
+        raise
+
+
+def _run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
     raw_input = engine.entering_input(raw_input)
     try:
         entered_id = _entered(engine, frame, state, raw_input)

@@ -170,3 +170,25 @@ def test_assignments_over_256_kib_are_a_runtime_error(tmp_path):
                        "End": True}})
     r = run(tmp_path, d, {"text": "x" * (130 * 1024)})
     assert r["error"] == "States.Runtime" and "one Assign" in r["cause"]
+
+
+def test_a_failed_branch_aborts_the_running_siblings(tmp_path):
+    d = machine({"P": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "Slow", "States": {"Slow": {"Type": "Wait", "Seconds": 60, "End": True}}},
+        {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "E"}}}]}})
+    r = run(tmp_path, d, {})
+    assert r["error"] == "E"
+    t = types(tmp_path)
+    assert t.index("WaitStateAborted") < t.index("ParallelStateFailed")
+    assert r["stopDate"].startswith("2026-01-01T00:00:00")
+
+
+def test_a_failed_iteration_aborts_the_others(tmp_path):
+    d = machine({"M": {"Type": "Map", "End": True, "ItemProcessor": {"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 1,
+                                             "Next": "Boom"}], "Default": "W"},
+        "W": {"Type": "Wait", "Seconds": 5, "End": True},
+        "Boom": {"Type": "Fail", "Error": "E"}}}}})
+    run(tmp_path, d, [0, 1, 2])
+    t = types(tmp_path)
+    assert t.count("MapIterationAborted") == 2 and t.count("WaitStateAborted") == 2

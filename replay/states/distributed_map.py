@@ -77,7 +77,13 @@ def run_child(engine, frame, state, value: Any):
                                             "inputDetails": _TRUNCATED,
                                             "roleArn": engine.info.role_arn})
     frame.last_event = 0  # as in every history, the first state links to no event
-    outcome = yield from run_machine(engine, frame, state.processor, value)
+    try:
+        outcome = yield from run_machine(engine, frame, state.processor, value)
+    except GeneratorExit:  # the Map Run failed
+        sink.status, sink.stop = "ABORTED", engine.now
+        if not engine.closing:
+            engine.emit(frame, "ExecutionAborted")
+        raise
     if isinstance(outcome, Succeeded):
         sink.status = "SUCCEEDED"
         engine.emit(frame, "ExecutionSucceeded", {"output": to_json_text(outcome.output),

@@ -96,7 +96,12 @@ def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, st
         except StatesError as exc:
             engine.emit(frame, "MapIterationFailed", {"index": index, "name": state.name})
             return Failed(exc.error, exc.cause)
-    outcome = yield from run_machine(engine, frame, state.processor, value)
+    try:
+        outcome = yield from run_machine(engine, frame, state.processor, value)
+    except GeneratorExit:  # stopped because another iteration failed
+        if not engine.closing:
+            engine.emit(frame, "MapIterationAborted", {"index": index, "name": state.name})
+        raise
     kind = "MapIterationSucceeded" if isinstance(outcome, Succeeded) else "MapIterationFailed"
     engine.emit(frame, kind, {"index": index, "name": state.name})
     return outcome
