@@ -2,8 +2,9 @@
 one step at a time on a virtual clock, each step's events handed out as one batch.
 
 Frames are generators (see `interpreter`). They yield `None` at a step boundary, `Sleep` to
-wait virtual time, `WaitChildren` to wait for child frames. The ready frame created first runs
-next, so an execution is a pure function of definition, input, world answers and seed.
+wait virtual time, `WaitChildren` to wait for child frames. Ready frames take turns, one step
+each (round robin), so branches and iterations progress together as they do on AWS, and an
+execution is a pure function of definition, input, world answers and seed.
 """
 from __future__ import annotations
 
