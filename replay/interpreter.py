@@ -162,7 +162,7 @@ def _evaluation_failed(step: Step, failure: StatesError, location: str | None) -
 def _exited(step: Step, output: Any) -> None:
     text = step.engine.json_text(output, step.state.name)
     details = {"name": step.state.name, "output": text, "outputDetails": _TRUNCATED}
-    if step.assigned is not None:
+    if step.assigned:  # AWS records nothing for an empty Assign
         details["assignedVariables"] = {name: step.engine.json_text(value, step.state.name)
                                         for name, value in sorted(step.assigned.items())}
         details["assignedVariablesDetails"] = _TRUNCATED

@@ -22,6 +22,7 @@ FLOORS = {
     "issue 6 outcome": 0.99,
     "issue 6 event types": 0.95,
     "all outcome": 0.99,
+    "event details": 0.93,
 }
 
 
@@ -64,3 +65,9 @@ def test_replay_of_every_reproduced_case_is_identical(results):
     reproduced = [r for r in results if r.outcome]
     differing = [r.case for r in reproduced if not r.replay_identical]
     assert not differing, differing[:10]
+
+
+def test_event_details_match_the_recordings(results):
+    compared = [r for r in results if r.details is not None]
+    assert _rate([r.details for r in compared]) >= FLOORS["event details"], [
+        r.case for r in compared if not r.details][:20]

@@ -35,7 +35,7 @@ from typing import Any
 import jsonatapy
 
 from replay.asl.env import Env
-from replay.asl.errors import QUERY_EVALUATION_ERROR, StatesError
+from replay.asl.errors import StatesError, evaluation_error
 from replay.asl.json_types import type_name as jsonata_type
 from replay.asl.jsonata_functions import (
     CALL,
@@ -83,20 +83,21 @@ def expression_of(text: str) -> str:
 
 
 
-def _cause(expression: str, field: str, tail: str) -> str:
-    return f"The JSONata expression '{expression}' specified for the field '{field}' {tail}"
+def _failure(expression: str, field: str, tail: str) -> StatesError:
+    """A QueryEvaluationError whose `location` is the field, for the EvaluationFailed event."""
+    return evaluation_error(
+        f"The JSONata expression '{expression}' specified for the field '{field}' {tail}", field)
 
 
 def undefined_error(expression: str, field: str) -> StatesError:
-    return StatesError(QUERY_EVALUATION_ERROR,
-                       _cause(expression, field, "returned nothing (undefined)."))
+    return _failure(expression, field, "returned nothing (undefined).")
 
 
 def type_error(expression: str, field: str, expected: str, value: Any) -> StatesError:
     """AWS's cause when a field needs another type, e.g. Items needs 'array'."""
     tail = (f"returned an unexpected result type. Expected '{expected}', but was "
             f"'{jsonata_type(value)}' for value: {to_json_text(value)}")
-    return StatesError(QUERY_EVALUATION_ERROR, _cause(expression, field, tail))
+    return _failure(expression, field, tail)
 
 
 def _engine_message(exc: BaseException) -> str:
@@ -171,8 +172,8 @@ class JsonataExpression:
             if value == UNDEFINED:
                 raise undefined_error(self.expression, self.field)
             if value == FUNCTION:
-                raise StatesError(QUERY_EVALUATION_ERROR, _cause(
-                    self.expression, self.field, "returned an unsupported result type."))
+                raise _failure(self.expression, self.field,
+                               "returned an unsupported result type.")
         elif value.__class__ is float and not math.isfinite(value):
             number = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
             raise self._threw(f"D1001: Number out of range: {number}")
@@ -215,8 +216,8 @@ class JsonataExpression:
         return variants[shadowed]
 
     def _threw(self, message: str) -> StatesError:
-        return StatesError(QUERY_EVALUATION_ERROR, _cause(
-            self.expression, self.field, f"threw an error during evaluation. {message}"))
+        return _failure(self.expression, self.field,
+                        f"threw an error during evaluation. {message}")
 
 
 def _doubles(value: Any) -> Any:

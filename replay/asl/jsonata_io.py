@@ -120,9 +120,7 @@ def items(raw: dict) -> Evaluator:
     def get(env: Env) -> list:
         value = evaluate(env)
         if not isinstance(value, list):
-            error = type_error(_expression(raw["Items"]), "Items", "array", value)
-            error.location = "Items"  # type: ignore[attr-defined]
-            raise error
+            raise type_error(_expression(raw["Items"]), "Items", "array", value)
         return value
 
     return get
