@@ -84,7 +84,7 @@ def _mutate(data, value, path_choice):
     return mutated
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(action=st.sampled_from(["delete", "replace"]), value=json_values,
        where=st.integers(0, 10**6), input_value=json_values)
 def test_no_definition_however_malformed_crashes_the_interpreter(action, value, where,
