@@ -81,6 +81,11 @@ def guarded(fn):
             fail(str(exc))
         except UsageError as exc:
             fail(str(exc))
+        except Exception as exc:  # a bug of ours: one line, the traceback on demand
+            if os.environ.get("SFN_REPLAY_DEBUG"):
+                raise
+            fail(f"internal error ({type(exc).__name__}: {exc}); rerun with SFN_REPLAY_DEBUG=1 "
+                 "for the traceback, and please report it")
 
     return wrapper
 
