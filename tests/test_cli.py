@@ -60,6 +60,7 @@ def test_history_aws_format(db):
 @pytest.mark.parametrize("args, message", [
     (["run", "missing.json"], "cannot read definition"),
     (["run", str(SCENARIO / "definition.json"), "--input", "{not json"], "not valid JSON"),
+    (["run", str(SCENARIO / "definition.json"), "--input", "nope/in.json"], "does not exist"),
     (["run", str(SCENARIO / "definition.json"), "--mock-config",
       str(SCENARIO / "mocks.json")], "--test-case"),
     (["run", str(SCENARIO / "definition.json"), "--mock-config", str(SCENARIO / "mocks.json"),

@@ -44,6 +44,8 @@ def read_json_arg(value: str, what: str) -> Any:
             text, source = value, "inline text"
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        if source == "inline text" and (value.endswith(".json") or os.sep in value):
+            raise UsageError(f"{what} file {value} does not exist") from None
         raise UsageError(f"{what} ({source}) is not valid JSON: {exc.msg} at line {exc.lineno} "
                          f"column {exc.colno}") from None
     except OSError as exc:
