@@ -239,6 +239,12 @@ def _recorded_run(log: EventLog, doc: dict) -> tuple[list[dict], Any, int]:
     return recorded, input_value, seed
 
 
+def _children(log: EventLog, doc: dict) -> list[list[dict]]:
+    """The histories of an execution's Distributed Map child executions."""
+    return [list(read_events(log, child)) for _, child in log.docs(EXECUTIONS)
+            if child.get("parentExecution") == doc["executionArn"]]
+
+
 def _definition_of(log: EventLog, doc: dict) -> str:
     blob = log.get_blob(doc["definition"])
     if blob is None:
@@ -258,7 +264,7 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None
         definition = load_definition(definition_text or _definition_of(log, doc))
         info = info_from_record(doc, recorded, input_value)
         return verify(definition, info, seed, recorded, with_time=not _imported(log, doc),
-                      s3=_s3(doc))
+                      s3=_s3(doc), children=_children(log, doc))
 
 
 def branch(
@@ -302,7 +308,8 @@ def branch(
                     seed=seed, input_override=input_override, info=child_info)
         run_execution(
             log, parent_definition, parent_info,
-            ChainWorld.of([RecordedWorld.from_events(recorded[:n]), after]),
+            ChainWorld.of([RecordedWorld.from_events(recorded[:n], *_children(log, parent)),
+                           after]),
             parent_seed, setup=setup, fork=fork, parent_events=recorded,
             strict_prefix=not _imported(log, parent), s3=_s3(parent))
         if new_definition is not None:

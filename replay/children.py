@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from replay.events import details_key
+from replay.events import EXTRA, details_key
 
 
 class ChildExecution:
@@ -23,13 +23,15 @@ class ChildExecution:
         self.dirty = dirty  # the engine's list of children with pending events
 
     def emit(self, frame: Any, event_type: str, details: dict | None, now: int,
-             previous: int | None) -> int:
+             previous: int | None, extra: dict | None = None) -> int:
         self.last_id += 1
         event = {"id": self.last_id,
                  "previousEventId": frame.last_event if previous is None else previous,
                  "timestamp": now, "type": event_type}
         if details is not None:
             event[details_key(event_type)] = details
+        if extra:
+            event[EXTRA] = extra
         frame.last_event = self.last_id
         if not self.pending:
             self.dirty.append(self)

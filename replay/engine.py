@@ -184,9 +184,10 @@ class Engine:
 
     # -- events -------------------------------------------------------------------------------
     def emit(self, frame: Frame, event_type: str, details: dict | None = None,
-             previous: int | None = None) -> int:
+             previous: int | None = None, extra: dict | None = None) -> int:
+        """Record an event in the frame's history; `extra` facts go under EXTRA."""
         if frame.sink is not None:
-            return frame.sink.emit(frame, event_type, details, self.now, previous)
+            return frame.sink.emit(frame, event_type, details, self.now, previous, extra)
         if self.last_id >= self.max_events:
             raise EventLimitExceeded()
         self.last_id += 1
@@ -199,7 +200,9 @@ class Engine:
         if details is not None:
             event[details_key(event_type)] = details
         if frame.label is not None:
-            event[EXTRA] = {"frame": frame.label}
+            event[EXTRA] = {"frame": frame.label, **(extra or {})}
+        elif extra:
+            event[EXTRA] = extra
         frame.last_event = self.last_id
         self.batch.append(event)
         if self.fork is not None and self.last_id == self.fork.at:

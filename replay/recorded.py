@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
-from replay.events import details
+from replay.events import EXTRA, details
 from replay.fold import _frame_label, apply, initial_state
 from replay.world import TaskAnswer, TaskRequest
 
@@ -28,36 +28,41 @@ def _decode(text: str | None):
 
 @dataclass
 class RecordedWorld:
-    answers: dict[str, list[TaskAnswer | None]]
+    answers: dict[str, dict[int, TaskAnswer | None]]
 
     @classmethod
-    def from_events(cls, events: Iterable[dict]) -> "RecordedWorld":
-        state = initial_state()
-        answers: dict[str, list[TaskAnswer | None]] = {}
-        pending: dict[str, tuple[str, int]] = {}  # frame label -> (state name, invocation)
-        for event in events:
-            label = _frame_label(state, event)
-            apply(state, event)
-            kind = event["type"]
-            if kind in _SCHEDULED:
-                name = state["frames"][label]["state"]
-                answers.setdefault(name, []).append(None)
-                pending[label] = (name, len(answers[name]) - 1)
-            elif kind in _SUCCEEDED or kind in _FAILED:
-                if label not in pending:
-                    continue
-                name, index = pending.pop(label)
-                d = details(event)
-                if kind in _SUCCEEDED:
-                    answers[name][index] = TaskAnswer(output=_decode(d.get("output")))
-                else:
-                    error = d.get("error", "States.Timeout" if "TimedOut" in kind else None)
-                    answers[name][index] = TaskAnswer(failed=True, error=error,
-                                                      cause=d.get("cause"))
+    def from_events(cls, *histories: Iterable[dict]) -> "RecordedWorld":
+        """The answers recorded in one or more histories (an execution and its Distributed Map
+        children). Our own events carry each Task's invocation number; for imported ones the
+        order of scheduling gives it."""
+        answers: dict[str, dict[int, TaskAnswer | None]] = {}
+        for events in histories:
+            _collect(events, answers)
         return cls(answers)
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        recorded = self.answers.get(request.state_name, [])
-        if request.invocation < len(recorded):
-            return recorded[request.invocation]
-        return None
+        return self.answers.get(request.state_name, {}).get(request.invocation)
+
+
+def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | None]]) -> None:
+    state = initial_state()
+    pending: dict[str, tuple[str, int]] = {}  # frame label -> (state name, invocation)
+    for event in events:
+        label = _frame_label(state, event)
+        apply(state, event)
+        kind = event["type"]
+        if kind in _SCHEDULED:
+            name = state["frames"][label]["state"]
+            known = answers.setdefault(name, {})
+            invocation = (event.get(EXTRA) or {}).get("invocation", len(known))
+            known[invocation] = None
+            pending[label] = (name, invocation)
+        elif (kind in _SUCCEEDED or kind in _FAILED) and label in pending:
+            name, invocation = pending.pop(label)
+            d = details(event)
+            if kind in _SUCCEEDED:
+                answers[name][invocation] = TaskAnswer(output=_decode(d.get("output")))
+            else:
+                error = d.get("error", "States.Timeout" if "TimedOut" in kind else None)
+                answers[name][invocation] = TaskAnswer(failed=True, error=error,
+                                                       cause=d.get("cause"))

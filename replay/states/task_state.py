@@ -82,7 +82,10 @@ class _Events:
             details["timeoutInSeconds"] = timeout
         if heartbeat is not None:
             details["heartbeatInSeconds"] = heartbeat
-        step.emit(self.prefix + "Scheduled", details)
+        # which invocation of this state it is: replay answers it from the record by that number
+        invocation = step.engine.invocations.get(step.state.name, 0)
+        step.engine.emit(step.frame, self.prefix + "Scheduled", details,
+                         extra={"invocation": invocation})
 
     def started(self) -> None:
         if self.kind.family == "lambda":
