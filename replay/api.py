@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from replay.asl.compile import UnsupportedFeature
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.definition import InvalidDefinition, load_definition
@@ -44,7 +43,7 @@ from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld, W
 from store import EventLog, StoreError
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
-EXPECTED_ERRORS = (InvalidDefinition, UnsupportedFeature, RunError, MockConfigError,
+EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError,
                    NoTaskAnswer, StoreError, PositionError, HistoryFormatError)
 
 

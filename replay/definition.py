@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from replay.asl.compile import UnsupportedFeature, compile_machine
+from replay.asl.compile import compile_machine
 from replay.asl.model import Machine
 from replay.asl.validate import Diagnostic, validate_text
 
@@ -28,15 +28,13 @@ class Definition:
 
 
 def load_definition(text: str) -> Definition:
-    """Validate and compile; raises InvalidDefinition or UnsupportedFeature."""
+    """Validate and compile; raises InvalidDefinition."""
     diagnostics = validate_text(text)
     if diagnostics:
         raise InvalidDefinition(diagnostics)
     raw = json.loads(text)
     try:
         machine = compile_machine(raw)
-    except UnsupportedFeature:
-        raise
     except Exception as exc:  # the validator should have caught it; never crash the user
         raise InvalidDefinition([Diagnostic("", f"cannot compile: {exc}")]) from None
     return Definition(text, raw, machine)

@@ -13,10 +13,6 @@ from replay.asl.payload import compile_expression, compile_template
 Evaluator = Callable[..., Any]
 
 
-class UnsupportedFeature(ValueError):
-    """A valid definition using something this simulator cannot run yet."""
-
-
 def compile_machine(raw: dict, *, parent_language: str = "JSONPath") -> model.Machine:
     language = raw.get("QueryLanguage", parent_language)
     states = {
