@@ -17,7 +17,7 @@ from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.definition import InvalidDefinition, load_definition
 from replay.distributed import LocalS3
-from replay.engine import NO_OVERRIDE, Fork, NoTaskAnswer
+from replay.engine import NO_OVERRIDE, SCHEDULES, Fork, NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
 from replay.history import EXECUTIONS, read_events
 from replay.history import length as history_length
@@ -158,20 +158,26 @@ def run(
     handlers: dict | None = None,
     handlers_file: Path | None = None,
     s3_root: Path | None = None,
+    schedule: str = "round-robin",
 ) -> dict:
     """Run an execution to its end and return its DescribeExecution record.
 
     `s3_root` is a directory standing in for S3 (`s3://BUCKET/KEY` is `s3_root/BUCKET/KEY`),
-    read by Distributed Map ItemReaders and written by ResultWriters."""
+    read by Distributed Map ItemReaders and written by ResultWriters. `schedule` orders the
+    steps of Parallel branches and Map iterations: "round-robin" (default) or "random" (a
+    seeded interleaving, recorded, so replay and branches reproduce it)."""
     definition = load_definition(definition_text)
     names = Names(state_machine_name, name, account, region)
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
+    if schedule not in SCHEDULES:
+        raise RunError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
     world = _world(mocks, test_case, state_machine_name, handlers, handlers_file)
     with EventLog(db) as log:
         setup = _setup(log, mocks, test_case, handlers_file)
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
-        run_execution(log, definition, info, world, seed, setup=setup, s3=_s3(setup))
+        run_execution(log, definition, info, world, seed, setup=setup, s3=_s3(setup),
+                      schedule=schedule)
         return _describe(log, log.get_doc(EXECUTIONS, info.execution_arn))
 
 
@@ -230,6 +236,10 @@ def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
         return describe_state(doc, folded, event)
 
 
+def _schedule(recorded: list[dict]) -> str:
+    return (recorded[0].get(EXTRA) or {}).get("schedule", "round-robin")
+
+
 def _recorded_run(log: EventLog, doc: dict) -> tuple[list[dict], Any, int]:
     recorded = list(read_events(log, doc))
     started = recorded[0]
@@ -263,7 +273,8 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None
         definition = load_definition(definition_text or _definition_of(log, doc))
         info = info_from_record(doc, recorded, input_value)
         return verify(definition, info, seed, recorded, with_time=not _imported(log, doc),
-                      s3=_s3(doc), children=_children(log, doc))
+                      s3=_s3(doc), children=_children(log, doc),
+                      schedule=_schedule(recorded))
 
 
 def branch(
@@ -310,7 +321,8 @@ def branch(
             ChainWorld.of([RecordedWorld.from_events(recorded[:n], *_children(log, parent)),
                            after]),
             parent_seed, setup=setup, fork=fork, parent_events=recorded,
-            strict_prefix=not _imported(log, parent), s3=_s3(parent))
+            strict_prefix=not _imported(log, parent), s3=_s3(parent),
+            schedule=_schedule(recorded))
         if new_definition is not None:
             doc = log.get_doc(EXECUTIONS, arn)
             log.put_doc(EXECUTIONS, arn, dict(

@@ -22,6 +22,7 @@ from replay.rand import SeededRandom
 from replay.world import TaskRequest, World
 
 MAX_EVENTS = 25_000
+SCHEDULES = ("round-robin", "random")
 MAX_PAYLOAD = 256 * 1024
 
 
@@ -144,19 +145,25 @@ class Engine:
         started_extra: dict | None = None,
         max_events: int = MAX_EVENTS,
         fork: Fork | None = None,
+        schedule: str = "round-robin",
     ) -> None:
         self.machine = machine
         self.info = info
         self.world = world
         self.seed = seed
         self.rng = SeededRandom(seed)
+        if schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {schedule!r}: use one of {', '.join(SCHEDULES)}")
+        self.schedule = schedule
+        # its own generator, so that varying the interleaving leaves the execution's values be
+        self._shuffle = SeededRandom(seed ^ 0x5C4ED) if schedule == "random" else None
         self.now = info.start_micros
         self.started_extra = started_extra or {}
         self.max_events = max_events
         self.last_id = 0
         self.batch: list[dict] = []
         self.invocations: dict[str, int] = {}
-        self._ready: list[tuple[int, Frame]] = []
+        self._ready: list[tuple[int, int, Frame]] = []
         self._turn = 0
         self.closing = False  # set when the execution itself ends: nothing more is recorded
         self._timers: list[tuple[int, int, Frame]] = []
@@ -304,8 +311,11 @@ class Engine:
         return frame
 
     def _make_ready(self, frame: Frame) -> None:
+        """Queue a frame for its next step: in turn (round robin), or at a seeded random place
+        (random), which explores another interleaving of branches and iterations per seed."""
         self._turn += 1
-        heapq.heappush(self._ready, (self._turn, frame))
+        key = self._turn if self._shuffle is None else self._shuffle.next64()
+        heapq.heappush(self._ready, (key, self._turn, frame))
 
     def cancel(self, frames: list[Frame]) -> None:
         """Stop frames (and their descendants) that have not finished."""
@@ -371,7 +381,7 @@ class Engine:
                     if not frame.cancelled:
                         self._advance(frame)
                 else:
-                    _, frame = heapq.heappop(self._ready)
+                    *_, frame = heapq.heappop(self._ready)
                     if not frame.cancelled:
                         self._advance(frame)
                 if (self.batch or self.dirty_children) and root.outcome is None:
@@ -403,7 +413,7 @@ class Engine:
             "roleArn": self.info.role_arn,
         }
         self.emit(root, "ExecutionStarted", event_details)
-        self.batch[-1][EXTRA] = dict(self.started_extra, seed=self.seed)
+        self.batch[-1][EXTRA] = dict(self.started_extra, seed=self.seed, schedule=self.schedule)
 
     def _end(self, root: Frame, outcome: Outcome, *, force: bool = False) -> None:
         if force:  # the event that ends an execution over the quota is still recorded

@@ -98,6 +98,7 @@ def run_execution(
     parent_events: list[dict] | None = None,
     strict_prefix: bool = True,
     s3: Any = None,
+    schedule: str = "round-robin",
 ) -> Engine:
     """Run to the end, one LMDB transaction per step; returns the finished engine.
 
@@ -116,7 +117,8 @@ def run_execution(
     extra = dict(setup or {})
     extra["definition"] = log.put_blob(definition.text.encode("utf-8"))
     started = {"definition": extra["definition"], "startMicros": info.start_micros}
-    engine = Engine(definition.machine, info, world, seed, started_extra=started, fork=fork)
+    engine = Engine(definition.machine, info, world, seed, started_extra=started, fork=fork,
+                    schedule=schedule)
     engine.s3 = s3
     first = True
     shared = fork.at if fork is not None else 0

@@ -29,14 +29,14 @@ def comparable(event: dict, with_time: bool) -> dict:
 
 
 def verify(definition: Definition, info: ExecutionInfo, seed: int, recorded: list[dict],
-           *, with_time: bool = True, s3: Any = None, children: tuple = ()
-           ) -> Divergence | None:
+           *, with_time: bool = True, s3: Any = None, children: tuple = (),
+           schedule: str = "round-robin") -> Divergence | None:
     """None when the interpreter reproduces `recorded` exactly; else the first divergence.
 
     `children` are the histories of its Distributed Map child executions, whose Tasks are
     answered from their own records."""
     world = RecordedWorld.from_events(recorded, *children)
-    engine = Engine(definition.machine, info, world, seed)
+    engine = Engine(definition.machine, info, world, seed, schedule=schedule)
     engine.s3 = s3
     position = 0
     try:

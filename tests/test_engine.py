@@ -1,6 +1,8 @@
 """The interpreter on small definitions: every state type, the I/O pipeline, errors."""
 from __future__ import annotations
 
+import json
+
 from tests.helpers import START, mock_config, output, run, types
 
 
@@ -192,3 +194,23 @@ def test_a_failed_iteration_aborts_the_others(tmp_path):
     run(tmp_path, d, [0, 1, 2])
     t = types(tmp_path)
     assert t.count("MapIterationAborted") == 2 and t.count("WaitStateAborted") == 2
+
+
+def test_random_schedule_varies_the_interleaving_with_the_seed_and_replays(tmp_path):
+    from replay import api
+
+    d = machine({"P": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": f"A{b}", "States": {
+            f"A{b}": {"Type": "Pass", "Next": f"B{b}"},
+            f"B{b}": {"Type": "Pass", "End": True}}} for b in range(4)]}})
+    orders = set()
+    for seed in range(8):
+        name = f"s{seed}"
+        result = api.run(tmp_path / "db", json.dumps(d), {}, state_machine_name="sm", name=name,
+                         seed=seed, start_micros=START, schedule="random")
+        assert json.loads(result["output"]) == [{}, {}, {}, {}]
+        entered = [e["stateEnteredEventDetails"]["name"] for e in api.events(tmp_path / "db", name)
+                   if e["type"] == "PassStateEntered"]
+        orders.add(tuple(entered))
+        assert api.replay(tmp_path / "db", name) is None
+    assert len(orders) > 1

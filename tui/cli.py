@@ -126,6 +126,9 @@ def run(
                     "from the OS and recorded).")] = None,
     start_time: Annotated[Optional[str], typer.Option("--start-time", help="Virtual start "
                           "time, ISO 8601 (default: now).")] = None,
+    schedule: Annotated[str, typer.Option("--schedule", help="Order of the steps of Parallel "
+                        "branches and Map iterations: round-robin, or random (seeded).")
+                        ] = "round-robin",
     s3_root: Annotated[Optional[Path], typer.Option("--s3-root", help="Directory standing in "
                        "for S3 (s3://BUCKET/KEY is DIR/BUCKET/KEY) for Distributed Map "
                        "ItemReader and ResultWriter.")] = None,
@@ -154,6 +157,7 @@ def run(
         test_case=test_case,
         handlers_file=handlers,
         s3_root=s3_root,
+        schedule=schedule,
     )
     print_description(result, as_json)
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
