@@ -22,7 +22,7 @@ class Step:
     """One state being run in one frame: what its handler needs to see and to record."""
 
     __slots__ = ("engine", "frame", "state", "raw_input", "entered_id", "entered_at",
-                 "retry_count", "assigned")
+                 "retry_count", "assigned", "entered_link")
 
     def __init__(self, engine: Engine, frame: Frame, state: State, raw_input: Any,
                  entered_id: int) -> None:
@@ -34,6 +34,7 @@ class Step:
         self.entered_at = engine.now
         self.retry_count = 0
         self.assigned: dict | None = None
+        self.entered_link = 0
 
     def assign(self, assign, value: Any) -> None:
         """Evaluate an Assign template on `value` with the variables as they were before the
@@ -107,11 +108,13 @@ def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
 
 def _run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
     raw_input = engine.entering_input(raw_input)
+    linked_to = frame.last_event  # what the StateEntered event will point to
     try:
         entered_id = _entered(engine, frame, state, raw_input)
     except StatesError as exc:
         return Failed(exc.error, exc.cause)
     step = Step(engine, frame, state, raw_input, entered_id)
+    step.entered_link = linked_to
     handler, is_generator = HANDLERS[state.type]
     attempts = [0] * len(state.retry)
     while True:
@@ -150,11 +153,13 @@ def _run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
 
 
 def _evaluation_failed(step: Step, failure: StatesError, location: str | None) -> None:
-    """AWS records a failed JSONata evaluation as an event linked to no earlier event."""
+    """AWS links a failed evaluation to what the state's StateEntered links to; a Wait's
+    (evaluated later, when the wait starts) to the StateEntered itself."""
     details = {"cause": failure.cause, "error": failure.error, "state": step.state.name}
     if location is not None:
         details["location"] = location
-    step.engine.emit(step.frame, "EvaluationFailed", details, previous=0)
+    previous = step.entered_id if step.state.type == "Wait" else step.entered_link
+    step.engine.emit(step.frame, "EvaluationFailed", details, previous=previous)
     if step.state.type in ("Map", "Parallel"):
         step.emit(step.state.type + "StateFailed")
 

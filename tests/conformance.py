@@ -30,7 +30,7 @@ class CaseResult:
     history_types: bool | None = None
     cause: bool | None = None
     replay_identical: bool | None = None
-    details: bool | None = None  # every event's details match (histories without Map/Parallel)
+    details: bool | None = None  # every event's links and details match (no Map/Parallel)
     note: str = ""
 
 
@@ -85,8 +85,10 @@ def run_case(case_dir: Path, db: Path, checker, number: int) -> CaseResult:
             result.note = f"types {got} != {want}"[:400]
         if result.history_types and not {"map", "parallel"} & set(result.features):
             history = api.history(db, description["executionArn"])
-            result.details = all(_same_details(checker, mine, recorded, f"case-{number}")
-                                 for mine, recorded in zip(history, expected["history"]))
+            result.details = all(
+                mine["previousEventId"] == recorded["previousEventId"]
+                and _same_details(checker, mine, recorded, f"case-{number}")
+                for mine, recorded in zip(history, expected["history"]))
     return result
 
 
@@ -120,7 +122,7 @@ def summarize(results: list[CaseResult]) -> str:
         f"outcome: {sum(r.outcome for r in results)}/{len(results)}",
         f"history event types: {sum(bool(r.history_types) for r in hist)}/{len(hist)}",
         f"failure cause: {sum(bool(r.cause) for r in causes)}/{len(causes)}",
-        f"event details (histories without Map/Parallel): "
+        f"event links and details (histories without Map/Parallel): "
         f"{sum(bool(r.details) for r in results if r.details is not None)}/"
         f"{sum(r.details is not None for r in results)}",
     ]
