@@ -39,22 +39,22 @@ def _rate(values: list[bool]) -> float:
     return sum(values) / len(values) if values else 1.0
 
 
-def test_core_cases_reproduce_outcome_and_event_types(results):
-    core = [r for r in results if not ISSUE_6 & set(r.features)]
-    outcome = _rate([r.outcome for r in core])
-    types = _rate([bool(r.history_types) for r in core if r.history_types is not None])
-    failing = [f"{r.case}: {r.note}" for r in core if not r.outcome][:20]
-    assert outcome >= FLOORS["core outcome"], json.dumps(failing, indent=1)
-    assert types >= FLOORS["core event types"]
-
-
-def test_jsonata_variables_distributed_map_cases(results):
-    cases = [r for r in results if ISSUE_6 & set(r.features)]
+def _check(cases: list, outcome_floor: float, types_floor: float) -> None:
     outcome = _rate([r.outcome for r in cases])
     types = _rate([bool(r.history_types) for r in cases if r.history_types is not None])
     failing = [f"{r.case}: {r.note}" for r in cases if not r.outcome][:20]
-    assert outcome >= FLOORS["issue 6 outcome"], json.dumps(failing, indent=1)
-    assert types >= FLOORS["issue 6 event types"]
+    assert outcome >= outcome_floor, json.dumps(failing, indent=1)
+    assert types >= types_floor
+
+
+def test_core_cases_reproduce_outcome_and_event_types(results):
+    _check([r for r in results if not ISSUE_6 & set(r.features)],
+           FLOORS["core outcome"], FLOORS["core event types"])
+
+
+def test_jsonata_variables_distributed_map_cases(results):
+    _check([r for r in results if ISSUE_6 & set(r.features)],
+           FLOORS["issue 6 outcome"], FLOORS["issue 6 event types"])
 
 
 def test_all_cases_outcome_floor(results):

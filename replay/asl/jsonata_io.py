@@ -101,29 +101,27 @@ def catch_assigner(raw: dict) -> Evaluator | None:
     return lambda env, result: evaluate(env, error_output=result)
 
 
-def condition(rule: dict) -> Callable[[Env], bool]:
-    evaluate = located(compile_jsonata_template(rule["Condition"], "Condition"), "Condition")
+def _typed(raw: dict, key: str, expected: str, kind: type) -> Evaluator:
+    """A field whose expression must produce a value of one JSON type."""
+    evaluate = located(compile_jsonata_template(raw[key], key), key)
 
-    def holds(env: Env) -> bool:
+    def get(env: Env) -> Any:
         value = evaluate(env)
-        if not isinstance(value, bool):
-            raise type_error(_expression(rule["Condition"]), "Condition", "boolean", value)
+        if not isinstance(value, kind):
+            raise type_error(_expression(raw[key]), key, expected, value)
         return value
 
-    return holds
+    return get
+
+
+def condition(rule: dict) -> Callable[[Env], bool]:
+    """A Choice rule's `Condition`: must be a boolean."""
+    return _typed(rule, "Condition", "boolean", bool)
 
 
 def items(raw: dict) -> Evaluator:
     """Map `Items`: a literal array or an expression that must produce one."""
-    evaluate = located(compile_jsonata_template(raw["Items"], "Items"), "Items")
-
-    def get(env: Env) -> list:
-        value = evaluate(env)
-        if not isinstance(value, list):
-            raise type_error(_expression(raw["Items"]), "Items", "array", value)
-        return value
-
-    return get
+    return _typed(raw, "Items", "array", list)
 
 
 def _expression(text: Any) -> str:
