@@ -50,13 +50,6 @@ def details(event: dict) -> dict:
     return {}
 
 
-def aws_projection(event: dict) -> dict:
-    """The event exactly as AWS shows it: our extra facts removed."""
-    if EXTRA not in event:
-        return event
-    return {k: v for k, v in event.items() if k != EXTRA}
-
-
 def to_aws_event(event: dict) -> dict:
     """The event as `aws stepfunctions get-execution-history` prints it (ISO timestamp)."""
     from replay.clock import iso_aws

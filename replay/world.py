@@ -8,6 +8,8 @@ from typing import Any, Callable, Iterable, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from replay.events import to_json_text
+
 
 @dataclass(frozen=True, slots=True)
 class TaskRequest:
@@ -134,7 +136,7 @@ def _parse_responses(name: str, raw: dict[str, dict]) -> list[tuple[int, int, Ta
             answer = TaskAnswer(
                 failed=True,
                 error=response.Throw.Error,
-                cause=cause if cause is None or isinstance(cause, str) else _json(cause),
+                cause=cause if cause is None or isinstance(cause, str) else to_json_text(cause),
                 delay_seconds=response.Delay or 0.0,
             )
         else:
@@ -142,12 +144,6 @@ def _parse_responses(name: str, raw: dict[str, dict]) -> list[tuple[int, int, Ta
         out.append((low, high, answer))
     out.sort(key=lambda r: r[0])
     return out
-
-
-def _json(value: Any) -> str:
-    from replay.events import to_json_text
-
-    return to_json_text(value)
 
 
 Handler = Callable[[Any, dict], Any]

@@ -9,7 +9,6 @@ from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
 from replay.clock import MICROS
 from replay.engine import Sleep
-from replay.events import to_json_text
 
 _TRUNCATED = {"truncated": False}
 
@@ -20,7 +19,6 @@ class ResourceKind:
     resource_type: str = ""
     resource: str = ""
     waits: bool = False  # .sync and .waitForTaskToken record a TaskSubmitted event
-    callback: bool = False
 
 
 def classify(arn: str) -> ResourceKind:
@@ -36,8 +34,7 @@ def classify(arn: str) -> ResourceKind:
         else:
             resource_type, action = service[0], ":".join(service[1:])
         waits = action.endswith((".sync", ".waitForTaskToken")) or ".sync:" in action
-        return ResourceKind("service", resource_type, action, waits,
-                            action.endswith(".waitForTaskToken"))
+        return ResourceKind("service", resource_type, action, waits)
     return ResourceKind("service", "unknown", arn)
 
 
@@ -156,5 +153,3 @@ def run_task(step):
     step.assign(state.assign, answer.output)
     return state.next, state.io.output(step.raw_input, answer.output, env)
 
-
-__all__ = ["run_task", "classify", "to_json_text"]
