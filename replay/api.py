@@ -314,6 +314,8 @@ def branch(
         setup.update(parent=parent["executionArn"], forkAt=n)
         if input_override is not NO_OVERRIDE:
             setup["inputOverride"] = to_json_text(input_override)
+        if new_definition is not None:  # the branch's record names the definition it ends with
+            setup["definition"] = log.put_blob(new_definition.text.encode("utf-8"))
         fork = Fork(at=n, world=after, machine=new_definition.machine if new_definition else None,
                     seed=seed, input_override=input_override, info=child_info)
         run_execution(
@@ -323,10 +325,6 @@ def branch(
             parent_seed, setup=setup, fork=fork, parent_events=recorded,
             strict_prefix=not _imported(log, parent), s3=_s3(parent),
             schedule=_schedule(recorded))
-        if new_definition is not None:
-            doc = log.get_doc(EXECUTIONS, arn)
-            log.put_doc(EXECUTIONS, arn, dict(
-                doc, definition=log.put_blob(new_definition.text.encode("utf-8"))))
         return _describe(log, log.get_doc(EXECUTIONS, arn))
 
 

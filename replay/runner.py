@@ -115,7 +115,7 @@ def run_execution(
             f"{own.state_machine_name!r} is already in the db"
         )
     extra = dict(setup or {})
-    extra["definition"] = log.put_blob(definition.text.encode("utf-8"))
+    extra.setdefault("definition", log.put_blob(definition.text.encode("utf-8")))
     started = {"definition": extra["definition"], "startMicros": info.start_micros}
     engine = Engine(definition.machine, info, world, seed, started_extra=started, fork=fork,
                     schedule=schedule)
