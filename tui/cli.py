@@ -15,6 +15,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from replay import api
 from tui import commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -79,7 +80,7 @@ def guarded(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
-        except commands.EXPECTED_ERRORS as exc:
+        except api.EXPECTED_ERRORS as exc:
             fail(str(exc))
         except UsageError as exc:
             fail(str(exc))
@@ -96,7 +97,7 @@ def guarded(fn):
 @guarded
 def validate(definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")]):
     """Check a definition; print AWS-style diagnostics and exit 2 when it is invalid."""
-    diagnostics = commands.validate(read_text(definition, "definition"))
+    diagnostics = api.validate(read_text(definition, "definition"))
     if diagnostics:
         for diagnostic in diagnostics:
             typer.echo(f"{definition}: {diagnostic}", err=True)
@@ -142,7 +143,7 @@ def run(
         raise UsageError("--mock-config needs --test-case NAME")
     mocks = read_json_arg(str(mock_config), "mock config") if mock_config else None
     sm_name = state_machine_name or definition.stem
-    result = commands.run(
+    result = api.run(
         db_path(db),
         text,
         input_value,
@@ -151,7 +152,7 @@ def run(
         account=account,
         region=region,
         seed=seed if seed is not None else secrets.randbits(63),
-        start_micros=(commands.parse_start_time(start_time) if start_time
+        start_micros=(api.parse_start_time(start_time) if start_time
                       else time.time_ns() // 1000),
         mocks=mocks,
         test_case=test_case,
@@ -185,7 +186,7 @@ def history(
     """Print an execution's history."""
     if format not in ("aws", "table"):
         raise UsageError(f"--format must be aws or table, not {format!r}")
-    events = commands.history(db_path(db), execution)
+    events = api.history(db_path(db), execution)
     if format == "aws":
         typer.echo(json.dumps({"events": events}, indent=1, ensure_ascii=False))
         return
@@ -214,7 +215,7 @@ def state(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """The state of an execution as of an event, rebuilt from the log."""
-    shown = commands.state(db_path(db), execution, at)
+    shown = api.state(db_path(db), execution, at)
     if as_json:
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
@@ -231,7 +232,7 @@ def replay(
 ):
     """Re-run the interpreter against the recorded history; exit 1 at the first divergence."""
     text = read_text(definition, "definition") if definition else None
-    divergence = commands.replay(db_path(db), execution, text)
+    divergence = api.replay(db_path(db), execution, text)
     if divergence is None:
         typer.echo("identical")
         return
@@ -265,7 +266,7 @@ def branch(
         options["definition_text"] = read_text(definition, "definition")
     if mock_config is not None:
         options.update(mocks=read_json_arg(str(mock_config), "mock config"), test_case=test_case)
-    result = commands.branch(db_path(db), execution, at, **options)
+    result = api.branch(db_path(db), execution, at, **options)
     print_description(result, as_json)
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
 
@@ -275,7 +276,7 @@ def branch(
 def tree(execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
          db: DbOption = None):
     """The branch tree an execution belongs to: parents, children, fork points, outcomes."""
-    for line in commands.format_tree(commands.tree(db_path(db), execution)):
+    for line in commands.format_tree(api.tree(db_path(db), execution)):
         typer.echo(line)
 
 
@@ -284,7 +285,7 @@ def tree(execution: Annotated[str, typer.Argument(help="Execution name or ARN.")
 def diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Argument()],
          db: DbOption = None):
     """The first event where two executions differ, and their outcomes."""
-    typer.echo(commands.format_diff(commands.diff(db_path(db), a, b)))
+    typer.echo(commands.format_diff(api.diff(db_path(db), a, b)))
 
 
 @app.command(name="import")
@@ -299,11 +300,11 @@ def import_(
 ):
     """Import a history printed by `aws stepfunctions get-execution-history`."""
     pages = [read_json_arg(str(path), "history") for path in history_files]
-    result = commands.import_history(db_path(db), pages, read_text(definition, "definition"),
+    result = api.import_history(db_path(db), pages, read_text(definition, "definition"),
                                      state_machine_name=state_machine_name or definition.stem,
                                      name=name)
     print_description(result, False)
-    divergence = commands.replay(db_path(db), result["executionArn"])
+    divergence = api.replay(db_path(db), result["executionArn"])
     if divergence is not None:
         typer.echo("warning: the definition does not reproduce this history:", err=True)
         typer.echo(commands.format_divergence(divergence), err=True)
@@ -319,7 +320,7 @@ def export(
     """Print an execution's history as GetExecutionHistory JSON (import reads it back)."""
     if format != "aws":
         raise UsageError(f"--format must be aws, not {format!r}")
-    typer.echo(json.dumps(commands.export(db_path(db), execution), indent=1, ensure_ascii=False))
+    typer.echo(json.dumps(api.export(db_path(db), execution), indent=1, ensure_ascii=False))
 
 
 def main() -> None:

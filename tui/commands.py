@@ -1,23 +1,9 @@
-"""What the CLI shows, built on the replay API (kept apart so cli.py stays declarative)."""
+"""How the CLI shows what the replay API returns: tables, states, divergences, trees."""
 from __future__ import annotations
 
 import json
 
 from replay import api
-from replay.api import (  # noqa: F401  (re-exported for cli.py)
-    EXPECTED_ERRORS,
-    branch,
-    diff,
-    export,
-    history,
-    import_history,
-    parse_start_time,
-    replay,
-    run,
-    state,
-    tree,
-    validate,
-)
 from replay.clock import iso_aws
 from replay.events import details
 
