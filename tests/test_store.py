@@ -325,7 +325,8 @@ def test_kill_9_loses_no_committed_append(tmp_path: Path) -> None:
             if printed[-1] >= 200:
                 break
         os.kill(proc.pid, signal.SIGKILL)
-        rest, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        rest = proc.stdout.read()  # the same buffered reader: lines it already holds count too
     finally:
         if proc.poll() is None:
             proc.kill()
