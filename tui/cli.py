@@ -329,3 +329,7 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("sfn-replay: interrupted", err=True)
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
