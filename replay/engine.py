@@ -9,6 +9,7 @@ execution is a pure function of definition, input, world answers and seed.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Generator, Iterator
 
@@ -34,6 +35,12 @@ class Sleep:
 @dataclass(frozen=True, slots=True)
 class WaitChildren:
     children: tuple["Frame", ...]
+
+
+# Yielded by a frame just before it asks the world (which may call out of the process, e.g. a
+# handler): a step boundary after which the same frame goes on at once, so the events recorded
+# so far can be committed before the call without changing the order of events.
+CALL_OUT = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,10 +170,14 @@ class Engine:
         self.last_id = 0
         self.batch: list[dict] = []
         self.invocations: dict[str, int] = {}
+        # ready frames in turn (round robin: a queue) or keyed by a seeded draw (random: a heap)
+        self._queue: deque[Frame] = deque()
         self._ready: list[tuple[int, int, Frame]] = []
         self._turn = 0
         self.closing = False  # set when the execution itself ends: nothing more is recorded
         self._timers: list[tuple[int, int, Frame]] = []
+        self._calling: Frame | None = None  # the frame that yielded CALL_OUT
+        self.calling_out = False  # the batch just handed out precedes a call to the world
         self._frame_count = 0
         self._timer_count = 0
         self.status = "RUNNING"
@@ -313,9 +324,11 @@ class Engine:
     def _make_ready(self, frame: Frame) -> None:
         """Queue a frame for its next step: in turn (round robin), or at a seeded random place
         (random), which explores another interleaving of branches and iterations per seed."""
+        if self._shuffle is None:
+            self._queue.append(frame)
+            return
         self._turn += 1
-        key = self._turn if self._shuffle is None else self._shuffle.next64()
-        heapq.heappush(self._ready, (key, self._turn, frame))
+        heapq.heappush(self._ready, (self._shuffle.next64(), self._turn, frame))
 
     def cancel(self, frames: list[Frame]) -> None:
         """Stop frames (and their descendants) that have not finished."""
@@ -345,6 +358,8 @@ class Engine:
             return
         if effect is None:
             self._make_ready(frame)
+        elif effect is CALL_OUT:
+            self._calling = frame
         elif isinstance(effect, Sleep):
             self._timer_count += 1
             heapq.heappush(self._timers, (self.now + effect.micros, self._timer_count, frame))
@@ -369,8 +384,16 @@ class Engine:
         if self.machine.timeout_seconds:
             deadline = self.info.start_micros + int(self.machine.timeout_seconds * MICROS)
         try:
+            queue, ready = self._queue, self._ready
             while root.outcome is None:
-                if not self._ready:
+                if self._calling is not None:
+                    frame, self._calling = self._calling, None
+                    self._advance(frame)
+                elif queue:
+                    frame = queue.popleft()
+                    if not frame.cancelled:
+                        self._advance(frame)
+                elif not ready:
                     wake, _, frame = heapq.heappop(self._timers)
                     if deadline is not None and wake > deadline:
                         self.now = deadline
@@ -381,10 +404,11 @@ class Engine:
                     if not frame.cancelled:
                         self._advance(frame)
                 else:
-                    *_, frame = heapq.heappop(self._ready)
+                    *_, frame = heapq.heappop(ready)
                     if not frame.cancelled:
                         self._advance(frame)
                 if (self.batch or self.dirty_children) and root.outcome is None:
+                    self.calling_out = self._calling is not None
                     yield self._take_batch()
             if root.outcome is not None:
                 self._end(root, root.outcome)

@@ -78,7 +78,12 @@ def run_machine(engine: Engine, frame: Frame, machine: Machine, value: Any) -> F
     name = machine.start_at
     while True:
         state = engine.current(machine).states.get(name) or machine.states[name]
-        result = yield from run_state(engine, frame, state, value)
+        try:
+            result = yield from run_state(engine, frame, state, value)
+        except GeneratorExit:  # stopped by a failed sibling branch or iteration
+            if not engine.closing:
+                engine.emit(frame, state.type + "StateAborted")
+            raise
         if isinstance(result, Failed):
             return result
         name, value = result
@@ -97,16 +102,7 @@ def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
     """Enter, run (with Retry and Catch) and exit one state; returns (next, output) or Failed.
 
     A frame stopped while the state runs (a failed sibling branch or iteration) records
-    `<Type>StateAborted`, as AWS does."""
-    try:
-        return (yield from _run_state(engine, frame, state, raw_input))
-    except GeneratorExit:
-        if not engine.closing:
-            engine.emit(frame, state.type + "StateAborted")
-        raise
-
-
-def _run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
+    `<Type>StateAborted` (see `run_machine`), as AWS does."""
     raw_input = engine.entering_input(raw_input)
     linked_to = frame.last_event  # what the StateEntered event will point to
     try:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from replay.asl import errors
 from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
 from replay.clock import MICROS
-from replay.engine import Sleep
+from replay.engine import CALL_OUT, Sleep
 
 _TRUNCATED = {"truncated": False}
 
@@ -21,6 +22,7 @@ class ResourceKind:
     waits: bool = False  # .sync and .waitForTaskToken record a TaskSubmitted event
 
 
+@lru_cache(maxsize=256)
 def classify(arn: str) -> ResourceKind:
     parts = arn.split(":")
     if len(parts) >= 7 and parts[2] == "lambda" and parts[5] == "function":
@@ -126,6 +128,7 @@ def run_task(step):
     events = _Events(step, kind)
     events.scheduled(value, timeout, heartbeat)
     events.started()
+    yield CALL_OUT
     answer = engine.ask_world(state.name, state.resource, value, context)
     delay = int(answer.delay_seconds * MICROS)
     # A mocked or handled task sends no heartbeats: it times out at whichever comes first.
