@@ -22,7 +22,7 @@ class Step:
     """One state being run in one frame: what its handler needs to see and to record."""
 
     __slots__ = ("engine", "frame", "state", "raw_input", "entered_id", "entered_at",
-                 "retry_count", "assigned", "entered_link")
+                 "retry_count", "assigned", "entered_link", "_context")
 
     def __init__(self, engine: Engine, frame: Frame, state: State, raw_input: Any,
                  entered_id: int) -> None:
@@ -35,6 +35,7 @@ class Step:
         self.retry_count = 0
         self.assigned: dict | None = None
         self.entered_link = 0
+        self._context: tuple[int, dict] | None = None  # (retry count, context) of this step
 
     def assign(self, assign, value: Any) -> None:
         """Evaluate an Assign template on `value` with the variables as they were before the
@@ -47,8 +48,13 @@ class Step:
         self.assigned = {**(self.assigned or {}), **result}
 
     def context(self) -> dict:
-        retry = self.retry_count if self.state.type == "Task" else None
-        return self.engine.context(self.state.name, self.entered_at, retry, self.frame)
+        """The Context object (`$$`) of this state; shared, so callers must not change it."""
+        cached = self._context
+        if cached is None or cached[0] != self.retry_count:
+            retry = self.retry_count if self.state.type == "Task" else None
+            cached = self._context = (self.retry_count, self.engine.context(
+                self.state.name, self.entered_at, retry, self.frame))
+        return cached[1]
 
     def env(self, value: Any) -> Env:
         return Env(value, self.context(), self.frame.variables, self.engine.rng)

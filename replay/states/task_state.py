@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 from replay.asl import errors
+from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
 from replay.clock import MICROS
@@ -119,9 +120,8 @@ def run_task(step):
     kind = classify(state.resource)
     context = step.context()
     if kind.waits:
-        context["Task"] = {"Token": engine.rng.uuid()}
-    env = step.env(None)
-    env.context = context
+        context = dict(context, Task={"Token": engine.rng.uuid()})
+    env = Env(None, context, step.frame.variables, engine.rng)
     value = state.io.effective_input(step.raw_input, env)
     timeout = _seconds(step, state.timeout_seconds, "TimeoutSeconds")
     heartbeat = _seconds(step, state.heartbeat_seconds, "HeartbeatSeconds")
