@@ -126,3 +126,42 @@ def test_huge_task_delay_fails_with_runtime(tmp_path):
     result = run(tmp_path, definition, mocks=mocks, test_case="t")
     assert result["error"] == "States.Runtime"
     assert cli("list", "--db", tmp_path / "db").exit_code == 0
+
+
+# -- intrinsics with huge arguments -----------------------------------------------------------
+
+def _intrinsic(tmp: Path, expression: str, input_value=None, name: str = "exec") -> dict:
+    definition = {"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Parameters": {"r.$": expression}, "End": True}}}
+    return run(tmp, definition, input_value, name=name)
+
+
+@pytest.mark.parametrize("expression, input_value, message", [
+    ("States.ArrayRange(0, 100000000, 1)", None, "more than the maximum of 1000"),
+    ("States.ArrayRange(0, $.n, 1)", {"n": 1e8}, "more than the maximum of 1000"),
+    ("States.ArrayRange(0, $.n, 1)", {"n": 1e300}, "must be an integer between"),
+    ("States.ArrayPartition(States.Array(1, 2), $.n)", {"n": 1e12},
+     "must be an integer between"),
+    ("States.Base64Encode($.s)", {"s": "a" * 10_001}, "longer than 10000 characters"),
+    ("States.Base64Decode($.s)", {"s": "QUFB" * 2501}, "longer than 10000 characters"),
+    ("States.Hash($.s, 'SHA-256')", {"s": "é" * 10_001}, "longer than 10000 characters"),
+    ("States.MathRandom(0, $.n)", {"n": 2**31}, "must be an integer between"),
+    ("States.Format('" + "{}" * 20 + "', " + ", ".join(["$.s"] * 20) + ")",
+     {"s": "x" * 200_000}, "longer than 262144 characters"),
+])
+def test_intrinsic_limits_fail_quickly(tmp_path, expression, input_value, message):
+    began = time.perf_counter()
+    result = _intrinsic(tmp_path, expression, input_value)
+    assert time.perf_counter() - began < 2
+    assert result["error"] == "States.IntrinsicFailure", result
+    assert message in result["cause"]
+
+
+@pytest.mark.parametrize("expression, input_value", [
+    ("States.ArrayLength(States.ArrayRange(1, 1000, 1))", None),
+    ("States.Base64Encode($.s)", {"s": "a" * 10_000}),
+    ("States.Hash($.s, 'MD5')", {"s": "a" * 10_000}),
+    ("States.Format('{}{}', $.s, $.s)", {"s": "x" * 100_000}),
+])
+def test_intrinsics_at_their_limits_succeed(tmp_path, expression, input_value):
+    assert _intrinsic(tmp_path, expression, input_value)["status"] == "SUCCEEDED"
