@@ -165,3 +165,52 @@ def test_intrinsic_limits_fail_quickly(tmp_path, expression, input_value, messag
 ])
 def test_intrinsics_at_their_limits_succeed(tmp_path, expression, input_value):
     assert _intrinsic(tmp_path, expression, input_value)["status"] == "SUCCEEDED"
+
+
+# -- JSONata: bounded memory as well as time --------------------------------------------------
+
+_RSS_PROBE = """
+import json, resource, sys, tempfile
+from replay import api
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
+    "Type": "Pass", "Output": "{% " + sys.argv[1] + " %}", "End": True}}}
+with tempfile.TemporaryDirectory() as db:
+    result = api.run(db, json.dumps(definition), {}, state_machine_name="sm", name="e")
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"error": result["error"], "cause": result["cause"], "grownKiB": grown}))
+"""
+
+
+@pytest.mark.parametrize("expression, function", [
+    ("$pad('', 2000000000, 'x')", "pad"),
+    ("$join([1..200000].$string(), $pad('', 1000, '-'))", "join"),
+    ("$replace($pad('', 100000, 'a'), 'a', $pad('', 2000, 'b'))", "replace"),
+    ("$replace($pad('', 100000, 'a'), /a/, $pad('', 2000, 'b'))", "replace"),
+])
+def test_jsonata_string_builders_are_bounded(expression, function):
+    import subprocess
+    import sys
+
+    began = time.perf_counter()
+    probe = subprocess.run([sys.executable, "-c", _RSS_PROBE, expression], capture_output=True,
+                           text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert probe.returncode == 0, probe.stderr
+    answer = json.loads(probe.stdout)
+    assert time.perf_counter() - began < 5
+    assert answer["error"] == "States.QueryEvaluationError"
+    assert f'The result of function "{function}" would be longer than' in answer["cause"]
+    assert answer["grownKiB"] < 200 * 1024  # the process did not balloon
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ("$pad('ab', 5)", "ab   "), ("$pad('ab', -5, '#')", "###ab"), ("'ab' ~> $pad(4, 'x')", "abxx"),
+    ("$join(['a', 'b'], '-')", "a-b"), ("$join('a')", "a"), ("$join(['a', 'b'])", "ab"),
+    ("$replace('abcb', 'b', 'X', 1)", "aXcb"), ("$replace('aaa', /a/, 'bb')", "bbbbbb"),
+    ("$replace('abc abc', /b(c)/, '[$1]')", "a[c] a[c]"), ("'a b' ~> $replace(' ', '_')", "a_b"),
+    ("$pad($pad('', 10000, 'y'), 10001)", "y" * 10000 + " "),
+])
+def test_guarded_string_builders_keep_their_results(tmp_path, expression, expected):
+    definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Output": "{% " + expression + " %}", "End": True}}}
+    assert output(run(tmp_path, definition)) == expected
