@@ -8,7 +8,7 @@ from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import StatesError
 from replay.asl.model import Catcher, Machine, Retrier, State
-from replay.clock import MICROS
+from replay.clock import BEYOND_TIMESTAMPS, MAX_MICROS, MICROS, MIN_MICROS, beyond_timestamps
 from replay.engine import Engine, Failed, Frame, FrameBody, Sleep, Succeeded
 from replay.events import to_json_text
 from replay.states import HANDLERS
@@ -133,6 +133,10 @@ def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
             if failure.error == errors.QUERY_EVALUATION_ERROR:
                 _evaluation_failed(step, failure, getattr(exc, "location", None))
         delay = _retry_delay(state.retry, attempts, failure, engine)
+        if delay is not None and beyond_timestamps(engine.now, delay):
+            failure = _locate(StatesError(errors.RUNTIME, f"Cannot retry {failure.error}: "
+                                          f"{BEYOND_TIMESTAMPS}"), step)
+            delay = None
         if delay is not None:
             step.retry_count += 1
             yield Sleep(delay)
@@ -203,6 +207,9 @@ def error_matches(names: tuple[str, ...], error: str | None) -> bool:
     return False
 
 
+_LONGEST_SECONDS = (MAX_MICROS - MIN_MICROS) // MICROS + 1  # longer than any possible wait
+
+
 def _retry_delay(retriers: tuple[Retrier, ...], attempts: list[int], failure: StatesError,
                  engine: Engine) -> int | None:
     """Microseconds to wait before the next attempt, or None when no retrier applies."""
@@ -213,7 +220,11 @@ def _retry_delay(retriers: tuple[Retrier, ...], attempts: list[int], failure: St
         if done >= retrier.max_attempts:
             return None
         attempts[index] = done + 1
-        seconds = retrier.interval_seconds * retrier.backoff_rate**done
+        try:
+            seconds = retrier.interval_seconds * retrier.backoff_rate**done
+        except OverflowError:  # a float past 1e308: longer than any virtual time can go
+            seconds = _LONGEST_SECONDS
+        seconds = min(seconds, _LONGEST_SECONDS)
         if retrier.max_delay_seconds is not None:
             seconds = min(seconds, retrier.max_delay_seconds)
         if retrier.jitter == "FULL":

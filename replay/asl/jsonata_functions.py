@@ -31,6 +31,9 @@ from replay.asl.env import Env
 
 # jsonata-js bounds its range operator `[a..b]` to 1e7 items; $range gets the same bound.
 MAX_RANGE_ITEMS = 10_000_000
+# `$pad`, `$join` and `$replace` refuse to build a longer string (a payload holds 256 KiB):
+# one call must not take gigabytes, which no evaluation timeout can stop.
+MAX_STRING_CHARS = 16 * 1024 * 1024
 
 HASH_ALGORITHMS: dict[str, str] = {
     "MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512",
@@ -194,6 +197,43 @@ def virtual_millis(env: Env, *args: Any) -> int:
     return 0
 
 
+def _fits(name: str, size: float) -> bool:
+    if size > MAX_STRING_CHARS:
+        raise FunctionError(
+            f'The result of function "{name}" would be longer than {MAX_STRING_CHARS} '
+            "characters, the bound on a string built in an expression")
+    return True
+
+
+def pad_fits(env: Env, width: Any = None) -> bool:
+    """Whether `$pad(s, width)` stays within MAX_STRING_CHARS (else FunctionError)."""
+    return _fits("pad", abs(width)) if _is_number(width) else True
+
+
+def join_fits(env: Env, items: Any = None, separator: Any = None) -> bool:
+    """Whether `$join(items, separator)` stays within MAX_STRING_CHARS (else FunctionError)."""
+    if not isinstance(items, list):
+        return True
+    texts = [item for item in items if isinstance(item, str)]
+    gaps = len(separator) * max(0, len(items) - 1) if isinstance(separator, str) else 0
+    return _fits("join", sum(map(len, texts)) + gaps)
+
+
+def replace_fits(env: Env, text: Any = None, pattern: Any = None, replacement: Any = None,
+                 limit: Any = None) -> bool:
+    """Whether `$replace(text, pattern, replacement[, limit])` stays within MAX_STRING_CHARS:
+    a string pattern is counted, a regex (None here) may match at every position."""
+    if not isinstance(text, str) or not isinstance(replacement, str):
+        return True  # a replacement function's results are bounded where they are built
+    if isinstance(pattern, str) and pattern:
+        count, growth = text.count(pattern), len(replacement) - len(pattern)
+    else:
+        count, growth = len(text) + 1, len(replacement)
+    if _is_number(limit) and limit >= 0:
+        count = min(count, limit)
+    return _fits("replace", len(text) + count * max(0, growth))
+
+
 def _rng(env: Env, name: str) -> Any:
     if env.rng is None:
         raise RuntimeError(f"${name}() needs the execution's seeded generator (Env.rng is None)")
@@ -220,6 +260,22 @@ PRELUDES: dict[str, tuple[str, dict[str, HostFunction]]] = {
     "now": (
         "$now := function($picture, $zone){ $fromMillis($__sfn_millis(), $picture, $zone) }",
         {"__sfn_millis": virtual_millis},
+    ),
+    # The string builders, guarded: the built-in runs only when its result fits.
+    "pad": (
+        ("$__sfn_pad := $pad; $pad := function($s, $w, $c)<s-ns?:s>"
+         "{ $__sfn_pad_fits($w) ? $__sfn_pad($s, $w, $c) }"),
+        {"__sfn_pad_fits": pad_fits},
+    ),
+    "join": (
+        ("$__sfn_join := $join; $join := function($a, $sep)<a<s>s?:s>"
+         "{ $__sfn_join_fits($a, $sep) ? $__sfn_join($a, $sep) }"),
+        {"__sfn_join_fits": join_fits},
+    ),
+    "replace": (
+        ("$__sfn_replace := $replace; $replace := function($s, $p, $r, $n)<s-(sf)(sf)n?:s>"
+         "{ $__sfn_replace_fits($s, $p, $r, $n) ? $__sfn_replace($s, $p, $r, $n) }"),
+        {"__sfn_replace_fits": replace_fits},
     ),
 }
 

@@ -35,12 +35,15 @@ class ItemReaderError(StatesError):
 
 
 def bucket_dir(root: Path, bucket: Any, fail: type[StatesError] = ItemReaderError) -> Path:
-    """ROOT/BUCKET, which must exist; a name that could leave `root` is refused."""
+    """ROOT/BUCKET, which must exist; a name that could leave `root`, or a bucket that is a
+    symlink to a directory outside it, is refused (`root` is a jail)."""
     if not isinstance(bucket, str) or bucket in ("", ".", "..") or any(
         c in bucket for c in "/\\\0"
     ):
         raise fail(f"Invalid bucket name: {json.dumps(bucket)}")
     path = Path(root) / bucket
+    if not path.resolve().is_relative_to(Path(root).resolve()):
+        raise fail(f"Bucket leaves the local S3 root: {json.dumps(bucket)}")
     if not path.is_dir():
         raise fail(f"NoSuchBucket: The specified bucket does not exist (Bucket: {bucket})")
     return path
@@ -48,8 +51,8 @@ def bucket_dir(root: Path, bucket: Any, fail: type[StatesError] = ItemReaderErro
 
 def object_path(root: Path, bucket: Any, key: Any, fail: type[StatesError] = ItemReaderError
                 ) -> Path:
-    """ROOT/BUCKET/KEY; keys with empty, `.` or `..` segments, or that resolve outside the
-    bucket (a symlink), are refused."""
+    """ROOT/BUCKET/KEY; keys with empty, `.` or `..` segments (an absolute key has an empty
+    one), or that resolve outside the bucket (through a symlink), are refused."""
     base = bucket_dir(root, bucket, fail)
     parts = key.split("/") if isinstance(key, str) else []
     if not parts or any(p in ("", ".", "..") or "\0" in p or "\\" in p for p in parts):

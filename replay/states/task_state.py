@@ -9,7 +9,7 @@ from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
-from replay.clock import MICROS
+from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
 from replay.engine import CALL_OUT, Sleep
 
 _TRUNCATED = {"truncated": False}
@@ -130,11 +130,14 @@ def run_task(step):
     events.started()
     yield CALL_OUT
     answer = engine.ask_world(state.name, state.resource, value, context)
-    delay = int(answer.delay_seconds * MICROS)
+    delay = int(min(answer.delay_seconds, 1e300) * MICROS)  # a mock's Delay may be inf
     # A mocked or handled task sends no heartbeats: it times out at whichever comes first.
     limits = [(seconds, error) for seconds, error in ((heartbeat, errors.HEARTBEAT_TIMEOUT),
                                                       (timeout, errors.TIMEOUT))
               if seconds is not None and delay >= seconds * MICROS]
+    sleep = min(limits)[0] * MICROS if limits else delay
+    if beyond_timestamps(engine.now, sleep):
+        raise StatesError(errors.RUNTIME, f"The task cannot end: {BEYOND_TIMESTAMPS}")
     if limits:
         seconds, error = min(limits)
         yield Sleep(seconds * MICROS)

@@ -8,6 +8,8 @@ from typing import Any
 
 from replay.asl.intrinsics.values import ArgumentError, boolean, java_string, obj, text
 
+MAX_FORMAT_CHARS = 256 * 1024  # no payload can hold a longer string
+
 
 def format_parts(parts: tuple[str, ...] | list[str], values: tuple) -> str:
     """Fill the gaps between `parts` (the template cut at each `{}`) with the values."""
@@ -17,8 +19,15 @@ def format_parts(parts: tuple[str, ...] | list[str], values: tuple) -> str:
             f"Invalid arguments in {name}: the template has {len(parts) - 1} placeholder(s) "
             f"but {len(values)} value(s) were given")
     out = [parts[0]]
+    size = len(parts[0])
     for value, part in zip(values, parts[1:]):
-        out.append(java_string(value))
+        piece = java_string(value)
+        size += len(piece) + len(part)
+        if size > MAX_FORMAT_CHARS:
+            raise ArgumentError(
+                f"Invalid arguments in {name}: the result would be longer than "
+                f"{MAX_FORMAT_CHARS} characters (the 256 KiB payload quota)")
+        out.append(piece)
         out.append(part)
     return "".join(out)
 
