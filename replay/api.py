@@ -19,6 +19,7 @@ from replay.definition import InvalidDefinition, load_definition
 from replay.distributed import LocalS3
 from replay.engine import NO_OVERRIDE, SCHEDULES, Fork, NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
+from replay.fold import is_failure
 from replay.history import EXECUTIONS, read_events
 from replay.history import length as history_length
 from replay.recorded import RecordedWorld
@@ -32,8 +33,13 @@ from replay.runner import (
 )
 from replay.timetravel import (
     PositionError,
+    describe_failure,
     describe_state,
     ensure_snapshots,
+    failure_at,
+    find_failure,
+    list_failures,
+    parse_position,
     resolve_position,
     state_at,
 )
@@ -226,14 +232,31 @@ def list_executions(db: str | Path) -> list[dict]:
 # -- time travel, replay, branching, import and export ----------------------------------------
 
 def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
-    """The state of an execution as of event `at` (N, -N from the end, or 'failure')."""
+    """The state of an execution as of event `at`: N, -N from the end, 'failure' (the failure
+    that ended the execution) or 'failure:K' (its K-th failure, see `failures`). At a failure
+    the result also has `failure`: the event's error and cause, the state it arose in, that
+    state's input and Context object."""
     with EventLog(db) as log:
         doc = resolve(log, execution)
-        n = resolve_position(log, doc, at)
+        kind, k = parse_position(at)
+        entry = find_failure(log, doc, k) if kind == "failure" else None
+        n = entry["event"]["id"] if entry else resolve_position(log, doc, at)
         ensure_snapshots(log, doc)
         folded = state_at(log, doc, n)
         event = next(read_events(log, doc, n, n))
-        return describe_state(doc, folded, event)
+        shown = describe_state(doc, folded, event)
+        if entry is None and is_failure(event["type"]):
+            entry = failure_at(log, doc, n)
+        if entry is not None:
+            shown["failure"] = describe_failure(log, doc, entry)
+        return shown
+
+
+def failures(db: str | Path, execution: str) -> list[dict]:
+    """Every failure where an error arose (retried, caught or final), in order: `at`
+    (`failure:K`), event id, type, time, error, cause, outcome."""
+    with EventLog(db) as log:
+        return list_failures(log, resolve(log, execution))
 
 
 def _schedule(recorded: list[dict]) -> str:

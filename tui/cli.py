@@ -209,15 +209,22 @@ def list_(db: DbOption = None):
 @guarded
 def state(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
-    at: Annotated[str, typer.Option("--at", help="Event number, -N from the end, or "
-                  "'failure' (the first failure event).")] = "-1",
+    at: Annotated[str, typer.Option("--at", help="Event id N, -N from the end (-1: the last "
+                  "event), 'failure' (the failure that ended the execution) or 'failure:K' "
+                  "(its K-th failure, retried or caught ones included).")] = "-1",
+    failures: Annotated[bool, typer.Option("--failures", help="List every failure of the "
+                        "execution (event, state, error, retried/caught/ended) instead.")
+                        ] = False,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """The state of an execution as of an event, rebuilt from the log."""
-    shown = api.state(db_path(db), execution, at)
+    shown: Any = (api.failures(db_path(db), execution) if failures
+                  else api.state(db_path(db), execution, at))
     if as_json:
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    elif failures:
+        typer.echo("\n".join(commands.format_failures(shown)))
     else:
         typer.echo(commands.format_state(shown))
 

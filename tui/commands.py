@@ -33,11 +33,13 @@ def _short(value, limit: int = 100) -> str:
 
 
 def format_state(shown: dict) -> str:
-    lines = [f"event {shown['event']} ({shown['eventType']})  {shown['time']}  "
-             f"status {shown['status']}"]
+    lines = format_failure(shown["failure"]) if shown.get("failure") else []
+    lines.append(f"event {shown['event']} ({shown['eventType']})  {shown['time']}  "
+                 f"status {shown['status']}")
     for frame in shown["active"]:
         lines.append(f"  [{frame['frame']}] {frame['type']} state {frame['state']!r} "
-                     f"(entered at event {frame['enteredEvent']}, retries {frame['retries']})")
+                     f"(entered at event {frame['enteredEvent']}, {frame['enteredTime']}, "
+                     f"retries {frame['retries']})")
         lines.append(f"      input:  {_short(frame['input'])}")
         if frame["parameters"] is not None:
             lines.append(f"      params: {_short(frame['parameters'])}")
@@ -47,6 +49,53 @@ def format_state(shown: dict) -> str:
     if shown["error"] or shown["cause"]:
         lines.append(f"  error: {shown['error']}  cause: {shown['cause']}")
     return "\n".join(lines)
+
+
+def format_failure(failure: dict) -> list[str]:
+    """A failure event: its error and cause, the state it arose in, that state's input and
+    its Context object, one `$$.` path a line."""
+    outcome = f"  ({failure['outcome']})" if failure["outcome"] else ""
+    lines = [f"{failure['at']}: event {failure['event']} {failure['type']}  "
+             f"{failure['time']}{outcome}",
+             f"  error: {failure['error']}",
+             f"  cause: {failure['cause']}"]
+    if failure["state"] is not None:
+        lines.append(f"  state: {failure['state']!r} ({failure['stateType']}) in frame "
+                     f"{failure['frame']}")
+        lines.append("  input:")
+        lines.extend("    " + line for line in _pretty(failure["input"]))
+        lines.append("  context:")
+        lines.extend(f"    {path:<28} {_short(value)}"
+                     for path, value in _paths("$$", failure["context"]))
+    index = int(failure["at"].split(":")[1])
+    if index > 1:
+        lines.append(f"  earlier failures: failure:1 .. failure:{index - 1} "
+                     "(state EXECUTION --failures lists them)")
+    lines.append("")
+    return lines
+
+
+def _pretty(value, limit: int = 60) -> list[str]:
+    lines = json.dumps(value, indent=2, ensure_ascii=False).splitlines()
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... ({len(lines) - limit} more lines: --json shows all)"]
+    return lines
+
+
+def _paths(prefix: str, value) -> list[tuple[str, object]]:
+    """A Context object as (`$$.Execution.Name`, value) pairs; its Input stays one value."""
+    if not isinstance(value, dict) or prefix.endswith(".Input"):
+        return [(prefix, value)]
+    return [pair for key, item in value.items() for pair in _paths(f"{prefix}.{key}", item)]
+
+
+def format_failures(rows: list[dict]) -> list[str]:
+    """One line per failure: how to go there (`--at failure:K`), event, state, error."""
+    if not rows:
+        return ["no failures"]
+    return [f"{row['at']:<11} event {row['event']:>6}  {row['time']}  {row['type']:<24} "
+            f"{row['state'] or '-'}: {row['error']}: {row['cause']}  ({row['outcome'] or '-'})"
+            for row in rows]
 
 
 def format_divergence(divergence) -> str:
