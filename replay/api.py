@@ -15,6 +15,7 @@ from typing import Any
 
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
+from replay.compare import compare_histories
 from replay.definition import InvalidDefinition, load_definition
 from replay.distributed import LocalS3
 from replay.engine import NO_OVERRIDE, SCHEDULES, Fork, NoTaskAnswer
@@ -44,7 +45,7 @@ from replay.timetravel import (
     state_at,
 )
 from replay.transfer import HistoryFormatError, export_history, parse_pages
-from replay.verify import Divergence, comparable, info_from_record, verify
+from replay.verify import Divergence, info_from_record, verify
 from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld, World
 from store import EventLog, StoreError
 
@@ -375,23 +376,19 @@ def tree(db: str | Path, execution: str) -> dict:
 
 
 def diff(db: str | Path, a: str, b: str) -> dict:
-    """Where two executions' histories part, and how their outcomes differ."""
+    """Every difference between two executions' histories, aligned by event id.
+
+    {a, b: their DescribeExecution records, identical: bool, firstDifference: the first
+    entry of differences or None, differences: [{event, a, b, changes}]} (see
+    replay.compare: times are compared as time since each execution's start)."""
     with EventLog(db) as log:
         doc_a, doc_b = resolve(log, a), resolve(log, b)
-        events_a = list(read_events(log, doc_a))
-        events_b = list(read_events(log, doc_b))
-        first = None
-        for x, y in zip(events_a, events_b):
-            if comparable(x, False) != comparable(y, False):
-                first = {"event": x["id"], "a": comparable(x, False), "b": comparable(y, False)}
-                break
-        if first is None and len(events_a) != len(events_b):
-            n = min(len(events_a), len(events_b)) + 1
-            longer = events_a if len(events_a) > len(events_b) else events_b
-            first = {"event": n, "a": comparable(longer[n - 1], False)
-                     if longer is events_a else None,
-                     "b": comparable(longer[n - 1], False) if longer is events_b else None}
-        return {"a": _describe(log, doc_a), "b": _describe(log, doc_b), "firstDifference": first}
+        differences = compare_histories(list(read_events(log, doc_a)),
+                                        list(read_events(log, doc_b)))
+        return {"a": _describe(log, doc_a), "b": _describe(log, doc_b),
+                "identical": not differences,
+                "firstDifference": differences[0] if differences else None,
+                "differences": differences}
 
 
 def export(db: str | Path, execution: str) -> dict:

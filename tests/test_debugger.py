@@ -184,3 +184,74 @@ def test_failures_of_an_imported_history(db, tmp_path):
     assert api.state(tmp_path, "imp", "failure")["failure"]["input"] == {"order": 7}
 
 
+
+
+# -- diff ----------------------------------------------------------------------------------
+
+def _retrying(interval: int, result: dict | None = None) -> dict:
+    d = json.loads(json.dumps(RETRIED))
+    d["States"]["Charge"]["Retry"][0]["IntervalSeconds"] = interval
+    if result is not None:
+        d["States"]["Prep"]["Result"] = result
+    return d
+
+
+def test_diff_reports_a_retry_interval_as_a_difference(tmp_path):
+    run(tmp_path, _retrying(1), {}, name="one", mocks=BUSY_ONCE, test_case="t")
+    run(tmp_path, _retrying(2), {}, name="two", mocks=BUSY_ONCE, test_case="t")
+    result = api.diff(tmp_path / "db", "one", "two")
+    assert not result["identical"]
+    retry = next(e["id"] for e in api.events(tmp_path / "db", "one")
+                 if e["type"] == "TaskScheduled" and e["id"] > 5)
+    first = result["firstDifference"]
+    assert first["event"] == retry
+    assert [c["field"] for c in first["changes"]] == ["timestamp"]
+    assert first["changes"][0]["deltaSeconds"] == 1.0
+    assert first["a"]["timestamp"].startswith("2026-01-01T00:00:01")  # ISO, not micros
+    # every later event is one second later too: each one is listed
+    total = len(api.events(tmp_path / "db", "one"))
+    assert [d["event"] for d in result["differences"]] == list(range(retry, total + 1))
+    out = cli("diff", "one", "two", "--db", tmp_path / "db")
+    assert out.exit_code == 1
+    assert f"the first is event {retry}" in out.stdout and "b 1.000000 s later" in out.stdout
+    assert f"event {total}: timestamp" in out.stdout
+
+
+def test_diff_lists_every_differing_field_not_only_the_first(tmp_path):
+    run(tmp_path, _retrying(1, {"order": 7, "note": "a"}), {}, name="x", mocks=BUSY_ONCE,
+        test_case="t")
+    run(tmp_path, _retrying(1, {"order": 8, "note": "a"}), {}, name="y", mocks=BUSY_ONCE,
+        test_case="t")
+    result = api.diff(tmp_path / "db", "x", "y")
+    fields = {(d["event"], c["field"]) for d in result["differences"] for c in d["changes"]}
+    assert (3, "stateExitedEventDetails.output.order") in fields  # Prep's output
+    assert (4, "stateEnteredEventDetails.input.order") in fields  # Charge's input
+    assert not any(field.endswith(".note") for _, field in fields)
+    assert len(result["differences"]) > 2  # later events carry the order too
+    listed = json.loads(cli("diff", "x", "y", "--json", "--db", tmp_path / "db").stdout)
+    assert listed["differences"] == result["differences"]
+
+
+def test_diff_of_same_runs_started_at_other_times_is_identical_and_exits_0(tmp_path):
+    definition = json.dumps(_retrying(1))
+    for name, start in (("early", 0), ("late", 10**15)):
+        api.run(tmp_path, definition, {}, state_machine_name="sm", name=name, seed=3,
+                start_micros=start, mocks=BUSY_ONCE, test_case="t")
+    result = cli("diff", "early", "late", "--db", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "identical histories" in result.stdout
+
+
+def test_diff_of_histories_of_other_lengths(tmp_path):
+    short = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+    longer = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
+                                         "B": {"Type": "Pass", "End": True}}}
+    run(tmp_path, short, {}, name="s")
+    run(tmp_path, longer, {}, name="l")
+    result = api.diff(tmp_path / "db", "s", "l")
+    assert [(d["event"], d["a"] is None) for d in result["differences"]] == [
+        (4, False), (5, True), (6, True)]
+    assert result["differences"][-1]["changes"] == [
+        {"field": "event", "a": None, "b": "ExecutionSucceeded"}]
+    out = cli("diff", "s", "l", "--db", tmp_path / "db")
+    assert out.exit_code == 1 and "event 6: only in b: ExecutionSucceeded" in out.stdout

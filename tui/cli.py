@@ -289,10 +289,18 @@ def tree(execution: Annotated[str, typer.Argument(help="Execution name or ARN.")
 
 @app.command()
 @guarded
-def diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Argument()],
-         db: DbOption = None):
-    """The first event where two executions differ, and their outcomes."""
-    typer.echo(commands.format_diff(api.diff(db_path(db), a, b)))
+def diff(a: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+         b: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+         db: DbOption = None,
+         as_json: Annotated[bool, typer.Option("--json", help="Print the differences as "
+                            "JSON.")] = False):
+    """Every event where two histories differ, aligned by event id; exit 1 when they differ."""
+    result = api.diff(db_path(db), a, b)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(commands.format_diff(result))
+    raise typer.Exit(0 if result["identical"] else 1)
 
 
 @app.command(name="import")

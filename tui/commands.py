@@ -116,15 +116,49 @@ def format_tree(node: dict, depth: int = 0) -> list[str]:
 
 
 def format_diff(result: dict) -> str:
-    a, b, first = result["a"], result["b"], result["firstDifference"]
-    lines = [f"a: {a['name']}  {a['status']}  {a.get('error') or ''}",
-             f"b: {b['name']}  {b['status']}  {b.get('error') or ''}"]
-    if first is None:
+    """The outcomes, the first differing event in full, then every later differing event
+    with what differs in it."""
+    a, b, differences = result["a"], result["b"], result["differences"]
+    lines = [f"a: {a['name']}  {a['status']}  {a.get('error') or ''}".rstrip(),
+             f"b: {b['name']}  {b['status']}  {b.get('error') or ''}".rstrip()]
+    if not differences:
         lines.append("identical histories")
-    else:
-        lines.append(f"first difference at event {first['event']}:")
-        lines.append(f"  a: {_short(first['a'], 300)}")
-        lines.append(f"  b: {_short(first['b'], 300)}")
+        return "\n".join(lines)
+    first = differences[0]
+    lines.append(f"{len(differences)} events differ; the first is event {first['event']}:")
+    lines.append(f"  a: {_short(first['a'], 400)}")
+    lines.append(f"  b: {_short(first['b'], 400)}")
+    lines.extend(_changes(first["changes"], "  "))
+    if len(differences) > 1:
+        lines.append("then:")
+    for difference in differences[1:]:
+        changes = difference["changes"]
+        if len(changes) == 1:
+            lines.append(f"  event {difference['event']}: {_change(changes[0])}")
+        else:
+            lines.append(f"  event {difference['event']}:")
+            lines.extend(_changes(changes, "    "))
     if a.get("output") != b.get("output"):
         lines.append(f"outputs differ:\n  a: {a.get('output')}\n  b: {b.get('output')}")
     return "\n".join(lines)
+
+
+def _changes(changes: list[dict], indent: str, limit: int = 30) -> list[str]:
+    lines = [indent + _change(change) for change in changes[:limit]]
+    if len(changes) > limit:
+        lines.append(f"{indent}... {len(changes) - limit} more fields (--json shows all)")
+    return lines
+
+
+def _change(change: dict) -> str:
+    field = change["field"]
+    if field == "event":
+        only, kind = ("a", change["a"]) if change["a"] else ("b", change["b"])
+        return f"only in {only}: {kind}"
+    if field == "timestamp":
+        delta = change["deltaSeconds"]
+        return (f"timestamp: {change['a']} -> {change['b']} ({change['aSinceStart']:+.6f} s -> "
+                f"{change['bSinceStart']:+.6f} s from the start: b {abs(delta):.6f} s "
+                f"{'later' if delta > 0 else 'earlier'})")
+    shown = [_short(change[side], 120) if side in change else "(absent)" for side in "ab"]
+    return f"{field}: {shown[0]} -> {shown[1]}"
