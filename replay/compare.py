@@ -33,8 +33,10 @@ def _start(events: list[dict]) -> int:
     return (events[0].get("timestamp") or 0) if events else 0
 
 
-def event_changes(x: dict | None, y: dict | None, start_a: int, start_b: int) -> list[dict]:
-    """What differs between two events with the same id."""
+def event_changes(x: dict | None, y: dict | None, start_a: int | None = None,
+                  start_b: int | None = None) -> list[dict]:
+    """What differs between two events with the same id; with the executions' start times,
+    times are compared as time since the start."""
     if x is None or y is None:
         return [{"field": "event", "a": x and x["type"], "b": y and y["type"]}]
     changes = []
@@ -53,9 +55,16 @@ def event_changes(x: dict | None, y: dict | None, start_a: int, start_b: int) ->
     return changes
 
 
-def _time_change(x: dict, y: dict, start_a: int, start_b: int) -> list[dict]:
+def _time_change(x: dict, y: dict, start_a: int | None, start_b: int | None) -> list[dict]:
     ta, tb = x.get("timestamp"), y.get("timestamp")
-    if ta is None or tb is None or ta - start_a == tb - start_b:
+    if ta is None or tb is None:
+        return []
+    if start_a is None or start_b is None:
+        if ta == tb:
+            return []
+        return [{"field": "timestamp", "a": iso_aws(ta), "b": iso_aws(tb),
+                 "deltaSeconds": (tb - ta) / MICROS}]
+    if ta - start_a == tb - start_b:
         return []
     return [{"field": "timestamp", "a": iso_aws(ta), "b": iso_aws(tb),
              "aSinceStart": (ta - start_a) / MICROS, "bSinceStart": (tb - start_b) / MICROS,

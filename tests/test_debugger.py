@@ -3,6 +3,7 @@ difference, ISO times in what `state`, `replay` and `diff` print, the Context ob
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -213,7 +214,7 @@ def test_diff_reports_a_retry_interval_as_a_difference(tmp_path):
     assert [d["event"] for d in result["differences"]] == list(range(retry, total + 1))
     out = cli("diff", "one", "two", "--db", tmp_path / "db")
     assert out.exit_code == 1
-    assert f"the first is event {retry}" in out.stdout and "b 1.000000 s later" in out.stdout
+    assert f"the first is event {retry}" in out.stdout and "(+1.000000 s;" in out.stdout
     assert f"event {total}: timestamp" in out.stdout
 
 
@@ -255,3 +256,37 @@ def test_diff_of_histories_of_other_lengths(tmp_path):
         {"field": "event", "a": None, "b": "ExecutionSucceeded"}]
     out = cli("diff", "s", "l", "--db", tmp_path / "db")
     assert out.exit_code == 1 and "event 6: only in b: ExecutionSucceeded" in out.stdout
+
+
+# -- ISO times in what the commands print ------------------------------------------------------
+
+RAW_MICROS = re.compile(r"\b\d{13,}\b")
+
+
+def test_replay_divergence_shows_iso_times_and_what_differs(db):
+    changed = _retrying(2)  # the retry one second later
+    result = cli("replay", "failed", "--definition", _write(db.parent / "c.json", changed),
+                 "--db", db)
+    assert result.exit_code == 1
+    assert not RAW_MICROS.search(result.stdout), result.stdout
+    assert "2026-01-01T00:00:01.000000+00:00 -> 2026-01-01T00:00:02.000000+00:00" in result.stdout
+    divergence = api.replay(db, "failed", json.dumps(changed))
+    assert divergence.to_dict()["changes"] == [
+        {"field": "timestamp", "a": "2026-01-01T00:00:01.000000+00:00",
+         "b": "2026-01-01T00:00:02.000000+00:00", "deltaSeconds": 1.0}]
+
+
+def _write(path: Path, value) -> Path:
+    path.write_text(json.dumps(value))
+    return path
+
+
+@pytest.mark.parametrize("args", [("--at", "failure"), ("--at", "2"), ("--failures",)])
+def test_state_shows_iso_times_never_micros(db, args):
+    for extra in ((), ("--json",)):
+        result = cli("state", "failed", *args, *extra, "--db", db)
+        assert result.exit_code == 0, result.output
+        assert not RAW_MICROS.search(result.stdout), result.stdout
+    shown = api.state(db, "failed", 2)
+    assert shown["time"] == "2026-01-01T00:00:00.000000+00:00"
+    assert shown["active"][0]["enteredTime"] == "2026-01-01T00:00:00.000000+00:00"

@@ -99,10 +99,15 @@ def format_failures(rows: list[dict]) -> list[str]:
 
 
 def format_divergence(divergence) -> str:
-    lines = [f"diverges at event {divergence.event_id}" +
-             (f": {divergence.reason}" if divergence.reason else "")]
-    lines.append(f"  recorded: {_short(divergence.recorded, 400)}")
-    lines.append(f"  now:      {_short(divergence.produced, 400)}")
+    """The first divergent event: as recorded, as produced now (ISO times), what differs."""
+    shown = divergence.to_dict()
+    lines = [f"diverges at event {shown['event']}" +
+             (f": {shown['reason']}" if shown["reason"] else "")]
+    lines.append(f"  recorded: {_short(shown['recorded'], 400)}")
+    lines.append(f"  now:      {_short(shown['produced'], 400)}")
+    if shown["recorded"] is not None and shown["produced"] is not None:
+        lines.append("  what differs (recorded -> now):")
+        lines.extend(_changes(shown["changes"], "    "))
     return "\n".join(lines)
 
 
@@ -157,8 +162,8 @@ def _change(change: dict) -> str:
         return f"only in {only}: {kind}"
     if field == "timestamp":
         delta = change["deltaSeconds"]
-        return (f"timestamp: {change['a']} -> {change['b']} ({change['aSinceStart']:+.6f} s -> "
-                f"{change['bSinceStart']:+.6f} s from the start: b {abs(delta):.6f} s "
-                f"{'later' if delta > 0 else 'earlier'})")
+        since = (f"; {change['aSinceStart']:.6f} s -> {change['bSinceStart']:.6f} s from the "
+                 "start" if "aSinceStart" in change else "")
+        return f"timestamp: {change['a']} -> {change['b']} ({delta:+.6f} s{since})"
     shown = [_short(change[side], 120) if side in change else "(absent)" for side in "ab"]
     return f"{field}: {shown[0]} -> {shown[1]}"
