@@ -290,3 +290,32 @@ def test_state_shows_iso_times_never_micros(db, args):
     shown = api.state(db, "failed", 2)
     assert shown["time"] == "2026-01-01T00:00:00.000000+00:00"
     assert shown["active"][0]["enteredTime"] == "2026-01-01T00:00:00.000000+00:00"
+
+
+# -- the Context object's times: milliseconds, as on AWS -------------------------------------
+
+def test_context_times_have_milliseconds_and_history_microseconds(tmp_path):
+    d = {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Next": "W", "Parameters": {
+            "start.$": "$$.Execution.StartTime", "entered.$": "$$.State.EnteredTime"}},
+        "W": {"Type": "Wait", "Timestamp": "2026-01-01T00:00:01.987654Z", "Next": "T"},
+        "T": {"Type": "Task", "Resource": TASK, "ResultPath": "$.task", "Next": "J"},
+        "J": {"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+              "Output": "{% $merge([$states.input, {'jsonata': $states.context}]) %}"}}}
+    seen = []
+    start = 1_767_225_600_123_456  # 2026-01-01T00:00:00.123456Z
+    result = api.run(tmp_path, json.dumps(d), {}, state_machine_name="sm", name="ms", seed=1,
+                     start_micros=start,
+                     handlers={"T": lambda value, context: seen.append(context) or 1})
+    out = json.loads(result["output"])
+    assert out["start"] == out["jsonata"]["Execution"]["StartTime"] == "2026-01-01T00:00:00.123Z"
+    assert out["entered"] == "2026-01-01T00:00:00.123Z"
+    assert out["jsonata"]["State"]["EnteredTime"] == "2026-01-01T00:00:01.987Z"
+    assert seen[0]["State"]["EnteredTime"] == "2026-01-01T00:00:01.987Z"
+    assert seen[0]["Execution"]["StartTime"] == "2026-01-01T00:00:00.123Z"
+    events = api.history(tmp_path, "ms")
+    assert events[0]["timestamp"] == "2026-01-01T00:00:00.123456+00:00"
+    assert events[-1]["timestamp"] == "2026-01-01T00:00:01.987654+00:00"
+    task = api.state(tmp_path, "ms", 9)["active"][0]
+    assert task["context"]["State"]["EnteredTime"] == "2026-01-01T00:00:01.987Z"
+    assert task["enteredTime"] == "2026-01-01T00:00:01.987654+00:00"
