@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import secrets
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -158,8 +160,8 @@ def run(
     name: str | None = None,
     account: str = "123456789012",
     region: str = "us-east-1",
-    seed: int = 0,
-    start_micros: int = 0,
+    seed: int | None = None,
+    start_micros: int | None = None,
     mocks: Any = None,
     test_case: str | None = None,
     handlers: dict | None = None,
@@ -172,7 +174,13 @@ def run(
     `s3_root` is a directory standing in for S3 (`s3://BUCKET/KEY` is `s3_root/BUCKET/KEY`),
     read by Distributed Map ItemReaders and written by ResultWriters. `schedule` orders the
     steps of Parallel branches and Map iterations: "round-robin" (default) or "random" (a
-    seeded interleaving, recorded, so replay and branches reproduce it)."""
+    seeded interleaving, recorded, so replay and branches reproduce it).
+
+    Defaults as on the command line: `seed` None draws one from the OS, `start_micros` None
+    (microseconds since the epoch) is now; both are recorded in the first event, so the run
+    can be replayed and branched. Pass both for a history that is the same at every run."""
+    seed = secrets.randbits(63) if seed is None else seed
+    start_micros = time.time_ns() // 1000 if start_micros is None else start_micros
     definition = load_definition(definition_text)
     names = Names(state_machine_name, name, account, region)
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)

@@ -4,7 +4,8 @@ JSON text compared as the JSON it holds)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from replay.clock import MICROS, iso_aws
 from replay.events import EXTRA

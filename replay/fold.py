@@ -14,7 +14,7 @@ with a copy of its parent's (it reads them; what it assigns stays its own).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 from replay.events import EXTRA, details
 
@@ -216,7 +216,7 @@ def failures(events: Iterable[dict]) -> list[dict]:
         successor.setdefault(previous, event)
         if is_failure(event["type"]) and not is_failure(kinds.get(previous, "")):
             found.append(event)
-    return [dict(event=e, outcome=_outcome(e, successor)) for e in found]
+    return [{"event": e, "outcome": _outcome(e, successor)} for e in found]
 
 
 def _outcome(event: dict, successor: dict[int, dict]) -> str:

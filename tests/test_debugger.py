@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -319,3 +320,23 @@ def test_context_times_have_milliseconds_and_history_microseconds(tmp_path):
     task = api.state(tmp_path, "ms", 9)["active"][0]
     assert task["context"]["State"]["EnteredTime"] == "2026-01-01T00:00:01.987Z"
     assert task["enteredTime"] == "2026-01-01T00:00:01.987654+00:00"
+
+
+# -- the API's defaults are the CLI's --------------------------------------------------------
+
+def test_api_run_defaults_to_an_os_seed_and_now_both_recorded(tmp_path):
+    d = json.dumps({"StartAt": "U", "States": {"U": {
+        "Type": "Pass", "Parameters": {"id.$": "States.UUID()"}, "End": True}}})
+    before = datetime.now(timezone.utc)
+    first = api.run(tmp_path, d, state_machine_name="sm", name="a")
+    second = api.run(tmp_path, d, state_machine_name="sm", name="b")
+    after = datetime.now(timezone.utc)
+    assert first["output"] != second["output"]  # other seeds: other UUIDs
+    started = datetime.fromisoformat(first["startDate"])
+    assert before - timedelta(seconds=1) <= started <= after
+    seeds = {doc["name"]: doc["seed"] for doc in api.list_executions(tmp_path)}
+    assert seeds["a"] != seeds["b"]
+    assert api.replay(tmp_path, "a") is None  # the seed and start time are in the record
+    again = api.run(tmp_path, d, state_machine_name="sm", name="c", seed=seeds["a"],
+                    start_micros=api.events(tmp_path, "a")[0]["timestamp"])
+    assert again["output"] == first["output"]

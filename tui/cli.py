@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -151,9 +149,8 @@ def run(
         name=name,
         account=account,
         region=region,
-        seed=seed if seed is not None else secrets.randbits(63),
-        start_micros=(api.parse_start_time(start_time) if start_time
-                      else time.time_ns() // 1000),
+        seed=seed,  # None: the API draws one from the OS
+        start_micros=api.parse_start_time(start_time) if start_time else None,  # None: now
         mocks=mocks,
         test_case=test_case,
         handlers_file=handlers,

@@ -55,8 +55,8 @@ def format_failure(failure: dict) -> list[str]:
     """A failure event: its error and cause, the state it arose in, that state's input and
     its Context object, one `$$.` path a line."""
     outcome = f"  ({failure['outcome']})" if failure["outcome"] else ""
-    lines = [f"{failure['at']}: event {failure['event']} {failure['type']}  "
-             f"{failure['time']}{outcome}",
+    lines = [(f"{failure['at']}: event {failure['event']} {failure['type']}  "
+              f"{failure['time']}{outcome}"),
              f"  error: {failure['error']}",
              f"  cause: {failure['cause']}"]
     if failure["state"] is not None:
