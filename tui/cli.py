@@ -248,7 +248,8 @@ def replay(
 @guarded
 def branch(
     execution: Annotated[str, typer.Argument(help="Parent execution name or ARN.")],
-    at: Annotated[str, typer.Option("--at", help="Fork after this event (N, -N, 'failure').")],
+    at: Annotated[str, typer.Option("--at", help="Fork after this event: N, -N, "
+                  "'failure' or 'failure:K' (as in `state --at`).")],
     name: Annotated[Optional[str], typer.Option("--name")] = None,
     input_override: Annotated[Optional[str], typer.Option("--input-override", help="JSON file "
                               "or text: the input of the next state entered after N.")] = None,
