@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import secrets
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
+from replay.compare import compare_histories
 from replay.definition import InvalidDefinition, load_definition
 from replay.distributed import LocalS3
 from replay.engine import NO_OVERRIDE, SCHEDULES, Fork, NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
+from replay.fold import is_failure
 from replay.history import EXECUTIONS, read_events
 from replay.history import length as history_length
 from replay.recorded import RecordedWorld
@@ -32,13 +36,18 @@ from replay.runner import (
 )
 from replay.timetravel import (
     PositionError,
+    describe_failure,
     describe_state,
     ensure_snapshots,
+    failure_at,
+    find_failure,
+    list_failures,
+    parse_position,
     resolve_position,
     state_at,
 )
 from replay.transfer import HistoryFormatError, export_history, parse_pages
-from replay.verify import Divergence, comparable, info_from_record, verify
+from replay.verify import Divergence, info_from_record, verify
 from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld, World
 from store import EventLog, StoreError
 
@@ -151,8 +160,8 @@ def run(
     name: str | None = None,
     account: str = "123456789012",
     region: str = "us-east-1",
-    seed: int = 0,
-    start_micros: int = 0,
+    seed: int | None = None,
+    start_micros: int | None = None,
     mocks: Any = None,
     test_case: str | None = None,
     handlers: dict | None = None,
@@ -165,7 +174,13 @@ def run(
     `s3_root` is a directory standing in for S3 (`s3://BUCKET/KEY` is `s3_root/BUCKET/KEY`),
     read by Distributed Map ItemReaders and written by ResultWriters. `schedule` orders the
     steps of Parallel branches and Map iterations: "round-robin" (default) or "random" (a
-    seeded interleaving, recorded, so replay and branches reproduce it)."""
+    seeded interleaving, recorded, so replay and branches reproduce it).
+
+    Defaults as on the command line: `seed` None draws one from the OS, `start_micros` None
+    (microseconds since the epoch) is now; both are recorded in the first event, so the run
+    can be replayed and branched. Pass both for a history that is the same at every run."""
+    seed = secrets.randbits(63) if seed is None else seed
+    start_micros = time.time_ns() // 1000 if start_micros is None else start_micros
     definition = load_definition(definition_text)
     names = Names(state_machine_name, name, account, region)
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
@@ -226,14 +241,31 @@ def list_executions(db: str | Path) -> list[dict]:
 # -- time travel, replay, branching, import and export ----------------------------------------
 
 def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
-    """The state of an execution as of event `at` (N, -N from the end, or 'failure')."""
+    """The state of an execution as of event `at`: N, -N from the end, 'failure' (the failure
+    that ended the execution) or 'failure:K' (its K-th failure, see `failures`). At a failure
+    the result also has `failure`: the event's error and cause, the state it arose in, that
+    state's input and Context object."""
     with EventLog(db) as log:
         doc = resolve(log, execution)
-        n = resolve_position(log, doc, at)
+        kind, k = parse_position(at)
+        entry = find_failure(log, doc, k) if kind == "failure" else None
+        n = entry["event"]["id"] if entry else resolve_position(log, doc, at)
         ensure_snapshots(log, doc)
         folded = state_at(log, doc, n)
         event = next(read_events(log, doc, n, n))
-        return describe_state(doc, folded, event)
+        shown = describe_state(doc, folded, event)
+        if entry is None and is_failure(event["type"]):
+            entry = failure_at(log, doc, n)
+        if entry is not None:
+            shown["failure"] = describe_failure(log, doc, entry)
+        return shown
+
+
+def failures(db: str | Path, execution: str) -> list[dict]:
+    """Every failure where an error arose (retried, caught or final), in order: `at`
+    (`failure:K`), event id, type, time, error, cause, outcome."""
+    with EventLog(db) as log:
+        return list_failures(log, resolve(log, execution))
 
 
 def _schedule(recorded: list[dict]) -> str:
@@ -352,23 +384,19 @@ def tree(db: str | Path, execution: str) -> dict:
 
 
 def diff(db: str | Path, a: str, b: str) -> dict:
-    """Where two executions' histories part, and how their outcomes differ."""
+    """Every difference between two executions' histories, aligned by event id.
+
+    {a, b: their DescribeExecution records, identical: bool, firstDifference: the first
+    entry of differences or None, differences: [{event, a, b, changes}]} (see
+    replay.compare: times are compared as time since each execution's start)."""
     with EventLog(db) as log:
         doc_a, doc_b = resolve(log, a), resolve(log, b)
-        events_a = list(read_events(log, doc_a))
-        events_b = list(read_events(log, doc_b))
-        first = None
-        for x, y in zip(events_a, events_b):
-            if comparable(x, False) != comparable(y, False):
-                first = {"event": x["id"], "a": comparable(x, False), "b": comparable(y, False)}
-                break
-        if first is None and len(events_a) != len(events_b):
-            n = min(len(events_a), len(events_b)) + 1
-            longer = events_a if len(events_a) > len(events_b) else events_b
-            first = {"event": n, "a": comparable(longer[n - 1], False)
-                     if longer is events_a else None,
-                     "b": comparable(longer[n - 1], False) if longer is events_b else None}
-        return {"a": _describe(log, doc_a), "b": _describe(log, doc_b), "firstDifference": first}
+        differences = compare_histories(list(read_events(log, doc_a)),
+                                        list(read_events(log, doc_b)))
+        return {"a": _describe(log, doc_a), "b": _describe(log, doc_b),
+                "identical": not differences,
+                "firstDifference": differences[0] if differences else None,
+                "differences": differences}
 
 
 def export(db: str | Path, execution: str) -> dict:

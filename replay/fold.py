@@ -5,6 +5,7 @@ The state is a plain dict:
     event, time, status, input, output, error, cause   (execution level; JSON as text)
     frames: {label: frame}   one per thread: "" the root, "Map#2" an iteration, "P#0/M#1" nested
     invocations: {state name: Task invocations so far}   (what mocks count)
+    lastFrame: the label of the frame of the last event folded
     eventFrames: {event id: label}   only when frames are inferred (imported histories): the
                                      last event of each frame, which later events point to
 A frame is {state, type, input, output, enteredEvent, retries, status, parameters,
@@ -13,7 +14,7 @@ with a copy of its parent's (it reads them; what it assigns stays its own).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 from replay.events import EXTRA, details
 
@@ -135,6 +136,7 @@ def apply(state: dict, event: dict) -> None:
         state["lastOfFrame"][label] = str(event["id"])
     state["event"] = event["id"]
     state["time"] = event.get("timestamp")
+    state["lastFrame"] = label
     frames = state["frames"]
     frame = frames.get(label)
     if frame is None:
@@ -192,10 +194,52 @@ def active_frames(state: dict) -> dict[str, dict]:
             if f["status"] in ("running", "task failed")}
 
 
-def first_failure(events: Iterable[dict]) -> int | None:
-    """The id of the first failure event (a task, state, iteration or execution failure)."""
+def is_failure(kind: str) -> bool:
+    """Whether an event type is a failure: a Task, Lambda or activity failing or timing out
+    (schedule, start and submit failures included), a state or iteration failing, a failed
+    JSONata evaluation, a Map Run or the execution failing or timing out. Aborts are not."""
+    return kind.endswith(("Failed", "TimedOut"))
+
+
+def failures(events: Iterable[dict]) -> list[dict]:
+    """The failure events where an error arises, in order: a failure whose previous event is
+    itself a failure (a ParallelStateFailed after its branch's TaskFailed, the ExecutionFailed
+    after it) only carries that error on and is not listed. Each entry is the event plus
+    `outcome`: 'retried', 'caught', 'aborted' (another branch or iteration failed first),
+    'ended the execution' or '' (a tolerated Map iteration, a history that stops there)."""
+    kinds: dict[int, str] = {}
+    successor: dict[int, dict] = {}
+    found: list[dict] = []
     for event in events:
-        kind: Any = event["type"]
-        if kind.endswith(("Failed", "TimedOut", "Aborted")):
-            return event["id"]
+        kinds[event["id"]] = event["type"]
+        previous = event.get("previousEventId") or 0
+        successor.setdefault(previous, event)
+        if is_failure(event["type"]) and not is_failure(kinds.get(previous, "")):
+            found.append(event)
+    return [{"event": e, "outcome": _outcome(e, successor)} for e in found]
+
+
+def _outcome(event: dict, successor: dict[int, dict]) -> str:
+    while event["id"] in successor and is_failure(successor[event["id"]]["type"]):
+        event = successor[event["id"]]
+    if event["type"] in _END_STATUS:
+        return "ended the execution"
+    after = successor.get(event["id"])
+    if after is None:
+        return ""
+    if after["type"].endswith(("Scheduled", "Started")):
+        return "retried"
+    if after["type"].endswith("StateExited"):
+        return "caught"
+    if after["type"].endswith("Aborted"):
+        return "aborted"
+    return ""
+
+
+def ending_failure(found: list[dict]) -> int | None:
+    """The index in `failures(...)` of the failure that ended the execution (whose error the
+    ExecutionFailed or ExecutionTimedOut carries), or None when none did."""
+    for index in range(len(found) - 1, -1, -1):
+        if found[index]["outcome"] == "ended the execution":
+            return index
     return None

@@ -139,6 +139,8 @@ def run_execution(
             streams[child_arn] = events
             docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
         log.append_many(streams, docs=docs)
+    if first:  # a branch at the last event: no events of its own, but it exists
+        log.append_many({}, docs={(EXECUTIONS, arn): summary(own, engine, **extra)})
     log.sync()
     return engine
 

@@ -103,7 +103,7 @@ def test_validate_reports_pointer_and_message(tmp_path):
 
 def test_time_travel_commands(db, tmp_path):
     run_scenario(db, "payment-declined", "--name", "p")
-    state = json.loads(cli("state", "p", "--at", "failure", "--db", db, "--json").stdout)
+    state = json.loads(cli("state", "p", "--at", "failure:1", "--db", db, "--json").stdout)
     assert state["eventType"] == "TaskFailed"
     assert cli("replay", "p", "--db", db).stdout.strip() == "identical"
     branch = cli("branch", "p", "--at", str(state["event"] - 1), "--name", "q", "--mock-config",

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -151,9 +149,8 @@ def run(
         name=name,
         account=account,
         region=region,
-        seed=seed if seed is not None else secrets.randbits(63),
-        start_micros=(api.parse_start_time(start_time) if start_time
-                      else time.time_ns() // 1000),
+        seed=seed,  # None: the API draws one from the OS
+        start_micros=api.parse_start_time(start_time) if start_time else None,  # None: now
         mocks=mocks,
         test_case=test_case,
         handlers_file=handlers,
@@ -209,15 +206,22 @@ def list_(db: DbOption = None):
 @guarded
 def state(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
-    at: Annotated[str, typer.Option("--at", help="Event number, -N from the end, or "
-                  "'failure' (the first failure event).")] = "-1",
+    at: Annotated[str, typer.Option("--at", help="Event id N, -N from the end (-1: the last "
+                  "event), 'failure' (the failure that ended the execution) or 'failure:K' "
+                  "(its K-th failure, retried or caught ones included).")] = "-1",
+    failures: Annotated[bool, typer.Option("--failures", help="List every failure of the "
+                        "execution (event, state, error, retried/caught/ended) instead.")
+                        ] = False,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """The state of an execution as of an event, rebuilt from the log."""
-    shown = api.state(db_path(db), execution, at)
+    shown: Any = (api.failures(db_path(db), execution) if failures
+                  else api.state(db_path(db), execution, at))
     if as_json:
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    elif failures:
+        typer.echo("\n".join(commands.format_failures(shown)))
     else:
         typer.echo(commands.format_state(shown))
 
@@ -244,7 +248,8 @@ def replay(
 @guarded
 def branch(
     execution: Annotated[str, typer.Argument(help="Parent execution name or ARN.")],
-    at: Annotated[str, typer.Option("--at", help="Fork after this event (N, -N, 'failure').")],
+    at: Annotated[str, typer.Option("--at", help="Fork after this event: N, -N, "
+                  "'failure' or 'failure:K' (as in `state --at`).")],
     name: Annotated[Optional[str], typer.Option("--name")] = None,
     input_override: Annotated[Optional[str], typer.Option("--input-override", help="JSON file "
                               "or text: the input of the next state entered after N.")] = None,
@@ -282,10 +287,18 @@ def tree(execution: Annotated[str, typer.Argument(help="Execution name or ARN.")
 
 @app.command()
 @guarded
-def diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Argument()],
-         db: DbOption = None):
-    """The first event where two executions differ, and their outcomes."""
-    typer.echo(commands.format_diff(api.diff(db_path(db), a, b)))
+def diff(a: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+         b: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+         db: DbOption = None,
+         as_json: Annotated[bool, typer.Option("--json", help="Print the differences as "
+                            "JSON.")] = False):
+    """Every event where two histories differ, aligned by event id; exit 1 when they differ."""
+    result = api.diff(db_path(db), a, b)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(commands.format_diff(result))
+    raise typer.Exit(0 if result["identical"] else 1)
 
 
 @app.command(name="import")
