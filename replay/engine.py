@@ -18,8 +18,9 @@ from replay.asl.errors import StatesError
 from replay.asl.model import Machine
 from replay.children import ChildExecution
 from replay.clock import MICROS, iso_context
-from replay.events import EXTRA, details_key, payload_size, to_json_text
+from replay.events import payload_size, to_json_text
 from replay.rand import SeededRandom
+from replay.recorder import Recorder
 from replay.world import TaskRequest, World
 
 MAX_EVENTS = 25_000
@@ -167,8 +168,7 @@ class Engine:
         self.now = info.start_micros
         self.started_extra = started_extra or {}
         self.max_events = max_events
-        self.last_id = 0
-        self.batch: list[dict] = []
+        self.history = Recorder()  # the execution's own events (children have their own)
         self.invocations: dict[str, int] = {}
         # ready frames in turn (round robin: a queue) or keyed by a seeded draw (random: a heap)
         self._queue: deque[Frame] = deque()
@@ -201,31 +201,25 @@ class Engine:
         self._replaced: dict[int, Machine] = {}
 
     # -- events -------------------------------------------------------------------------------
+    @property
+    def last_id(self) -> int:
+        return self.history.last_id
+
     def emit(self, frame: Frame, event_type: str, details: dict | None = None,
              previous: int | None = None, extra: dict | None = None) -> int:
-        """Record an event in the frame's history; `extra` facts go under EXTRA."""
+        """Record an event in the history the frame records into; `extra` facts go under
+        EXTRA, with the frame's label (Parallel branch, Map iteration) in the execution's own."""
         if frame.sink is not None:
-            return frame.sink.emit(frame, event_type, details, self.now, previous, extra)
-        if self.last_id >= self.max_events:
+            return frame.sink.record(frame, event_type, details, self.now, previous, extra)
+        history = self.history
+        if history.last_id >= self.max_events:
             raise EventLimitExceeded()
-        self.last_id += 1
-        event = {
-            "id": self.last_id,
-            "previousEventId": frame.last_event if previous is None else previous,
-            "timestamp": self.now,
-            "type": event_type,
-        }
-        if details is not None:
-            event[details_key(event_type)] = details
         if frame.label is not None:
-            event[EXTRA] = {"frame": frame.label, **(extra or {})}
-        elif extra:
-            event[EXTRA] = extra
-        frame.last_event = self.last_id
-        self.batch.append(event)
-        if self.fork is not None and self.last_id == self.fork.at:
+            extra = {"frame": frame.label, **(extra or {})}
+        event_id = history.record(frame, event_type, details, self.now, previous, extra)
+        if self.fork is not None and event_id == self.fork.at:
             self._apply_fork(self.fork)
-        return self.last_id
+        return event_id
 
     def _apply_fork(self, fork: Fork) -> None:
         if fork.info is not None:
@@ -291,8 +285,7 @@ class Engine:
         """Events of child executions recorded since the last call, with their index docs."""
         out = {}
         for child in self.dirty_children:
-            out[child.arn] = (child.pending, child.doc())
-            child.pending = []
+            out[child.arn] = (child.take(), child.doc())
         self.dirty_children.clear()  # the children hold this very list
         return out
 
@@ -407,7 +400,7 @@ class Engine:
                     *_, frame = heapq.heappop(ready)
                     if not frame.cancelled:
                         self._advance(frame)
-                if (self.batch or self.dirty_children) and root.outcome is None:
+                if (self.history.pending or self.dirty_children) and root.outcome is None:
                     self.calling_out = self._calling is not None
                     yield self._take_batch()
             if root.outcome is not None:
@@ -421,14 +414,13 @@ class Engine:
                 f"({self.max_events}).",
             ), force=True)
         except NoTaskAnswer:
-            if self.batch:
+            if self.history.pending:
                 yield self._take_batch()
             raise
         yield self._take_batch()
 
     def _take_batch(self) -> list[dict]:
-        batch, self.batch = self.batch, []
-        return batch
+        return self.history.take()
 
     def emit_started(self, root: Frame) -> None:
         event_details = {
@@ -436,8 +428,8 @@ class Engine:
             "inputDetails": {"truncated": False},
             "roleArn": self.info.role_arn,
         }
-        self.emit(root, "ExecutionStarted", event_details)
-        self.batch[-1][EXTRA] = dict(self.started_extra, seed=self.seed, schedule=self.schedule)
+        self.emit(root, "ExecutionStarted", event_details,
+                  extra=dict(self.started_extra, seed=self.seed, schedule=self.schedule))
 
     def _end(self, root: Frame, outcome: Outcome, *, force: bool = False) -> None:
         if force:  # the event that ends an execution over the quota is still recorded

@@ -62,6 +62,11 @@ class Step:
     def emit(self, event_type: str, details: dict | None = None) -> int:
         return self.engine.emit(self.frame, event_type, details)
 
+    def run_machine(self, frame: Frame, machine: Machine, value: Any) -> FrameBody:
+        """The body of a child frame (a Parallel branch, a Map iteration, a Distributed Map
+        child execution) that runs `machine` on `value`."""
+        return run_machine(self.engine, frame, machine, value)
+
 
 MAX_VARIABLES = 256 * 1024  # bytes, for one variable and for one Assign field (AWS quotas)
 

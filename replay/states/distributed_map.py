@@ -68,17 +68,15 @@ def number_field_value(path: str, env) -> Any:
     return compile_path(path)(env)
 
 
-def run_child(engine, frame, state, value: Any):
+def run_child(step, frame, value: Any):
     """The body of a child execution: started, the ItemProcessor, succeeded or failed."""
-    from replay.interpreter import run_machine
-
-    sink = frame.sink
+    engine, state, sink = step.engine, step.state, frame.sink
     engine.emit(frame, "ExecutionStarted", {"input": to_json_text(value),
                                             "inputDetails": _TRUNCATED,
                                             "roleArn": engine.info.role_arn})
     frame.last_event = 0  # as in every history, the first state links to no event
     try:
-        outcome = yield from run_machine(engine, frame, state.processor, value)
+        outcome = yield from step.run_machine(frame, state.processor, value)
     except GeneratorExit:  # the Map Run failed
         sink.status, sink.stop = "ABORTED", engine.now
         if not engine.closing:
@@ -113,7 +111,7 @@ def _spawn(step, map_run: str, index: int, value: Any):
     sink = ChildExecution(arn, name, machine_arn, map_run, info.execution_arn, context,
                           engine.now, engine.dirty_children)
     child = engine.spawn(frame, child_label(frame, state.name, index),
-                         lambda f: run_child(engine, f, state, value))
+                         lambda f: run_child(step, f, value))
     child.sink = sink
     child.last_event = 0
     return child

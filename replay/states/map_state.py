@@ -85,8 +85,6 @@ def map_items(state, step, env) -> list:
 
 
 def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, step):
-    from replay.interpreter import run_machine
-
     engine.emit(frame, "MapIterationStarted", {"index": index, "name": state.name})
     value = item
     if state.item_selector is not None:
@@ -97,7 +95,7 @@ def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, st
             engine.emit(frame, "MapIterationFailed", {"index": index, "name": state.name})
             return Failed(exc.error, exc.cause)
     try:
-        outcome = yield from run_machine(engine, frame, state.processor, value)
+        outcome = yield from step.run_machine(frame, state.processor, value)
     except GeneratorExit:  # stopped because another iteration failed
         if not engine.closing:
             engine.emit(frame, "MapIterationAborted", {"index": index, "name": state.name})
