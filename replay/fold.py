@@ -202,36 +202,51 @@ def is_failure(kind: str) -> bool:
 
 
 def failures(events: Iterable[dict]) -> list[dict]:
-    """The failure events where an error arises, in order: a failure whose previous event is
-    itself a failure (a ParallelStateFailed after its branch's TaskFailed, the ExecutionFailed
-    after it) only carries that error on and is not listed. Each entry is the event plus
-    `outcome`: 'retried', 'caught', 'aborted' (another branch or iteration failed first),
-    'ended the execution' or '' (a tolerated Map iteration, a history that stops there)."""
-    kinds: dict[int, str] = {}
-    successor: dict[int, dict] = {}
-    found: list[dict] = []
+    """The failures of a history, in order: each where an error arises, with the events that
+    carry that error on grouped under it. An event carries an earlier failure's error on when
+    its previous event is in that failure's group (a ParallelStateFailed after its branch's
+    TaskFailed, the ExecutionFailed after it) or is that failure's own previous event (AWS
+    points a MapStateFailed at the Fail state its MapIterationFailed points at).
+
+    Each entry: `event` (where the error arose), `error` and `cause` (the first of the group
+    that records them: AWS's MapStateFailed and ParallelStateFailed record none), `outcome`:
+    'retried', 'caught', 'aborted' (another branch or iteration failed first), 'ended the
+    execution' or '' (a tolerated Map iteration, a history that stops there)."""
+    groups: list[list[dict]] = []
+    group_of: dict[int, int] = {}  # failure event id, or the previous event of a group's origin
+    successor: dict[int, dict] = {}  # event id -> the first other event pointing at it
     for event in events:
-        kinds[event["id"]] = event["type"]
         previous = event.get("previousEventId") or 0
-        successor.setdefault(previous, event)
-        if is_failure(event["type"]) and not is_failure(kinds.get(previous, "")):
-            found.append(event)
-    return [{"event": e, "outcome": _outcome(e, successor)} for e in found]
+        if not is_failure(event["type"]):
+            successor.setdefault(previous, event)
+            continue
+        index = group_of.get(previous)
+        if index is None:
+            index = len(groups)
+            groups.append([])
+            group_of[previous] = index
+        groups[index].append(event)
+        group_of[event["id"]] = index
+    return [_failure(group, successor) for group in groups]
 
 
-def _outcome(event: dict, successor: dict[int, dict]) -> str:
-    while event["id"] in successor and is_failure(successor[event["id"]]["type"]):
-        event = successor[event["id"]]
-    if event["type"] in _END_STATUS:
+def _failure(group: list[dict], successor: dict[int, dict]) -> dict:
+    recorded = [details(e) for e in group if details(e).get("error") is not None] or [{}]
+    return {"event": group[0], "error": recorded[0].get("error"),
+            "cause": recorded[0].get("cause"), "outcome": _outcome(group, successor)}
+
+
+def _outcome(group: list[dict], successor: dict[int, dict]) -> str:
+    if any(event["type"] in _END_STATUS for event in group):
         return "ended the execution"
-    after = successor.get(event["id"])
-    if after is None:
-        return ""
-    if after["type"].endswith(("Scheduled", "Started")):
+    after = [successor[i] for i in [*(e["id"] for e in group),
+                                    group[0].get("previousEventId") or 0] if i in successor]
+    kind = after[0]["type"] if after else ""
+    if kind.endswith(("Scheduled", "Started")):
         return "retried"
-    if after["type"].endswith("StateExited"):
+    if kind.endswith("StateExited"):
         return "caught"
-    if after["type"].endswith("Aborted"):
+    if kind.endswith("Aborted"):
         return "aborted"
     return ""
 

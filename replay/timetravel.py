@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from replay.clock import iso_aws, iso_context
-from replay.events import details
 from replay.fold import active_frames, apply, ending_failure, failures, fold, initial_state
 from replay.history import length, read_events
 from store import EventLog
@@ -109,10 +108,9 @@ def _state_names(events: list[dict]) -> dict[int, str | None]:
 
 def _failure_row(entry: dict, index: int) -> dict:
     event = entry["event"]
-    d = details(event)
     return {"at": f"failure:{index}", "event": event["id"], "type": event["type"],
-            "time": iso_aws(event["timestamp"]) if event.get("timestamp") is not None else None,
-            "error": d.get("error"), "cause": d.get("cause"), "outcome": entry["outcome"]}
+            "time": _iso(event.get("timestamp")), "error": entry["error"],
+            "cause": entry["cause"], "outcome": entry["outcome"]}
 
 
 def ensure_snapshots(log: EventLog, doc: dict) -> None:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from replay import api
 from replay.timetravel import PositionError
+from tests import conformance
 from tests.helpers import mock_config, run
 from tui.cli import app
 
@@ -340,3 +341,41 @@ def test_api_run_defaults_to_an_os_seed_and_now_both_recorded(tmp_path):
     again = api.run(tmp_path, d, state_machine_name="sm", name="c", seed=seeds["a"],
                     start_micros=api.events(tmp_path, "a")[0]["timestamp"])
     assert again["output"] == first["output"]
+
+
+def test_failures_of_an_aws_history_where_the_map_state_points_at_the_fail_state(tmp_path):
+    """As AWS records a retried Map whose iteration reaches a Fail state: MapIterationFailed
+    and MapStateFailed both point at the FailStateEntered, MapStateFailed has no details."""
+    def event(n, previous, kind, details=None):
+        return {"id": n, "previousEventId": previous, "type": kind, "details": details or {}}
+
+    def entered(n, previous, kind, name, value):
+        return event(n, previous, kind, {"stateEnteredEventDetails": {"name": name,
+                                                                      "input": value}})
+    iteration = {"mapIterationFailedEventDetails": {"index": 0, "name": "M"}}
+    history = [event(1, 0, "ExecutionStarted", {"executionStartedEventDetails": {"input": {}}}),
+               entered(2, 0, "MapStateEntered", "M", [1]), event(3, 2, "MapStateStarted")]
+    for attempt in range(3):  # iteration started, Fail state entered, iteration failed
+        base = 4 + 4 * attempt
+        history += [event(base, base - 1, "MapIterationStarted",
+                          {"mapIterationStartedEventDetails": {"index": 0, "name": "M"}}),
+                    entered(base + 1, base, "FailStateEntered", "Stop", attempt),
+                    event(base + 2, base + 1, "MapIterationFailed", iteration)]
+        if attempt < 2:
+            history.append(event(base + 3, base + 1, "MapStateStarted"))
+    history += [event(15, 13, "MapStateFailed"),
+                event(16, 15, "ExecutionFailed", {"executionFailedEventDetails": {
+                    "error": "Boom", "cause": "no more"}})]
+    definition = {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True, "Retry": [{"ErrorEquals": ["Boom"], "MaxAttempts": 2}],
+        "ItemProcessor": {"StartAt": "Stop", "States": {"Stop": {
+            "Type": "Fail", "Error": "Boom", "Cause": "no more"}}}}}}
+    api.import_history(tmp_path, [conformance.aws_shape(history)], json.dumps(definition),
+                       state_machine_name="sm", name="aws")
+    rows = api.failures(tmp_path, "aws")
+    assert [(r["event"], r["type"], r["state"], r["outcome"]) for r in rows] == [
+        (6, "MapIterationFailed", "Stop", "retried"),
+        (10, "MapIterationFailed", "Stop", "retried"),
+        (14, "MapIterationFailed", "Stop", "ended the execution")]
+    failure = api.state(tmp_path, "aws", "failure")["failure"]
+    assert (failure["error"], failure["cause"], failure["input"]) == ("Boom", "no more", 2)
