@@ -22,6 +22,7 @@ from replay.definition import InvalidDefinition, load_definition
 from replay.distributed import LocalS3
 from replay.engine import NO_OVERRIDE, SCHEDULES, Fork, NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
+from replay.faults import Fault, FaultError, FaultWorld, coerce, injected
 from replay.fold import is_failure
 from replay.history import EXECUTIONS, read_events
 from replay.history import length as history_length
@@ -53,7 +54,9 @@ from store import EventLog, StoreError
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
 EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError,
-                   NoTaskAnswer, StoreError, PositionError, HistoryFormatError)
+                   NoTaskAnswer, StoreError, PositionError, HistoryFormatError, FaultError)
+
+Faults = list[Fault | str | dict]
 
 
 class ExecutionNotFound(RunError):
@@ -125,6 +128,11 @@ def _world(mocks: Any, test_case: str | None, state_machine_name: str, handlers:
     return ChainWorld.of([mock_world, handler_world])
 
 
+def _with_faults(world: World, rules: list[Fault], machine) -> World:
+    """The world with fault rules layered over it (checked against the definition)."""
+    return FaultWorld.build(rules, machine, world) if rules else world
+
+
 def _setup(log: EventLog, mocks: Any, test_case: str | None, handlers_file: Path | None) -> dict:
     """How the world was configured, recorded so that branches can reuse it."""
     setup: dict[str, Any] = {}
@@ -140,15 +148,22 @@ def _s3(doc: dict) -> LocalS3 | None:
     return LocalS3(Path(doc["s3Root"])) if doc.get("s3Root") else None
 
 
-def _recorded_world(log: EventLog, doc: dict) -> World:
+def _recorded_world(log: EventLog, doc: dict, machine=None, with_faults: bool = True
+                    ) -> World:
+    """The world an execution was run with: its mocks and handlers, and its fault rules
+    (checked against `machine`, default its own definition's)."""
     mocks = doc.get("mocks")
-    return _world(
+    world = _world(
         json.loads(log.get_blob(mocks)) if mocks else None,
         doc.get("testCase"),
         doc["stateMachineName"],
         None,
         Path(doc["handlers"]) if doc.get("handlers") else None,
     )
+    if not with_faults or not doc.get("faults"):
+        return world
+    machine = machine or load_definition(_definition_of(log, doc)).machine
+    return _with_faults(world, coerce(doc["faults"]), machine)
 
 
 def run(
@@ -168,8 +183,12 @@ def run(
     handlers_file: Path | None = None,
     s3_root: Path | None = None,
     schedule: str = "round-robin",
+    faults: Faults | None = None,
 ) -> dict:
     """Run an execution to its end and return its DescribeExecution record.
+
+    `faults` are fault rules (replay.faults: `Fault`s, `STATE:ERROR[:CAUSE][@ATTEMPTS]` texts
+    or plan objects) that answer the Tasks they match before mocks and handlers do.
 
     `s3_root` is a directory standing in for S3 (`s3://BUCKET/KEY` is `s3_root/BUCKET/KEY`),
     read by Distributed Map ItemReaders and written by ResultWriters. `schedule` orders the
@@ -187,8 +206,12 @@ def run(
     if schedule not in SCHEDULES:
         raise RunError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
     world = _world(mocks, test_case, state_machine_name, handlers, handlers_file)
+    rules = coerce(faults or [])
+    world = _with_faults(world, rules, definition.machine)
     with EventLog(db) as log:
         setup = _setup(log, mocks, test_case, handlers_file)
+        if rules:
+            setup["faults"] = [rule.to_dict() for rule in rules]
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
         run_execution(log, definition, info, world, seed, setup=setup, s3=_s3(setup),
@@ -254,6 +277,8 @@ def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
         folded = state_at(log, doc, n)
         event = next(read_events(log, doc, n, n))
         shown = describe_state(doc, folded, event)
+        if injected(event):
+            shown["injected"] = injected(event)
         if entry is None and is_failure(event["type"]):
             entry = failure_at(log, doc, n)
         if entry is not None:
@@ -321,8 +346,12 @@ def branch(
     test_case: str | None = None,
     handlers_file: Path | None = None,
     seed: int | None = None,
+    faults: Faults | None = None,
 ) -> dict:
-    """A new execution sharing events 1..N with its parent and continuing with the changes."""
+    """A new execution sharing events 1..N with its parent and continuing with the changes.
+
+    `faults` apply to the Tasks after the fork, in place of the parent's (None: the parent's
+    rules go on applying; [] drops them)."""
     with EventLog(db) as log:
         parent = resolve(log, execution)
         n = resolve_position(log, parent, at)
@@ -335,12 +364,17 @@ def branch(
         check_name("execution", child_name)
         arn = parent["executionArn"].rsplit(":", 1)[0] + ":" + child_name
         child_info = replace(parent_info, execution_arn=arn, name=child_name)
+        machine = (new_definition or parent_definition).machine
         if mocks is not None or handlers_file is not None:
             after = _world(mocks, test_case, parent["stateMachineName"], None, handlers_file)
             setup = _setup(log, mocks, test_case, handlers_file)
         else:
-            after = _recorded_world(log, parent)
+            after = _recorded_world(log, parent, with_faults=False)
             setup = {k: parent[k] for k in ("mocks", "testCase", "handlers") if k in parent}
+        rules = coerce(parent.get("faults", []) if faults is None else faults)
+        after = _with_faults(after, rules, machine)
+        if rules:
+            setup["faults"] = [rule.to_dict() for rule in rules]
         if parent.get("s3Root"):
             setup["s3Root"] = parent["s3Root"]
         setup.update(parent=parent["executionArn"], forkAt=n)
@@ -436,7 +470,7 @@ def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
             "definition": log.put_blob(definition.text.encode("utf-8")),
             "imported": not bool(ours),
         }
-        for key in ("mocks", "testCase", "handlers"):
+        for key in ("mocks", "testCase", "handlers", "faults"):
             if key in previous:
                 doc[key] = previous[key]
         for start in range(0, len(events), 512):

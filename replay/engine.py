@@ -289,10 +289,12 @@ class Engine:
         self.dirty_children.clear()  # the children hold this very list
         return out
 
-    def ask_world(self, state_name: str, resource: str, value: Any, context: dict):
+    def ask_world(self, state_name: str, resource: str, value: Any, context: dict, *,
+                  attempt: int = 0, frame: str = ""):
         invocation = self.invocations.get(state_name, 0)
         self.invocations[state_name] = invocation + 1
-        answer = self.world.answer(TaskRequest(state_name, resource, value, invocation, context))
+        answer = self.world.answer(TaskRequest(state_name, resource, value, invocation, context,
+                                               attempt, frame))
         if answer is None:
             raise NoTaskAnswer(state_name, resource)
         return answer

@@ -4,9 +4,11 @@ world is never asked again for what already happened."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Iterable
 
+from replay.clock import MICROS
 from replay.events import EXTRA, details
 from replay.fold import _frame_label, apply, initial_state
 from replay.world import TaskAnswer, TaskRequest
@@ -46,7 +48,8 @@ class RecordedWorld:
 
 def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | None]]) -> None:
     state = initial_state()
-    pending: dict[str, tuple[str, int]] = {}  # frame label -> (state name, invocation)
+    # frame label -> (state name, invocation, when scheduled if the event is our own)
+    pending: dict[str, tuple[str, int, int | None]] = {}
     for event in events:
         label = _frame_label(state, event)
         apply(state, event)
@@ -54,15 +57,32 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
         if kind in _SCHEDULED:
             name = state["frames"][label]["state"]
             known = answers.setdefault(name, {})
-            invocation = (event.get(EXTRA) or {}).get("invocation", len(known))
+            ours = (event.get(EXTRA) or {}).get("invocation")
+            invocation = len(known) if ours is None else ours
             known[invocation] = None
-            pending[label] = (name, invocation)
+            pending[label] = (name, invocation, None if ours is None else event["timestamp"])
         elif (kind in _SUCCEEDED or kind in _FAILED) and label in pending:
-            name, invocation = pending.pop(label)
-            d = details(event)
-            if kind in _SUCCEEDED:
-                answers[name][invocation] = TaskAnswer(output=_decode(d.get("output")))
-            else:
-                error = d.get("error", "States.Timeout" if "TimedOut" in kind else None)
-                answers[name][invocation] = TaskAnswer(failed=True, error=error,
-                                                       cause=d.get("cause"))
+            name, invocation, scheduled = pending.pop(label)
+            answers[name][invocation] = _answer(event, scheduled)
+
+
+def _answer(event: dict, scheduled: int | None) -> TaskAnswer:
+    """The outcome an event records; for our own events also how long the task took (a
+    mock's Delay, an injected latency), so replay reproduces the times too."""
+    kind, d = event["type"], details(event)
+    delay = _seconds(event["timestamp"] - scheduled) if scheduled is not None else 0.0
+    if kind in _SUCCEEDED:
+        return TaskAnswer(output=_decode(d.get("output")), delay_seconds=delay)
+    if "TimedOut" in kind:
+        error = d.get("error", "States.Timeout")
+        return TaskAnswer(failed=True, error=error, cause=d.get("cause"), timed_out=error)
+    return TaskAnswer(failed=True, error=d.get("error"), cause=d.get("cause"),
+                      delay_seconds=delay)
+
+
+def _seconds(micros: int) -> float:
+    """Seconds that the Task turns back into exactly `micros` (it truncates)."""
+    seconds = micros / MICROS
+    while int(seconds * MICROS) < micros:
+        seconds = math.nextafter(seconds, math.inf)
+    return seconds

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from replay.clock import iso_aws, iso_context
+from replay.faults import injected
 from replay.fold import active_frames, apply, ending_failure, failures, fold, initial_state
 from replay.history import length, read_events
 from store import EventLog
@@ -108,9 +109,13 @@ def _state_names(events: list[dict]) -> dict[int, str | None]:
 
 def _failure_row(entry: dict, index: int) -> dict:
     event = entry["event"]
-    return {"at": f"failure:{index}", "event": event["id"], "type": event["type"],
-            "time": _iso(event.get("timestamp")), "error": entry["error"],
-            "cause": entry["cause"], "outcome": entry["outcome"]}
+    row = {"at": f"failure:{index}", "event": event["id"], "type": event["type"],
+           "time": _iso(event.get("timestamp")), "error": entry["error"],
+           "cause": entry["cause"], "outcome": entry["outcome"]}
+    rules = injected(event)
+    if rules:  # an injected fault made this failure
+        row["injected"] = rules
+    return row
 
 
 def ensure_snapshots(log: EventLog, doc: dict) -> None:

@@ -18,6 +18,8 @@ class TaskRequest:
     input: Any
     invocation: int  # 0-based count of this state's earlier invocations in this execution
     context: dict = field(default_factory=dict)
+    attempt: int = 0  # retries of this entry of the state so far (0: its first attempt)
+    frame: str = ""  # the frame's label: `Map#3/Par#1` in a Map iteration in a Parallel branch
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,8 @@ class TaskAnswer:
     error: str | None = None
     cause: str | None = None
     delay_seconds: float = 0.0
+    timed_out: str | None = None  # States.Timeout or States.HeartbeatTimeout, after its limit
+    injected: tuple = ()  # the fault rules (object form) that made this answer
 
 
 class World(Protocol):

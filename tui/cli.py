@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from replay import api
+from replay.faults import SYNTAX, parse_plan, parse_rule
 from tui import commands
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -21,6 +22,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="Database directory "
                      "(default: $SFN_REPLAY_DB or a per-user data directory).")]
+FaultOption = Annotated[Optional[list[str]], typer.Option("--fault", help=f"Inject a fault: "
+                        f"{SYNTAX} (repeatable; see README, Fault injection).")]
+FaultPlanOption = Annotated[Optional[Path], typer.Option("--fault-plan", help="JSON list of "
+                            "fault rules as objects (state, error, cause, attempts, iteration, "
+                            "branch, effect, seconds, result).")]
 
 
 class UsageError(Exception):
@@ -131,6 +137,8 @@ def run(
     s3_root: Annotated[Optional[Path], typer.Option("--s3-root", help="Directory standing in "
                        "for S3 (s3://BUCKET/KEY is DIR/BUCKET/KEY) for Distributed Map "
                        "ItemReader and ResultWriter.")] = None,
+    fault: FaultOption = None,
+    fault_plan: FaultPlanOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -156,6 +164,7 @@ def run(
         handlers_file=handlers,
         s3_root=s3_root,
         schedule=schedule,
+        faults=fault_rules(fault, fault_plan),
     )
     print_description(result, as_json)
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
@@ -183,11 +192,11 @@ def history(
     """Print an execution's history."""
     if format not in ("aws", "table"):
         raise UsageError(f"--format must be aws or table, not {format!r}")
-    events = api.history(db_path(db), execution)
     if format == "aws":
+        events = api.history(db_path(db), execution)
         typer.echo(json.dumps({"events": events}, indent=1, ensure_ascii=False))
         return
-    for event in events:
+    for event in api.events(db_path(db), execution):  # with our marks (injected faults)
         typer.echo(commands.table_row(event))
 
 
@@ -258,13 +267,22 @@ def branch(
     test_case: Annotated[Optional[str], typer.Option("--test-case")] = None,
     handlers: Annotated[Optional[Path], typer.Option("--handlers")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed")] = None,
+    fault: FaultOption = None,
+    fault_plan: FaultPlanOption = None,
+    no_faults: Annotated[bool, typer.Option("--no-faults", help="Drop the parent's fault "
+                         "rules after the fork.")] = False,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """A new execution sharing events 1..N with its parent, continued with the changes."""
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
-    options: dict[str, Any] = dict(name=name, seed=seed, handlers_file=handlers)
+    faults = fault_rules(fault, fault_plan)
+    if no_faults and faults is not None:
+        raise UsageError("--no-faults drops the fault rules: give it without --fault and "
+                         "--fault-plan")
+    options: dict[str, Any] = dict(name=name, seed=seed, handlers_file=handlers,
+                                   faults=[] if no_faults else faults)
     if input_override is not None:
         options["input_override"] = read_json_arg(input_override, "input override")
     if definition is not None:
@@ -334,6 +352,16 @@ def export(
     if format != "aws":
         raise UsageError(f"--format must be aws, not {format!r}")
     typer.echo(json.dumps(api.export(db_path(db), execution), indent=1, ensure_ascii=False))
+
+
+def fault_rules(rules: list[str] | None, plan: Path | None) -> list | None:
+    """The rules of --fault and --fault-plan, in that order; None when neither is given."""
+    if not rules and plan is None:
+        return None
+    out = [parse_rule(rule) for rule in rules or ()]
+    if plan is not None:
+        out += parse_plan(read_json_arg(str(plan), "fault plan"), str(plan))
+    return out
 
 
 def main() -> None:

@@ -5,17 +5,26 @@ import json
 
 from replay import api
 from replay.clock import iso_aws
-from replay.events import details
+from replay.events import details, to_aws_event
+from replay.faults import describe, injected
 
 
 def table_row(event: dict) -> str:
+    """One line of the history table for a stored event (an injected fault is marked)."""
+    rules = injected(event)
+    event = to_aws_event(event)
     d = details(event)
     summary = d.get("name") or d.get("error") or ""
     payload = d.get("output") or d.get("input") or d.get("parameters") or d.get("cause") or ""
     if len(payload) > 60:
         payload = payload[:57] + "..."
-    return (f"{event['id']:>6} {event['previousEventId']:>6}  {event['timestamp']}  "
-            f"{event['type']:<28} {summary:<24} {payload}")
+    row = (f"{event['id']:>6} {event['previousEventId']:>6}  {event['timestamp']}  "
+           f"{event['type']:<28} {summary:<24} {payload}")
+    return row + _injected(rules)
+
+
+def _injected(rules: list[dict]) -> str:
+    return f"  [injected: {', '.join(describe(rule) for rule in rules)}]" if rules else ""
 
 
 def list_executions(db) -> list[str]:
@@ -35,7 +44,7 @@ def _short(value, limit: int = 100) -> str:
 def format_state(shown: dict) -> str:
     lines = format_failure(shown["failure"]) if shown.get("failure") else []
     lines.append(f"event {shown['event']} ({shown['eventType']})  {shown['time']}  "
-                 f"status {shown['status']}")
+                 f"status {shown['status']}" + _injected(shown.get("injected") or []))
     for frame in shown["active"]:
         lines.append(f"  [{frame['frame']}] {frame['type']} state {frame['state']!r} "
                      f"(entered at event {frame['enteredEvent']}, {frame['enteredTime']}, "
@@ -56,7 +65,7 @@ def format_failure(failure: dict) -> list[str]:
     its Context object, one `$$.` path a line."""
     outcome = f"  ({failure['outcome']})" if failure["outcome"] else ""
     lines = [(f"{failure['at']}: event {failure['event']} {failure['type']}  "
-              f"{failure['time']}{outcome}"),
+              f"{failure['time']}{outcome}" + _injected(failure.get("injected") or [])),
              f"  error: {failure['error']}",
              f"  cause: {failure['cause']}"]
     if failure["state"] is not None:
@@ -95,7 +104,7 @@ def format_failures(rows: list[dict]) -> list[str]:
         return ["no failures"]
     return [f"{row['at']:<11} event {row['event']:>6}  {row['time']}  {row['type']:<24} "
             f"{row['state'] or '-'}: {row['error']}: {row['cause']}  ({row['outcome'] or '-'})"
-            for row in rows]
+            + _injected(row.get("injected") or []) for row in rows]
 
 
 def format_divergence(divergence) -> str:
