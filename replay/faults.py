@@ -220,18 +220,22 @@ def coerce(rules: Iterable[Fault | str | dict]) -> list[Fault]:
     return out
 
 
-def _walk(machine: Machine, nesting: tuple[str, ...], out: dict) -> None:
-    """Every state of a machine and its nested ones: name -> (state, container kinds)."""
+Nesting = tuple[tuple[str, str, int | None], ...]  # (kind, container name, branch index)
+
+
+def _walk(machine: Machine, nesting: Nesting, out: dict) -> None:
+    """Every state of a machine and its nested ones: name -> (state, the Maps and Parallel
+    branches it runs in, outermost first)."""
     for name, state in machine.states.items():
         out.setdefault(name, (state, nesting))
-        for branch in getattr(state, "branches", ()):
-            _walk(branch, nesting + ("Parallel",), out)
+        for index, branch in enumerate(getattr(state, "branches", ())):
+            _walk(branch, nesting + (("Parallel", name, index),), out)
         processor = getattr(state, "processor", None)
         if processor is not None:
-            _walk(processor, nesting + ("Map",), out)
+            _walk(processor, nesting + (("Map", name, None),), out)
 
 
-def _unfit(rule: Fault, state: State, nesting: tuple[str, ...]) -> tuple[str, str] | None:
+def _unfit(rule: Fault, state: State, nesting: Nesting) -> tuple[str, str] | None:
     """Why a rule cannot apply to a Task state: (field, reason), or None when it fits."""
     name = state.name
     if rule.effect == "heartbeat-timeout" and getattr(state, "heartbeat_seconds", None) is None:
@@ -241,10 +245,17 @@ def _unfit(rule: Fault, state: State, nesting: tuple[str, ...]) -> tuple[str, st
         return "effect", (f"Task state {name!r} has no TimeoutSeconds, so it never times out "
                           "(AWS's default, 99999999 s, outlasts any execution); give it "
                           "TimeoutSeconds, or throw States.Timeout with effect throw")
-    if rule.iteration is not None and "Map" not in nesting:
+    if rule.iteration is not None and not any(kind == "Map" for kind, *_ in nesting):
         return "iteration", f"Task state {name!r} is not inside a Map"
-    if rule.branch is not None and "Parallel" not in nesting:
-        return "branch", f"Task state {name!r} is not inside a Parallel"
+    if rule.branch is not None:
+        parallels = [(parallel, index) for kind, parallel, index in nesting
+                     if kind == "Parallel"]
+        if not parallels:
+            return "branch", f"Task state {name!r} is not inside a Parallel"
+        parallel, index = parallels[-1]
+        if index != rule.branch:
+            return "branch", (f"Task state {name!r} is in branch {index} of Parallel "
+                              f"{parallel!r}, never in branch {rule.branch}")
     return None
 
 
@@ -264,7 +275,7 @@ def targets(rules: Iterable[Fault], machine: Machine) -> dict[str, list[Fault]]:
     """The rules that apply to each Task state, in the order given; FaultError for a rule
     that names no state, no Task state, or only states its effect does not fit (a glob
     applies to the Task states it fits)."""
-    states: dict[str, tuple[State, tuple[str, ...]]] = {}
+    states: dict[str, tuple[State, Nesting]] = {}
     _walk(machine, (), states)
     out: dict[str, list[Fault]] = {}
     for rule in rules:
@@ -288,7 +299,7 @@ def targets(rules: Iterable[Fault], machine: Machine) -> dict[str, list[Fault]]:
 
 def _containers(machine: Machine) -> dict[str, str]:
     """Map and Parallel states by name: what a frame label's segments name."""
-    states: dict[str, tuple[State, tuple[str, ...]]] = {}
+    states: dict[str, tuple[State, Nesting]] = {}
     _walk(machine, (), states)
     return {name: state.type for name, (state, _) in states.items()
             if state.type in ("Map", "Parallel")}
