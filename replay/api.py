@@ -20,7 +20,9 @@ from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
 from replay.definition import InvalidDefinition, load_definition
 from replay.distributed import LocalS3
-from replay.engine import NO_OVERRIDE, SCHEDULES, Fork, NoTaskAnswer
+from replay.engine import NoTaskAnswer
+from replay.fork import NO_OVERRIDE, Fork
+from replay.scheduler import SCHEDULES
 from replay.events import EXTRA, details, to_aws_event, to_json_text
 from replay.fold import is_failure
 from replay.history import EXECUTIONS, read_events

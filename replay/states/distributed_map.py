@@ -9,7 +9,7 @@ from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import StatesError
 from replay.children import ChildExecution
-from replay.engine import Failed, Succeeded, WaitChildren
+from replay.scheduler import Failed, Succeeded, WaitChildren
 from replay.events import to_json_text
 from replay.states.map_state import Tolerance, map_items, number_field
 from replay.states.parallel_state import ChildFailed, child_label
@@ -104,12 +104,12 @@ def _spawn(step, map_run: str, index: int, value: Any):
     arn = (f"arn:aws:states:{info.region}:{info.account}:execution:"
            f"{info.state_machine_name}/{label}:{name}")
     context = {
-        "Execution": {"Id": arn, "Input": value, "StartTime": engine.execution_context[
+        "Execution": {"Id": arn, "Input": value, "StartTime": engine.contexts.execution[
             "StartTime"], "Name": name, "RoleArn": info.role_arn, "RedriveCount": 0},
         "StateMachine": {"Id": machine_arn, "Name": f"{info.state_machine_name}/{label}"},
     }
     sink = ChildExecution(arn, name, machine_arn, map_run, info.execution_arn, context,
-                          engine.now, engine.dirty_children)
+                          engine.now, engine.children.dirty)
     child = engine.spawn(frame, child_label(frame, state.name, index),
                          lambda f: run_child(step, f, value))
     child.sink = sink
