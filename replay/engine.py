@@ -187,12 +187,16 @@ class Engine:
         self.dirty_children: list[ChildExecution] = []
         self._last_encoded: tuple[Any, str] = (object(), "")
         self.s3 = None  # a local stand-in for S3 (ItemReader, ResultWriter), set by the runner
+        self.facts: list[dict] = []  # what the world answered outside Tasks (a Distributed
+        # Map's S3 reads and writes), recorded under EXTRA on the next event emitted
         self._replaced: dict[int, Machine] = {}
 
     # -- events -------------------------------------------------------------------------------
     def emit(self, frame: Frame, event_type: str, details: dict | None = None,
              previous: int | None = None, extra: dict | None = None) -> int:
         """Record an event in the frame's history; `extra` facts go under EXTRA."""
+        if self.facts:
+            extra, self.facts = {**(extra or {}), "s3": self.facts}, []
         if frame.sink is not None:
             return frame.sink.emit(frame, event_type, details, self.now, previous, extra)
         if self.last_id >= self.max_events:
