@@ -220,3 +220,26 @@ def test_guarded_string_builders_keep_their_results(tmp_path, expression, expect
     definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
         "Type": "Pass", "Output": "{% " + expression + " %}", "End": True}}}
     assert output(run(tmp_path, definition)) == expected
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("$count($reduce([1..25], function($a, $b){ $append($a, $a) }, [1]))",
+     "D2015: The maximum sequence length of 1000000 was exceeded"),
+    ("$count([1..2000000])", "D2015: The maximum sequence length of 1000000 was exceeded"),
+    ("$count($range(1, 2000000, 1))", 'function "range" must not exceed 1e6'),
+])
+def test_jsonata_sequences_are_bounded(tmp_path, expression, message):
+    definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Output": "{% " + expression + " %}", "End": True}}}
+    began = time.perf_counter()
+    result = run(tmp_path, definition)
+    assert time.perf_counter() - began < 3
+    assert result["error"] == "States.QueryEvaluationError"
+    assert message in result["cause"]
+
+
+def test_jsonata_sequences_up_to_the_bound_work(tmp_path):
+    definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Output": "{% $count([1..1000000]) + $count($range(1, 1000, 1)) %}",
+        "End": True}}}
+    assert output(run(tmp_path, definition)) == 1_001_000

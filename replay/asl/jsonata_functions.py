@@ -29,8 +29,10 @@ import jsonatapy
 
 from replay.asl.env import Env
 
-# jsonata-js bounds its range operator `[a..b]` to 1e7 items; $range gets the same bound.
-MAX_RANGE_ITEMS = 10_000_000
+# No sequence (a range `[a..b]`, a mapping, `$append`...) grows past a million items: 1e7,
+# jsonata-js's bound on `[a..b]`, takes a gigabyte, and no payload (256 KiB) could hold it.
+MAX_SEQUENCE_ITEMS = 1_000_000
+MAX_RANGE_ITEMS = MAX_SEQUENCE_ITEMS
 # `$pad`, `$join` and `$replace` refuse to build a longer string (a payload holds 256 KiB):
 # one call must not take gigabytes, which no evaluation timeout can stop.
 MAX_STRING_CHARS = 16 * 1024 * 1024
@@ -92,7 +94,7 @@ def range_values(env: Env, start: Any = None, end: Any = None, step: Any = None)
     if count > MAX_RANGE_ITEMS:
         raise FunctionError(
             'D2014: The size of the sequence allocated by the function "range" must not '
-            "exceed 1e7"
+            f"exceed {MAX_RANGE_ITEMS:.0e}".replace("e+0", "e")
         )
     return [start + index * step for index in range(count)]
 
@@ -330,7 +332,8 @@ def build_program(expression: str, names: frozenset[str],
         "$exists($__sfn_v) ? ($type($__sfn_v) = 'function' ? '\\u0000sfn:function' : $__sfn_v)"
         " : '\\u0000sfn:undefined'\n)"
     )
-    program = jsonatapy.compile(source, timeout=EVALUATION_TIMEOUT_MS)
+    program = jsonatapy.compile(source, timeout=EVALUATION_TIMEOUT_MS,
+                                max_sequence_length=MAX_SEQUENCE_ITEMS)
     for name, function in hosts.items():
         try:
             program.register(name, _host(function))
