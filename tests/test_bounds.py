@@ -215,6 +215,10 @@ def test_jsonata_string_builders_are_bounded():
     ("$replace('abcb', 'b', 'X', 1)", "aXcb"), ("$replace('aaa', /a/, 'bb')", "bbbbbb"),
     ("$replace('abc abc', /b(c)/, '[$1]')", "a[c] a[c]"), ("'a b' ~> $replace(' ', '_')", "a_b"),
     ("$pad($pad('', 10000, 'y'), 10001)", "y" * 10000 + " "),
+    ("$split('a,b,,c', ',')", ["a", "b", "", "c"]), ("$split('a,b,c', ',', 2)", ["a", "b"]),
+    ("$split('abc', '')", ["a", "b", "c"]), ("$split('a1b22c', /\\d+/)", ["a", "b", "c"]),
+    ("'a b' ~> $split(' ')", ["a", "b"]), ("$split('abc', 'x')", ["abc"]),
+    ("$count($split($pad('', 1000000, 'x'), 'x', 999999))", 999999),
 ])
 def test_guarded_string_builders_keep_their_results(tmp_path, expression, expected):
     definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
@@ -227,6 +231,10 @@ def test_guarded_string_builders_keep_their_results(tmp_path, expression, expect
      "D2015: The maximum sequence length of 1000000 was exceeded"),
     ("$count([1..2000000])", "D2015: The maximum sequence length of 1000000 was exceeded"),
     ("$count($range(1, 2000000, 1))", 'function "range" must not exceed 1e6'),
+    ("$count($split($pad('', 2000000, 'x'), ''))",
+     'The result of function "split" would have more than 1000000 items'),
+    ("$count($split($pad('', 2000000, 'x'), /x/))",
+     'The result of function "split" would have more than 1000000 items'),
 ])
 def test_jsonata_sequences_are_bounded(tmp_path, expression, message):
     definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {

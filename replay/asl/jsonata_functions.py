@@ -236,6 +236,24 @@ def replace_fits(env: Env, text: Any = None, pattern: Any = None, replacement: A
     return _fits("replace", len(text) + count * max(0, growth))
 
 
+def split_fits(env: Env, text: Any = None, separator: Any = None, limit: Any = None) -> bool:
+    """Whether `$split(text, separator[, limit])` gives at most MAX_SEQUENCE_ITEMS pieces: a
+    string separator is counted, an empty one or a regex (None here) may cut everywhere."""
+    if not isinstance(text, str):
+        return True
+    if isinstance(separator, str) and separator:
+        pieces = text.count(separator) + 1
+    else:
+        pieces = len(text) + 1
+    if _is_number(limit) and limit >= 0:
+        pieces = min(pieces, limit)
+    if pieces > MAX_SEQUENCE_ITEMS:
+        raise FunctionError(
+            f'The result of function "split" would have more than {MAX_SEQUENCE_ITEMS} items, '
+            "the bound on a sequence")
+    return True
+
+
 def _rng(env: Env, name: str) -> Any:
     if env.rng is None:
         raise RuntimeError(f"${name}() needs the execution's seeded generator (Env.rng is None)")
@@ -273,6 +291,11 @@ PRELUDES: dict[str, tuple[str, dict[str, HostFunction]]] = {
         ("$__sfn_join := $join; $join := function($a, $sep)<a<s>s?:s>"
          "{ $__sfn_join_fits($a, $sep) ? $__sfn_join($a, $sep) }"),
         {"__sfn_join_fits": join_fits},
+    ),
+    "split": (
+        ("$__sfn_split := $split; $split := function($s, $sep, $n)<s-(sf)n?:a<s>>"
+         "{ $__sfn_split_fits($s, $sep, $n) ? $__sfn_split($s, $sep, $n) }"),
+        {"__sfn_split_fits": split_fits},
     ),
     "replace": (
         ("$__sfn_replace := $replace; $replace := function($s, $p, $r, $n)<s-(sf)(sf)n?:s>"
