@@ -202,3 +202,21 @@ def test_a_failed_result_writer_fails_the_map_run(tmp_path):
     failed = next(e for e in history if e["type"] == "MapRunFailed")
     assert failed["mapRunFailedEventDetails"]["error"] == "States.ResultWriterFailed"
     assert "MapRunSucceeded" not in [e["type"] for e in history]
+
+
+def test_replay_with_a_definition_reading_another_key_reads_it(tmp_path):
+    s3 = tmp_path / "s3"
+    (s3 / "data").mkdir(parents=True)
+    (s3 / "data" / "a.json").write_text('[{"n": 1}]')
+    (s3 / "data" / "b.json").write_text('[{"n": 1}, {"n": 2}]')
+
+    def reading(key: str) -> dict:
+        return distributed({"ItemReader": {
+            "Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+            "Parameters": {"Bucket": "data", "Key": key}}})
+
+    assert run(tmp_path, reading("a.json"), {}, s3_root=s3)["status"] == "SUCCEEDED"
+    assert api.replay(tmp_path / "db", "parent", json.dumps(reading("a.json"))) is None
+    divergence = api.replay(tmp_path / "db", "parent", json.dumps(reading("b.json")))
+    assert divergence is not None  # two items now: the new key was read, not the record
+    assert divergence.produced["mapStateStartedEventDetails"] == {"length": 2}

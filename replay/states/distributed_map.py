@@ -29,18 +29,18 @@ def _live(engine, what: str):
     return s3
 
 
-def _s3_call(step, op: str, what: str, call: Callable[[Any], Any]) -> Any:
+def _s3_call(step, op: str, what: str, request: dict, call: Callable[[Any], Any]) -> Any:
     """Ask S3 once (or the record, on replay) and record the answer, or the failure, as a
     fact of the next event; keyed by the state's StateEntered and attempt, so a replay or a
-    branch finds it again."""
+    branch finds it again (unless the request changed: a replay with a new definition)."""
     engine = step.engine
     at = [op, step.frame.label or "", step.entered_id, step.retry_count]
     fact = engine.s3.recorded(at) if isinstance(engine.s3, RecordedS3) else None
-    if fact is None:
+    if fact is None or fact.get("request") != request:
         try:
-            fact = {"at": at, "value": call(_live(engine, what))}
+            fact = {"at": at, "request": request, "value": call(_live(engine, what))}
         except StatesError as exc:
-            fact = {"at": at, "error": exc.error, "cause": exc.cause}
+            fact = {"at": at, "request": request, "error": exc.error, "cause": exc.cause}
     engine.facts.append(fact)
     if "error" in fact:
         raise StatesError(fact["error"], fact.get("cause"))
@@ -59,7 +59,8 @@ def _items(step, env) -> list:
 
         config["MaxItems"] = compile_path(config.pop("MaxItemsPath"))(env)
     reader["ReaderConfig"] = config
-    return _s3_call(step, "read", "ItemReader", lambda s3: s3.read_items(reader, arguments))
+    return _s3_call(step, "read", "ItemReader", {"reader": reader, "arguments": arguments},
+                    lambda s3: s3.read_items(reader, arguments))
 
 
 def _write(step, env, map_run: str, records: list) -> Any:
@@ -68,8 +69,11 @@ def _write(step, env, map_run: str, records: list) -> Any:
     arguments = state.writer_arguments(env) if state.writer_arguments else {}
     done = [record for record in records if record]
     try:
-        return _s3_call(step, "write", "ResultWriter", lambda s3: s3.write_results(
-            state.result_writer, arguments, map_run, done))
+        return _s3_call(step, "write", "ResultWriter",
+                        {"writer": state.result_writer, "arguments": arguments,
+                         "mapRunArn": map_run},
+                        lambda s3: s3.write_results(state.result_writer, arguments, map_run,
+                                                    done))
     except StatesError as failure:
         _map_run_failed(step, failure.error, failure.cause)
 
