@@ -2,10 +2,11 @@
 
 Every ItemReader read and ResultWriter write is a fact recorded under the EXTRA key `s3` of the
 next event (never in the AWS-shaped details): `{"at": [op, frame label, StateEntered id,
-attempt], "value": ...}` or `{..., "error", "cause"}`. `replay` and the shared prefix of a
-`branch` answer from these facts, so edited or deleted files change nothing and nothing is
-written; what the record lacks (a branch after its fork, a record older than the facts) goes
-to `live`, a `LocalS3` (which, for a replay, writes nothing).
+attempt], "request": {...}, "value": ...}` or `{..., "error", "cause"}`. `replay` and the
+shared prefix of a `branch` answer from these facts, so edited or deleted files change nothing
+and nothing is written; what the record lacks (a branch after its fork, a record older than the
+facts, a request a new definition changed) goes to `live`, a `LocalS3` (which, for a replay,
+writes nothing).
 """
 from __future__ import annotations
 
