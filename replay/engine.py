@@ -91,6 +91,8 @@ class Engine:
         self.fork = fork
         self.forked = ForkedDefinition()
         self.s3 = None  # a local stand-in for S3 (ItemReader, ResultWriter), set by the runner
+        self.facts: list[dict] = []  # what the world answered outside Tasks (a Distributed
+        # Map's S3 reads and writes), recorded under EXTRA on the next event emitted
         # What states call on the hot path, bound once.
         self.json_text = PayloadText().text
         self.context = self.contexts.for_state
@@ -109,6 +111,8 @@ class Engine:
              previous: int | None = None, extra: dict | None = None) -> int:
         """Record an event in the history the frame records into; `extra` facts go under
         EXTRA, with the frame's label (Parallel branch, Map iteration) in the execution's own."""
+        if self.facts:
+            extra, self.facts = {**(extra or {}), "s3": self.facts}, []
         if frame.sink is not None:
             return frame.sink.record(frame, event_type, details, self.now, previous, extra)
         history = self.history
