@@ -127,7 +127,8 @@ class _Tokenizer:
         return pos
 
     def char_at(self, pos: int) -> str:
-        return self.text[pos] if pos < len(self.text) else ""
+        """The character at `pos`, NUL past the end (never matches a token's character)."""
+        return self.text[pos] if pos < len(self.text) else "\0"
 
     def run(self) -> tuple[Step, ...]:
         if self.text and self.text[0] not in ".[":
