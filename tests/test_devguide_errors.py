@@ -244,3 +244,45 @@ def test_task_failed_does_not_catch_states_runtime(tmp_path: Path) -> None:
     d = runtime_failure(Catch=[{"ErrorEquals": ["States.TaskFailed"], "Next": "Caught"}])
     r = run_mocked(tmp_path, d, {"0": {"Return": {"a": 1}}})
     assert (r["status"], r["error"]) == ("FAILED", "States.Runtime")
+
+
+# --- what the definition must say -----------------------------------------------------------
+
+def diagnostics(retry: list | None = None, catch: list | None = None) -> list[str]:
+    from replay.asl.validate import validate_definition
+
+    fields: dict[str, Any] = {}
+    if retry is not None:
+        fields["Retry"] = retry
+    if catch is not None:
+        fields["Catch"] = catch
+    return [str(d) for d in validate_definition(task(**fields))]
+
+
+def test_states_all_must_be_alone_in_error_equals() -> None:
+    """States.ALL must appear alone in its ErrorEquals array (retrier or catcher)."""
+    assert any("must appear alone" in d for d in diagnostics(
+        retry=[{"ErrorEquals": ["States.ALL", "Boom"]}]))
+    assert any("must appear alone" in d for d in diagnostics(
+        catch=[{"ErrorEquals": ["Boom", "States.ALL"], "Next": "Caught"}]))
+
+
+def test_states_all_must_be_in_the_last_entry() -> None:
+    """States.ALL must appear in the last retrier / catcher."""
+    found = diagnostics(catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"},
+                               {"ErrorEquals": ["Boom"], "Next": "Caught"}])
+    assert found == ['/States/T/Catch/0/ErrorEquals: "States.ALL" must appear only in the '
+                     "last entry"]
+
+
+def test_retrier_field_ranges() -> None:
+    """ErrorEquals is a non-empty array; IntervalSeconds and MaxDelaySeconds are positive
+    integers, MaxAttempts a non-negative one, BackoffRate >= 1.0, JitterStrategy FULL or
+    NONE."""
+    bad = {"ErrorEquals": [], "IntervalSeconds": 0, "MaxAttempts": -1, "BackoffRate": 0.5,
+           "MaxDelaySeconds": 0, "JitterStrategy": "HALF"}
+    found = diagnostics(retry=[bad])
+    for field in ("ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
+                  "MaxDelaySeconds", "JitterStrategy"):
+        assert any(d.startswith(f"/States/T/Retry/0/{field}:") for d in found), (field, found)
+    assert diagnostics(retry=[{"ErrorEquals": ["Boom"], "MaxAttempts": 0, "BackoffRate": 1}]) == []
