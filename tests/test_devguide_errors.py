@@ -8,6 +8,7 @@ error_handling.test_states_errors.test_task_lambda_catch_state_all_data_limit_ex
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def test_full_jitter_waits_a_random_part_of_each_interval(tmp_path: Path) -> Non
     run_mocked(tmp_path, task(Retry=[{**retrier, "JitterStrategy": "FULL"}]),
                {"0-9": throw("Boom")}, name="full")
     times = attempts(tmp_path, "full")
-    waits = [b - a for a, b in zip(times, times[1:])]
+    waits = [b - a for a, b in pairwise(times)]
     assert all(0 <= w <= limit for w, limit in zip(waits, [8, 16, 32])), waits
     assert waits != [8, 16, 32]
     run_mocked(tmp_path, task(Retry=[retrier]), {"0-9": throw("Boom")}, name="none")
@@ -271,8 +272,8 @@ def test_states_all_must_be_in_the_last_entry() -> None:
     """States.ALL must appear in the last retrier / catcher."""
     found = diagnostics(catch=[{"ErrorEquals": ["States.ALL"], "Next": "Caught"},
                                {"ErrorEquals": ["Boom"], "Next": "Caught"}])
-    assert found == ['/States/T/Catch/0/ErrorEquals: "States.ALL" must appear only in the '
-                     "last entry"]
+    assert found == [
+        '/States/T/Catch/0/ErrorEquals: "States.ALL" must appear only in the last entry']
 
 
 def test_retrier_field_ranges() -> None:

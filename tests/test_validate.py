@@ -568,9 +568,9 @@ LOOP = {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Wait", "Seconds": 1, 
 def test_machine_without_terminal_state_is_rejected() -> None:
     """AWS MISSING_END_STATE ("The workflow does not have a terminal state", API reference
     ValidateStateMachineDefinitionDiagnostic): every path from StartAt loops forever."""
-    assert found(machine(LOOP)) == [
-        '/States: MISSING_END_STATE: no terminal state (Succeed, Fail or "End": true) can be '
-        "reached from StartAt; every path loops forever"]
+    expected = ('/States: MISSING_END_STATE: no terminal state (Succeed, Fail or "End": true) '
+                "can be reached from StartAt; every path loops forever")
+    assert found(machine(LOOP)) == [expected]
 
 
 def test_loop_with_an_exit_has_a_terminal_state() -> None:
@@ -625,13 +625,13 @@ def test_unreachable_region_is_one_diagnostic() -> None:
     """States only reachable from an unreachable state are named in its diagnostic."""
     states = {"A": {"Type": "Succeed"}, "C": {"Type": "Pass", "Next": "D"},
               "D": {"Type": "Pass", "Next": "C"}, "X": {"Type": "Pass", "Next": "C"}}
-    assert found(machine(states)) == [
-        '/States/X: state "X" is not reachable from StartAt (nor are the states it leads to: '
-        '"C", "D")']
+    expected = ('/States/X: state "X" is not reachable from StartAt (nor are the states it '
+                'leads to: "C", "D")')
+    assert found(machine(states)) == [expected]
 
 
 def test_bad_path_is_one_diagnostic_naming_the_problem() -> None:
     """An unclosed bracket says what was expected, once."""
-    assert found(one(Type="Pass", InputPath="$.a[", End=True)) == [
-        "/States/A/InputPath: invalid JSONPath '$.a[': could not parse the token at position "
-        "2: expected ?, ', 0-9, *"]
+    expected = ("/States/A/InputPath: invalid JSONPath '$.a[': could not parse the token at "
+                "position 2: expected ?, ', 0-9, *")
+    assert found(one(Type="Pass", InputPath="$.a[", End=True)) == [expected]

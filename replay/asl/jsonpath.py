@@ -15,8 +15,9 @@ skipped in an indefinite one, as in Jayway.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from replay.asl.env import Env
 from replay.asl.errors import PathNotFound
@@ -319,7 +320,7 @@ def _is_definite(steps: tuple[Step, ...]) -> bool:
 class _Walk:
     """Jayway's evaluation of a token list on a document: results in document order."""
 
-    __slots__ = ("steps", "root", "results", "text")
+    __slots__ = ("results", "root", "steps", "text")
 
     def __init__(self, steps: tuple[Step, ...], root: Any, text: str) -> None:
         self.steps = steps
@@ -429,7 +430,7 @@ def _positions(step: Index | Indexes | Slice, length: int) -> list[int]:
         wanted = range(max(0, start), length)
     elif step.start is None:  # [:to]
         stop = step.stop + length if step.stop < 0 else step.stop
-        wanted = range(0, min(length, stop))
+        wanted = range(min(length, stop))
     else:  # [from:to], negative bounds are not adjusted (Jayway's sliceBetween)
         wanted = range(step.start, min(length, step.stop))
     out = []

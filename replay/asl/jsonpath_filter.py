@@ -12,8 +12,9 @@ equal to nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 UNDEFINED = object()
 Predicate = Callable[[Any, Any], bool]  # (item, root) -> bool
