@@ -130,3 +130,12 @@ def test_intrinsic_in_parameters(tmp_path: Path) -> None:
     """A `.$` field's value may be an intrinsic function call on paths."""
     r = pass_state({"n": "x"}, tmp_path, Parameters={"s.$": "States.Format('hi {}', $.n)"})
     assert output(r) == {"s": "hi x"}
+
+
+def test_result_selector_path_that_selects_nothing_is_a_runtime_error(tmp_path: Path) -> None:
+    """A ResultSelector `.$` path that matches nothing in the result fails with
+    States.Runtime, worded as for Parameters."""
+    r = task_state({}, {"Payload": 1}, tmp_path, ResultSelector={"x.$": "$.nope"})
+    assert (r["status"], r["error"]) == ("FAILED", "States.Runtime")
+    assert r["cause"].endswith("The JSONPath '$.nope' specified for the field 'x.$' could not "
+                               "be found in the input '{\"Payload\":1}'")

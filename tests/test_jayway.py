@@ -368,3 +368,17 @@ def test_filter_in_input_path_runs(tmp_path: Path) -> None:
     definition = {"StartAt": "P", "States": {"P": {
         "Type": "Pass", "InputPath": "$.[?(@.x > 0)]", "End": True}}}
     assert output(run(tmp_path, definition, [{"x": 1}, {"x": 0}])) == [{"x": 1}]
+
+
+def test_deep_scan_for_several_names_needs_all_of_them() -> None:
+    """ScanPathToken.PropertyPathTokenPredicate: a last multi-name token only matches objects
+    that have every name (keys.containsAll)."""
+    doc = {"a": {"x": 1, "y": 2}, "b": {"x": 3}}
+    assert read("$..['x','y']", doc) == [{"x": 1, "y": 2}]
+
+
+def test_indefinite_input_path_matching_nothing_is_an_empty_list(tmp_path: Path) -> None:
+    """An indefinite path never fails: InputPath `$.items[*]` on `{}` gives `[]`."""
+    definition = {"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "InputPath": "$.items[*]", "End": True}}}
+    assert output(run(tmp_path, definition, {})) == []

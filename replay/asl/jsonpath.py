@@ -394,8 +394,8 @@ class _Walk:
         if not isinstance(model, (dict, list)):
             return
         step = self.steps[target]
-        if _scan_matches(step, model, self.root):
-            leaf = target + 1 == len(self.steps)
+        leaf = target + 1 == len(self.steps)
+        if _scan_matches(step, model, self.root, leaf):
             if isinstance(model, list) and not leaf:
                 for child in model:  # Jayway applies the token after the target to each item
                     self.eval(target + 1, child, False)
@@ -405,11 +405,12 @@ class _Walk:
             self.scan(target, child)
 
 
-def _scan_matches(step: Step, model: Any, root: Any) -> bool:
+def _scan_matches(step: Step, model: Any, root: Any, leaf: bool) -> bool:
+    """Which nodes a deep scan hands to its target (Jayway's scan predicates)."""
     if isinstance(step, Key):
         return isinstance(model, dict) and step.name in model
-    if isinstance(step, Keys):
-        return isinstance(model, dict)
+    if isinstance(step, Keys):  # merged (last): all names needed; iterated: any object
+        return isinstance(model, dict) and (not leaf or all(n in model for n in step.names))
     if isinstance(step, (Index, Indexes, Slice)):
         return isinstance(model, list)
     if isinstance(step, Wildcard):
