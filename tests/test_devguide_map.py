@@ -171,3 +171,24 @@ def test_parallel_catch_gets_the_branch_error(tmp_path: Path) -> None:
     r = run(tmp_path, d, {})
     assert output(r) == {"Error": "Bad", "Cause": "x"}
     assert api.history(tmp_path / "db", "exec")[-1]["type"] == "ExecutionSucceeded"
+
+
+def test_items_path_applies_after_input_path(tmp_path: Path) -> None:
+    """ItemsPath is read from the effective input, i.e. after InputPath."""
+    r = run(tmp_path, map_machine(InputPath="$.a", ItemsPath="$.xs"), {"a": {"xs": [1, 2]}})
+    assert output(r) == [1, 2]
+
+
+def test_items_path_that_selects_nothing_is_a_runtime_error(tmp_path: Path) -> None:
+    """A reference path that matches nothing fails the state with States.Runtime."""
+    r = run(tmp_path, map_machine(ItemsPath="$.nope"), {})
+    assert (r["status"], r["error"]) == ("FAILED", "States.Runtime")
+    assert "'$.nope' specified for the field 'ItemsPath' could not be found" in r["cause"]
+
+
+def test_iterator_and_parameters_are_the_older_names(tmp_path: Path) -> None:
+    """`Iterator` and `Parameters` are the deprecated names of ItemProcessor and ItemSelector,
+    still accepted."""
+    d = {"StartAt": "M", "States": {"M": {"Type": "Map", "Iterator": PASS, "End": True,
+                                          "Parameters": {"v.$": "$$.Map.Item.Value"}}}}
+    assert output(run(tmp_path, d, [1, 2])) == [{"v": 1}, {"v": 2}]
