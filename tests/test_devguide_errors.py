@@ -103,9 +103,10 @@ def test_first_matching_retrier_applies(tmp_path: Path) -> None:
 
 
 def test_a_retriers_count_spans_the_errors_it_matches(tmp_path: Path) -> None:
-    """The guide's example: retriers [ErrorA, ErrorB] (MaxAttempts 2) and [ErrorC] (interval 5);
-    errors A, B, C, B: waits of 1 and 2 s, then 5 s, then the fourth error finds the first
-    retrier spent and the Catch applies."""
+    """The guide's "Complex Retry Scenarios": a retrier's parameters apply across all visits
+    to it in one run of the state. Retriers [ErrorA, ErrorB] (MaxAttempts 2) and [ErrorC]
+    (interval 5); errors A, B, C, B: waits of 1 and 2 s, then 5 s, then the fourth error finds
+    the first retrier spent and the Catch applies (amazon-states-language-errors.md)."""
     d = task(Retry=[{"ErrorEquals": ["ErrorA", "ErrorB"], "IntervalSeconds": 1,
                      "BackoffRate": 2.0, "MaxAttempts": 2},
                     {"ErrorEquals": ["ErrorC"], "IntervalSeconds": 5}],
@@ -118,8 +119,8 @@ def test_a_retriers_count_spans_the_errors_it_matches(tmp_path: Path) -> None:
 
 
 def test_retry_counts_start_again_when_the_state_is_entered_again(tmp_path: Path) -> None:
-    """Retrier counts belong to one run of the state: entered again (a loop), it may retry
-    again as many times."""
+    """"Once the system transitions to another state, no matter how, all Retrier parameters
+    are reset": entered again (a loop), the state may retry again as many times."""
     d = {"StartAt": "T", "States": {
         "T": {"Type": "Task", "Resource": LAMBDA, "ResultPath": None, "Next": "Again",
               "Retry": [{"ErrorEquals": ["Boom"], "MaxAttempts": 1, "IntervalSeconds": 1}]},

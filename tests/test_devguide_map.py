@@ -192,3 +192,34 @@ def test_iterator_and_parameters_are_the_older_names(tmp_path: Path) -> None:
     d = {"StartAt": "M", "States": {"M": {"Type": "Map", "Iterator": PASS, "End": True,
                                           "Parameters": {"v.$": "$$.Map.Item.Value"}}}}
     assert output(run(tmp_path, d, [1, 2])) == [{"v": 1}, {"v": 2}]
+
+
+def test_the_guides_map_example_with_parameters(tmp_path: Path) -> None:
+    """The guide's "Map State Example With Parameters": InputPath `$.detail`, ItemsPath
+    `$.shipped`, Parameters with `$$.Map.Item.Value` and `$.delivery-partner`, and ResultPath
+    `$.detail.shipped` overwriting the array in the (whole) input with the results."""
+    shipped = [{"prod": "R31", "dest-code": 9511, "quantity": 1344},
+               {"prod": "S39", "dest-code": 9511, "quantity": 40}]
+    state_input = {"ship-date": "2016-03-14T01:59:00Z",
+                   "detail": {"delivery-partner": "UQS", "shipped": shipped}}
+    validate = {"StartAt": "Validate", "States": {"Validate": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:ship-val",
+        "End": True}}}
+    d = {"StartAt": "Validate-All", "States": {"Validate-All": {
+        "Type": "Map", "InputPath": "$.detail", "ItemsPath": "$.shipped", "MaxConcurrency": 0,
+        "ResultPath": "$.detail.shipped", "Iterator": validate, "End": True,
+        "Parameters": {"parcel.$": "$$.Map.Item.Value", "courier.$": "$.delivery-partner"}}}}
+    r = run(tmp_path, d, state_input, handlers={"Validate": lambda value, context: value})
+    assert output(r) == {"ship-date": "2016-03-14T01:59:00Z", "detail": {
+        "delivery-partner": "UQS",
+        "shipped": [{"parcel": item, "courier": "UQS"} for item in shipped]}}
+
+
+def test_iterator_states_transition_only_to_each_other() -> None:
+    """States within an Iterator can only transition to each other."""
+    inner = {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "After"}}}
+    d = {"StartAt": "M", "States": {
+        "M": {"Type": "Map", "ItemProcessor": inner, "Next": "After"},
+        "After": {"Type": "Succeed"}}}
+    pointers = [x.pointer for x in validate_definition(d)]
+    assert pointers == ["/States/M/ItemProcessor/States/X/Next"]
