@@ -13,7 +13,7 @@ with a copy of its parent's (it reads them; what it assigns stays its own).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from replay.events import EXTRA, details
 
@@ -199,3 +199,17 @@ def first_failure(events: Iterable[dict]) -> int | None:
         if kind.endswith(("Failed", "TimedOut", "Aborted")):
             return event["id"]
     return None
+
+
+def with_frames(events: Iterable[dict]) -> Iterator[tuple[dict, str, str | None]]:
+    """Each event with the label of its frame ("" the root, `ShipItems#2` an iteration) and
+    the state that frame is in after it: named in our events, inferred for imported ones."""
+    state = initial_state()
+    for event in events:
+        apply(state, event)
+        extra = event.get(EXTRA) or {}
+        label = extra.get("frame")
+        if label is None:
+            label = state["eventFrames"].get(str(event["id"]), ROOT)
+        frame = state["frames"].get(label) or {}
+        yield event, label, frame.get("state")
