@@ -65,6 +65,9 @@ def parse_pages(pages: list[Any]) -> tuple[list[dict], dict | None]:
                     event[key] = value
             events.append(event)
     events.sort(key=lambda e: e["id"])
+    if events and events[0]["id"] != 1:
+        raise HistoryFormatError(f"the history has no event 1 (ExecutionStarted): it starts at "
+                                 f"event {events[0]['id']}; is a page missing?")
     for expected, event in enumerate(events, 1):
         if event["id"] != expected:
             raise HistoryFormatError(f"event ids must run 1, 2, 3...: found {event['id']} where "

@@ -20,7 +20,7 @@ from tui import commands
 from tui.inputs import (
     UsageError,
     check_account,
-    check_file,
+    check_handlers,
     check_name,
     check_region,
     default_state_machine_name,
@@ -143,7 +143,7 @@ def run(
     check_name("--name", name)
     check_account(account)
     check_region(region)
-    check_file(handlers, "--handlers")
+    check_handlers(handlers)
     text = read_text(definition, "definition")
     input_value = read_json_arg(input, "--input") if input is not None else {}
     if mock_config is not None and test_case is None:
@@ -274,7 +274,7 @@ def branch(
 ):
     """A new execution sharing events 1..N with its parent, continued with the changes."""
     check_name("--name", name)
-    check_file(handlers, "--handlers")
+    check_handlers(handlers)
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
     options: dict[str, Any] = dict(name=name, seed=seed, handlers_file=handlers)

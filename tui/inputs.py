@@ -100,6 +100,13 @@ def check_file(path: Path | None, what: str) -> None:
         raise UsageError(f"{what} {path} does not exist")
 
 
+def check_handlers(path: Path | None) -> None:
+    """--handlers: an existing Python source file."""
+    check_file(path, "--handlers")
+    if path is not None and path.suffix != ".py":
+        raise UsageError(f"--handlers {path} must be a Python file (.py)")
+
+
 def check_account(account: str) -> None:
     if not ACCOUNT.match(account):
         raise UsageError(f"--account {account!r} is not an AWS account id (12 digits)")
