@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -28,7 +27,7 @@ from tui.inputs import (
     read_json_file,
     read_text,
 )
-from tui.shell import OneLineErrors, PipeClosed, LazyModule, version_option
+from tui.shell import LazyModule, OneLineErrors, PipeClosed, version_option
 
 api = LazyModule("replay.api")  # `api.run(...)` imports replay.api on first use
 
