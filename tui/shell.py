@@ -5,15 +5,24 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
+try:  # typer >= 0.24 coerces parameters through pydantic; see _plain_coercion below
+    from typer._coercion import RuntimeParam
+except ImportError:  # pragma: no cover - older typer: click's own types, nothing to do
+    RuntimeParam = None  # type: ignore[assignment,misc]
+
 try:  # typer >= 0.24 carries its own copy of click
+    from typer._click import Context
     from typer._click.exceptions import ClickException, UsageError
 except ImportError:  # pragma: no cover - older typer on the real click
+    from click import Context
     from click.exceptions import ClickException, UsageError
 
 PROG = "sfn-replay"
@@ -65,12 +74,45 @@ def _usage_line(exc: UsageError) -> str:
     return f"{PROG}: {message} (see {path} --help)"
 
 
+_PLAIN = {str: str, Path: Path, int: int, bool: bool}
+_TYPE_NAMES = {str: "text", Path: "path", int: "integer", bool: "flag"}
+
+if RuntimeParam is not None:
+    @dataclass(frozen=True)
+    class _PlainParam(RuntimeParam):  # type: ignore[misc,valid-type]
+        """A str, Path, int or bool parameter converted directly."""
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            try:
+                return _PLAIN[self.annotation](value)
+            except (TypeError, ValueError):
+                raise typer.BadParameter(f"{value!r} is not a valid "
+                                         f"{_TYPE_NAMES[self.annotation]}", ctx=ctx,
+                                         param=param) from None
+
+
+def _plain_coercion(group: TyperGroup) -> None:
+    """Convert our str, Path, int and bool parameters without pydantic: typer builds a pydantic
+    TypeAdapter per parameter, and importing pydantic for it costs ~50 ms of every start."""
+    if RuntimeParam is None:
+        return
+    for command in [group, *group.commands.values()]:
+        for param in command.get_params(Context(command)):  # --help included
+            descriptor = getattr(param, "type_descriptor", None)
+            if (descriptor is not None and getattr(param, "_runtime_param", 1) is None
+                    and descriptor.annotation in _PLAIN and param.nargs == 1
+                    and not param.multiple):
+                param._runtime_param = _PlainParam(descriptor.parameter_info,
+                                                   descriptor.annotation)
+
+
 class OneLineErrors(TyperGroup):
     """The root command: click's usage errors as one stderr line and exit 2, Ctrl-C as exit
     130, a closed stdout as a quiet exit 141; otherwise the command's own exit code."""
 
     def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        _plain_coercion(self)
         try:
             code = super().main(args, PROG, complete_var, standalone_mode=False, **extra)
             code = code if isinstance(code, int) else 0
