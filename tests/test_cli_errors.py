@@ -359,3 +359,31 @@ def test_history_into_a_closed_pipe_exits_quietly(db):
         os.close(write)
     assert done.returncode == 141
     assert done.stderr == b""
+
+
+# -- start-up: a command imports what it needs ----------------------------------------------
+
+_LOADED = """
+import sys
+sys.argv = ["sfn-replay", *sys.argv[1:]]
+try:
+    from tui.cli import main
+    main()
+except SystemExit:
+    pass
+sys.stderr.write(" ".join(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("args, absent", [
+    (["--help"], {"replay.api", "replay.asl.validate", "jsonatapy", "lmdb", "pydantic", "rich",
+                  "store"}),
+    (["validate", str(SCENARIO / "definition.json")], {"replay.api", "replay.engine", "lmdb",
+                                                       "pydantic", "rich", "store"}),
+])
+def test_start_up_imports_only_what_the_command_needs(args, absent):
+    done = subprocess.run([sys.executable, "-c", _LOADED, *args], cwd=ROOT, timeout=60,
+                          capture_output=True, text=True, check=False)
+    loaded = set(done.stderr.split())
+    assert "tui.cli" in loaded
+    assert not absent & loaded, absent & loaded

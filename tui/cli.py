@@ -27,7 +27,7 @@ from tui.inputs import (
     read_json_file,
     read_text,
 )
-from tui.shell import LazyModule, OneLineErrors, PipeClosed, version_option
+from tui.shell import LazyModule, OneLineErrors, PipeClosed, one_line, version_option
 
 api = LazyModule("replay.api")  # `api.run(...)` imports replay.api on first use
 
@@ -48,7 +48,7 @@ __all__ = ["app", "main", "UsageError", "read_json_arg", "read_text", "fail", "g
 
 
 def fail(message: str, code: int = 2) -> None:
-    typer.echo(f"sfn-replay: {' '.join(message.split())}", err=True)
+    typer.echo(f"sfn-replay: {one_line(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -97,8 +97,9 @@ def validate(definition: Annotated[Path, typer.Argument(help="State machine defi
 
     diagnostics = validate_text(read_text(definition, "definition"))
     if diagnostics:
-        for diagnostic in diagnostics:
-            typer.echo(f"{definition}: {diagnostic}", err=True)
+        for diagnostic in diagnostics:  # the pointer "" is the whole document
+            where = f"{diagnostic.pointer}: " if diagnostic.pointer else ""
+            typer.echo(one_line(f"{definition}: {where}{diagnostic.message}"), err=True)
         raise typer.Exit(2)
     typer.echo(f"{definition}: valid")
 

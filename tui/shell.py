@@ -46,8 +46,16 @@ class LazyModule:
         return getattr(self._module, attr)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(32), 127, 0x85]}
+_CONTROL.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: line breaks and tabs become spaces, other control characters
+    (which a user's JSON keys may hold) are escaped."""
+    for blank in ("\r\n", "\n", "\t"):
+        text = text.replace(blank, " ")
+    return text.translate(_CONTROL).strip()
 
 
 def _silence_stdout() -> None:
@@ -70,7 +78,7 @@ def _flush_stdout() -> int | None:
 
 def _usage_line(exc: UsageError) -> str:
     path = exc.ctx.command_path if exc.ctx is not None else PROG
-    message = _one_line(exc.format_message()).rstrip(".")
+    message = one_line(exc.format_message()).rstrip(".")
     return f"{PROG}: {message} (see {path} --help)"
 
 
@@ -120,7 +128,7 @@ class OneLineErrors(TyperGroup):
             typer.echo(_usage_line(exc), err=True)
             code = 2
         except ClickException as exc:  # a bad file argument and the like
-            typer.echo(f"{PROG}: {_one_line(exc.format_message())}", err=True)
+            typer.echo(f"{PROG}: {one_line(exc.format_message())}", err=True)
             code = 2
         except typer.Abort:
             typer.echo(f"{PROG}: interrupted", err=True)
