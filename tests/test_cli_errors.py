@@ -131,6 +131,20 @@ def test_a_directory_where_a_file_is_expected(files, db, option):
     one_line_error(cli(*args), f"{option} {folder} is a directory")
 
 
+@pytest.mark.parametrize("state", [
+    {"Type": "Pass", "Parameters": {"v.$": "States.StringToJson($.s)"}, "End": True},
+    {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $parse($states.input.s) %}",
+     "End": True},
+])
+def test_json_text_parsed_by_the_machine_cannot_nest_too_deep(files, db, state):
+    (files / "parse.json").write_text(json.dumps({"StartAt": "A", "States": {"A": state}}))
+    result = cli("run", files / "parse.json", "--input", json.dumps({"s": deep(995)}),
+                 "--db", db, "--json")
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["error"] in ("States.IntrinsicFailure",
+                                                  "States.QueryEvaluationError")
+
+
 # -- handlers -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, needle", [
