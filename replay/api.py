@@ -50,11 +50,18 @@ from replay.timetravel import (
 )
 from replay.transfer import HistoryFormatError, export_history, parse_pages
 from replay.verify import Divergence, info_from_record, verify
-from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld, World
+from replay.world import (
+    ChainWorld,
+    HandlerError,
+    HandlerWorld,
+    MockConfigError,
+    MockWorld,
+    World,
+)
 from store import EventLog, StoreError
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
-EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError,
+EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError, HandlerError,
                    NoTaskAnswer, StoreError, PositionError, HistoryFormatError)
 
 

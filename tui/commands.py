@@ -2,23 +2,48 @@
 from __future__ import annotations
 
 import json
+from typing import Iterable
 
-from replay import api
 from replay.clock import iso_aws
 from replay.events import details
 
+_HEADERS = ("ID", "PREV", "TIMESTAMP", "TYPE", "FRAME", "STATE", "DETAIL")
 
-def table_row(event: dict) -> str:
-    d = details(event)
-    summary = d.get("name") or d.get("error") or ""
+
+def _detail(d: dict) -> str:
+    """The error (if any), then the first payload an event carries, cut to 60 characters."""
     payload = d.get("output") or d.get("input") or d.get("parameters") or d.get("cause") or ""
+    if not isinstance(payload, str):
+        payload = json.dumps(payload, ensure_ascii=False)
     if len(payload) > 60:
         payload = payload[:57] + "..."
-    return (f"{event['id']:>6} {event['previousEventId']:>6}  {event['timestamp']}  "
-            f"{event['type']:<28} {summary:<24} {payload}")
+    error = d.get("error")
+    return f"{error}: {payload}" if error and payload else error or payload
+
+
+def history_table(events: Iterable[dict]) -> list[str]:
+    """The `history` table: a header line, then one row per stored event with its frame
+    (`-` for the root, `ShipItems#2` for a Map iteration) and an ISO timestamp."""
+    from replay.fold import with_frames
+
+    rows = [_HEADERS]
+    for event, label, state in with_frames(events):
+        d = details(event)
+        rows.append((str(event["id"]), str(event["previousEventId"]),
+                     iso_aws(event["timestamp"]), event["type"], label or "-",
+                     d.get("name") or state or "", _detail(d)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(w) if i < 2 else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells + [row[-1]]).rstrip())
+    return lines
 
 
 def list_executions(db) -> list[str]:
+    from replay import api
+
     rows = []
     for doc in api.list_executions(db):
         stop = iso_aws(doc["stopMicros"]) if doc.get("stopMicros") is not None else "-"

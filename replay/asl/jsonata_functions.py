@@ -158,6 +158,9 @@ def parse_json(env: Env, text: Any = None) -> Any:
         raise _signature_error(1, "parse")
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_int=_json_integer)
+    except RecursionError:
+        raise FunctionError(f'Unable to parse JSON string "{text[:200]}": nested too '
+                            "deeply") from None
     except ValueError as exc:
         raise FunctionError(f'Unable to parse JSON string "{text}": {exc}') from None
     return value
