@@ -19,8 +19,10 @@ from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
 from replay.definition import InvalidDefinition, load_definition
-from replay.distributed import LocalS3
-from replay.engine import NO_OVERRIDE, SCHEDULES, Fork, NoTaskAnswer
+from replay.distributed import LocalS3, RecordedS3
+from replay.engine import NoTaskAnswer
+from replay.fork import NO_OVERRIDE, Fork
+from replay.scheduler import SCHEDULES
 from replay.events import EXTRA, details, to_aws_event, to_json_text
 from replay.faults import Fault, FaultError, FaultWorld, coerce, injected
 from replay.fold import is_failure
@@ -49,11 +51,18 @@ from replay.timetravel import (
 )
 from replay.transfer import HistoryFormatError, export_history, parse_pages
 from replay.verify import Divergence, info_from_record, verify
-from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld, World
+from replay.world import (
+    ChainWorld,
+    HandlerError,
+    HandlerWorld,
+    MockConfigError,
+    MockWorld,
+    World,
+)
 from store import EventLog, StoreError
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
-EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError,
+EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError, HandlerError,
                    NoTaskAnswer, StoreError, PositionError, HistoryFormatError, FaultError)
 
 Faults = list[Fault | str | dict]
@@ -144,8 +153,8 @@ def _setup(log: EventLog, mocks: Any, test_case: str | None, handlers_file: Path
     return setup
 
 
-def _s3(doc: dict) -> LocalS3 | None:
-    return LocalS3(Path(doc["s3Root"])) if doc.get("s3Root") else None
+def _s3(doc: dict, *, writes: bool = True) -> LocalS3 | None:
+    return LocalS3(Path(doc["s3Root"]), writes) if doc.get("s3Root") else None
 
 
 def _recorded_world(log: EventLog, doc: dict, machine=None, with_faults: bool = True
@@ -329,9 +338,10 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None
         recorded, input_value, seed = _recorded_run(log, doc)
         definition = load_definition(definition_text or _definition_of(log, doc))
         info = info_from_record(doc, recorded, input_value)
+        children = _children(log, doc)
+        s3 = RecordedS3.from_events(recorded, *children, live=_s3(doc, writes=False))
         return verify(definition, info, seed, recorded, with_time=not _imported(log, doc),
-                      s3=_s3(doc), children=_children(log, doc),
-                      schedule=_schedule(recorded))
+                      s3=s3, children=children, schedule=_schedule(recorded))
 
 
 def branch(
@@ -384,12 +394,13 @@ def branch(
             setup["definition"] = log.put_blob(new_definition.text.encode("utf-8"))
         fork = Fork(at=n, world=after, machine=new_definition.machine if new_definition else None,
                     seed=seed, input_override=input_override, info=child_info)
+        children = _children(log, parent)
         run_execution(
             log, parent_definition, parent_info,
-            ChainWorld.of([RecordedWorld.from_events(recorded[:n], *_children(log, parent)),
-                           after]),
+            ChainWorld.of([RecordedWorld.from_events(recorded[:n], *children), after]),
             parent_seed, setup=setup, fork=fork, parent_events=recorded,
-            strict_prefix=not _imported(log, parent), s3=_s3(parent),
+            strict_prefix=not _imported(log, parent),
+            s3=RecordedS3.from_events(recorded[:n], *children, live=_s3(parent)),
             schedule=_schedule(recorded))
         return _describe(log, log.get_doc(EXECUTIONS, arn))
 

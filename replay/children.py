@@ -35,3 +35,18 @@ class ChildExecution(Recorder):
                 "status": self.status, "startMicros": self.start, "stopMicros": self.stop,
                 "events": self.last_id, "mapRunArn": self.map_run_arn,
                 "parentExecution": self.parent_arn}
+
+
+class ChildOutbox:
+    """Child executions with events not yet handed to the runner."""
+
+    __slots__ = ("dirty",)
+
+    def __init__(self) -> None:
+        self.dirty: list[ChildExecution] = []  # each child appends itself when it records
+
+    def take(self) -> dict[str, tuple[list[dict], dict]]:
+        """Events of child executions recorded since the last call, with their index docs."""
+        out = {child.arn: (child.take(), child.doc()) for child in self.dirty}
+        self.dirty.clear()  # the children hold this very list
+        return out

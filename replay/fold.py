@@ -14,7 +14,7 @@ with a copy of its parent's (it reads them; what it assigns stays its own).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from replay.events import EXTRA, details
 
@@ -258,3 +258,17 @@ def ending_failure(found: list[dict]) -> int | None:
         if found[index]["outcome"] == "ended the execution":
             return index
     return None
+
+
+def with_frames(events: Iterable[dict]) -> Iterator[tuple[dict, str, str | None]]:
+    """Each event with the label of its frame ("" the root, `ShipItems#2` an iteration) and
+    the state that frame is in after it: named in our events, inferred for imported ones."""
+    state = initial_state()
+    for event in events:
+        apply(state, event)
+        extra = event.get(EXTRA) or {}
+        label = extra.get("frame")
+        if label is None:
+            label = state["eventFrames"].get(str(event["id"]), ROOT)
+        frame = state["frames"].get(label) or {}
+        yield event, label, frame.get("state")

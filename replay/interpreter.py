@@ -9,7 +9,8 @@ from replay.asl.env import Env
 from replay.asl.errors import StatesError
 from replay.asl.model import Catcher, Machine, Retrier, State
 from replay.clock import BEYOND_TIMESTAMPS, MAX_MICROS, MICROS, MIN_MICROS, beyond_timestamps
-from replay.engine import Engine, Failed, Frame, FrameBody, Sleep, Succeeded
+from replay.engine import Engine
+from replay.scheduler import Failed, Frame, FrameBody, Sleep, Succeeded
 from replay.events import to_json_text
 from replay.states import HANDLERS
 from replay.states.parallel_state import ChildFailed
@@ -200,14 +201,18 @@ def _locate(exc: StatesError, step: Step) -> StatesError:
 
 
 def error_matches(names: tuple[str, ...], error: str | None) -> bool:
+    """Whether an ErrorEquals list covers `error`, by the Developer Guide's rules: States.ALL
+    matches any error but States.Runtime; States.Timeout also names a heartbeat timeout;
+    States.TaskFailed matches any error but the timeouts and States.Runtime."""
     for name in names:
         if name == error:
             return True
         if name == errors.ALL and error not in errors.NOT_MATCHED_BY_ALL:
             return True
-        # States.TaskFailed stands for any error but a timeout
+        if name == errors.TIMEOUT and error == errors.HEARTBEAT_TIMEOUT:
+            return True
         if name == errors.TASK_FAILED and error is not None and error not in (
-                errors.TIMEOUT, errors.RUNTIME):
+                errors.TIMEOUT, errors.HEARTBEAT_TIMEOUT, errors.RUNTIME):
             return True
     return False
 
@@ -217,7 +222,10 @@ _LONGEST_SECONDS = (MAX_MICROS - MIN_MICROS) // MICROS + 1  # longer than any po
 
 def _retry_delay(retriers: tuple[Retrier, ...], attempts: list[int], failure: StatesError,
                  engine: Engine) -> int | None:
-    """Microseconds to wait before the next attempt, or None when no retrier applies."""
+    """Microseconds to wait before the next attempt, or None when no retrier applies.
+    States.Runtime is never retried, even when a retrier names it (Developer Guide)."""
+    if failure.error == errors.RUNTIME:
+        return None
     for index, retrier in enumerate(retriers):
         if not error_matches(retrier.error_equals, failure.error):
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from replay.events import EXTRA, details_key
+from replay.events import DETAILS_KEY, EXTRA, details_key
 
 
 class Recorder:
@@ -24,7 +24,7 @@ class Recorder:
                  "previousEventId": frame.last_event if previous is None else previous,
                  "timestamp": now, "type": event_type}
         if details is not None:
-            event[details_key(event_type)] = details
+            event[DETAILS_KEY.get(event_type) or details_key(event_type)] = details
         if extra:
             event[EXTRA] = extra
         frame.last_event = event_id

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from replay.definition import Definition
-from replay.engine import Engine, ExecutionInfo, Fork
+from replay.engine import Engine, ExecutionInfo
+from replay.fork import Fork
 from replay.history import EXECUTIONS
 from replay.interpreter import run_machine
 from replay.rand import SeededRandom

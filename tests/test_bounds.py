@@ -175,32 +175,38 @@ _RSS_PROBE = """
 import json, resource, sys, tempfile
 from replay import api
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
-    "Type": "Pass", "Output": "{% " + sys.argv[1] + " %}", "End": True}}}
+answers = []
 with tempfile.TemporaryDirectory() as db:
-    result = api.run(db, json.dumps(definition), {}, state_machine_name="sm", name="e")
+    for index, expression in enumerate(sys.argv[1:]):
+        definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
+            "Type": "Pass", "Output": "{% " + expression + " %}", "End": True}}}
+        result = api.run(db, json.dumps(definition), {}, state_machine_name="sm",
+                         name=f"e{index}")
+        answers.append({"error": result["error"], "cause": result["cause"]})
 grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-print(json.dumps({"error": result["error"], "cause": result["cause"], "grownKiB": grown}))
+print(json.dumps({"answers": answers, "grownKiB": grown}))
 """
 
+_RUNAWAY = {
+    "$pad('', 2000000000, 'x')": "pad",
+    "$join([1..200000].$string(), $pad('', 1000, '-'))": "join",
+    "$replace($pad('', 100000, 'a'), 'a', $pad('', 2000, 'b'))": "replace",
+    "$replace($pad('', 100000, 'a'), /a/, $pad('', 2000, 'b'))": "replace",
+}
 
-@pytest.mark.parametrize("expression, function", [
-    ("$pad('', 2000000000, 'x')", "pad"),
-    ("$join([1..200000].$string(), $pad('', 1000, '-'))", "join"),
-    ("$replace($pad('', 100000, 'a'), 'a', $pad('', 2000, 'b'))", "replace"),
-    ("$replace($pad('', 100000, 'a'), /a/, $pad('', 2000, 'b'))", "replace"),
-])
-def test_jsonata_string_builders_are_bounded(expression, function):
+
+def test_jsonata_string_builders_are_bounded():
     began = time.perf_counter()
-    probe = subprocess.run([sys.executable, "-c", _RSS_PROBE, expression], check=False,
+    probe = subprocess.run([sys.executable, "-c", _RSS_PROBE, *_RUNAWAY], check=False,
                            capture_output=True, text=True, timeout=60,
                            cwd=Path(__file__).resolve().parents[1])
     assert probe.returncode == 0, probe.stderr
-    answer = json.loads(probe.stdout)
+    report = json.loads(probe.stdout)
     assert time.perf_counter() - began < 5
-    assert answer["error"] == "States.QueryEvaluationError"
-    assert f'The result of function "{function}" would be longer than' in answer["cause"]
-    assert answer["grownKiB"] < 200 * 1024  # the process did not balloon
+    for answer, function in zip(report["answers"], _RUNAWAY.values(), strict=True):
+        assert answer["error"] == "States.QueryEvaluationError"
+        assert f'The result of function "{function}" would be longer than' in answer["cause"]
+    assert report["grownKiB"] < 200 * 1024  # the process did not balloon
 
 
 @pytest.mark.parametrize("expression, expected", [
@@ -209,8 +215,39 @@ def test_jsonata_string_builders_are_bounded(expression, function):
     ("$replace('abcb', 'b', 'X', 1)", "aXcb"), ("$replace('aaa', /a/, 'bb')", "bbbbbb"),
     ("$replace('abc abc', /b(c)/, '[$1]')", "a[c] a[c]"), ("'a b' ~> $replace(' ', '_')", "a_b"),
     ("$pad($pad('', 10000, 'y'), 10001)", "y" * 10000 + " "),
+    ("$split('a,b,,c', ',')", ["a", "b", "", "c"]), ("$split('a,b,c', ',', 2)", ["a", "b"]),
+    ("$split('abc', '')", ["a", "b", "c"]), ("$split('a1b22c', /\\d+/)", ["a", "b", "c"]),
+    ("'a b' ~> $split(' ')", ["a", "b"]), ("$split('abc', 'x')", ["abc"]),
+    ("$count($split($pad('', 1000000, 'x'), 'x', 999999))", 999999),
 ])
 def test_guarded_string_builders_keep_their_results(tmp_path, expression, expected):
     definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
         "Type": "Pass", "Output": "{% " + expression + " %}", "End": True}}}
     assert output(run(tmp_path, definition)) == expected
+
+
+@pytest.mark.parametrize("expression, message", [
+    ("$count($reduce([1..25], function($a, $b){ $append($a, $a) }, [1]))",
+     "D2015: The maximum sequence length of 1000000 was exceeded"),
+    ("$count([1..2000000])", "D2015: The maximum sequence length of 1000000 was exceeded"),
+    ("$count($range(1, 2000000, 1))", 'function "range" must not exceed 1e6'),
+    ("$count($split($pad('', 2000000, 'x'), ''))",
+     'The result of function "split" would have more than 1000000 items'),
+    ("$count($split($pad('', 2000000, 'x'), /x/))",
+     'The result of function "split" would have more than 1000000 items'),
+])
+def test_jsonata_sequences_are_bounded(tmp_path, expression, message):
+    definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Output": "{% " + expression + " %}", "End": True}}}
+    began = time.perf_counter()
+    result = run(tmp_path, definition)
+    assert time.perf_counter() - began < 3
+    assert result["error"] == "States.QueryEvaluationError"
+    assert message in result["cause"]
+
+
+def test_jsonata_sequences_up_to_the_bound_work(tmp_path):
+    definition = {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Output": "{% $count([1..1000000]) + $count($range(1, 1000, 1)) %}",
+        "End": True}}}
+    assert output(run(tmp_path, definition)) == 1_001_000

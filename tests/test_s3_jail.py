@@ -151,3 +151,21 @@ def test_cli_run_through_a_symlinked_bucket_exits_1(tmp_path, world):
     assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["error"] == "States.ItemReaderFailed"
     assert SECRET not in result.output
+
+
+def test_an_unreadable_object_fails_the_reader_not_the_tool(tmp_path, world, monkeypatch):
+    root, _ = world
+    real = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path.name == "items.json":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)  # root can read a chmod 0 file
+    result = run(tmp_path, root, distributed(reader(GET, {"Bucket": "data",
+                                                          "Key": "items.json"},
+                                                    InputType="JSON")))
+    assert result["error"] == "States.ItemReaderFailed", result
+    assert result["cause"] == ("AccessDenied: cannot read s3://data/items.json: "
+                               "Permission denied")

@@ -2,32 +2,59 @@
 from __future__ import annotations
 
 import json
+from typing import Iterable
 
-from replay import api
 from replay.clock import iso_aws
-from replay.events import details, to_aws_event
-from replay.faults import describe, injected
+from replay.events import EXTRA, details
+
+_HEADERS = ("ID", "PREV", "TIMESTAMP", "TYPE", "FRAME", "STATE", "DETAIL")
 
 
-def table_row(event: dict) -> str:
-    """One line of the history table for a stored event (an injected fault is marked)."""
-    rules = injected(event)
-    event = to_aws_event(event)
-    d = details(event)
-    summary = d.get("name") or d.get("error") or ""
+def _detail(d: dict) -> str:
+    """The error (if any), then the first payload an event carries, cut to 60 characters."""
     payload = d.get("output") or d.get("input") or d.get("parameters") or d.get("cause") or ""
+    if not isinstance(payload, str):
+        payload = json.dumps(payload, ensure_ascii=False)
     if len(payload) > 60:
         payload = payload[:57] + "..."
-    row = (f"{event['id']:>6} {event['previousEventId']:>6}  {event['timestamp']}  "
-           f"{event['type']:<28} {summary:<24} {payload}")
-    return row + _injected(rules)
+    error = d.get("error")
+    return f"{error}: {payload}" if error and payload else error or payload
 
 
-def _injected(rules: list[dict]) -> str:
-    return f"  [injected: {', '.join(describe(rule) for rule in rules)}]" if rules else ""
+def history_table(events: Iterable[dict]) -> list[str]:
+    """The `history` table: a header line, then one row per stored event with its frame
+    (`-` for the root, `ShipItems#2` for a Map iteration) and an ISO timestamp."""
+    from replay.fold import with_frames
+
+    rows = [_HEADERS]
+    for event, label, state in with_frames(events):
+        d = details(event)
+        rows.append((str(event["id"]), str(event["previousEventId"]),
+                     iso_aws(event["timestamp"]), event["type"], label or "-",
+                     d.get("name") or state or "", _detail(d) + _injected(event)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(w) if i < 2 else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells + [row[-1]]).rstrip())
+    return lines
+
+
+def _injected(shown: dict) -> str:
+    """`  [injected: RULE, ...]` for an event (or a shown state or failure) that an injected
+    fault made, else nothing."""
+    rules = (shown.get(EXTRA) or {}).get("injected") or shown.get("injected")
+    if not rules:
+        return ""
+    from replay.faults import describe
+
+    return f"  [injected: {', '.join(describe(rule) for rule in rules)}]"
 
 
 def list_executions(db) -> list[str]:
+    from replay import api
+
     rows = []
     for doc in api.list_executions(db):
         stop = iso_aws(doc["stopMicros"]) if doc.get("stopMicros") is not None else "-"
@@ -44,7 +71,7 @@ def _short(value, limit: int = 100) -> str:
 def format_state(shown: dict) -> str:
     lines = format_failure(shown["failure"]) if shown.get("failure") else []
     lines.append(f"event {shown['event']} ({shown['eventType']})  {shown['time']}  "
-                 f"status {shown['status']}" + _injected(shown.get("injected") or []))
+                 f"status {shown['status']}" + _injected(shown))
     for frame in shown["active"]:
         lines.append(f"  [{frame['frame']}] {frame['type']} state {frame['state']!r} "
                      f"(entered at event {frame['enteredEvent']}, {frame['enteredTime']}, "
@@ -65,7 +92,7 @@ def format_failure(failure: dict) -> list[str]:
     its Context object, one `$$.` path a line."""
     outcome = f"  ({failure['outcome']})" if failure["outcome"] else ""
     lines = [(f"{failure['at']}: event {failure['event']} {failure['type']}  "
-              f"{failure['time']}{outcome}" + _injected(failure.get("injected") or [])),
+              f"{failure['time']}{outcome}" + _injected(failure)),
              f"  error: {failure['error']}",
              f"  cause: {failure['cause']}"]
     if failure["state"] is not None:
@@ -104,7 +131,7 @@ def format_failures(rows: list[dict]) -> list[str]:
         return ["no failures"]
     return [f"{row['at']:<11} event {row['event']:>6}  {row['time']}  {row['type']:<24} "
             f"{row['state'] or '-'}: {row['error']}: {row['cause']}  ({row['outcome'] or '-'})"
-            + _injected(row.get("injected") or []) for row in rows]
+            + _injected(row) for row in rows]
 
 
 def format_divergence(divergence) -> str:

@@ -29,8 +29,10 @@ import jsonatapy
 
 from replay.asl.env import Env
 
-# jsonata-js bounds its range operator `[a..b]` to 1e7 items; $range gets the same bound.
-MAX_RANGE_ITEMS = 10_000_000
+# No sequence (a range `[a..b]`, a mapping, `$append`...) grows past a million items: 1e7,
+# jsonata-js's bound on `[a..b]`, takes a gigabyte, and no payload (256 KiB) could hold it.
+MAX_SEQUENCE_ITEMS = 1_000_000
+MAX_RANGE_ITEMS = MAX_SEQUENCE_ITEMS
 # `$pad`, `$join` and `$replace` refuse to build a longer string (a payload holds 256 KiB):
 # one call must not take gigabytes, which no evaluation timeout can stop.
 MAX_STRING_CHARS = 16 * 1024 * 1024
@@ -92,7 +94,7 @@ def range_values(env: Env, start: Any = None, end: Any = None, step: Any = None)
     if count > MAX_RANGE_ITEMS:
         raise FunctionError(
             'D2014: The size of the sequence allocated by the function "range" must not '
-            "exceed 1e7"
+            f"exceed {MAX_RANGE_ITEMS:.0e}".replace("e+0", "e")
         )
     return [start + index * step for index in range(count)]
 
@@ -156,6 +158,9 @@ def parse_json(env: Env, text: Any = None) -> Any:
         raise _signature_error(1, "parse")
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_int=_json_integer)
+    except RecursionError:
+        raise FunctionError(f'Unable to parse JSON string "{text[:200]}": nested too '
+                            "deeply") from None
     except ValueError as exc:
         raise FunctionError(f'Unable to parse JSON string "{text}": {exc}') from None
     return value
@@ -234,6 +239,24 @@ def replace_fits(env: Env, text: Any = None, pattern: Any = None, replacement: A
     return _fits("replace", len(text) + count * max(0, growth))
 
 
+def split_fits(env: Env, text: Any = None, separator: Any = None, limit: Any = None) -> bool:
+    """Whether `$split(text, separator[, limit])` gives at most MAX_SEQUENCE_ITEMS pieces: a
+    string separator is counted, an empty one or a regex (None here) may cut everywhere."""
+    if not isinstance(text, str):
+        return True
+    if isinstance(separator, str) and separator:
+        pieces = text.count(separator) + 1
+    else:
+        pieces = len(text) + 1
+    if _is_number(limit) and limit >= 0:
+        pieces = min(pieces, limit)
+    if pieces > MAX_SEQUENCE_ITEMS:
+        raise FunctionError(
+            f'The result of function "split" would have more than {MAX_SEQUENCE_ITEMS} items, '
+            "the bound on a sequence")
+    return True
+
+
 def _rng(env: Env, name: str) -> Any:
     if env.rng is None:
         raise RuntimeError(f"${name}() needs the execution's seeded generator (Env.rng is None)")
@@ -271,6 +294,11 @@ PRELUDES: dict[str, tuple[str, dict[str, HostFunction]]] = {
         ("$__sfn_join := $join; $join := function($a, $sep)<a<s>s?:s>"
          "{ $__sfn_join_fits($a, $sep) ? $__sfn_join($a, $sep) }"),
         {"__sfn_join_fits": join_fits},
+    ),
+    "split": (
+        ("$__sfn_split := $split; $split := function($s, $sep, $n)<s-(sf)n?:a<s>>"
+         "{ $__sfn_split_fits($s, $sep, $n) ? $__sfn_split($s, $sep, $n) }"),
+        {"__sfn_split_fits": split_fits},
     ),
     "replace": (
         ("$__sfn_replace := $replace; $replace := function($s, $p, $r, $n)<s-(sf)(sf)n?:s>"
@@ -330,7 +358,8 @@ def build_program(expression: str, names: frozenset[str],
         "$exists($__sfn_v) ? ($type($__sfn_v) = 'function' ? '\\u0000sfn:function' : $__sfn_v)"
         " : '\\u0000sfn:undefined'\n)"
     )
-    program = jsonatapy.compile(source, timeout=EVALUATION_TIMEOUT_MS)
+    program = jsonatapy.compile(source, timeout=EVALUATION_TIMEOUT_MS,
+                                max_sequence_length=MAX_SEQUENCE_ITEMS)
     for name, function in hosts.items():
         try:
             program.register(name, _host(function))

@@ -69,13 +69,21 @@ def read_object(root: Path, bucket: Any, key: Any) -> str:
     if not path.is_file():
         raise ItemReaderError(
             f"NoSuchKey: The specified key does not exist (Bucket: {bucket}, Key: {key})")
-    data = path.read_bytes()
+    data = _read_bytes(path, bucket, key)
     try:
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
         return data.decode("utf-8-sig")
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise ItemReaderError(f"Cannot read s3://{bucket}/{key} as UTF-8 text: {exc}") from None
+
+
+def _read_bytes(path: Path, bucket: Any, key: Any) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:  # unreadable: S3 would deny access
+        raise ItemReaderError(f"AccessDenied: cannot read s3://{bucket}/{key}: "
+                              f"{exc.strerror or exc}") from None
 
 
 def list_objects(root: Path, bucket: Any, arguments: dict) -> list[dict]:
@@ -96,7 +104,7 @@ def list_objects(root: Path, bucket: Any, arguments: dict) -> list[dict]:
             keys.append(key)
     contents = []
     for key in sorted(keys, key=lambda k: k.encode()):
-        data = object_path(root, bucket, key).read_bytes()
+        data = _read_bytes(object_path(root, bucket, key), bucket, key)
         contents.append({
             "Etag": f'"{hashlib.md5(data).hexdigest()}"',
             "Key": key,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from replay.asl.errors import StatesError
-from replay.engine import Failed, WaitChildren
+from replay.scheduler import Failed, WaitChildren
 
 
 class ChildFailed(StatesError):

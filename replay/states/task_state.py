@@ -10,7 +10,7 @@ from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
 from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
-from replay.engine import CALL_OUT, Sleep
+from replay.scheduler import CALL_OUT, Sleep
 
 _TRUNCATED = {"truncated": False}
 

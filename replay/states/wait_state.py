@@ -13,7 +13,7 @@ from replay.clock import (
     iso_context,
     parse_iso,
 )
-from replay.engine import Sleep
+from replay.scheduler import Sleep
 
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|z|[+-]\d{2}:\d{2})$"
