@@ -342,3 +342,18 @@ def test_w6(tmp_path, rule, status, check):
                "--fault", rule, "--name", "w", "--db", tmp_path / "db", "--json")
     assert done.exit_code == status, done.output
     assert check(json.loads(done.output), api.history(tmp_path / "db", "w"))
+
+
+def test_a_map_iteration_index_picks_that_iteration(tmp_path):
+    definition = {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True, "ItemProcessor": {"StartAt": "Item", "States": {
+            "Item": task(None, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Skip"}]),
+            "Skip": {"Type": "Pass", "Result": "skipped", "End": True}}}}}}
+    mocks = mock_config({"Item": {"0": {"Return": "done"}}})
+    plan = [{"state": "Item", "error": "Poison", "iteration": 1}]
+    result = api.run(tmp_path / "db", json.dumps(definition), [10, 20, 30],
+                     state_machine_name="sm", name="exec", seed=1, start_micros=START,
+                     mocks=mocks, test_case="t", faults=plan)
+    assert json.loads(result["output"]) == ["done", "skipped", "done"]
+    assert [e[EXTRA]["frame"] for e in events(tmp_path) if "injected" in e.get(EXTRA, {})
+            ] == ["M#1"]

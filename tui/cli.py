@@ -41,12 +41,12 @@ def _root(version: Annotated[bool, version_option()] = False) -> None:
 
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="Database directory "
                      "(default: $SFN_REPLAY_DB or a per-user data directory).")]
-FaultOption = Annotated[Optional[list[str]], typer.Option("--fault", help="Inject a fault: "
-                        "STATE:ERROR[:CAUSE][@ATTEMPTS] (repeatable; see README, Fault "
-                        "injection).")]
-FaultPlanOption = Annotated[Optional[Path], typer.Option("--fault-plan", help="JSON list of "
-                            "fault rules as objects (state, error, cause, attempts, iteration, "
-                            "branch, effect, seconds, result).")]
+FaultOption = Annotated[Optional[list[str]], typer.Option(
+    "--fault", metavar="RULE", help="Inject a fault: STATE:ERROR[:CAUSE][@ATTEMPTS] "
+    "(repeatable; see README, Fault injection).")]
+FaultPlanOption = Annotated[Optional[Path], typer.Option(
+    "--fault-plan", metavar="FILE.json", help="JSON list of fault rules as objects (state, "
+    "error, cause, attempts, iteration, branch, effect, seconds, result).")]
 
 __all__ = ["app", "main", "UsageError", "read_json_arg", "read_text", "fail", "guarded"]
 
