@@ -14,8 +14,9 @@ import difflib
 import fnmatch
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any
 
 from replay.asl import errors
 from replay.asl.model import Machine, State
@@ -103,7 +104,7 @@ def _attempts(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return str(value)
     if not isinstance(value, str):
-        raise ValueError(value)
+        raise ValueError(value)  # noqa: TRY004
     low, high = attempt_range(value)
     if high == low:
         return str(low)
@@ -332,7 +333,7 @@ class FaultWorld:
 
     @classmethod
     def build(cls, rules: Iterable[Fault | str | dict], machine: Machine,
-              inner: World) -> "FaultWorld":
+              inner: World) -> FaultWorld:
         return cls(targets(coerce(rules), machine), _containers(machine), inner)
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:

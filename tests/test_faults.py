@@ -304,6 +304,11 @@ def test_cli_marks_injected_events(tmp_path):
     extras = exported["sfnReplay"]["eventExtras"].values()
     assert sum("injected" in extra for extra in extras) == 2
     assert exported["sfnReplay"]["execution"]["faults"][0]["state"] == "A"
+    api.import_history(tmp_path / "db2", [exported], json.dumps(CHAIN), state_machine_name="sm")
+    again = api.export(tmp_path / "db2", "x")  # the rules and the markers come back
+    assert again["sfnReplay"]["eventExtras"] == exported["sfnReplay"]["eventExtras"]
+    assert again["sfnReplay"]["execution"]["faults"] == exported["sfnReplay"]["execution"][
+        "faults"]
     assert cli("replay", "x", "--db", tmp_path / "db").output.strip() == "identical"
     fork = cli("branch", "x", "--at", "3", "--fault", "B:Late", "--db", tmp_path / "db",
                "--json")
