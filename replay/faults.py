@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from replay.asl import errors
@@ -47,7 +48,7 @@ class Fault:
     branch: int | None = None
     seconds: float | None = None
     result: Any = _NO_RESULT
-    where: str = field(default="fault", compare=False, repr=False)  # for messages
+    where: str = field(default="fault rule", compare=False, repr=False)  # for messages
 
     def to_dict(self) -> dict:
         """The rule in the object form of a fault-plan file (what the record keeps)."""
@@ -81,6 +82,7 @@ class Fault:
         return FaultError(f"{self.where}: {message}")
 
 
+@lru_cache(maxsize=256)
 def attempt_range(text: str) -> tuple[int, int | None]:
     """(low, high) of an ATTEMPTS text: `*` (every attempt), `N`, `N-M` or `N-*`."""
     m = _ATTEMPTS.match(text)
@@ -210,12 +212,14 @@ def _check_effect(probe: Fault, value: dict, effect: str, error: str | None,
 
 
 def coerce(rules: Iterable[Fault | str | dict]) -> list[Fault]:
-    """Rules given as Fault objects, command-line texts or plan objects."""
+    """Rules given as Fault objects, command-line texts or plan objects, each checked."""
     out = []
     for index, rule in enumerate(rules):
         if isinstance(rule, str):
             rule = parse_rule(rule)
-        elif isinstance(rule, dict):
+        elif isinstance(rule, Fault):
+            rule = from_dict(rule.to_dict(), rule.where)
+        else:
             rule = from_dict(rule, f"faults[{index}]")
         out.append(rule)
     return out

@@ -362,3 +362,9 @@ def test_a_map_iteration_index_picks_that_iteration(tmp_path):
     assert json.loads(result["output"]) == ["done", "skipped", "done"]
     assert [e[EXTRA]["frame"] for e in events(tmp_path) if "injected" in e.get(EXTRA, {})
             ] == ["M#1"]
+
+
+def test_rule_objects_of_the_python_api_are_checked_too(tmp_path):
+    with pytest.raises(FaultError, match="a throw needs an error name"):
+        run(tmp_path, [Fault("A")])
+    assert run(tmp_path, [Fault("A", error="E", attempts="0")])["status"] == "SUCCEEDED"
