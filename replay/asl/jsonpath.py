@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from replay.asl.env import Env
@@ -297,7 +298,10 @@ def _tokenize(rest: str, whole: str) -> tuple[Step, ...]:
     return _Tokenizer(rest, whole).run()
 
 
+@lru_cache(maxsize=4096)
 def parse_path(text: str) -> ParsedPath:
+    """The tokens of a path (cached: validation and compilation both parse each path, and
+    definitions repeat paths; a ParsedPath is immutable)."""
     root, variable, rest = split_root(text)
     return ParsedPath(root, variable, _tokenize(rest, text), rest)
 
