@@ -176,3 +176,15 @@ def test_result_path_must_be_a_reference_path() -> None:
         assert result_path_errors(path) == ["/States/P/ResultPath"], path
     for path in ("$", "$.a", "$['a'].b[0]", "$.a[-1]"):
         assert result_path_errors(path) == [], path
+
+
+def test_a_dollar_field_must_hold_a_path_or_an_intrinsic() -> None:
+    """A Parameters key ending in `.$` must hold a path (or an intrinsic function call): a
+    number, null, plain text or a malformed path is rejected, one diagnostic at the field."""
+    from replay.asl.validate import validate_definition
+
+    for value in (5, None, "nope", "$.a[", "States.Nope(1)"):
+        definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
+                                                       "Parameters": {"a.$": value}}}}
+        assert [d.pointer for d in validate_definition(definition)] == [
+            "/States/P/Parameters/a.$"], value
