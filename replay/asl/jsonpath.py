@@ -113,8 +113,12 @@ _ng_cache: dict[str, Any] = {}
 def _parse_ng(rest: str) -> Any:
     """Parse with jsonpath-ng's extended grammar (filters, unions, deep scan); cached."""
     if rest not in _ng_cache:
+        from jsonpath_ng.ext import filter as ng_filter
         from jsonpath_ng.ext import parse as ng_parse
 
+        from replay.asl.regex_match import regex_search
+
+        ng_filter.OPERATOR_MAP["=~"] = regex_search  # linear time, not re.search's backtracking
         try:
             _ng_cache[rest] = ng_parse("$" + rest)
         except Exception as exc:  # jsonpath-ng raises several unrelated types
