@@ -251,3 +251,20 @@ def test_jsonata_sequences_up_to_the_bound_work(tmp_path):
         "Type": "Pass", "Output": "{% $count([1..1000000]) + $count($range(1, 1000, 1)) %}",
         "End": True}}}
     assert output(run(tmp_path, definition)) == 1_001_000
+
+
+# -- JSONPath filter regexes (`=~`) run in linear time ------------------------------------------
+
+@pytest.mark.parametrize("pattern, text, matches", [
+    # a backtracking engine takes ~12 s and ~4 s on these (and doubles with each "a" more)
+    ("(a+)+b", "a" * 26, False), ("(a|aa)*c", "a" * 34, False), ("(a+)+b", "a" * 60 + "b", True),
+    # Jayway's =~ matches the whole text; a backreference falls back to Python's re
+    (".*b.d.*", "abcde", True), ("b.d", "abcde", False), (".*(a)\\1.*", "xaay", True),
+])
+def test_jsonpath_regex_filters_do_not_backtrack(tmp_path, pattern, text, matches):
+    definition = {"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "InputPath": f"$.items[?(@.s =~ /{pattern}/)]", "End": True}}}
+    began = time.perf_counter()
+    result = run(tmp_path, definition, {"items": [{"s": text}]})
+    assert time.perf_counter() - began < 2
+    assert output(result) == ([{"s": text}] if matches else [])

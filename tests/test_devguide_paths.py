@@ -139,3 +139,52 @@ def test_result_selector_path_that_selects_nothing_is_a_runtime_error(tmp_path: 
     assert (r["status"], r["error"]) == ("FAILED", "States.Runtime")
     assert r["cause"].endswith("The JSONPath '$.nope' specified for the field 'x.$' could not "
                                "be found in the input '{\"Payload\":1}'")
+
+
+def test_the_guides_input_result_output_example(tmp_path: Path) -> None:
+    """amazon-states-language-input-output-processing: InputPath `$.numbers`, ResultPath
+    `$.sum`, a task returning 7: the output is the input plus "sum": 7; with OutputPath
+    `$.sum` it is 7."""
+    state_input = {"title": "Numbers to add", "numbers": {"val1": 3, "val2": 4}}
+    r = task_state(state_input, 7, tmp_path, InputPath="$.numbers", ResultPath="$.sum",
+                   OutputPath="$")
+    assert output(r) == {**state_input, "sum": 7}
+    definition = {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": LAMBDA, "End": True, "InputPath": "$.numbers",
+        "ResultPath": "$.sum", "OutputPath": "$.sum"}}}
+    r = run(tmp_path, definition, state_input, name="sum",
+            mocks=mock_config({"T": {"0": {"Return": 7}}}), test_case="t")
+    assert output(r) == 7
+
+
+def test_a_path_can_yield_a_selection(tmp_path: Path) -> None:
+    """The same page: `$.a[0:2]` on {"a": [1, 2, 3, 4]} gives [1, 2]."""
+    assert output(pass_state({"a": [1, 2, 3, 4]}, tmp_path, InputPath="$.a[0:2]")) == [1, 2]
+
+
+def test_result_path_must_be_a_reference_path() -> None:
+    """ResultPath takes a reference path: dot and bracket names and indexes only; the
+    operators `@ .. , : ? *` are not supported."""
+    from replay.asl.validate import validate_definition
+
+    def result_path_errors(path: str) -> list[str]:
+        definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
+                                                       "ResultPath": path}}}
+        return [d.pointer for d in validate_definition(definition)]
+
+    for path in ("$.a[*]", "$..a", "$.a[0:1]", "$['a','b']", "$.a[?(@.b)]", "$.a[0,1]"):
+        assert result_path_errors(path) == ["/States/P/ResultPath"], path
+    for path in ("$", "$.a", "$['a'].b[0]", "$.a[-1]"):
+        assert result_path_errors(path) == [], path
+
+
+def test_a_dollar_field_must_hold_a_path_or_an_intrinsic() -> None:
+    """A Parameters key ending in `.$` must hold a path (or an intrinsic function call): a
+    number, null, plain text or a malformed path is rejected, one diagnostic at the field."""
+    from replay.asl.validate import validate_definition
+
+    for value in (5, None, "nope", "$.a[", "States.Nope(1)"):
+        definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
+                                                       "Parameters": {"a.$": value}}}}
+        assert [d.pointer for d in validate_definition(definition)] == [
+            "/States/P/Parameters/a.$"], value

@@ -382,3 +382,14 @@ def test_indefinite_input_path_matching_nothing_is_an_empty_list(tmp_path: Path)
     definition = {"StartAt": "P", "States": {"P": {
         "Type": "Pass", "InputPath": "$.items[*]", "End": True}}}
     assert output(run(tmp_path, definition, {})) == []
+
+
+def test_dot_names_take_any_character_but_dot_bracket_paren_and_blank() -> None:
+    """PathCompiler.readPropertyOrFunctionToken reads a dot name up to '.', '[' or '(':
+    `$.delivery-partner` and `$.a:b` are names (the Developer Guide's Map example uses
+    `$.delivery-partner`)."""
+    doc = {"delivery-partner": "UQS", "a:b": 1, "x": [{"$id": 2}]}
+    assert read("$.delivery-partner", doc) == "UQS"
+    assert read("$.a:b", doc) == 1
+    assert read("$.x[0].$id", doc) == 2
+    assert read("$.x[?(@.$id == 2)]", doc) == [{"$id": 2}]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from replay.asl.env import Env
@@ -297,7 +298,10 @@ def _tokenize(rest: str, whole: str) -> tuple[Step, ...]:
     return _Tokenizer(rest, whole).run()
 
 
+@lru_cache(maxsize=4096)
 def parse_path(text: str) -> ParsedPath:
+    """The tokens of a path (cached: validation and compilation both parse each path, and
+    definitions repeat paths; a ParsedPath is immutable)."""
     root, variable, rest = split_root(text)
     return ParsedPath(root, variable, _tokenize(rest, text), rest)
 
@@ -318,76 +322,79 @@ def _is_definite(steps: tuple[Step, ...]) -> bool:
 
 
 class _Walk:
-    """Jayway's evaluation of a token list on a document: results in document order."""
+    """Jayway's evaluation of a token list on a document, results in document order. A value
+    of the wrong kind on the way fails a definite path (PathNotFound) and is skipped in an
+    indefinite one (as AWS does: `$.items[1:]` on `{}` is `[]`)."""
 
-    __slots__ = ("results", "root", "steps", "text")
+    __slots__ = ("definite", "results", "root", "steps", "text")
 
-    def __init__(self, steps: tuple[Step, ...], root: Any, text: str) -> None:
+    def __init__(self, steps: tuple[Step, ...], root: Any, text: str, definite: bool) -> None:
         self.steps = steps
         self.root = root
         self.results: list = []
         self.text = text
+        self.definite = definite
 
-    def missing(self, definite: bool) -> None:
-        if definite:
+    def missing(self) -> None:
+        if self.definite:
             raise PathNotFound(self.text)
 
-    def next(self, i: int, value: Any, definite: bool) -> None:
+    def next(self, i: int, value: Any) -> None:
         if i + 1 == len(self.steps):
             self.results.append(value)
         else:
-            self.eval(i + 1, value, definite)
+            self.eval(i + 1, value)
 
-    def eval(self, i: int, model: Any, definite: bool) -> None:
+    def eval(self, i: int, model: Any) -> None:
         step = self.steps[i]
-        leaf = i + 1 == len(self.steps)
         if isinstance(step, Key):
-            self.key(i, step.name, model, definite, leaf)
+            self.key(i, step.name, model)
         elif isinstance(step, Keys):
-            self.keys(i, step.names, model, definite, leaf)
+            self.keys(i, step.names, model)
         elif isinstance(step, (Index, Indexes, Slice)):
             if not isinstance(model, list):
-                return self.missing(definite)
+                return self.missing()
             for index in _positions(step, len(model)):
-                self.next(i, model[index], definite)
+                self.next(i, model[index])
         elif isinstance(step, Wildcard):
             children = model.values() if isinstance(model, dict) else (
                 model if isinstance(model, list) else ())
             for child in children:
-                self.next(i, child, definite)
+                self.next(i, child)
         elif isinstance(step, Filter):
-            self.filter(i, step.predicate, model, definite)
+            self.filter(i, step.predicate, model)
         elif isinstance(step, Scan):
             self.scan(i + 1, model)
         # Function: AWS does not evaluate path functions; they select nothing.
 
-    def key(self, i: int, name: str, model: Any, definite: bool, leaf: bool) -> None:
+    def key(self, i: int, name: str, model: Any) -> None:
         if not isinstance(model, dict):
-            return self.missing(definite)
-        if name not in model:
-            return None if leaf else self.missing(definite)
-        self.next(i, model[name], definite)
+            return self.missing()
+        if name in model:
+            self.next(i, model[name])
+        elif i + 1 < len(self.steps):  # a missing last name just selects nothing
+            self.missing()
 
-    def keys(self, i: int, names: tuple, model: Any, definite: bool, leaf: bool) -> None:
+    def keys(self, i: int, names: tuple, model: Any) -> None:
         if not isinstance(model, dict):
-            return self.missing(definite)
-        if leaf:  # merged into one object of the names present
+            return self.missing()
+        if i + 1 == len(self.steps):  # the last token: merged into one object
             self.results.append({n: model[n] for n in names if n in model})
             return
         for name in names:
             if name in model:
-                self.next(i, model[name], definite)
+                self.next(i, model[name])
 
-    def filter(self, i: int, predicate: Predicate, model: Any, definite: bool) -> None:
+    def filter(self, i: int, predicate: Predicate, model: Any) -> None:
         if isinstance(model, dict):
             if predicate(model, self.root):
-                self.next(i, model, definite)
+                self.next(i, model)
         elif isinstance(model, list):
             for item in model:
                 if predicate(item, self.root):
-                    self.next(i, item, definite)
+                    self.next(i, item)
         else:
-            self.missing(definite)
+            self.missing()
 
     def scan(self, target: int, model: Any) -> None:
         """Jayway's ScanPathToken.walk: test each node, then descend into its children."""
@@ -398,9 +405,9 @@ class _Walk:
         if _scan_matches(step, model, self.root, leaf):
             if isinstance(model, list) and not leaf:
                 for child in model:  # Jayway applies the token after the target to each item
-                    self.eval(target + 1, child, False)
+                    self.eval(target + 1, child)
             else:
-                self.eval(target, model, False)
+                self.eval(target, model)
         for child in (model.values() if isinstance(model, dict) else model):
             self.scan(target, child)
 
@@ -468,8 +475,8 @@ def _selector(steps: tuple[Step, ...], text: str) -> Callable[[Any, Any], Any]:
     definite = _is_definite(steps)
 
     def select(value: Any, root: Any) -> Any:
-        walk = _Walk(steps, root, text)
-        walk.eval(0, value, definite)
+        walk = _Walk(steps, root, text, definite)
+        walk.eval(0, value)
         if not definite:
             return walk.results
         if not walk.results:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from replay.asl.regex_match import compile_regex
+
 UNDEFINED = object()
 Predicate = Callable[[Any, Any], bool]  # (item, root) -> bool
 PathEval = Callable[[str], Callable[[Any, Any], Any]]  # text -> (item, root) -> value
@@ -33,7 +35,7 @@ class FilterSyntaxError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class _Pattern:
-    regex: re.Pattern
+    regex: Any  # a compiled pattern (RE2's or re's)
 
 
 class _Parser:
@@ -163,7 +165,7 @@ class _Parser:
             flags |= _FLAGS[self.text[self.pos]]
             self.pos += 1
         try:
-            return _Pattern(re.compile(body, flags))
+            return _Pattern(compile_regex(body, flags))
         except re.error as exc:
             raise self.fail(f"invalid regular expression: {exc}") from None
 
