@@ -368,3 +368,13 @@ def test_rule_objects_of_the_python_api_are_checked_too(tmp_path):
     with pytest.raises(FaultError, match="a throw needs an error name"):
         run(tmp_path, [Fault("A")])
     assert run(tmp_path, [Fault("A", error="E", attempts="0")])["status"] == "SUCCEEDED"
+
+
+def test_replay_takes_delays_and_timeouts_from_the_record(tmp_path):
+    """A mock's Delay (and the timeout it causes) is answered from the record on replay, as
+    injected latencies and timeouts are: same times, same TimedOut events."""
+    mocks = mock_config({"A": {"0": {"Return": 1, "Delay": 3}},
+                         "B": {"0": {"Return": 2, "Delay": 100}}})
+    result = run(tmp_path, None, mocks=mocks)
+    assert json.loads(result["output"])["Error"] == "States.HeartbeatTimeout"
+    assert api.replay(tmp_path / "db", "exec") is None
