@@ -48,8 +48,7 @@ class RecordedWorld:
 
 def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | None]]) -> None:
     state = initial_state()
-    # frame label -> (state name, invocation, when scheduled if the event is our own)
-    pending: dict[str, tuple[str, int, int | None]] = {}
+    pending: dict[str, tuple[str, int, int | None]] = {}  # label -> (state, invocation, since)
     for event in events:
         label = _frame_label(state, event)
         apply(state, event)
@@ -60,28 +59,26 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             ours = (event.get(EXTRA) or {}).get("invocation")
             invocation = len(known) if ours is None else ours
             known[invocation] = None
+            # our own histories: the time the answer took is part of it (a mock's Delay)
             pending[label] = (name, invocation, None if ours is None else event["timestamp"])
         elif (kind in _SUCCEEDED or kind in _FAILED) and label in pending:
-            name, invocation, scheduled = pending.pop(label)
-            answers[name][invocation] = _answer(event, scheduled)
-
-
-def _answer(event: dict, scheduled: int | None) -> TaskAnswer:
-    """The outcome an event records; for our own events also how long the task took (a
-    mock's Delay, an injected latency), so replay reproduces the times too."""
-    kind, d = event["type"], details(event)
-    delay = _seconds(event["timestamp"] - scheduled) if scheduled is not None else 0.0
-    if kind in _SUCCEEDED:
-        return TaskAnswer(output=_decode(d.get("output")), delay_seconds=delay)
-    if "TimedOut" in kind:
-        error = d.get("error", "States.Timeout")
-        return TaskAnswer(failed=True, error=error, cause=d.get("cause"), timed_out=error)
-    return TaskAnswer(failed=True, error=d.get("error"), cause=d.get("cause"),
-                      delay_seconds=delay)
+            name, invocation, since = pending.pop(label)
+            d = details(event)
+            delay = _seconds(event["timestamp"] - since) if since is not None else 0.0
+            if kind in _SUCCEEDED:
+                answers[name][invocation] = TaskAnswer(output=_decode(d.get("output")),
+                                                       delay_seconds=delay)
+            elif "TimedOut" in kind:  # on the limit it timed out on (a timeout injected on a
+                error = d.get("error", "States.Timeout")  # Task with a shorter heartbeat too)
+                answers[name][invocation] = TaskAnswer(failed=True, error=error,
+                                                       cause=d.get("cause"), timed_out=error)
+            else:
+                answers[name][invocation] = TaskAnswer(failed=True, error=d.get("error"),
+                                                       cause=d.get("cause"), delay_seconds=delay)
 
 
 def _seconds(micros: int) -> float:
-    """Seconds that the Task turns back into exactly `micros` (it truncates)."""
+    """Seconds that the Task state turns back into exactly `micros` (int(s * 1e6))."""
     seconds = micros / MICROS
     while int(seconds * MICROS) < micros:
         seconds = math.nextafter(seconds, math.inf)
