@@ -313,6 +313,9 @@ def test_cli_marks_injected_events(tmp_path):
     fork = cli("branch", "x", "--at", "3", "--fault", "B:Late", "--db", tmp_path / "db",
                "--json")
     assert json.loads(json.loads(fork.output)["output"])["Error"] == "Late"
+    tree = cli("tree", "x", "--db", tmp_path / "db").output.splitlines()
+    assert tree[0].endswith("faults: A:E@0, B:Boom:a@b@*")
+    assert tree[1].endswith("(forked at event 3)  faults: B:Late@*")
 
 
 @pytest.mark.parametrize("extra, words", [

@@ -150,6 +150,10 @@ def format_divergence(divergence) -> str:
 def format_tree(node: dict, depth: int = 0) -> list[str]:
     doc = node["execution"]
     fork = f"  (forked at event {doc['forkAt']})" if doc.get("forkAt") else ""
+    if doc.get("faults"):  # the fault rules it ran with (a branch: after the fork)
+        from replay.faults import describe
+
+        fork += f"  faults: {', '.join(describe(rule) for rule in doc['faults'])}"
     lines = [f"{'  ' * depth}{'└─ ' if depth else ''}{doc['name']}  {doc['status']}{fork}"]
     for child in node["children"]:
         lines.extend(format_tree(child, depth + 1))
