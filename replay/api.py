@@ -382,7 +382,13 @@ def branch(
             after = _recorded_world(log, parent, with_faults=False)
             setup = {k: parent[k] for k in ("mocks", "testCase", "handlers") if k in parent}
         rules = coerce(parent.get("faults", []) if faults is None else faults)
-        after = _with_faults(after, rules, machine)
+        try:
+            after = _with_faults(after, rules, machine)
+        except FaultError as exc:
+            if faults is not None:
+                raise
+            raise FaultError(f"the parent's fault rules do not fit the new definition "
+                             f"(--no-faults drops them): {exc}") from None
         if rules:
             setup["faults"] = [rule.to_dict() for rule in rules]
         if parent.get("s3Root"):

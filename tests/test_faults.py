@@ -381,3 +381,16 @@ def test_replay_takes_delays_and_timeouts_from_the_record(tmp_path):
     result = run(tmp_path, None, mocks=mocks)
     assert json.loads(result["output"])["Error"] == "States.HeartbeatTimeout"
     assert api.replay(tmp_path / "db", "exec") is None
+
+
+def test_a_branch_with_a_new_definition_checks_the_parents_rules(tmp_path):
+    run(tmp_path, ["B:Boom"], name="parent")
+    renamed = {"StartAt": "A", "States": {"A": task("C", Retry=RETRY), "C": task()}}
+    with pytest.raises(FaultError, match="the parent's fault rules do not fit the new "
+                       r"definition \(--no-faults drops them\): faults\[0\]: no state"):
+        api.branch(tmp_path / "db", "parent", 3, definition_text=json.dumps(renamed))
+    fixed = api.branch(tmp_path / "db", "parent", 1, definition_text=json.dumps(renamed),
+                       faults=[], mocks=mock_config({"A": {"0": {"Return": 1}},
+                                                     "C": {"0": {"Return": "c"}}}),
+                       test_case="t")
+    assert json.loads(fixed["output"]) == "c"
