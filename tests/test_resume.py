@@ -1,0 +1,301 @@
+"""`resume`: an execution interrupted (kill -9, Ctrl-C, SIGTERM, a Task nothing answers) goes on
+from its last committed event to the same events as a run never interrupted."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from replay import api
+from replay.liveness import lock_path
+from replay.runner import RunError
+from store import EventLog
+from tests.helpers import START, mock_config
+
+REPO = Path(__file__).resolve().parent.parent
+LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+LOOP = {"StartAt": "Init", "States": {
+    "Init": {"Type": "Pass", "Parameters": {"n": 0, "id.$": "States.UUID()"}, "Next": "Work"},
+    "Work": {"Type": "Task", "Resource": LAMBDA + "work", "Next": "Check"},
+    "Check": {"Type": "Choice", "Choices": [
+        {"Variable": "$.n", "NumericLessThan": 6, "Next": "Work"}], "Default": "Done"},
+    "Done": {"Type": "Succeed"}}}
+
+HANDLERS_FILE = textwrap.dedent("""
+    import os, signal
+    CALLS = [0]
+
+    def work(value, context):
+        CALLS[0] += 1
+        if os.environ.get("STOP_AT") == str(CALLS[0]):
+            if os.environ["STOP_SIGNAL"] == "RAISE":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), getattr(signal, os.environ["STOP_SIGNAL"]))
+        return dict(value, n=value["n"] + 1, at=context["State"]["EnteredTime"])
+
+    HANDLERS = {"Work": work}
+""")
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=REPO, text=True,
+                          capture_output=True, env=dict(os.environ, **(env or {})), timeout=60)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict:
+    """The loop definition, its handlers file, and an uninterrupted run of it (reference)."""
+    tmp = tmp_path_factory.mktemp("resume")
+    (tmp / "loop.json").write_text(json.dumps(LOOP))
+    (tmp / "handlers.py").write_text(HANDLERS_FILE)
+    ref = run_cli(tmp, tmp / "ref")
+    assert ref.returncode == 0, ref.stderr
+    return {"tmp": tmp, "ref_db": tmp / "ref", "ref": json.loads(ref.stdout),
+            "ref_history": cli("history", "e", "--db", str(tmp / "ref"), "--format", "aws").stdout}
+
+
+def run_cli(tmp: Path, db: Path, **env: str) -> subprocess.CompletedProcess:
+    return cli("run", str(tmp / "loop.json"), "--handlers", str(tmp / "handlers.py"),
+               "--name", "e", "--seed", "5", "--start-time", "2026-01-01T00:00:00+00:00",
+               "--db", str(db), "--json", env=env)
+
+
+def test_kill_9_then_resume_gives_the_uninterrupted_history(files):
+    db = files["tmp"] / "killed"
+    killed = run_cli(files["tmp"], db, STOP_AT="4", STOP_SIGNAL="SIGKILL")
+    assert killed.returncode == -signal.SIGKILL
+    before = len(api.history(db, "e"))
+    assert 0 < before < len(api.history(files["ref_db"], "e"))
+    listed = cli("list", "--db", str(db)).stdout
+    assert listed.startswith("INTERRUPTED") and "killed" in listed
+    resumed = cli("resume", "e", "--db", str(db), "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout) == files["ref"]
+    history = cli("history", "e", "--db", str(db), "--format", "aws").stdout
+    assert history == files["ref_history"]
+
+
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_says_how_to_resume(files, signame, code):
+    db = files["tmp"] / signame
+    stopped = run_cli(files["tmp"], db, STOP_AT="3", STOP_SIGNAL=signame)
+    assert stopped.returncode == code, stopped.stderr
+    committed = len(api.history(db, "e"))
+    assert stopped.stderr.splitlines() == [
+        f"sfn-replay: interrupted at event {committed}; continue with: "
+        f"sfn-replay resume e --db {db}"]
+    assert api.list_executions(db)[0]["stopReason"] == (
+        "terminated (SIGTERM)" if signame == "SIGTERM" else "interrupted")
+    resumed = cli("resume", "e", "--db", str(db), "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert api.history(db, "e") == api.history(files["ref_db"], "e")
+
+
+def test_resume_of_a_finished_execution_exits_2(files):
+    done = cli("resume", "e", "--db", str(files["ref_db"]))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "sfn-replay: execution e already finished (SUCCEEDED)"]
+
+
+# -- in process: an interrupt at every Task invocation, inside Parallel, Map, Distributed Map --
+
+PARALLEL_MAP = {"StartAt": "Init", "States": {
+    "Init": {"Type": "Pass", "Result": {"items": [1, 2, 3]}, "Next": "P"},
+    "P": {"Type": "Parallel", "Next": "Loop", "ResultPath": "$.p", "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": LAMBDA + "a",
+                                          "End": True}}},
+        {"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "B", "States": {
+                "B": {"Type": "Task", "Resource": LAMBDA + "b", "End": True}}}}}}]},
+    "Loop": {"Type": "Task", "Resource": LAMBDA + "c", "Next": "C",
+             "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 2,
+                        "JitterStrategy": "FULL", "MaxAttempts": 3}]},
+    "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericLessThan": 3,
+                                         "Next": "Loop"}], "Default": "Done"},
+    "Done": {"Type": "Pass", "Parameters": {"r.$": "States.MathRandom(1, 1000)"}, "End": True}}}
+
+DISTRIBUTED = {"StartAt": "Fan", "States": {"Fan": {
+    "Type": "Map", "Label": "Fan", "End": True, "MaxConcurrency": 2,
+    "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "B", "States": {
+            "B": {"Type": "Task", "Resource": LAMBDA + "b", "Next": "W"},
+            "W": {"Type": "Wait", "Seconds": 3, "End": True}}}}}}
+
+
+class Handlers:
+    """Task answers that depend on the call; `stop_at`: raise KeyboardInterrupt at that call."""
+
+    def __init__(self, stop_at: int | None = None) -> None:
+        self.calls, self.stop_at = 0, stop_at
+
+    def _answer(self, value, context):
+        self.calls += 1
+        if self.calls == self.stop_at:
+            raise KeyboardInterrupt
+        if context["State"]["Name"] in ("Loop", "Work"):
+            if context["State"].get("RetryCount") == 0 and value.get("n", 0) == 1:
+                raise type("Flaky", (Exception,), {})("try again")
+            return {"n": value.get("n", 0) + 1}
+        return {"got": value, "state": context["State"]["Name"]}
+
+    def table(self) -> dict:
+        return {name: self._answer for name in ("A", "B", "Loop")}
+
+
+def run_in_process(db: Path, definition: dict, stop_at: int | None, input_value=None) -> dict:
+    handlers = Handlers(stop_at)
+    try:
+        return api.run(db, json.dumps(definition), input_value or {},
+                       state_machine_name="sm", name="e", seed=11, start_micros=START,
+                       handlers=handlers.table())
+    except KeyboardInterrupt:
+        assert [d["status"] for d in api.list_executions(db)
+                if not d.get("parentExecution")] == ["INTERRUPTED"]
+        return api.resume(db, "e", handlers=Handlers().table())
+
+
+def all_histories(db: Path) -> dict:
+    return {doc["name"]: (doc["status"], api.history(db, doc["executionArn"]))
+            for doc in api.list_executions(db)}
+
+
+@pytest.mark.parametrize("definition, input_value, calls", [
+    (PARALLEL_MAP, None, 8), (DISTRIBUTED, [{"k": 1}, {"k": 2}, {"k": 3}], 3)],
+    ids=["parallel-map", "distributed"])
+def test_interrupted_at_any_task_resumes_to_the_same_histories(tmp_path, definition,
+                                                               input_value, calls):
+    reference = run_in_process(tmp_path / "ref", definition, None, input_value)
+    assert reference["status"] == "SUCCEEDED"
+    expected = all_histories(tmp_path / "ref")
+    assert len(expected) == (4 if input_value else 1)
+    for k in range(1, calls + 1):
+        db = tmp_path / f"stop{k}"
+        assert run_in_process(db, definition, k, input_value) == reference
+        assert all_histories(db) == expected, f"interrupted at call {k}"
+
+
+def test_resume_after_a_delayed_mock_keeps_its_times(tmp_path):
+    """A mock's Delay (and the timeout it causes) is part of what the record answers."""
+    definition = {"StartAt": "Slow", "States": {
+        "Slow": {"Type": "Task", "Resource": LAMBDA + "slow", "TimeoutSeconds": 3,
+                 "Retry": [{"ErrorEquals": ["States.Timeout"]}], "Next": "Last"},
+        "Last": {"Type": "Task", "Resource": LAMBDA + "last", "End": True}}}
+    mocks = mock_config({"Slow": {"0": {"Return": 1, "Delay": 5}, "1": {"Return": 2, "Delay": 1}}})
+
+    def start(db, with_last):
+        responses = dict(mocks["MockedResponses"], **({"Last": {"0": {"Return": 3}}}
+                                                       if with_last else {}))
+        config = {"StateMachines": {"sm": {"TestCases": {"t": {s: s for s in responses}}}},
+                  "MockedResponses": responses}
+        return api.run(db, json.dumps(definition), {}, state_machine_name="sm", name="e",
+                       seed=1, start_micros=START, mocks=config, test_case="t")
+
+    reference = start(tmp_path / "ref", True)
+    with pytest.raises(RunError, match="no mock or handler answers Task state 'Last'"):
+        start(tmp_path / "db", False)
+    config = mock_config({"Last": {"0": {"Return": 3}}})
+    assert api.resume(tmp_path / "db", "e", mocks=config, test_case="t") == reference
+    assert api.history(tmp_path / "db", "e") == api.history(tmp_path / "ref", "e")
+    assert api.replay(tmp_path / "db", "e") is None
+
+
+# -- a Task nothing answers -------------------------------------------------------------------
+
+def test_a_task_nothing_answers_is_resumed_with_a_mock(tmp_path):
+    (tmp_path / "loop.json").write_text(json.dumps(LOOP))
+    mocks = {"StateMachines": {"loop": {"TestCases": {"t": {"Work": "w"}}}},
+             "MockedResponses": {"w": {str(i): {"Return": {"n": i + 1}} for i in range(6)}}}
+    (tmp_path / "mocks.json").write_text(json.dumps(mocks))
+    common = ["--name", "e", "--seed", "3", "--start-time", "2026-01-01T00:00:00+00:00"]
+    db, ref = str(tmp_path / "db"), str(tmp_path / "ref")
+    mocked = ["--mock-config", str(tmp_path / "mocks.json"), "--test-case", "t"]
+    api.run(ref, json.dumps(LOOP), {}, state_machine_name="loop", name="e", seed=3,
+            start_micros=START, mocks=mocks, test_case="t")
+    stopped = cli("run", str(tmp_path / "loop.json"), *common, "--db", db)
+    assert stopped.returncode == 2
+    [line] = stopped.stderr.splitlines()
+    assert "no mock or handler answers Task state 'Work'" in line
+    assert f"continue with: sfn-replay resume e --db {db} --mock-config" in line
+    listed = cli("list", "--db", db).stdout
+    assert listed.startswith("INTERRUPTED") and "no answer for Task Work" in listed
+    resumed = cli("resume", "e", *mocked, "--db", db)
+    assert resumed.returncode == 0, resumed.stderr
+    assert api.history(db, "e") == api.history(ref, "e")
+    doc = next(d for d in api.list_executions(db))
+    assert doc["testCase"] == "t" and "stopReason" not in doc  # the mocks are recorded
+
+
+def test_an_execution_running_elsewhere_is_not_resumed(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        api.run(tmp_path, json.dumps(LOOP), {}, state_machine_name="sm", name="e", seed=1,
+                start_micros=START, handlers={"Work": Handlers(stop_at=2)._answer})
+    [doc] = api.list_executions(tmp_path)
+    assert doc["status"] == "INTERRUPTED"
+    path = lock_path(tmp_path, doc["executionArn"])
+    path.parent.mkdir(exist_ok=True)
+    with open(path, "w") as held:  # as a writer in another process holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        [doc] = api.list_executions(tmp_path)
+        assert doc["status"] == "RUNNING"
+        with pytest.raises(RunError, match="still running in another process"):
+            api.resume(tmp_path, "e", handlers={"Work": Handlers()._answer})
+
+
+# -- durability while a handler runs ----------------------------------------------------------
+
+def test_the_log_is_synced_while_a_slow_handler_runs(tmp_path, monkeypatch):
+    syncs: list[float] = []
+    real_sync = EventLog.sync
+
+    def counting_sync(self):
+        syncs.append(time.monotonic())
+        real_sync(self)
+
+    monkeypatch.setattr(EventLog, "sync", counting_sync)
+    window: list[float] = []
+
+    def slow(value, context):
+        window.append(time.monotonic())
+        time.sleep(1.6)
+        window.append(time.monotonic())
+        return {"n": 9}
+
+    definition = {"StartAt": "Before", "States": {
+        "Before": {"Type": "Pass", "Next": "Slow"},
+        "Slow": {"Type": "Task", "Resource": LAMBDA + "slow", "End": True}}}
+    api.run(tmp_path, json.dumps(definition), {}, state_machine_name="sm", name="e", seed=1,
+            start_micros=START, handlers={"Slow": slow})
+    during = [t for t in syncs if window[0] < t < window[1]]
+    assert during and during[0] - window[0] <= 1.0
+    assert "sfn-replay-sync" not in [t.name for t in threading.enumerate()]  # stopped
+
+
+def test_an_interrupted_branch_is_resumed(tmp_path, monkeypatch):
+    handlers = tmp_path / "handlers.py"
+    handlers.write_text(HANDLERS_FILE)
+    monkeypatch.setenv("STOP_SIGNAL", "RAISE")
+    api.run(tmp_path / "db", json.dumps(LOOP), {}, state_machine_name="sm", name="e", seed=1,
+            start_micros=START, handlers_file=handlers)
+    reference = api.branch(tmp_path / "db", "e", 10, name="ref", seed=8, input_override={"n": 2})
+    monkeypatch.setenv("STOP_AT", "2")
+    with pytest.raises(KeyboardInterrupt):
+        api.branch(tmp_path / "db", "e", 10, name="b", seed=8, input_override={"n": 2})
+    monkeypatch.delenv("STOP_AT")
+    assert 10 < len(api.history(tmp_path / "db", "b")) < len(api.history(tmp_path / "db", "ref"))
+    resumed = api.resume(tmp_path / "db", "b")
+    assert {k: v for k, v in resumed.items() if k not in ("executionArn", "name")} == {
+        k: v for k, v in reference.items() if k not in ("executionArn", "name")}
+    assert api.history(tmp_path / "db", "b") == api.history(tmp_path / "db", "ref")
