@@ -235,7 +235,9 @@ def _interrupted(log: EventLog, doc: dict) -> dict:
     fresh = log.get_doc(EXECUTIONS, doc["executionArn"]) or doc  # it may have just ended
     if fresh["status"] != "RUNNING":
         return fresh
-    return dict(fresh, status="INTERRUPTED", stopReason=fresh.get("stopReason") or "killed")
+    writer = log.get_doc(EXECUTIONS, fresh.get("parentExecution") or fresh["executionArn"])
+    reason = (writer or fresh).get("stopReason") or "killed"
+    return dict(fresh, status="INTERRUPTED", stopReason=reason)
 
 
 # -- time travel, replay, branching, import and export ----------------------------------------

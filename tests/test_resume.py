@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -106,6 +107,61 @@ def test_resume_of_a_finished_execution_exits_2(files):
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "sfn-replay: execution e already finished (SUCCEEDED)"]
+
+
+SLOW_LOOP = {"StartAt": "Init", "States": {
+    "Init": {"Type": "Pass", "Parameters": {"n": 0, "id.$": "States.UUID()"}, "Next": "Work"},
+    "Work": {"Type": "Task", "Resource": LAMBDA + "work", "Next": "Check"},
+    "Check": {"Type": "Choice", "Choices": [
+        {"Variable": "$.n", "NumericLessThan": 150, "Next": "Work"}], "Default": "Done"},
+    "Done": {"Type": "Succeed"}}}
+
+SLOW_HANDLERS = textwrap.dedent("""
+    import sys, time
+
+    def work(value, context):
+        if value["n"] == 0:
+            print("started", file=sys.stderr, flush=True)
+        time.sleep(0.002)
+        return dict(value, n=value["n"] + 1)
+
+    HANDLERS = {"Work": work}
+""")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT])
+def test_a_signal_at_any_moment_loses_nothing(tmp_path, signum):
+    """Stopped at a random moment (in a handler, the interpreter or a commit), the run resumes
+    to the events of a run never stopped."""
+    (tmp_path / "loop.json").write_text(json.dumps(SLOW_LOOP))
+    (tmp_path / "handlers.py").write_text(SLOW_HANDLERS)
+    args = ["run", str(tmp_path / "loop.json"), "--handlers", str(tmp_path / "handlers.py"),
+            "--name", "e", "--seed", "4", "--start-time", "2026-01-01T00:00:00+00:00"]
+    db = tmp_path / "db"
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", *args, "--db", str(db)],
+                            cwd=REPO, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            text=True)
+    try:
+        assert proc.stderr.readline() == "started\n"
+        time.sleep(random.uniform(0.0, 0.3))
+        proc.send_signal(signum)
+        proc.wait(timeout=30)
+        rest = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    events = len(api.history(db, "e"))
+    if signum == signal.SIGINT and proc.returncode == 130:
+        assert rest == (f"sfn-replay: interrupted at event {events}; continue with: "
+                        f"sfn-replay resume e --db {db}\n")
+    if proc.returncode in (-signal.SIGKILL, 130):
+        assert api.resume(db, "e")["status"] == "SUCCEEDED"
+    else:  # it had finished
+        assert proc.returncode == 0, rest
+    reference = cli(*args, "--db", str(tmp_path / "ref"))
+    assert reference.returncode == 0, reference.stderr
+    assert api.history(db, "e") == api.history(tmp_path / "ref", "e")
 
 
 # -- in process: an interrupt at every Task invocation, inside Parallel, Map, Distributed Map --
