@@ -1,78 +1,76 @@
-"""Which executions a live process is writing: the writer holds an exclusive `flock` on
-DB/running/<sha1 of the ARN>.lock while it runs, and the OS drops it when the process dies
-(kill -9 included). An execution whose log says RUNNING but whose lock is free is interrupted:
-`resume` continues it. A Distributed Map child execution is written by its parent's process,
-so its parent's lock tells."""
+"""Which executions a live process is writing: the writer holds a write lock on one byte of
+DB/running.lock (at an offset drawn from the execution's ARN) while it runs, and the OS drops it
+when the process dies, `kill -9` included. An execution whose log says RUNNING but whose lock is
+free is interrupted: `resume` continues it. A Distributed Map child execution is written by its
+parent's process, so its parent's lock tells.
+
+Open-file-description locks (Linux): they belong to the open file, as `flock` locks do, and one
+file serves every execution (creating and deleting a file per run costs milliseconds)."""
 from __future__ import annotations
 
 import errno
 import fcntl
 import hashlib
 import os
+import struct
 from pathlib import Path
 from types import TracebackType
 
-_DIR = "running"
-_held: dict[Path, int] = {}  # locks this process holds (a run inside a resume takes it again)
-
-
-def lock_path(db: str | os.PathLike[str], arn: str) -> Path:
-    return Path(db) / _DIR / (hashlib.sha1(arn.encode("utf-8")).hexdigest() + ".lock")
+LOCK_FILE = "running.lock"
+# Open file description locks where the platform has them; POSIX record locks elsewhere (those
+# belong to the process: never test a lock in the process that may hold it).
+_SETLK = getattr(fcntl, "F_OFD_SETLK", fcntl.F_SETLK)
+_GETLK = getattr(fcntl, "F_OFD_GETLK", fcntl.F_GETLK)
+_FLOCK = "@hhqqi4x"  # struct flock: l_type, l_whence, l_start, l_len, l_pid
+_held: dict[tuple[Path, int], int] = {}  # locks this process holds (a run inside a resume)
 
 
 class Busy(Exception):
     """Another process holds the execution's lock."""
 
 
+def _offset(arn: str) -> int:
+    return int.from_bytes(hashlib.sha1(arn.encode("utf-8")).digest()[:6], "big")
+
+
+def _flock(kind: int, offset: int) -> bytes:
+    return struct.pack(_FLOCK, kind, os.SEEK_SET, offset, 1, 0)
+
+
 class ExecutionLock:
     """Held by the process that writes an execution, for as long as it writes it."""
 
     def __init__(self, db: str | os.PathLike[str], arn: str) -> None:
-        self.path = lock_path(db, arn)
+        self.key = (Path(db) / LOCK_FILE, _offset(arn))
         self._fd: int | None = None
 
-    def __enter__(self) -> "ExecutionLock":
-        if self.path in _held:
-            _held[self.path] += 1
+    def __enter__(self) -> ExecutionLock:
+        if self.key in _held:
+            _held[self.key] += 1
             return self
-        self.path.parent.mkdir(exist_ok=True)
-        while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                os.close(fd)
-                if exc.errno in (errno.EAGAIN, errno.EACCES):
-                    raise Busy(str(self.path)) from None
-                raise
-            if _same_file(fd, self.path):  # not a file a finishing writer just unlinked
-                break
+        path, offset = self.key
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.fcntl(fd, _SETLK, _flock(fcntl.F_WRLCK, offset))
+        except OSError as exc:
             os.close(fd)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise Busy(f"{path} at {offset}") from None
+            raise
         self._fd = fd
-        _held[self.path] = 1
+        _held[self.key] = 1
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if _held.get(self.path, 0) > 1 or self._fd is None:
-            if self.path in _held:
-                _held[self.path] -= 1
+        if self.key not in _held:
             return
-        fd, self._fd = self._fd, None
-        del _held[self.path]
-        try:
-            self.path.unlink(missing_ok=True)  # unlinked while still held: see _same_file
-        finally:
-            os.close(fd)
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        return os.path.samestat(os.fstat(fd), os.stat(path))
-    except FileNotFoundError:
-        return False
+        _held[self.key] -= 1
+        if _held[self.key] == 0:
+            del _held[self.key]
+        if self._fd is not None:
+            os.close(self._fd)  # drops the lock
+            self._fd = None
 
 
 def is_running(db: str | os.PathLike[str], doc: dict) -> bool:
@@ -80,16 +78,15 @@ def is_running(db: str | os.PathLike[str], doc: dict) -> bool:
 
     Only reads: works on a read-only db directory."""
     writer = doc.get("parentExecution") or doc["executionArn"]
+    offset = _offset(writer)
+    if (Path(db) / LOCK_FILE, offset) in _held:
+        return True
     try:
-        fd = os.open(lock_path(db, writer), os.O_RDONLY)
+        fd = os.open(Path(db) / LOCK_FILE, os.O_RDONLY)
     except FileNotFoundError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError as exc:
-        if exc.errno in (errno.EAGAIN, errno.EACCES):
-            return True
-        raise
+        answer = fcntl.fcntl(fd, _GETLK, _flock(fcntl.F_WRLCK, offset))
     finally:
-        os.close(fd)  # closing drops a lock taken here
-    return False
+        os.close(fd)
+    return struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK

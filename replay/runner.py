@@ -1,11 +1,14 @@
 """The one loop that does I/O: runs an engine and appends each step's events to the log."""
 from __future__ import annotations
 
+import _thread
+import os
 import re
 import signal
 import threading
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from replay.definition import Definition
 from replay.engine import Engine, ExecutionInfo, Fork, NoTaskAnswer
@@ -102,9 +105,10 @@ class TaskUnanswered(NoTaskAnswer, RunError):
 
     def __init__(self, missing: NoTaskAnswer, name: str, db: str, event: int) -> None:
         super().__init__(missing.state, missing.resource)
-        self.args = (f"{missing}: execution {name} stops at event {event}; give one and "
-                     f"continue with: sfn-replay resume {name} --db {db} --mock-config F "
-                     "--test-case T (or --handlers F.py)",)
+        message = (f"{missing}: execution {name} stops at event {event}; give one and "
+                   f"continue with: sfn-replay resume {name} --db {db} --mock-config F "
+                   "--test-case T (or --handlers F.py)")
+        self.args = (message,)
 
 
 class Interrupted(BaseException):
@@ -265,33 +269,49 @@ def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:
 
 
 class SyncTimer:
-    """Syncs the log at most `interval` seconds after a commit, also while the loop waits on a
-    slow handler: a daemon thread, stopped (after a last sync) when the run ends."""
+    """Syncs the log at most `INTERVAL` seconds after a commit, also while the run waits on a
+    slow handler. One daemon thread per process serves every run: started on first use, it
+    stops once no run needs it (starting a thread per run would cost a context switch)."""
 
-    def __init__(self, log: EventLog, interval: float = SYNC_INTERVAL / 2) -> None:
-        self.log, self.interval = log, interval
-        self.dirty = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sfn-replay-sync", daemon=True)
+    INTERVAL = SYNC_INTERVAL / 2
+    _guard = threading.Lock()  # held while the thread syncs, and to register or unregister
+    _active: ClassVar[set[SyncTimer]] = set()
+    _thread_pid = 0  # the process whose thread runs (a forked child has none)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            if self.dirty:
-                self.dirty = False  # a commit after this line is synced next time
-                try:
-                    self.log.sync()
-                except StoreError:
-                    return
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        self.dirty = False  # set after each commit (a plain store: nothing on the hot path)
 
-    def __enter__(self) -> "SyncTimer":
-        self._thread.start()
+    def __enter__(self) -> SyncTimer:
+        cls = type(self)
+        with cls._guard:
+            cls._active.add(self)
+            if cls._thread_pid != os.getpid():
+                cls._thread_pid = os.getpid()
+                _thread.start_new_thread(cls._run, ())  # without waiting for it to start
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        with type(self)._guard:  # never while the thread syncs this log
+            type(self)._active.discard(self)
         if self.dirty:
             self.log.sync()
+
+    @classmethod
+    def _run(cls) -> None:
+        while True:
+            time.sleep(cls.INTERVAL)
+            with cls._guard:
+                if not cls._active:
+                    cls._thread_pid = 0
+                    return
+                for timer in cls._active:
+                    if timer.dirty:
+                        timer.dirty = False  # a commit after this line is synced next time
+                        try:
+                            timer.log.sync()
+                        except StoreError:
+                            pass
 
 
 def _check_shared(batch: list[dict], parent: list[dict], shared: int, strict: bool) -> None:

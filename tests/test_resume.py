@@ -2,7 +2,6 @@
 from its last committed event to the same events as a run never interrupted."""
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import random
@@ -10,14 +9,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from replay import api
-from replay.liveness import lock_path
 from replay.runner import RunError
 from store import EventLog
 from tests.helpers import START, mock_config
@@ -50,7 +47,8 @@ HANDLERS_FILE = textwrap.dedent("""
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=REPO, text=True,
-                          capture_output=True, env=dict(os.environ, **(env or {})), timeout=60)
+                          check=False, capture_output=True, timeout=60,
+                          env=dict(os.environ, **(env or {})))
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +91,8 @@ def test_a_signal_says_how_to_resume(files, signame, code):
     assert stopped.returncode == code, stopped.stderr
     committed = len(api.history(db, "e"))
     assert stopped.stderr.splitlines() == [
-        f"sfn-replay: interrupted at event {committed}; continue with: "
-        f"sfn-replay resume e --db {db}"]
+        (f"sfn-replay: interrupted at event {committed}; continue with: "
+         f"sfn-replay resume e --db {db}")]
     assert api.list_executions(db)[0]["stopReason"] == (
         "terminated (SIGTERM)" if signame == "SIGTERM" else "interrupted")
     resumed = cli("resume", "e", "--db", str(db), "--json")
@@ -202,7 +200,8 @@ class Handlers:
         if self.calls == self.stop_at:
             raise KeyboardInterrupt
         if context["State"]["Name"] in ("Loop", "Work"):
-            if context["State"].get("RetryCount") == 0 and value.get("n", 0) == 1:
+            flaky = context["State"]["Name"] == "Loop" and value.get("n", 0) == 1
+            if flaky and context["State"].get("RetryCount") == 0:
                 raise type("Flaky", (Exception,), {})("try again")
             return {"n": value.get("n", 0) + 1}
         return {"got": value, "state": context["State"]["Name"]}
@@ -300,14 +299,21 @@ def test_an_execution_running_elsewhere_is_not_resumed(tmp_path):
                 start_micros=START, handlers={"Work": Handlers(stop_at=2)._answer})
     [doc] = api.list_executions(tmp_path)
     assert doc["status"] == "INTERRUPTED"
-    path = lock_path(tmp_path, doc["executionArn"])
-    path.parent.mkdir(exist_ok=True)
-    with open(path, "w") as held:  # as a writer in another process holds it
-        fcntl.flock(held, fcntl.LOCK_EX)
+    holder = subprocess.Popen(  # a writer in another process holds its lock
+        [sys.executable, "-c", ("import sys; from replay.liveness import ExecutionLock; "
+         f"lock = ExecutionLock({str(tmp_path)!r}, {doc['executionArn']!r}).__enter__(); "
+         "print('held', flush=True); sys.stdin.read()")],
+        cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
         [doc] = api.list_executions(tmp_path)
         assert doc["status"] == "RUNNING"
         with pytest.raises(RunError, match="still running in another process"):
             api.resume(tmp_path, "e", handlers={"Work": Handlers()._answer})
+    finally:
+        holder.communicate("")
+    assert api.resume(tmp_path, "e", handlers={"Work": Handlers()._answer})["status"] == (
+        "SUCCEEDED")
 
 
 # -- durability while a handler runs ----------------------------------------------------------
@@ -336,7 +342,6 @@ def test_the_log_is_synced_while_a_slow_handler_runs(tmp_path, monkeypatch):
             start_micros=START, handlers={"Slow": slow})
     during = [t for t in syncs if window[0] < t < window[1]]
     assert during and during[0] - window[0] <= 1.0
-    assert "sfn-replay-sync" not in [t.name for t in threading.enumerate()]  # stopped
 
 
 def test_an_interrupted_branch_is_resumed(tmp_path, monkeypatch):
