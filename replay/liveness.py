@@ -83,7 +83,7 @@ def is_running(db: str | os.PathLike[str], doc: dict) -> bool:
         return True
     try:
         fd = os.open(Path(db) / LOCK_FILE, os.O_RDONLY)
-    except FileNotFoundError:
+    except OSError:  # no lock file: no run has written this db since it was created
         return False
     try:
         answer = fcntl.fcntl(fd, _GETLK, _flock(fcntl.F_WRLCK, offset))
