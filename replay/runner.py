@@ -252,7 +252,7 @@ def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:
     if isinstance(exc, NoTaskAnswer):
         reason = f"no answer for Task {exc.state}"
     elif isinstance(exc, Interrupted):
-        reason = "terminated (SIGTERM)" if exc.signum == signal.SIGTERM else "interrupted"
+        reason = f"{signal.Signals(exc.signum).name} received"
     elif isinstance(exc, KeyboardInterrupt):
         reason = "interrupted"
     else:
