@@ -209,12 +209,13 @@ class Handlers:
         return {name: self._answer for name in ("A", "B", "Loop")}
 
 
-def run_in_process(db: Path, definition: dict, stop_at: int | None, input_value=None) -> dict:
+def run_in_process(db: Path, definition: dict, stop_at: int | None, input_value=None,
+                   schedule: str = "round-robin") -> dict:
     handlers = Handlers(stop_at)
     try:
         return api.run(db, json.dumps(definition), input_value or {},
                        state_machine_name="sm", name="e", seed=11, start_micros=START,
-                       handlers=handlers.table())
+                       handlers=handlers.table(), schedule=schedule)
     except KeyboardInterrupt:
         assert [d["status"] for d in api.list_executions(db)
                 if not d.get("parentExecution")] == ["INTERRUPTED"]
@@ -226,18 +227,19 @@ def all_histories(db: Path) -> dict:
             for doc in api.list_executions(db)}
 
 
-@pytest.mark.parametrize("definition, input_value, calls", [
-    (PARALLEL_MAP, None, 8), (DISTRIBUTED, [{"k": 1}, {"k": 2}, {"k": 3}], 3)],
-    ids=["parallel-map", "distributed"])
+@pytest.mark.parametrize("definition, input_value, calls, schedule", [
+    (PARALLEL_MAP, None, 8, "round-robin"), (PARALLEL_MAP, None, 8, "random"),
+    (DISTRIBUTED, [{"k": 1}, {"k": 2}, {"k": 3}], 3, "round-robin")],
+    ids=["parallel-map", "parallel-map-random", "distributed"])
 def test_interrupted_at_any_task_resumes_to_the_same_histories(tmp_path, definition,
-                                                               input_value, calls):
-    reference = run_in_process(tmp_path / "ref", definition, None, input_value)
+                                                               input_value, calls, schedule):
+    reference = run_in_process(tmp_path / "ref", definition, None, input_value, schedule)
     assert reference["status"] == "SUCCEEDED"
     expected = all_histories(tmp_path / "ref")
     assert len(expected) == (4 if input_value else 1)
     for k in range(1, calls + 1):
         db = tmp_path / f"stop{k}"
-        assert run_in_process(db, definition, k, input_value) == reference
+        assert run_in_process(db, definition, k, input_value, schedule) == reference
         assert all_histories(db) == expected, f"interrupted at call {k}"
 
 
