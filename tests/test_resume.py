@@ -140,7 +140,7 @@ def test_a_signal_at_any_moment_loses_nothing(tmp_path, signum):
                             text=True)
     try:
         assert proc.stderr.readline() == "started\n"
-        time.sleep(random.uniform(0.0, 0.3))
+        time.sleep(random.uniform(0.0, 0.2))  # the run takes 0.3 s at least
         proc.send_signal(signum)
         proc.wait(timeout=30)
         rest = proc.stderr.read()
@@ -149,13 +149,15 @@ def test_a_signal_at_any_moment_loses_nothing(tmp_path, signum):
             proc.kill()
             proc.wait()
     events = len(api.history(db, "e"))
-    if signum == signal.SIGINT and proc.returncode == 130:
-        assert rest == (f"sfn-replay: interrupted at event {events}; continue with: "
-                        f"sfn-replay resume e --db {db}\n")
-    if proc.returncode in (-signal.SIGKILL, 130):
+    [doc] = api.list_executions(db)
+    if doc["status"] == "INTERRUPTED":
+        if signum == signal.SIGINT:
+            assert proc.returncode == 130
+            assert rest == (f"sfn-replay: interrupted at event {events}; continue with: "
+                            f"sfn-replay resume e --db {db}\n")
         assert api.resume(db, "e")["status"] == "SUCCEEDED"
-    else:  # it had finished
-        assert proc.returncode == 0, rest
+    else:  # the signal came after the end of the run (a very slow machine)
+        assert doc["status"] == "SUCCEEDED"
     reference = cli(*args, "--db", str(tmp_path / "ref"))
     assert reference.returncode == 0, reference.stderr
     assert api.history(db, "e") == api.history(tmp_path / "ref", "e")
