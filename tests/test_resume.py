@@ -18,6 +18,7 @@ from replay import api
 from replay.runner import RunError
 from store import EventLog
 from tests.helpers import START, mock_config
+from tui import commands
 
 REPO = Path(__file__).resolve().parent.parent
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -94,8 +95,7 @@ def test_a_signal_says_how_to_resume(files, signame, code):
         (f"sfn-replay: interrupted at event {committed}; continue with: "
          f"sfn-replay resume e --db {db}")]
     assert api.list_executions(db)[0]["stopReason"] == f"{signame} received"
-    resumed = cli("resume", "e", "--db", str(db), "--json")
-    assert resumed.returncode == 0, resumed.stderr
+    assert api.resume(db, "e") == files["ref"]
     assert api.history(db, "e") == api.history(files["ref_db"], "e")
 
 
@@ -158,8 +158,9 @@ def test_a_signal_at_any_moment_loses_nothing(tmp_path, signum):
         assert api.resume(db, "e")["status"] == "SUCCEEDED"
     else:  # the signal came after the end of the run (a very slow machine)
         assert doc["status"] == "SUCCEEDED"
-    reference = cli(*args, "--db", str(tmp_path / "ref"))
-    assert reference.returncode == 0, reference.stderr
+    reference = api.run(tmp_path / "ref", json.dumps(SLOW_LOOP), {}, state_machine_name="loop",
+                        name="e", seed=4, start_micros=START, handlers_file=tmp_path / "handlers.py")
+    assert reference["status"] == "SUCCEEDED"
     assert api.history(db, "e") == api.history(tmp_path / "ref", "e")
 
 
@@ -287,7 +288,7 @@ def test_a_task_nothing_answers_is_resumed_with_a_mock(tmp_path):
     [line] = stopped.stderr.splitlines()
     assert "no mock or handler answers Task state 'Work'" in line
     assert f"continue with: sfn-replay resume e --db {db} --mock-config" in line
-    listed = cli("list", "--db", db).stdout
+    [listed] = commands.list_executions(db)  # what `list` prints
     assert listed.startswith("INTERRUPTED") and "no answer for Task Work" in listed
     resumed = cli("resume", "e", *mocked, "--db", db)
     assert resumed.returncode == 0, resumed.stderr
