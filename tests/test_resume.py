@@ -158,8 +158,9 @@ def test_a_signal_at_any_moment_loses_nothing(tmp_path, signum):
         assert api.resume(db, "e")["status"] == "SUCCEEDED"
     else:  # the signal came after the end of the run (a very slow machine)
         assert doc["status"] == "SUCCEEDED"
-    reference = api.run(tmp_path / "ref", json.dumps(SLOW_LOOP), {}, state_machine_name="loop",
-                        name="e", seed=4, start_micros=START, handlers_file=tmp_path / "handlers.py")
+    reference = api.run(tmp_path / "ref", json.dumps(SLOW_LOOP), {}, name="e", seed=4,
+                        state_machine_name="loop", start_micros=START,
+                        handlers_file=tmp_path / "handlers.py")
     assert reference["status"] == "SUCCEEDED"
     assert api.history(db, "e") == api.history(tmp_path / "ref", "e")
 
