@@ -7,7 +7,7 @@ import re
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from replay.definition import Definition
@@ -18,7 +18,7 @@ from replay.interpreter import run_machine
 from replay.liveness import Busy, ExecutionLock
 from replay.rand import SeededRandom
 from replay.verify import comparable
-from replay.world import World
+from replay.world import TaskAnswer, TaskRequest, World
 from store import EventLog, StoreError
 from store.log import SYNC_INTERVAL
 
@@ -176,13 +176,16 @@ def run_execution(
         extra = dict(setup or {})
         extra.setdefault("definition", log.put_blob(definition.text.encode("utf-8")))
         started = {"definition": extra["definition"], "startMicros": info.start_micros}
-        engine = Engine(definition.machine, info, world, seed, started_extra=started,
-                        fork=fork, schedule=schedule)
+        syncer = SyncTimer(log)
+        if fork is not None and fork.world is not None:
+            fork = replace(fork, world=CallOut(fork.world, syncer))
+        engine = Engine(definition.machine, info, CallOut(world, syncer), seed,
+                        started_extra=started, fork=fork, schedule=schedule)
         engine.s3 = s3
         if committed is not None:
             parent_events = committed.events
         shared = len(parent_events or ()) if committed else (fork.at if fork else 0)
-        with SyncTimer(log) as syncer:
+        with syncer:
             try:
                 _loop(log, engine, definition, info, own, extra, syncer, shared,
                       parent_events or [], strict_prefix, committed)
@@ -268,10 +271,28 @@ def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:
         raise TaskUnanswered(exc, own.name, str(log.path), event) from None
 
 
+class CallOut:
+    """The world as a run sees it: a Task's answer may come from outside the interpreter (a
+    handler), so from the first one on the log is synced while the run waits (see SyncTimer).
+    Runs that never ask (Pass, Choice, Map...) start no thread. The place where, with group
+    commit, the steps not yet committed must be committed before the call."""
+
+    __slots__ = ("syncer", "world")
+
+    def __init__(self, world: World, syncer: SyncTimer) -> None:
+        self.world, self.syncer = world, syncer
+
+    def answer(self, request: TaskRequest) -> TaskAnswer | None:
+        if not self.syncer.started:
+            self.syncer.start()
+        return self.world.answer(request)
+
+
 class SyncTimer:
     """Syncs the log at most `INTERVAL` seconds after a commit, also while the run waits on a
-    slow handler. One daemon thread per process serves every run: started on first use, it
-    stops once no run needs it (starting a thread per run would cost a context switch)."""
+    slow handler (the store syncs on commits only). Started by a run's first Task (CallOut).
+    One daemon thread per process serves every run: started on first use, it stops once no run
+    needs it (a thread per run would cost a context switch)."""
 
     INTERVAL = SYNC_INTERVAL / 2
     _guard = threading.Lock()  # held while the thread syncs, and to register or unregister
@@ -281,19 +302,25 @@ class SyncTimer:
     def __init__(self, log: EventLog) -> None:
         self.log = log
         self.dirty = False  # set after each commit (a plain store: nothing on the hot path)
+        self.started = False
 
-    def __enter__(self) -> SyncTimer:
+    def start(self) -> None:
+        """Sync this run's log from now on until it ends."""
         cls = type(self)
         with cls._guard:
+            self.started = True
             cls._active.add(self)
             if cls._thread_pid != os.getpid():
                 cls._thread_pid = os.getpid()
                 _thread.start_new_thread(cls._run, ())  # without waiting for it to start
+
+    def __enter__(self) -> SyncTimer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        with type(self)._guard:  # never while the thread syncs this log
-            type(self)._active.discard(self)
+        if self.started:
+            with type(self)._guard:  # never while the thread syncs this log
+                type(self)._active.discard(self)
         if self.dirty:
             self.log.sync()
 
