@@ -265,10 +265,12 @@ def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:
     except StoreError:
         pass
     event = history_length(log, doc)
+    same_name = sum(1 for _, other in log.docs(EXECUTIONS) if other["name"] == own.name)
+    handle = own.name if same_name == 1 else own.execution_arn  # what `resume` will accept
     if isinstance(exc, Interrupted):
-        exc.execution, exc.db, exc.event = own.name, str(log.path), event
+        exc.execution, exc.db, exc.event = handle, str(log.path), event
     elif isinstance(exc, NoTaskAnswer) and not isinstance(exc, TaskUnanswered):
-        raise TaskUnanswered(exc, own.name, str(log.path), event) from None
+        raise TaskUnanswered(exc, handle, str(log.path), event) from None
 
 
 class CallOut:
