@@ -365,3 +365,16 @@ def test_an_interrupted_branch_is_resumed(tmp_path, monkeypatch):
     assert {k: v for k, v in resumed.items() if k not in ("executionArn", "name")} == {
         k: v for k, v in reference.items() if k not in ("executionArn", "name")}
     assert api.history(tmp_path / "db", "b") == api.history(tmp_path / "db", "ref")
+
+
+def test_the_hint_names_the_execution_by_arn_when_its_name_is_not_unique(tmp_path):
+    text = json.dumps(LOOP)
+    api.run(tmp_path, text, {}, state_machine_name="one", name="e", seed=1, start_micros=START,
+            handlers={"Work": Handlers()._answer})
+    with pytest.raises(RunError) as stopped:
+        api.run(tmp_path, text, {}, state_machine_name="two", name="e", seed=1,
+                start_micros=START)
+    arn = "arn:aws:states:us-east-1:123456789012:execution:two:e"
+    assert f"continue with: sfn-replay resume {arn} --db {tmp_path}" in str(stopped.value)
+    assert api.resume(tmp_path, arn, handlers={"Work": Handlers()._answer})["status"] == (
+        "SUCCEEDED")
