@@ -1,11 +1,12 @@
-"""Which executions a live process is writing: the writer holds a write lock on one byte of
-DB/running.lock (at an offset drawn from the execution's ARN) while it runs, and the OS drops it
-when the process dies, `kill -9` included. An execution whose log says RUNNING but whose lock is
-free is interrupted: `resume` continues it. A Distributed Map child execution is written by its
-parent's process, so its parent's lock tells.
+"""Which executions a live process is writing: the writer holds a write lock on one byte of the
+db's data file while it runs, and the OS drops it when the process dies, `kill -9` included. An
+execution whose log says RUNNING but whose lock is free is interrupted: `resume` continues it. A
+Distributed Map child execution is written by its parent's process, so its parent's lock tells.
 
-Open-file-description locks (Linux): they belong to the open file, as `flock` locks do, and one
-file serves every execution (creating and deleting a file per run costs milliseconds)."""
+The locks are advisory open-file-description locks (Linux) on bytes far past the end of LMDB's
+data.mdb, at an offset drawn from the execution's ARN: they belong to the open file, as `flock`
+locks do; LMDB takes no lock on that file; and no file is created for them (creating a file per
+db or per run costs milliseconds)."""
 from __future__ import annotations
 
 import errno
@@ -16,7 +17,8 @@ import struct
 from pathlib import Path
 from types import TracebackType
 
-LOCK_FILE = "running.lock"
+LOCK_FILE = "data.mdb"  # LMDB's data file: every db has one
+_BASE = 1 << 62  # far beyond any data
 # Open file description locks where the platform has them; POSIX record locks elsewhere (those
 # belong to the process: never test a lock in the process that may hold it).
 _SETLK = getattr(fcntl, "F_OFD_SETLK", fcntl.F_SETLK)
@@ -30,7 +32,7 @@ class Busy(Exception):
 
 
 def _offset(arn: str) -> int:
-    return int.from_bytes(hashlib.sha1(arn.encode("utf-8")).digest()[:6], "big")
+    return _BASE + int.from_bytes(hashlib.sha1(arn.encode("utf-8")).digest()[:6], "big")
 
 
 def _flock(kind: int, offset: int) -> bytes:
@@ -49,7 +51,7 @@ class ExecutionLock:
             _held[self.key] += 1
             return self
         path, offset = self.key
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR)
         try:
             fcntl.fcntl(fd, _SETLK, _flock(fcntl.F_WRLCK, offset))
         except OSError as exc:
@@ -83,7 +85,7 @@ def is_running(db: str | os.PathLike[str], doc: dict) -> bool:
         return True
     try:
         fd = os.open(Path(db) / LOCK_FILE, os.O_RDONLY)
-    except OSError:  # no lock file: no run has written this db since it was created
+    except OSError:  # no data file: nothing to run
         return False
     try:
         answer = fcntl.fcntl(fd, _GETLK, _flock(fcntl.F_WRLCK, offset))

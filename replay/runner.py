@@ -279,14 +279,12 @@ class CallOut:
     Runs that never ask (Pass, Choice, Map...) start no thread. The place where, with group
     commit, the steps not yet committed must be committed before the call."""
 
-    __slots__ = ("syncer", "world")
-
     def __init__(self, world: World, syncer: SyncTimer) -> None:
         self.world, self.syncer = world, syncer
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        if not self.syncer.started:
-            self.syncer.start()
+        self.syncer.start()
+        self.answer = self.world.answer  # type: ignore[method-assign]  # later calls: direct
         return self.world.answer(request)
 
 
@@ -309,6 +307,8 @@ class SyncTimer:
     def start(self) -> None:
         """Sync this run's log from now on until it ends."""
         cls = type(self)
+        if self.started:
+            return
         with cls._guard:
             self.started = True
             cls._active.add(self)
