@@ -16,6 +16,7 @@ import os
 import struct
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 LOCK_FILE = "data.mdb"  # LMDB's data file: every db has one
 _BASE = 1 << 62  # far beyond any data
@@ -46,7 +47,7 @@ class ExecutionLock:
         self.key = (Path(db) / LOCK_FILE, _offset(arn))
         self._fd: int | None = None
 
-    def __enter__(self) -> ExecutionLock:
+    def __enter__(self) -> Self:
         if self.key in _held:
             _held[self.key] += 1
             return self

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from replay.definition import Definition
 from replay.engine import Engine, ExecutionInfo, Fork, NoTaskAnswer
@@ -316,7 +316,7 @@ class SyncTimer:
                 cls._thread_pid = os.getpid()
                 _thread.start_new_thread(cls._run, ())  # without waiting for it to start
 
-    def __enter__(self) -> SyncTimer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -221,8 +221,9 @@ def run_in_process(db: Path, definition: dict, stop_at: int | None, input_value=
                        state_machine_name="sm", name="e", seed=11, start_micros=START,
                        handlers=handlers.table(), schedule=schedule)
     except KeyboardInterrupt:
-        assert [d["status"] for d in api.list_executions(db)
-                if not d.get("parentExecution")] == ["INTERRUPTED"]
+        listed = api.list_executions(db)
+        assert [d["status"] for d in listed if not d.get("parentExecution")] == ["INTERRUPTED"]
+        assert "RUNNING" not in [d["status"] for d in listed]  # children: their parent's lock
         return api.resume(db, "e", handlers=Handlers().table())
 
 
