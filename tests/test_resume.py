@@ -379,3 +379,17 @@ def test_the_hint_names_the_execution_by_arn_when_its_name_is_not_unique(tmp_pat
     assert f"continue with: sfn-replay resume {arn} --db {tmp_path}" in str(stopped.value)
     assert api.resume(tmp_path, arn, handlers={"Work": Handlers()._answer})["status"] == (
         "SUCCEEDED")
+
+
+def test_an_exported_then_imported_unfinished_execution_resumes_like_the_original(tmp_path):
+    db = tmp_path / "db"
+    with pytest.raises(RunError):
+        api.run(db, json.dumps(LOOP), {}, state_machine_name="sm", name="e", seed=2,
+                start_micros=START)
+    api.import_history(db, [api.export(db, "e")], json.dumps(LOOP), state_machine_name="sm",
+                       name="copy")
+    mocks = mock_config({"Work": {str(i): {"Return": {"n": i + 1}} for i in range(6)}})
+    original = api.resume(db, "e", mocks=mocks, test_case="t")
+    copy = api.resume(db, "copy", mocks=mocks, test_case="t")
+    assert original["status"] == copy["status"] == "SUCCEEDED"
+    assert api.diff(db, "e", "copy")["firstDifference"] is None
