@@ -28,8 +28,12 @@ from replay.faults import Fault, FaultError, FaultWorld, coerce, injected
 from replay.fold import is_failure
 from replay.history import EXECUTIONS, read_events
 from replay.history import length as history_length
+from replay.liveness import Busy, ExecutionLock, is_running
 from replay.recorded import RecordedWorld
 from replay.runner import (
+    SUMMARY_KEYS,
+    Committed,
+    Interrupted,  # noqa: F401  (for the CLI, which raises it from its signal handlers)
     Names,
     RunError,
     check_name,
@@ -263,11 +267,24 @@ def history(db: str | Path, execution: str) -> list[dict]:
 
 
 def list_executions(db: str | Path) -> list[dict]:
+    """The index records of every execution, with `status` INTERRUPTED (and `stopReason`)
+    for one that says RUNNING but that no process is running any more."""
     with EventLog(db) as log:
         out = []
         for _, doc in log.docs(EXECUTIONS):
+            if doc["status"] == "RUNNING" and not is_running(log.path, doc):
+                doc = _interrupted(log, doc)
             out.append(dict(doc, events=history_length(log, doc)))
         return out
+
+
+def _interrupted(log: EventLog, doc: dict) -> dict:
+    fresh = log.get_doc(EXECUTIONS, doc["executionArn"]) or doc  # it may have just ended
+    if fresh["status"] != "RUNNING":
+        return fresh
+    writer = log.get_doc(EXECUTIONS, fresh.get("parentExecution") or fresh["executionArn"])
+    reason = (writer or fresh).get("stopReason") or "killed"
+    return dict(fresh, status="INTERRUPTED", stopReason=reason)
 
 
 # -- time travel, replay, branching, import and export ----------------------------------------
@@ -396,6 +413,8 @@ def branch(
         setup.update(parent=parent["executionArn"], forkAt=n)
         if input_override is not NO_OVERRIDE:
             setup["inputOverride"] = to_json_text(input_override)
+        if seed is not None:  # recorded so that `resume` can continue a branch
+            setup["forkSeed"] = seed
         if new_definition is not None:  # the branch's record names the definition it ends with
             setup["definition"] = log.put_blob(new_definition.text.encode("utf-8"))
         fork = Fork(at=n, world=after, machine=new_definition.machine if new_definition else None,
@@ -505,3 +524,80 @@ def _account_region(previous: dict, started: dict) -> tuple[str, str]:
     if len(parts) > 4 and parts[2] == "iam" and parts[4]:
         return parts[4], "us-east-1"
     return "123456789012", "us-east-1"
+
+
+# -- resume ------------------------------------------------------------------------------------
+
+_WORLD_KEYS = ("mocks", "testCase", "handlers")
+
+
+def resume(db: str | Path, execution: str, *, mocks: Any = None, test_case: str | None = None,
+           handlers_file: Path | None = None, handlers: dict | None = None) -> dict:
+    """Continue an interrupted execution (killed, or stopped at a Task nothing answered) from
+    its last committed event, to the same events as a run never interrupted.
+
+    Tasks are answered by the mocks/handlers given (recorded for the execution from now on),
+    else by those recorded with the run."""
+    with EventLog(db) as log:
+        doc = resolve(log, execution)
+        if doc.get("parentExecution"):
+            raise RunError(f"{doc['name']} is a child execution of a Distributed Map: resume "
+                           f"its parent {doc['parentExecution']}")
+        try:
+            lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
+        except Busy:
+            raise RunError(f"execution {doc['name']} is still running in another process"
+                           ) from None
+        try:
+            doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
+            if doc["status"] != "RUNNING":
+                raise RunError(f"execution {doc['name']} already finished ({doc['status']})")
+            after, setup = None, None
+            if mocks is not None or handlers_file is not None or handlers:
+                after = _world(mocks, test_case, doc["stateMachineName"], handlers,
+                               handlers_file)
+                setup = _setup(log, mocks, test_case, handlers_file)
+            return continue_execution(log, doc, after=after, setup=setup)
+        finally:
+            lock.__exit__(None, None, None)
+
+
+def continue_execution(log: EventLog, doc: dict, *, after: World | None = None,
+                       setup: dict | None = None) -> dict:
+    """Go on with an execution from its log: re-run it with every Task up to its last committed
+    event answered from the record (which the re-run must reproduce: same seed, mock counters,
+    schedule, virtual clock), then with `after` (default: the world recorded with it), appending
+    to its own streams and those of its Distributed Map children. `setup` replaces the world
+    recorded in its index record. Returns its DescribeExecution record."""
+    recorded, input_value, seed = _recorded_run(log, doc)
+    own_children = _child_histories(log, doc)
+    answers = [*own_children.values()]
+    extra = {k: v for k, v in doc.items() if k not in SUMMARY_KEYS and k != "stopReason"}
+    if setup is not None:
+        extra = {k: v for k, v in extra.items() if k not in _WORLD_KEYS}
+        extra.update(setup)
+    fork = None
+    definition = load_definition(_definition_of(log, doc))
+    info = info_from_record(doc, recorded, input_value)
+    if doc.get("parent"):  # a branch: re-run its parent up to the fork, then the branch
+        parent = log.get_doc(EXECUTIONS, doc["parent"])
+        answers += _children(log, parent)
+        parent_definition = load_definition(_definition_of(log, parent))
+        override = (json.loads(doc["inputOverride"]) if "inputOverride" in doc
+                    else NO_OVERRIDE)
+        fork = Fork(at=doc["forkAt"], machine=definition.machine
+                    if doc["definition"] != parent["definition"] else None,
+                    seed=doc.get("forkSeed"), input_override=override, info=info)
+        definition, info = parent_definition, info_from_record(parent, recorded, input_value)
+    world = ChainWorld.of([RecordedWorld.from_events(recorded, *answers),
+                           after or _recorded_world(log, doc)])
+    run_execution(log, definition, info, world, seed, setup=extra, fork=fork,
+                  strict_prefix=not _imported(log, doc), s3=_s3(doc),
+                  schedule=_schedule(recorded), committed=Committed(recorded, own_children))
+    return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
+
+
+def _child_histories(log: EventLog, doc: dict) -> dict[str, list[dict]]:
+    return {child["executionArn"]: list(read_events(log, child))
+            for _, child in log.docs(EXECUTIONS)
+            if child.get("parentExecution") == doc["executionArn"]}

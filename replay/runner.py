@@ -1,19 +1,27 @@
 """The one loop that does I/O: runs an engine and appends each step's events to the log."""
 from __future__ import annotations
 
+import _thread
+import os
 import re
-from dataclasses import dataclass
-from typing import Any
+import signal
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Self
 
 from replay.definition import Definition
-from replay.engine import Engine, ExecutionInfo
+from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
 from replay.fork import Fork
 from replay.history import EXECUTIONS
+from replay.history import length as history_length
 from replay.interpreter import run_machine
+from replay.liveness import Busy, ExecutionLock
 from replay.rand import SeededRandom
 from replay.verify import comparable
-from replay.world import World
-from store import EventLog
+from replay.world import TaskAnswer, TaskRequest, World
+from store import EventLog, StoreError
+from store.log import SYNC_INTERVAL
 
 _NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 
@@ -83,8 +91,48 @@ def summary(info: ExecutionInfo, engine: Engine, **extra: Any) -> dict:
     }
 
 
+# The fields of the index record that `summary` derives from the run; the others say how the
+# run was set up (definition, mocks, handlers, parent...), and a resumed run keeps them.
+SUMMARY_KEYS = frozenset({"executionArn", "name", "stateMachineArn", "stateMachineName",
+                          "status", "startMicros", "stopMicros", "events", "seed"})
+
+
 class BranchDiverged(RunError):
     """Re-running the parent up to the fork point did not reproduce the parent's events."""
+
+
+class TaskUnanswered(NoTaskAnswer, RunError):
+    """The run stopped at a Task nothing answers; what came before stays in the log."""
+
+    def __init__(self, missing: NoTaskAnswer, name: str, db: str, event: int) -> None:
+        super().__init__(missing.state, missing.resource)
+        message = (f"{missing}: execution {name} stops at event {event}; give one and "
+                   f"continue with: sfn-replay resume {name} --db {db} --mock-config F "
+                   "--test-case T (or --handlers F.py)")
+        self.args = (message,)
+
+
+class Interrupted(BaseException):
+    """A signal (SIGINT, SIGTERM) stopped the process; the CLI raises it from its handlers.
+
+    Passing through a run, it learns which execution stopped and at which committed event
+    (`execution`, `db`, `event`: None when nothing was recorded yet)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.execution: str | None = None
+        self.db: str | None = None
+        self.event: int | None = None
+
+
+@dataclass(frozen=True)
+class Committed:
+    """An execution's events already in the log (a resumed run): the re-run must reproduce
+    them, writes none of them, and appends what follows to the same streams."""
+
+    events: list[dict]
+    children: dict[str, list[dict]]  # its Distributed Map children's, by ARN
 
 
 def run_execution(
@@ -100,6 +148,7 @@ def run_execution(
     strict_prefix: bool = True,
     s3: Any = None,
     schedule: str = "round-robin",
+    committed: Committed | None = None,
 ) -> Engine:
     """Run to the end, one LMDB transaction per step; returns the finished engine.
 
@@ -107,28 +156,61 @@ def run_execution(
     parent's) and events up to `fork.at` must equal `parent_events`; only later events are
     written, to the branch's own stream (`fork.info`). For histories recorded elsewhere
     (imports), whose details our interpreter need not reproduce, only event types must match.
+    With `committed`, the execution exists and goes on from its last committed event.
+    While it runs, the process holds the execution's lock (see `liveness`).
     """
     own = fork.info if fork is not None and fork.info is not None else info
-    arn = own.execution_arn
-    if log.get_doc(EXECUTIONS, arn) is not None:
+    try:
+        lock = ExecutionLock(log.path, own.execution_arn).__enter__()
+    except Busy:
         raise RunError(
+            f"execution {own.name!r} is running in another process"
+            if committed is not None else
             f"ExecutionAlreadyExists: an execution named {own.name!r} of state machine "
-            f"{own.state_machine_name!r} is already in the db"
-        )
-    extra = dict(setup or {})
-    extra.setdefault("definition", log.put_blob(definition.text.encode("utf-8")))
-    started = {"definition": extra["definition"], "startMicros": info.start_micros}
-    engine = Engine(definition.machine, info, world, seed, started_extra=started, fork=fork,
-                    schedule=schedule)
-    engine.s3 = s3
+            f"{own.state_machine_name!r} is being started by another process") from None
+    try:
+        if committed is None and log.get_doc(EXECUTIONS, own.execution_arn) is not None:
+            raise RunError(
+                f"ExecutionAlreadyExists: an execution named {own.name!r} of state machine "
+                f"{own.state_machine_name!r} is already in the db"
+            )
+        extra = dict(setup or {})
+        extra.setdefault("definition", log.put_blob(definition.text.encode("utf-8")))
+        started = {"definition": extra["definition"], "startMicros": info.start_micros}
+        syncer = SyncTimer(log)
+        if fork is not None and fork.world is not None:
+            fork = replace(fork, world=CallOut(fork.world, syncer))
+        engine = Engine(definition.machine, info, CallOut(world, syncer), seed,
+                        started_extra=started, fork=fork, schedule=schedule)
+        engine.s3 = s3
+        if committed is not None:
+            parent_events = committed.events
+        shared = len(parent_events or ()) if committed else (fork.at if fork else 0)
+        with syncer:
+            try:
+                _loop(log, engine, definition, info, own, extra, syncer, shared,
+                      parent_events or [], strict_prefix, committed)
+            except BaseException as exc:
+                _stopped(log, own, exc)
+                raise
+    finally:
+        lock.__exit__(None, None, None)
+    return engine
+
+
+def _loop(log: EventLog, engine: Engine, definition: Definition, info: ExecutionInfo,
+          own: ExecutionInfo, extra: dict, syncer: SyncTimer, shared: int,
+          parent_events: list[dict], strict_prefix: bool, committed: Committed | None) -> None:
+    arn = own.execution_arn
     first = True
-    shared = fork.at if fork is not None else 0
     for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,
                                                             info.input)):
         if shared:
-            _check_shared(batch, parent_events or [], shared, strict_prefix)
+            _check_shared(batch, parent_events, shared, strict_prefix)
             batch = [event for event in batch if event["id"] > shared]
         children = engine.take_child_events()
+        if committed is not None and children:
+            children = _new_child_events(children, committed.children)
         if not batch and not children:
             continue
         docs = {}
@@ -139,11 +221,129 @@ def run_execution(
         for child_arn, (events, doc) in children.items():
             streams[child_arn] = events
             docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
-        log.append_many(streams, docs=docs)
-    if first:  # a branch at the last event: no events of its own, but it exists
-        log.append_many({}, docs={(EXECUTIONS, arn): summary(own, engine, **extra)})
-    log.sync()
-    return engine
+        _commit(log, streams, docs, syncer)
+    if first and committed is None:  # a branch at the last event: no events of its own
+        _commit(log, {}, {(EXECUTIONS, arn): summary(own, engine, **extra)}, syncer)
+    if shared and engine.last_id < shared:
+        raise BranchDiverged(f"re-running the execution ends at event {engine.last_id}, "
+                             f"before the {shared} events of the record")
+
+
+def _commit(log: EventLog, streams: dict, docs: dict, syncer: SyncTimer) -> None:
+    """The commit policy of the run loop: one transaction per step (a step's events are never
+    split). Anything that precedes a call out of the interpreter must be committed by then."""
+    log.append_many(streams, docs=docs)
+    syncer.dirty = True
+
+
+def _new_child_events(children: dict, recorded: dict[str, list[dict]]) -> dict:
+    """Of the child executions' events a resumed re-run produces, the ones not yet in the log
+    (the others must equal the record)."""
+    out = {}
+    for child_arn, (events, doc) in children.items():
+        have = recorded.get(child_arn, [])
+        _check_shared(events, have, len(have), True)
+        events = [event for event in events if event["id"] > len(have)]
+        if events:
+            out[child_arn] = (events, doc)
+    return out
+
+
+def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:
+    """Say in the execution's record why the run stopped before its end, and raise what tells
+    the user how to continue it."""
+    doc = log.get_doc(EXECUTIONS, own.execution_arn)
+    if doc is None or doc["status"] != "RUNNING":
+        return
+    if isinstance(exc, NoTaskAnswer):
+        reason = f"no answer for Task {exc.state}"
+    elif isinstance(exc, Interrupted):
+        reason = f"{signal.Signals(exc.signum).name} received"
+    elif isinstance(exc, KeyboardInterrupt):
+        reason = "interrupted"
+    else:
+        reason = f"stopped by {type(exc).__name__}: {exc}"
+    try:
+        log.put_doc(EXECUTIONS, own.execution_arn, dict(doc, stopReason=reason))
+    except StoreError:
+        pass
+    event = history_length(log, doc)
+    same_name = sum(1 for _, other in log.docs(EXECUTIONS) if other["name"] == own.name)
+    handle = own.name if same_name == 1 else own.execution_arn  # what `resume` will accept
+    if isinstance(exc, Interrupted):
+        exc.execution, exc.db, exc.event = handle, str(log.path), event
+    elif isinstance(exc, NoTaskAnswer) and not isinstance(exc, TaskUnanswered):
+        raise TaskUnanswered(exc, handle, str(log.path), event) from None
+
+
+class CallOut:
+    """The world as a run sees it: a Task's answer may come from outside the interpreter (a
+    handler), so from the first one on the log is synced while the run waits (see SyncTimer).
+    Runs that never ask (Pass, Choice, Map...) start no thread. The place where, with group
+    commit, the steps not yet committed must be committed before the call."""
+
+    def __init__(self, world: World, syncer: SyncTimer) -> None:
+        self.world, self.syncer = world, syncer
+
+    def answer(self, request: TaskRequest) -> TaskAnswer | None:
+        self.syncer.start()
+        self.answer = self.world.answer  # type: ignore[method-assign]  # later calls: direct
+        return self.world.answer(request)
+
+
+class SyncTimer:
+    """Syncs the log at most `INTERVAL` seconds after a commit, also while the run waits on a
+    slow handler (the store syncs on commits only). Started by a run's first Task (CallOut).
+    One daemon thread per process serves every run: started on first use, it stops once no run
+    needs it (a thread per run would cost a context switch)."""
+
+    INTERVAL = SYNC_INTERVAL / 2
+    _guard = threading.Lock()  # held while the thread syncs, and to register or unregister
+    _active: ClassVar[set[SyncTimer]] = set()
+    _thread_pid = 0  # the process whose thread runs (a forked child has none)
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        self.dirty = False  # set after each commit (a plain store: nothing on the hot path)
+        self.started = False
+
+    def start(self) -> None:
+        """Sync this run's log from now on until it ends."""
+        cls = type(self)
+        if self.started:
+            return
+        with cls._guard:
+            self.started = True
+            cls._active.add(self)
+            if cls._thread_pid != os.getpid():
+                cls._thread_pid = os.getpid()
+                _thread.start_new_thread(cls._run, ())  # without waiting for it to start
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.started:
+            with type(self)._guard:  # never while the thread syncs this log
+                type(self)._active.discard(self)
+        if self.dirty:
+            self.log.sync()
+
+    @classmethod
+    def _run(cls) -> None:
+        while True:
+            time.sleep(cls.INTERVAL)
+            with cls._guard:
+                if not cls._active:
+                    cls._thread_pid = 0
+                    return
+                for timer in cls._active:
+                    if timer.dirty:
+                        timer.dirty = False  # a commit after this line is synced next time
+                        try:
+                            timer.log.sync()
+                        except StoreError:
+                            pass
 
 
 def _check_shared(batch: list[dict], parent: list[dict], shared: int, strict: bool) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -188,6 +190,30 @@ def print_description(description: dict, as_json: bool) -> None:
         typer.echo(f"  output: {description['output']}")
     if description.get("error") is not None or description.get("cause") is not None:
         typer.echo(f"  error: {description.get('error')}  cause: {description.get('cause')}")
+
+
+@app.command()
+@guarded
+def resume(
+    execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
+    mock_config: Annotated[Optional[Path], typer.Option("--mock-config", help="Answer Tasks "
+                           "from now on with this MockConfigFile (recorded).")] = None,
+    test_case: Annotated[Optional[str], typer.Option("--test-case",
+                         help="Test case of the mock config to use.")] = None,
+    handlers: Annotated[Optional[Path], typer.Option("--handlers", help="Answer Tasks from now "
+                        "on with this handlers file (recorded).")] = None,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
+):
+    """Continue an interrupted execution (killed, or stopped at a Task nothing answered) from
+    its last committed event, to the same events as a run never interrupted."""
+    if mock_config is not None and test_case is None:
+        raise UsageError("--mock-config needs --test-case NAME")
+    mocks = read_json_arg(str(mock_config), "mock config") if mock_config else None
+    result = api.resume(db_path(db), execution, mocks=mocks, test_case=test_case,
+                        handlers_file=handlers)
+    print_description(result, as_json)
+    raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
 
 
 @app.command()
@@ -395,10 +421,29 @@ def fault_rules(rules: list[str] | None, plan: Path | None) -> list | None:
     return out
 
 
+def _on_signal(signum: int, frame: Any) -> None:
+    """SIGINT, SIGTERM: stop between two bytecodes, where no transaction is half-done (LMDB
+    commits are atomic). A second signal kills the process at once."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise api.Interrupted(signum)
+
+
 def main() -> None:
     """The console script: usage errors, Ctrl-C and a closed pipe are handled by the root
-    command (`tui.shell.OneLineErrors`), so `app()` exits with 0, 1, 2, 130 or 141."""
-    app()
+    command (`tui.shell.OneLineErrors`); a signal during a run says how to resume it."""
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        app()
+    except (api.Interrupted, KeyboardInterrupt) as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if getattr(exc, "event", None) is not None:
+            typer.echo(f"sfn-replay: interrupted at event {exc.event}; continue with: "
+                       f"sfn-replay resume {exc.execution} --db {exc.db}", err=True)
+        else:
+            typer.echo("sfn-replay: interrupted", err=True)
+        sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -58,8 +58,9 @@ def list_executions(db) -> list[str]:
     rows = []
     for doc in api.list_executions(db):
         stop = iso_aws(doc["stopMicros"]) if doc.get("stopMicros") is not None else "-"
-        rows.append(f"{doc['status']:<10} {doc['stateMachineName']:<24} {doc['name']:<38} "
-                    f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}")
+        why = f"  ({doc['stopReason']})" if doc["status"] == "INTERRUPTED" else ""
+        rows.append(f"{doc['status']:<11} {doc['stateMachineName']:<24} {doc['name']:<38} "
+                    f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}")
     return rows
 
 
