@@ -21,11 +21,10 @@ from replay.compare import compare_histories
 from replay.definition import InvalidDefinition, load_definition
 from replay.distributed import LocalS3, RecordedS3
 from replay.engine import NoTaskAnswer
-from replay.fork import NO_OVERRIDE, Fork
-from replay.scheduler import SCHEDULES
 from replay.events import EXTRA, details, to_aws_event, to_json_text
 from replay.faults import Fault, FaultError, FaultWorld, coerce, injected
 from replay.fold import is_failure
+from replay.fork import NO_OVERRIDE, Fork
 from replay.history import EXECUTIONS, read_events
 from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock, is_running
@@ -33,7 +32,6 @@ from replay.recorded import RecordedWorld
 from replay.runner import (
     SUMMARY_KEYS,
     Committed,
-    Interrupted,  # noqa: F401  (for the CLI, which raises it from its signal handlers)
     Names,
     RunError,
     check_name,
@@ -41,6 +39,7 @@ from replay.runner import (
     execution_info,
     run_execution,
 )
+from replay.scheduler import SCHEDULES
 from replay.timetravel import (
     PositionError,
     describe_failure,

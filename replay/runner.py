@@ -16,6 +16,7 @@ from replay.fork import Fork
 from replay.history import EXECUTIONS
 from replay.history import length as history_length
 from replay.interpreter import run_machine
+from replay.interrupted import Interrupted
 from replay.liveness import Busy, ExecutionLock
 from replay.rand import SeededRandom
 from replay.verify import comparable
@@ -110,20 +111,6 @@ class TaskUnanswered(NoTaskAnswer, RunError):
                    f"continue with: sfn-replay resume {name} --db {db} --mock-config F "
                    "--test-case T (or --handlers F.py)")
         self.args = (message,)
-
-
-class Interrupted(BaseException):
-    """A signal (SIGINT, SIGTERM) stopped the process; the CLI raises it from its handlers.
-
-    Passing through a run, it learns which execution stopped and at which committed event
-    (`execution`, `db`, `event`: None when nothing was recorded yet)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-        self.execution: str | None = None
-        self.db: str | None = None
-        self.event: int | None = None
 
 
 @dataclass(frozen=True)

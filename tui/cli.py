@@ -15,6 +15,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from replay.interrupted import Interrupted
 from tui import commands
 from tui.inputs import (
     UsageError,
@@ -426,7 +427,7 @@ def _on_signal(signum: int, frame: Any) -> None:
     commits are atomic). A second signal kills the process at once."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    raise api.Interrupted(signum)
+    raise Interrupted(signum)
 
 
 def main() -> None:
@@ -436,7 +437,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _on_signal)
     try:
         app()
-    except (api.Interrupted, KeyboardInterrupt) as exc:
+    except (Interrupted, KeyboardInterrupt) as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         if getattr(exc, "event", None) is not None:
             typer.echo(f"sfn-replay: interrupted at event {exc.event}; continue with: "
