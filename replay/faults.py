@@ -335,6 +335,10 @@ class FaultWorld:
     containers: dict[str, str]
     inner: World
 
+    @property
+    def leaves_process(self) -> bool:
+        return getattr(self.inner, "leaves_process", True)
+
     @classmethod
     def build(cls, rules: Iterable[Fault | str | dict], machine: Machine,
               inner: World) -> FaultWorld:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Iterable
+from typing import ClassVar, Iterable
 
 from replay.clock import MICROS
 from replay.events import EXTRA, details
@@ -31,6 +31,7 @@ def _decode(text: str | None):
 @dataclass
 class RecordedWorld:
     answers: dict[str, dict[int, TaskAnswer | None]]
+    leaves_process: ClassVar[bool] = False
 
     @classmethod
     def from_events(cls, *histories: Iterable[dict]) -> "RecordedWorld":

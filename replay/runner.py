@@ -1,15 +1,12 @@
 """The one loop that does I/O: runs an engine and appends each step's events to the log."""
 from __future__ import annotations
 
-import _thread
-import os
 import re
 import signal
-import threading
-import time
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Self
+from typing import Any
 
+from replay.commits import CallOut, GroupCommit, SyncTimer
 from replay.definition import Definition
 from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
 from replay.fork import Fork
@@ -20,9 +17,8 @@ from replay.interrupted import Interrupted
 from replay.liveness import Busy, ExecutionLock
 from replay.rand import SeededRandom
 from replay.verify import comparable
-from replay.world import TaskAnswer, TaskRequest, World
+from replay.world import World
 from store import EventLog, StoreError
-from store.log import SYNC_INTERVAL
 
 _NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 
@@ -174,10 +170,12 @@ def run_execution(
             parent_events = committed.events
         shared = len(parent_events or ()) if committed else (fork.at if fork else 0)
         with syncer:
+            commits = GroupCommit(log, syncer)
             try:
-                _loop(log, engine, definition, info, own, extra, syncer, shared,
+                _loop(log, engine, definition, info, own, extra, commits, shared,
                       parent_events or [], strict_prefix, committed)
             except BaseException as exc:
+                _keep_whole_steps(commits)
                 _stopped(log, own, exc)
                 raise
     finally:
@@ -186,7 +184,7 @@ def run_execution(
 
 
 def _loop(log: EventLog, engine: Engine, definition: Definition, info: ExecutionInfo,
-          own: ExecutionInfo, extra: dict, syncer: SyncTimer, shared: int,
+          own: ExecutionInfo, extra: dict, commits: GroupCommit, shared: int,
           parent_events: list[dict], strict_prefix: bool, committed: Committed | None) -> None:
     arn = own.execution_arn
     first = True
@@ -198,29 +196,36 @@ def _loop(log: EventLog, engine: Engine, definition: Definition, info: Execution
         children = engine.take_child_events()
         if committed is not None and children:
             children = _new_child_events(children, committed.children)
-        if not batch and not children:
-            continue
-        docs = {}
-        if first or engine.status != "RUNNING":
-            docs[(EXECUTIONS, arn)] = summary(own, engine, **extra)
-            first = False
-        streams = {arn: batch} if batch else {}
-        for child_arn, (events, doc) in children.items():
-            streams[child_arn] = events
-            docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
-        _commit(log, streams, docs, syncer)
+        if batch or children:
+            docs = {}
+            ending = engine.status != "RUNNING"
+            if first or ending:
+                docs[(EXECUTIONS, arn)] = summary(own, engine, **extra)
+            streams = {arn: batch} if batch else {}
+            for child_arn, (events, doc) in children.items():
+                streams[child_arn] = events
+                docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
+            commits.add(streams, docs)
+            if first or ending:
+                commits.flush()  # the first step reserves the name; the last ends the run
+                first = False
+        if commits.count and commits.due(engine.calling_out and engine.world.leaves_process):
+            commits.flush()
     if first and committed is None:  # a branch at the last event: no events of its own
-        _commit(log, {}, {(EXECUTIONS, arn): summary(own, engine, **extra)}, syncer)
+        commits.add({}, {(EXECUTIONS, arn): summary(own, engine, **extra)})
+    commits.flush()
     if shared and engine.last_id < shared:
         raise BranchDiverged(f"re-running the execution ends at event {engine.last_id}, "
                              f"before the {shared} events of the record")
 
 
-def _commit(log: EventLog, streams: dict, docs: dict, syncer: SyncTimer) -> None:
-    """The commit policy of the run loop: one transaction per step (a step's events are never
-    split). Anything that precedes a call out of the interpreter must be committed by then."""
-    log.append_many(streams, docs=docs)
-    syncer.dirty = True
+def _keep_whole_steps(commits: GroupCommit) -> None:
+    """A run that stops early commits the whole steps it holds (what the store refuses, a full
+    disk say, stays lost: `resume` derives it again)."""
+    try:
+        commits.flush()
+    except StoreError:
+        pass
 
 
 def _new_child_events(children: dict, recorded: dict[str, list[dict]]) -> dict:
@@ -261,76 +266,6 @@ def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:
         exc.execution, exc.db, exc.event = handle, str(log.path), event
     elif isinstance(exc, NoTaskAnswer) and not isinstance(exc, TaskUnanswered):
         raise TaskUnanswered(exc, handle, str(log.path), event) from None
-
-
-class CallOut:
-    """The world as a run sees it: a Task's answer may come from outside the interpreter (a
-    handler), so from the first one on the log is synced while the run waits (see SyncTimer).
-    Runs that never ask (Pass, Choice, Map...) start no thread. The place where, with group
-    commit, the steps not yet committed must be committed before the call."""
-
-    def __init__(self, world: World, syncer: SyncTimer) -> None:
-        self.world, self.syncer = world, syncer
-
-    def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        self.syncer.start()
-        self.answer = self.world.answer  # type: ignore[method-assign]  # later calls: direct
-        return self.world.answer(request)
-
-
-class SyncTimer:
-    """Syncs the log at most `INTERVAL` seconds after a commit, also while the run waits on a
-    slow handler (the store syncs on commits only). Started by a run's first Task (CallOut).
-    One daemon thread per process serves every run: started on first use, it stops once no run
-    needs it (a thread per run would cost a context switch)."""
-
-    INTERVAL = SYNC_INTERVAL / 2
-    _guard = threading.Lock()  # held while the thread syncs, and to register or unregister
-    _active: ClassVar[set[SyncTimer]] = set()
-    _thread_pid = 0  # the process whose thread runs (a forked child has none)
-
-    def __init__(self, log: EventLog) -> None:
-        self.log = log
-        self.dirty = False  # set after each commit (a plain store: nothing on the hot path)
-        self.started = False
-
-    def start(self) -> None:
-        """Sync this run's log from now on until it ends."""
-        cls = type(self)
-        if self.started:
-            return
-        with cls._guard:
-            self.started = True
-            cls._active.add(self)
-            if cls._thread_pid != os.getpid():
-                cls._thread_pid = os.getpid()
-                _thread.start_new_thread(cls._run, ())  # without waiting for it to start
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.started:
-            with type(self)._guard:  # never while the thread syncs this log
-                type(self)._active.discard(self)
-        if self.dirty:
-            self.log.sync()
-
-    @classmethod
-    def _run(cls) -> None:
-        while True:
-            time.sleep(cls.INTERVAL)
-            with cls._guard:
-                if not cls._active:
-                    cls._thread_pid = 0
-                    return
-                for timer in cls._active:
-                    if timer.dirty:
-                        timer.dirty = False  # a commit after this line is synced next time
-                        try:
-                            timer.log.sync()
-                        except StoreError:
-                            pass
 
 
 def _check_shared(batch: list[dict], parent: list[dict], shared: int, strict: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, ClassVar, Iterable, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -35,6 +35,10 @@ class TaskAnswer:
 
 
 class World(Protocol):
+    # Whether an answer may come from outside the interpreter (a user's handler): what precedes
+    # such a call is committed to the log first.
+    leaves_process: bool
+
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
         """The task's outcome, or None when this world has nothing for it."""
 
@@ -74,6 +78,7 @@ class MockWorld:
     state, the last response repeats."""
 
     responses: dict[str, list[tuple[int, int, TaskAnswer]]]
+    leaves_process: ClassVar[bool] = False
 
     @classmethod
     def from_config(cls, config: Any, machine: str, test_case: str) -> "MockWorld":
@@ -180,6 +185,7 @@ class HandlerWorld:
     """
 
     handlers: dict[str, Handler]
+    leaves_process: ClassVar[bool] = True
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
         handler = self.handlers.get(request.state_name) or self.handlers.get(request.resource)
@@ -205,6 +211,10 @@ class ChainWorld:
     @classmethod
     def of(cls, worlds: Iterable[World | None]) -> "ChainWorld":
         return cls(tuple(w for w in worlds if w is not None))
+
+    @property
+    def leaves_process(self) -> bool:
+        return any(getattr(world, "leaves_process", True) for world in self.worlds)
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
         for world in self.worlds:

@@ -1,0 +1,127 @@
+"""When a run's events reach the disk: steps committed in groups, the log synced on a timer.
+
+A step's events are never split across transactions, but several steps may share one (group
+commit): they wait in memory until the engine is about to ask a world that may leave the
+process (a user's handler), until `MAX_PENDING` events wait, until `MAX_WAIT` seconds have
+passed since the last commit (so that a reader follows a live run), and at the run's first
+step (which reserves the execution's name) and its end. A `kill -9` loses only pure steps not
+yet committed, which `resume` derives again. Committed data is synced (fsync) at most a
+second later, also while a slow handler runs, and at the end of the run.
+"""
+from __future__ import annotations
+
+import _thread
+import os
+import threading
+import time
+from typing import Any, ClassVar, Self
+
+from replay.world import TaskAnswer, TaskRequest, World
+from store import EventLog, StoreError
+from store.log import SYNC_INTERVAL
+
+MAX_PENDING = 2048  # events
+MAX_WAIT = 0.2  # seconds
+
+
+class GroupCommit:
+    """Steps' events (and index records) waiting to be committed together."""
+
+    def __init__(self, log: EventLog, syncer: "SyncTimer") -> None:
+        self.log, self.syncer = log, syncer
+        self.streams: dict[str, list[dict]] = {}
+        self.docs: dict[tuple[str, str], Any] = {}
+        self.count = 0
+        self.last = time.monotonic()
+
+    def add(self, streams: dict[str, list[dict]], docs: dict[tuple[str, str], Any]) -> None:
+        for stream, events in streams.items():
+            self.streams.setdefault(stream, []).extend(events)
+            self.count += len(events)
+        self.docs.update(docs)
+
+    def due(self, calling_out: bool) -> bool:
+        """Whether to commit now, before the engine goes on (`calling_out`: it is about to ask
+        a world that may leave the process)."""
+        return (calling_out or self.count >= MAX_PENDING
+                or time.monotonic() - self.last >= MAX_WAIT)
+
+    def flush(self) -> None:
+        if self.streams or self.docs:
+            self.log.append_many(self.streams, docs=self.docs)
+            self.syncer.dirty = True
+            self.streams, self.docs, self.count = {}, {}, 0
+        self.last = time.monotonic()
+
+
+class CallOut:
+    """The world as a run sees it: a Task's answer may come from outside the interpreter (a
+    handler), so from the first one on the log is synced while the run waits (see SyncTimer).
+    Runs that never ask (Pass, Choice, Map...) start no thread."""
+
+    def __init__(self, world: World, syncer: SyncTimer) -> None:
+        self.world, self.syncer = world, syncer
+
+    @property
+    def leaves_process(self) -> bool:
+        return getattr(self.world, "leaves_process", True)
+
+    def answer(self, request: TaskRequest) -> TaskAnswer | None:
+        self.syncer.start()
+        self.answer = self.world.answer  # type: ignore[method-assign]  # later calls: direct
+        return self.world.answer(request)
+
+
+class SyncTimer:
+    """Syncs the log at most `INTERVAL` seconds after a commit, also while the run waits on a
+    slow handler (the store syncs on commits only). Started by a run's first Task (CallOut).
+    One daemon thread per process serves every run: started on first use, it stops once no run
+    needs it (a thread per run would cost a context switch)."""
+
+    INTERVAL = SYNC_INTERVAL / 2
+    _guard = threading.Lock()  # held while the thread syncs, and to register or unregister
+    _active: ClassVar[set[SyncTimer]] = set()
+    _thread_pid = 0  # the process whose thread runs (a forked child has none)
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        self.dirty = False  # set after each commit (a plain store: nothing on the hot path)
+        self.started = False
+
+    def start(self) -> None:
+        """Sync this run's log from now on until it ends."""
+        cls = type(self)
+        if self.started:
+            return
+        with cls._guard:
+            self.started = True
+            cls._active.add(self)
+            if cls._thread_pid != os.getpid():
+                cls._thread_pid = os.getpid()
+                _thread.start_new_thread(cls._run, ())  # without waiting for it to start
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.started:
+            with type(self)._guard:  # never while the thread syncs this log
+                type(self)._active.discard(self)
+        if self.dirty:
+            self.log.sync()
+
+    @classmethod
+    def _run(cls) -> None:
+        while True:
+            time.sleep(cls.INTERVAL)
+            with cls._guard:
+                if not cls._active:
+                    cls._thread_pid = 0
+                    return
+                for timer in cls._active:
+                    if timer.dirty:
+                        timer.dirty = False  # a commit after this line is synced next time
+                        try:
+                            timer.log.sync()
+                        except StoreError:
+                            pass
