@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import store.log
+import store.env
 from store import (
     EventLog,
     StoreCorruptError,
@@ -253,7 +253,7 @@ def test_writer_syncs_after_interval(log: EventLog, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(log, "sync", lambda: calls.append(1))
     log.append("s", [1])
     assert calls == []  # within a second of opening
-    monkeypatch.setattr(store.log, "SYNC_INTERVAL", -1.0)
+    monkeypatch.setattr(store.env, "SYNC_INTERVAL", -1.0)
     log.append("s", [2])
     assert calls == [1]
 
@@ -268,7 +268,7 @@ def test_open_errors(tmp_path: Path) -> None:
         EventLog(afile)
     with pytest.raises(StoreError, match="cannot create"):
         EventLog(afile / "sub")
-    with pytest.raises(StoreError, match="no store"):
+    with pytest.raises(StoreError, match="no such db at"):
         EventLog(tmp_path / "missing", readonly=True)
     bad = tmp_path / "bad"
     bad.mkdir()
