@@ -25,6 +25,7 @@ from replay.recorded import RecordedWorld
 from replay.runner import (
     Names,
     RunError,
+    already_exists,
     check_name,
     default_execution_name,
     execution_info,
@@ -40,7 +41,8 @@ from replay.timetravel import (
 from replay.transfer import HistoryFormatError, export_history, parse_pages
 from replay.verify import Divergence, comparable, info_from_record, verify
 from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld, World
-from store import EventLog, StoreError
+from store import EventLog, StoreConflictError, StoreError
+from store.check import CheckReport, check_store
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
 EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError,
@@ -206,7 +208,7 @@ def resolve(log: EventLog, execution: str) -> dict:
 
 def events(db: str | Path, execution: str) -> list[dict]:
     """The execution's events as stored (AWS shape plus our extra facts)."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         return list(read_events(log, resolve(log, execution)))
 
 
@@ -216,7 +218,7 @@ def history(db: str | Path, execution: str) -> list[dict]:
 
 
 def list_executions(db: str | Path) -> list[dict]:
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         out = []
         for _, doc in log.docs(EXECUTIONS):
             out.append(dict(doc, events=history_length(log, doc)))
@@ -227,10 +229,11 @@ def list_executions(db: str | Path) -> list[dict]:
 
 def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
     """The state of an execution as of event `at` (N, -N from the end, or 'failure')."""
-    with EventLog(db) as log:
+    with EventLog.open_existing(db) as log:  # snapshots are a cache: written when it can
         doc = resolve(log, execution)
         n = resolve_position(log, doc, at)
-        ensure_snapshots(log, doc)
+        if not log.readonly:
+            ensure_snapshots(log, doc)
         folded = state_at(log, doc, n)
         event = next(read_events(log, doc, n, n))
         return describe_state(doc, folded, event)
@@ -267,7 +270,7 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None
 
     None means identical; otherwise the first divergence.
     """
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         doc = resolve(log, execution)
         recorded, input_value, seed = _recorded_run(log, doc)
         definition = load_definition(definition_text or _definition_of(log, doc))
@@ -337,7 +340,7 @@ def _imported(log: EventLog, doc: dict) -> bool:
 
 def tree(db: str | Path, execution: str) -> dict:
     """The branch tree that `execution` belongs to, from its root: {doc, children: [...]}."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         doc = resolve(log, execution)
         while doc.get("parent"):
             doc = log.get_doc(EXECUTIONS, doc["parent"])
@@ -353,7 +356,7 @@ def tree(db: str | Path, execution: str) -> dict:
 
 def diff(db: str | Path, a: str, b: str) -> dict:
     """Where two executions' histories part, and how their outcomes differ."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         doc_a, doc_b = resolve(log, a), resolve(log, b)
         events_a = list(read_events(log, doc_a))
         events_b = list(read_events(log, doc_b))
@@ -373,7 +376,7 @@ def diff(db: str | Path, a: str, b: str) -> dict:
 
 def export(db: str | Path, execution: str) -> dict:
     """The GetExecutionHistory JSON of an execution, with our facts under `sfnReplay`."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         doc = resolve(log, execution)
         return export_history(doc, list(read_events(log, doc)))
 
@@ -397,8 +400,6 @@ def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
               "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}.get(
                   events[-1]["type"], "RUNNING")
     with EventLog(db) as log:
-        if log.get_doc(EXECUTIONS, arn) is not None:
-            raise RunError(f"ExecutionAlreadyExists: {name!r} is already in the db")
         doc = {
             "executionArn": arn, "name": name, "stateMachineArn": names.state_machine_arn(),
             "stateMachineName": state_machine_name, "status": status,
@@ -411,11 +412,37 @@ def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
         for key in ("mocks", "testCase", "handlers"):
             if key in previous:
                 doc[key] = previous[key]
-        for start in range(0, len(events), 512):
-            chunk = events[start:start + 512]
-            docs = {(EXECUTIONS, arn): doc} if start + 512 >= len(events) else None
-            log.append(arn, chunk, docs=docs)
+        try:  # all or nothing, and never onto an existing (or half-written) execution
+            log.append_many({arn: events}, docs={(EXECUTIONS, arn): doc}, new_streams=[arn],
+                            new_docs=[(EXECUTIONS, arn)])
+        except StoreConflictError as exc:
+            raise already_exists(arn, name, state_machine_name,
+                                 half=exc.stream is not None) from None
         return _describe(log, doc)
+
+
+def check(db: str | Path) -> CheckReport:
+    """Verify every record and index of the db, then that executions and their events agree.
+
+    A list of problems, one line each (empty: the db is sound), with `.counts` of what was
+    checked. Raises StoreError when the db cannot be opened at all."""
+    report = check_store(db)
+    if report:
+        return report  # the store's own damage first: reading executions may fail on it
+    with EventLog(db, readonly=True) as log:
+        docs = dict(log.docs(EXECUTIONS))
+        for stream in log.streams():
+            if stream not in docs:
+                report.add(f"{stream}: events without an execution record (a half-written "
+                           "execution, e.g. an import interrupted by an older version)")
+        for arn, doc in docs.items():
+            if doc.get("parent") and doc["parent"] not in docs:
+                report.add(f"{arn}: its parent {doc['parent']} is not in the db")
+            elif not doc.get("forkAt") and not log.length(arn):
+                report.add(f"{arn}: an execution record without events")
+            if doc.get("definition") and log.get_blob(doc["definition"]) is None:
+                report.add(f"{arn}: its definition {doc['definition']} is not in the db")
+    return report
 
 
 def _account_region(previous: dict, started: dict) -> tuple[str, str]:

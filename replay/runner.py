@@ -12,7 +12,7 @@ from replay.interpreter import run_machine
 from replay.rand import SeededRandom
 from replay.verify import comparable
 from replay.world import World
-from store import EventLog
+from store import EventLog, StoreConflictError
 
 _NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 
@@ -109,11 +109,9 @@ def run_execution(
     """
     own = fork.info if fork is not None and fork.info is not None else info
     arn = own.execution_arn
-    if log.get_doc(EXECUTIONS, arn) is not None:
-        raise RunError(
-            f"ExecutionAlreadyExists: an execution named {own.name!r} of state machine "
-            f"{own.state_machine_name!r} is already in the db"
-        )
+    exists = log.get_doc(EXECUTIONS, arn) is not None
+    if exists or log.length(arn):  # early, cheap; the first write checks again, atomically
+        raise already_exists(arn, own.name, own.state_machine_name, half=not exists)
     extra = dict(setup or {})
     extra.setdefault("definition", log.put_blob(definition.text.encode("utf-8")))
     started = {"definition": extra["definition"], "startMicros": info.start_micros}
@@ -121,6 +119,7 @@ def run_execution(
                     schedule=schedule)
     engine.s3 = s3
     first = True
+    written: set[str] = set()  # streams this run has created (the others must be new)
     shared = fork.at if fork is not None else 0
     for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,
                                                             info.input)):
@@ -138,9 +137,28 @@ def run_execution(
         for child_arn, (events, doc) in children.items():
             streams[child_arn] = events
             docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
-        log.append_many(streams, docs=docs)
+        new = [s for s in (arn, *streams) if s not in written]
+        try:  # the name check and the first write are one transaction
+            log.append_many(streams, docs=docs, new_streams=new,
+                            new_docs=[(EXECUTIONS, s) for s in new])
+        except StoreConflictError as exc:
+            taken = exc.stream or exc.doc[1]  # type: ignore[index]
+            raise already_exists(taken, own.name if taken == arn else taken.rsplit(":", 1)[-1],
+                                 own.state_machine_name, half=exc.stream is not None) from exc
+        written.update(new)
     log.sync()
     return engine
+
+
+def already_exists(arn: str, name: str, state_machine: str, half: bool = False) -> RunError:
+    """The ExecutionAlreadyExists error for `arn` (`half`: events there without a record)."""
+    if half:
+        return RunError(
+            f"ExecutionAlreadyExists: the db holds events of an execution named {name!r} of "
+            f"state machine {state_machine!r} without its record (a half-written import by an "
+            "older version; `sfn-replay check` lists them): use another name")
+    return RunError(f"ExecutionAlreadyExists: an execution named {name!r} of state machine "
+                    f"{state_machine!r} is already in the db")
 
 
 def _check_shared(batch: list[dict], parent: list[dict], shared: int, strict: bool) -> None:

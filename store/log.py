@@ -76,7 +76,7 @@ class EventLog(LmdbStore):
             raise self._corrupt(what)
         try:
             return unpack(payload)
-        except Exception as exc:  # a checksum that matches over bytes that do not decode
+        except (ValueError, TypeError) as exc:  # a checksum that matches, bytes that don't decode
             raise self._corrupt(what, f"does not decode ({exc})") from exc
 
     # -- streams ----------------------------------------------------------
@@ -112,12 +112,9 @@ class EventLog(LmdbStore):
         records: Sequence[Any],
         *,
         docs: Mapping[tuple[str, str], Any] | None = None,
-        new: bool = False,
     ) -> int:
-        """Append `records` and upsert `docs` in one transaction; return the new length.
-        `new`: the stream must have no records yet (else StoreConflictError)."""
-        return self.append_many({stream: records}, docs=docs,
-                                new_streams=(stream,) if new else ())[stream]
+        """Append `records` and upsert `docs` in one transaction; return the new length."""
+        return self.append_many({stream: records}, docs=docs)[stream]
 
     def append_many(
         self,
@@ -167,13 +164,13 @@ class EventLog(LmdbStore):
 
     def _check_new(self, txn: lmdb.Transaction, streams: Collection[str],
                    docs: list[tuple[bytes, tuple[str, str]]]) -> None:
+        for raw_key, doc in docs:  # docs first: a stream conflict then means "no doc"
+            if txn.get(raw_key, db=self._docs) is not None:
+                raise StoreConflictError(self.path, doc=doc)
         for stream in streams:
             sid = self._sid(txn, stream)
             if sid and last_position(txn.cursor(self._records), sid):
                 raise StoreConflictError(self.path, stream=stream)
-        for raw_key, doc in docs:
-            if txn.get(raw_key, db=self._docs) is not None:
-                raise StoreConflictError(self.path, doc=doc)
 
     def _put_records(self, txn: lmdb.Transaction, stream: str, sid: int, n: int,
                      values: list[bytes]) -> None:
@@ -276,7 +273,8 @@ class EventLog(LmdbStore):
         """``(key, value)`` of the docs in `table` whose key starts with `prefix`."""
         raw_prefix = doc_prefix(table, prefix)
         for raw_key, raw in self._iter_prefix(self._docs, raw_prefix):
-            value = self._open(raw_key, raw, f"doc {raw_key.decode('utf-8', 'replace')!r}")
+            name = raw_key.decode("utf-8", "replace").replace("\0", "/", 1)
+            value = self._open(raw_key, raw, f"doc {name}")
             yield split_doc_key(raw_key)[1], value
 
     # -- blobs ------------------------------------------------------------
