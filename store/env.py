@@ -96,17 +96,23 @@ def open_dbs(env: lmdb.Environment, path: Path, readonly: bool) -> list:
     """Handles of the named databases (created if writable); checks the format version."""
     try:
         if readonly:  # handles opened in a read txn die with it: let py-lmdb open them
-            dbs = [env.open_db(name.encode(), create=False) for name in DBS]
+            dbs = [env.open_db(DBS[0].encode(), create=False)]
         else:
             with env.begin(write=True) as txn:
                 dbs = [env.open_db(name.encode(), txn=txn) for name in DBS]
                 txn.put(b"format", pack(FORMAT_VERSION), db=dbs[0], overwrite=False)
         with env.begin() as txn:
-            raw = txn.get(b"format", db=dbs[0])
+            _check_version(path, txn.get(b"format", db=dbs[0]))
+        if readonly:
+            dbs += [env.open_db(name.encode(), create=False) for name in DBS[1:]]
     except lmdb.NotFoundError as exc:
         raise StoreCorruptError(path, "its databases are missing") from exc
     except lmdb.Error as exc:
         raise translate(path, exc) from exc
+    return dbs
+
+
+def _check_version(path: Path, raw: bytes | None) -> None:
     version = None if raw is None else unpack(raw)
     if version is None:
         raise StoreCorruptError(path, "no format version: not an sfn-replay store")
@@ -115,7 +121,6 @@ def open_dbs(env: lmdb.Environment, path: Path, readonly: bool) -> list:
             f"written in store format {version}, this version of sfn-replay reads format "
             f"{FORMAT_VERSION}: export its executions with the version that wrote it, or use "
             "a new --db"))
-    return dbs
 
 
 class LmdbStore:

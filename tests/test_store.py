@@ -533,3 +533,22 @@ def test_open_existing_falls_back_to_readonly(tmp_path: Path) -> None:
             assert list(log.read("s")) == [1]
     finally:
         os.chmod(tmp_path / "db" / "data.mdb", 0o644)
+
+
+def test_readonly_without_a_usable_lock_file(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only directory (for a user other than root): the lock file cannot be opened."""
+    with EventLog(tmp_path) as log:
+        log.append("s", [1])
+    real_open = lmdb.open
+
+    def lock_denied(path: str, **options: object) -> lmdb.Environment:
+        if options.get("lock", True):
+            raise lmdb.ReadonlyError("mdb_env_open: Permission denied")
+        return real_open(path, **options)
+
+    monkeypatch.setattr(lmdb, "open", lock_denied)
+    with EventLog(tmp_path, readonly=True) as log:
+        assert list(log.read("s")) == [1]
+    with EventLog.open_existing(tmp_path) as log:  # writable refused: read-only instead
+        assert log.readonly and list(log.read("s")) == [1]
