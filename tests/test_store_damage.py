@@ -39,7 +39,7 @@ def db(pristine: Path, tmp_path: Path) -> Path:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], check=False, cwd=REPO,
                           capture_output=True, text=True, timeout=60)
 
 
