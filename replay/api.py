@@ -440,6 +440,10 @@ def check(db: str | Path) -> CheckReport:
                 report.add(f"{arn}: its parent {doc['parent']} is not in the db")
             elif not doc.get("forkAt") and not log.length(arn):
                 report.add(f"{arn}: an execution record without events")
+            elif doc.get("status") not in (None, "RUNNING") and doc.get("events") is not None \
+                    and doc["events"] != history_length(log, doc):
+                report.add(f"{arn}: {history_length(log, doc)} events, its record says "
+                           f"{doc['events']}")
             if doc.get("definition") and log.get_blob(doc["definition"]) is None:
                 report.add(f"{arn}: its definition {doc['definition']} is not in the db")
     return report

@@ -552,3 +552,34 @@ def test_readonly_without_a_usable_lock_file(tmp_path: Path,
         assert list(log.read("s")) == [1]
     with EventLog.open_existing(tmp_path) as log:  # writable refused: read-only instead
         assert log.readonly and list(log.read("s")) == [1]
+
+
+def test_check_store_reports_each_kind_of_damage(tmp_path: Path) -> None:
+    from store.check import check_store
+
+    with EventLog(tmp_path) as log:
+        log.append("s", [1, 2, 3], docs={("t", "k"): "v"})
+        log.append("u", [1])
+        log.put_snapshot("s", 3, "ok")
+        log.put_snapshot("s", 9, "past the end")
+        log.put_blob(b"blob")
+    clean = check_store(tmp_path)
+    assert clean == [f"{tmp_path / 'data.mdb'}: snapshot 9 of stream 's': is past the stream's "
+                     "end (3)"]
+    assert clean.counts == {"streams": 2, "records": 4, "docs": 1, "blobs": 1, "snapshots": 2}
+    env = lmdb.open(str(tmp_path), max_dbs=8)
+    with env.begin(write=True) as txn:
+        records = env.open_db(b"records", txn=txn)
+        txn.delete(store.index.record_key(1, 2), db=records)
+        txn.delete(store.index.record_key(2, 1), db=records)
+        txn.put(store.index.record_key(7, 1), b"\0\0\0\0x", db=records)
+        txn.put(bytes(32), b"not the blob", db=env.open_db(b"blobs", txn=txn))
+    env.close()
+    problems = [p.split(": ", 1)[1] for p in check_store(tmp_path)]
+    assert problems == [
+        "record 3 of stream 's': comes where record 2 should be (a gap)",
+        "record 1 of stream #7: belongs to no known stream",
+        "stream 'u': has no records",
+        f"blob {'00' * 32}: does not match its digest",
+        "snapshot 9 of stream 's': is past the stream's end (3)",
+    ]

@@ -15,7 +15,7 @@ import lmdb
 import pytest
 
 from replay import api
-from store import pack
+from store import EventLog, pack
 from tests.helpers import START
 
 REPO = Path(__file__).resolve().parents[1]
@@ -123,3 +123,20 @@ def test_older_format_is_one_line(tmp_path: Path) -> None:
     for command in (["list"], ["run", str(LOOP), "--input", json.dumps({"limit": 1})]):
         assert_one_line_exit_2(cli(*command, "--db", str(tmp_path / "old")),
                                "store format 1", "reads format 2")
+
+
+def test_check_finds_what_the_records_disagree_on(db: Path) -> None:
+    arn = "arn:aws:states:us-east-1:123456789012:execution:loop:big"
+    with EventLog(db) as log:
+        doc = log.get_doc("executions", arn)
+        log.put_doc("executions", arn, dict(doc, events=1300, definition="0" * 64))
+        log.append("arn:aws:states:us-east-1:123456789012:execution:loop:half", [{"id": 1}])
+    report = api.check(db)
+    assert sorted(report) == sorted([
+        f"{arn}: 1208 events, its record says 1300",
+        f"{arn}: its definition {'0' * 64} is not in the db",
+        "arn:aws:states:us-east-1:123456789012:execution:loop:half: events without an "
+        "execution record (a half-written execution, e.g. an import interrupted by an older "
+        "version)",
+    ])
+    assert report.counts["streams"] == 2

@@ -148,3 +148,45 @@ def test_import_twice_is_refused(tmp_path: Path) -> None:
         api.import_history(tmp_path / "db", pages, definition, state_machine_name="loop",
                            name="imp")
     _assert_one_history(tmp_path / "db", "imp")
+
+
+def test_branch_name_taken_between_check_and_first_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    definition = LOOP.read_text()
+    api.run(tmp_path, definition, {"limit": 3}, state_machine_name="sm", name="p", seed=1,
+            start_micros=START)
+    api.branch(tmp_path, "p", 6, name="b")
+    before = api.events(tmp_path, "b")
+    arn = "arn:aws:states:us-east-1:123456789012:execution:sm:b"
+    real_get, real_length = EventLog.get_doc, EventLog.length
+    monkeypatch.setattr(EventLog, "get_doc", lambda self, table, key: None if key == arn
+                        else real_get(self, table, key))
+    monkeypatch.setattr(EventLog, "length", lambda self, stream: 0 if stream == arn
+                        else real_length(self, stream))
+    with pytest.raises(RunError, match="ExecutionAlreadyExists: an execution named 'b'"):
+        api.branch(tmp_path, "p", 6, name="b", seed=5)
+    monkeypatch.undo()
+    assert api.events(tmp_path, "b") == before
+
+
+def test_distributed_map_child_name_taken(tmp_path: Path) -> None:
+    child = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    definition = json.dumps({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "Label": "Fan", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, **child}}}})
+
+    def run(db: Path) -> dict:
+        return api.run(db, definition, [1, 2], state_machine_name="sm", name="parent", seed=2,
+                       start_micros=START)
+
+    run(tmp_path / "first")
+    children = [d["executionArn"] for d in api.list_executions(tmp_path / "first")
+                if d.get("mapRunArn")]
+    assert len(children) == 2
+    with EventLog(tmp_path / "second") as log:  # the same child ARN already has events
+        log.append(children[1], [{"id": 1, "type": "ExecutionStarted"}],
+                   docs={(EXECUTIONS, children[1]): {"executionArn": children[1]}})
+    with pytest.raises(RunError, match="ExecutionAlreadyExists: an execution named"):
+        run(tmp_path / "second")
+    with EventLog(tmp_path / "second", readonly=True) as log:
+        assert log.length(children[1]) == 1  # never appended to
