@@ -135,14 +135,17 @@ class EventLog(LmdbStore):
             if stream not in self._sids:
                 stream_key(stream)  # validate before doing any work
             packed[stream] = [pack(r) for r in records]
-        doc_items = [(k, seal(k, pack(v))) for k, v in
-                     ((doc_key(t, k), v) for (t, k), v in (docs or {}).items())]
+        doc_items = []
+        for (table, key), value in (docs or {}).items():
+            raw_key = doc_key(table, key)
+            doc_items.append((raw_key, seal(raw_key, pack(value))))
         absent = [(doc_key(t, k), (t, k)) for t, k in new_docs]
         if not doc_items and not any(packed.values()) and not new_streams and not absent:
             return {stream: self.length(stream) for stream in batches}
 
         def body(txn: lmdb.Transaction) -> dict[str, tuple[int, int]]:
-            self._check_new(txn, new_streams, absent)
+            if new_streams or absent:
+                self._check_new(txn, new_streams, absent)
             out = {}
             for stream, values in packed.items():
                 sid = self._sid(txn, stream, create=bool(values))
@@ -174,10 +177,8 @@ class EventLog(LmdbStore):
 
     def _put_records(self, txn: lmdb.Transaction, stream: str, sid: int, n: int,
                      values: list[bytes]) -> None:
-        items = []
-        for pos, value in enumerate(values, n + 1):
-            key = record_key(sid, pos)
-            items.append((key, seal(key, value)))
+        keys = [record_key(sid, pos) for pos in range(n + 1, n + 1 + len(values))]
+        items = [(key, seal(key, value)) for key, value in zip(keys, values)]
         cur = txn.cursor(self._records)
         _, added = cur.putmulti(items, append=True)  # fast path: newest stream
         if added == 0:  # an older stream: its keys sort before the db's end
@@ -210,17 +211,17 @@ class EventLog(LmdbStore):
     def _iter_records(self, stream: str, sid: int, start: int, stop: int) -> Iterator[Any]:
         pos = start
         while pos <= stop:
-            items = self._scan(
-                self._records, record_key(sid, pos), pack_sid(sid), min(_CHUNK, stop - pos + 1)
-            )
-            # keys are unique and sorted: first and last in place means none is missing
-            if not items or items[0][0] != record_key(sid, pos) or items[-1][0] != record_key(
-                    sid, pos + len(items) - 1):
+            first = record_key(sid, pos)
+            items = self._scan(self._records, first, pack_sid(sid), min(_CHUNK, stop - pos + 1))
+            n = len(items)  # keys are unique and sorted: first and last in place, none missing
+            if not n or items[0][0] != first or (
+                    n > 1 and items[-1][0] != record_key(sid, pos + n - 1)):
                 raise self._corrupt(f"stream {stream!r}", f"misses records from {pos}")
-            for i, (key, value) in enumerate(items, pos):
-                payload = unseal(key, value)
-                yield unpack(payload) if payload is not None else self._open(
-                    key, value, f"record {i} of stream {stream!r}")
+            payloads = [unseal(key, value) for key, value in items]
+            if None in payloads:
+                i = payloads.index(None)
+                self._open(*items[i], f"record {pos + i} of stream {stream!r}")  # raises
+            yield from map(unpack, payloads)
             pos += len(items)
 
     def _scan(self, db: Any, start: bytes, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
