@@ -129,6 +129,8 @@ def run_execution(
         children = engine.take_child_events()
         if not batch and not children:
             continue
+        # streams this write creates: the name check and the first write are one transaction
+        new = [s for s in (arn, *children) if s not in written] if first or children else []
         docs = {}
         if first or engine.status != "RUNNING":
             docs[(EXECUTIONS, arn)] = summary(own, engine, **extra)
@@ -137,8 +139,7 @@ def run_execution(
         for child_arn, (events, doc) in children.items():
             streams[child_arn] = events
             docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
-        new = [s for s in (arn, *streams) if s not in written]
-        try:  # the name check and the first write are one transaction
+        try:
             log.append_many(streams, docs=docs, new_streams=new,
                             new_docs=[(EXECUTIONS, s) for s in new])
         except StoreConflictError as exc:

@@ -8,9 +8,10 @@ append path.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from zlib import crc32
 
-__all__ = ["CRC_BYTES", "seal", "unseal"]
+__all__ = ["CRC_BYTES", "seal", "seal_items", "unseal"]
 
 CRC_BYTES = 4
 _CRC = struct.Struct("<I")
@@ -20,7 +21,13 @@ _unpack_crc = _CRC.unpack_from
 
 def seal(key: bytes, payload: bytes) -> bytes:
     """The stored value for `payload` under `key`."""
-    return _pack_crc(crc32(payload, crc32(key))) + payload
+    return _pack_crc(crc32(key + payload)) + payload
+
+
+def seal_items(keys: Iterable[bytes], payloads: Iterable[bytes]) -> list[tuple[bytes, bytes]]:
+    """``(key, seal(key, payload))`` for each pair: the append path, without a call each."""
+    return [(key, _pack_crc(crc32(key + payload)) + payload)
+            for key, payload in zip(keys, payloads)]
 
 
 def unseal(key: bytes, value: bytes) -> bytes | None:

@@ -31,7 +31,7 @@ from typing import Any
 
 import lmdb
 
-from store.checksum import seal, unseal
+from store.checksum import seal, seal_items, unseal
 from store.codec import pack, unpack
 from store.env import DEFAULT_MAP_SIZE, MAX_MAP_SIZE, LmdbStore
 from store.errors import (
@@ -139,7 +139,7 @@ class EventLog(LmdbStore):
         for (table, key), value in (docs or {}).items():
             raw_key = doc_key(table, key)
             doc_items.append((raw_key, seal(raw_key, pack(value))))
-        absent = [(doc_key(t, k), (t, k)) for t, k in new_docs]
+        absent = [(doc_key(t, k), (t, k)) for t, k in new_docs] if new_docs else []
         if not doc_items and not any(packed.values()) and not new_streams and not absent:
             return {stream: self.length(stream) for stream in batches}
 
@@ -177,8 +177,8 @@ class EventLog(LmdbStore):
 
     def _put_records(self, txn: lmdb.Transaction, stream: str, sid: int, n: int,
                      values: list[bytes]) -> None:
-        keys = [record_key(sid, pos) for pos in range(n + 1, n + 1 + len(values))]
-        items = [(key, seal(key, value)) for key, value in zip(keys, values)]
+        items = seal_items([record_key(sid, p) for p in range(n + 1, n + 1 + len(values))],
+                           values)
         cur = txn.cursor(self._records)
         _, added = cur.putmulti(items, append=True)  # fast path: newest stream
         if added == 0:  # an older stream: its keys sort before the db's end
