@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import struct
 import sys
+import time
 from pathlib import Path
 
 from store.errors import StoreCorruptError
@@ -25,6 +26,7 @@ _U16, _U32, _U64 = (struct.Struct(_E + c) for c in "HIQ")
 _DB = 48  # sizeof(MDB_db) on 64-bit builds
 _META = 24 + 2 * _DB + 16  # magic .. mm_txnid
 _HEADERS = (16, 24)  # page header size: LMDB 0.9, LMDB 1.0
+_RETRIES, _RETRY_SECONDS = 20, 0.025
 
 
 def _meta(buf: bytes, hdr: int) -> tuple[int, int, int] | None:
@@ -57,12 +59,29 @@ def required_size(fd: int) -> tuple[int, str | None]:
 
 
 def check_data_file(directory: str | os.PathLike[str]) -> None:
-    """Raise StoreCorruptError if ``data.mdb`` in `directory` is not whole; absent is fine."""
+    """Raise StoreCorruptError if ``data.mdb`` in `directory` is not whole; absent is fine.
+
+    A file too short to hold LMDB's two meta pages may be a store another process is creating
+    right now (LMDB writes them just after making the file, under its lock, which we do not
+    hold yet): look again for a moment before calling it truncated."""
     path = Path(directory) / DATA_FILE
+    for _ in range(_RETRIES):
+        found = _examine(directory, path)
+        if found is None:
+            return
+        size, needed = found
+        if size >= 2 * 4096:
+            break
+        time.sleep(_RETRY_SECONDS)
+    raise StoreCorruptError(directory, f"{path} is truncated: {size} bytes, the db needs {needed}")
+
+
+def _examine(directory: str | os.PathLike[str], path: Path) -> tuple[int, int] | None:
+    """None if the file is whole (or absent), else ``(size, bytes needed)``."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        return
+        return None
     except OSError as exc:
         raise StoreCorruptError(directory, f"{path}: cannot read: {exc.strerror}") from exc
     try:
@@ -70,8 +89,6 @@ def check_data_file(directory: str | os.PathLike[str]) -> None:
         size = os.fstat(fd).st_size  # after the metas: a live writer only makes it longer
     finally:
         os.close(fd)
-    if problem == "not an LMDB data file":
-        raise StoreCorruptError(directory, f"{path} is not an LMDB data file")
-    if size < needed:
-        raise StoreCorruptError(
-            directory, f"{path} is truncated: {size} bytes, the db needs {needed}")
+    if problem is not None and size >= 2 * 4096:
+        raise StoreCorruptError(directory, f"{path} is {problem}")
+    return (size, max(needed, 2 * 4096)) if size < needed or problem else None

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 from pathlib import Path
 
 import lmdb
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 import store.env
 import store.index
+import store.meta
 from store import (
     EventLog,
     StoreConflictError,
@@ -478,7 +480,9 @@ def test_older_format_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("size", [0, 100, 4096, 12288])
-def test_truncated_data_file_is_caught_before_mapping(tmp_path: Path, size: int) -> None:
+def test_truncated_data_file_is_caught_before_mapping(tmp_path: Path, size: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store.meta, "_RETRY_SECONDS", 0.001)
     with EventLog(tmp_path) as log:
         log.append("s", [os.urandom(100).hex() for _ in range(500)])
     full = (tmp_path / "data.mdb").stat().st_size
@@ -583,3 +587,19 @@ def test_check_store_reports_each_kind_of_damage(tmp_path: Path) -> None:
         f"blob {'00' * 32}: does not match its digest",
         "snapshot 9 of stream 's': is past the stream's end (3)",
     ]
+
+
+def test_a_store_being_created_is_not_called_truncated(tmp_path: Path) -> None:
+    """Another process may have made data.mdb but not yet written LMDB's meta pages."""
+    with EventLog(tmp_path / "made") as log:
+        log.append("s", [1])
+    whole = (tmp_path / "made" / "data.mdb").read_bytes()
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "data.mdb").write_bytes(b"")
+    timer = threading.Timer(0.1, (tmp_path / "db" / "data.mdb").write_bytes, [whole])
+    timer.start()
+    try:
+        with EventLog(tmp_path / "db", readonly=True) as log:
+            assert list(log.read("s")) == [1]
+    finally:
+        timer.join()
