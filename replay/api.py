@@ -11,7 +11,7 @@ import importlib.util
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
@@ -42,7 +42,9 @@ from replay.transfer import HistoryFormatError, export_history, parse_pages
 from replay.verify import Divergence, comparable, info_from_record, verify
 from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld, World
 from store import EventLog, StoreConflictError, StoreError
-from store.check import CheckReport, check_store
+
+if TYPE_CHECKING:
+    from store.check import CheckReport
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
 EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError,
@@ -426,6 +428,8 @@ def check(db: str | Path) -> CheckReport:
 
     A list of problems, one line each (empty: the db is sound), with `.counts` of what was
     checked. Raises StoreError when the db cannot be opened at all."""
+    from store.check import check_store
+
     report = check_store(db)
     if report:
         return report  # the store's own damage first: reading executions may fail on it

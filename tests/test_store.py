@@ -568,8 +568,8 @@ def test_check_store_reports_each_kind_of_damage(tmp_path: Path) -> None:
         log.put_snapshot("s", 9, "past the end")
         log.put_blob(b"blob")
     clean = check_store(tmp_path)
-    assert clean == [f"{tmp_path / 'data.mdb'}: snapshot 9 of stream 's': is past the stream's "
-                     "end (3)"]
+    assert clean == [(f"{tmp_path / 'data.mdb'}: snapshot 9 of stream 's': is past the stream's "
+                     "end (3)")]
     assert clean.counts == {"streams": 2, "records": 4, "docs": 1, "blobs": 1, "snapshots": 2}
     env = lmdb.open(str(tmp_path), max_dbs=8)
     with env.begin(write=True) as txn:

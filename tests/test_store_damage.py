@@ -135,8 +135,8 @@ def test_check_finds_what_the_records_disagree_on(db: Path) -> None:
     assert sorted(report) == sorted([
         f"{arn}: 1208 events, its record says 1300",
         f"{arn}: its definition {'0' * 64} is not in the db",
-        "arn:aws:states:us-east-1:123456789012:execution:loop:half: events without an "
+        ("arn:aws:states:us-east-1:123456789012:execution:loop:half: events without an "
         "execution record (a half-written execution, e.g. an import interrupted by an older "
-        "version)",
+        "version)"),
     ])
     assert report.counts["streams"] == 2

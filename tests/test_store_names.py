@@ -38,7 +38,7 @@ def test_two_processes_same_name_one_runs(tmp_path: Path) -> None:
     names = [f"y{i}" for i in range(3)]  # three rounds at once, a pair of processes each
     big_input = tmp_path / "input.json"  # a big input widens the gap between check and write
     big_input.write_text(json.dumps({"limit": 100, "pad": [{"k": i} for i in range(20000)]}))
-    at = str(time.time() + 1.2)
+    at = str(time.time() + 1.0)
     procs = {
         name: [subprocess.Popen(
             [sys.executable, "-c", AT_INSTANT, at, "run", str(LOOP), "--input",
