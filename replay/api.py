@@ -13,7 +13,7 @@ import secrets
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
@@ -34,6 +34,7 @@ from replay.runner import (
     Committed,
     Names,
     RunError,
+    already_exists,
     check_name,
     default_execution_name,
     execution_info,
@@ -62,7 +63,10 @@ from replay.world import (
     MockWorld,
     World,
 )
-from store import EventLog, StoreError
+from store import EventLog, StoreConflictError, StoreError
+
+if TYPE_CHECKING:
+    from store.check import CheckReport
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
 EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError, HandlerError,
@@ -256,7 +260,7 @@ def resolve(log: EventLog, execution: str) -> dict:
 
 def events(db: str | Path, execution: str) -> list[dict]:
     """The execution's events as stored (AWS shape plus our extra facts)."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         return list(read_events(log, resolve(log, execution)))
 
 
@@ -268,7 +272,7 @@ def history(db: str | Path, execution: str) -> list[dict]:
 def list_executions(db: str | Path) -> list[dict]:
     """The index records of every execution, with `status` INTERRUPTED (and `stopReason`)
     for one that says RUNNING but that no process is running any more."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         out = []
         for _, doc in log.docs(EXECUTIONS):
             if doc["status"] == "RUNNING" and not is_running(log.path, doc):
@@ -293,12 +297,13 @@ def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
     that ended the execution) or 'failure:K' (its K-th failure, see `failures`). At a failure
     the result also has `failure`: the event's error and cause, the state it arose in, that
     state's input and Context object."""
-    with EventLog(db) as log:
+    with EventLog.open_existing(db) as log:  # snapshots are a cache: written when it can
         doc = resolve(log, execution)
         kind, k = parse_position(at)
         entry = find_failure(log, doc, k) if kind == "failure" else None
         n = entry["event"]["id"] if entry else resolve_position(log, doc, at)
-        ensure_snapshots(log, doc)
+        if not log.readonly:
+            ensure_snapshots(log, doc)
         folded = state_at(log, doc, n)
         event = next(read_events(log, doc, n, n))
         shown = describe_state(doc, folded, event)
@@ -314,7 +319,7 @@ def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
 def failures(db: str | Path, execution: str) -> list[dict]:
     """Every failure where an error arose (retried, caught or final), in order: `at`
     (`failure:K`), event id, type, time, error, cause, outcome."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         return list_failures(log, resolve(log, execution))
 
 
@@ -349,7 +354,7 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None
 
     None means identical; otherwise the first divergence.
     """
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         doc = resolve(log, execution)
         recorded, input_value, seed = _recorded_run(log, doc)
         definition = load_definition(definition_text or _definition_of(log, doc))
@@ -438,7 +443,7 @@ def _imported(log: EventLog, doc: dict) -> bool:
 
 def tree(db: str | Path, execution: str) -> dict:
     """The branch tree that `execution` belongs to, from its root: {doc, children: [...]}."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         doc = resolve(log, execution)
         while doc.get("parent"):
             doc = log.get_doc(EXECUTIONS, doc["parent"])
@@ -458,7 +463,7 @@ def diff(db: str | Path, a: str, b: str) -> dict:
     {a, b: their DescribeExecution records, identical: bool, firstDifference: the first
     entry of differences or None, differences: [{event, a, b, changes}]} (see
     replay.compare: times are compared as time since each execution's start)."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         doc_a, doc_b = resolve(log, a), resolve(log, b)
         differences = compare_histories(list(read_events(log, doc_a)),
                                         list(read_events(log, doc_b)))
@@ -470,7 +475,7 @@ def diff(db: str | Path, a: str, b: str) -> dict:
 
 def export(db: str | Path, execution: str) -> dict:
     """The GetExecutionHistory JSON of an execution, with our facts under `sfnReplay`."""
-    with EventLog(db) as log:
+    with EventLog(db, readonly=True) as log:
         doc = resolve(log, execution)
         return export_history(doc, list(read_events(log, doc)))
 
@@ -494,8 +499,6 @@ def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
               "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}.get(
                   events[-1]["type"], "RUNNING")
     with EventLog(db) as log:
-        if log.get_doc(EXECUTIONS, arn) is not None:
-            raise RunError(f"ExecutionAlreadyExists: {name!r} is already in the db")
         doc = {
             "executionArn": arn, "name": name, "stateMachineArn": names.state_machine_arn(),
             "stateMachineName": state_machine_name, "status": status,
@@ -508,11 +511,43 @@ def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
         for key in ("mocks", "testCase", "handlers", "faults"):
             if key in previous:
                 doc[key] = previous[key]
-        for start in range(0, len(events), 512):
-            chunk = events[start:start + 512]
-            docs = {(EXECUTIONS, arn): doc} if start + 512 >= len(events) else None
-            log.append(arn, chunk, docs=docs)
+        try:  # all or nothing, and never onto an existing (or half-written) execution
+            log.append_many({arn: events}, docs={(EXECUTIONS, arn): doc}, new_streams=[arn],
+                            new_docs=[(EXECUTIONS, arn)])
+        except StoreConflictError as exc:
+            raise already_exists(arn, name, state_machine_name,
+                                 half=exc.stream is not None) from None
         return _describe(log, doc)
+
+
+def check(db: str | Path) -> CheckReport:
+    """Verify every record and index of the db, then that executions and their events agree.
+
+    A list of problems, one line each (empty: the db is sound), with `.counts` of what was
+    checked. Raises StoreError when the db cannot be opened at all."""
+    from store.check import check_store
+
+    report = check_store(db)
+    if report:
+        return report  # the store's own damage first: reading executions may fail on it
+    with EventLog(db, readonly=True) as log:
+        docs = dict(log.docs(EXECUTIONS))
+        for stream in log.streams():
+            if stream not in docs:
+                report.add(f"{stream}: events without an execution record (a half-written "
+                           "execution, e.g. an import interrupted by an older version)")
+        for arn, doc in docs.items():
+            if doc.get("parent") and doc["parent"] not in docs:
+                report.add(f"{arn}: its parent {doc['parent']} is not in the db")
+            elif not doc.get("forkAt") and not log.length(arn):
+                report.add(f"{arn}: an execution record without events")
+            elif doc.get("status") not in (None, "RUNNING") and doc.get("events") is not None \
+                    and doc["events"] != history_length(log, doc):
+                report.add(f"{arn}: {history_length(log, doc)} events, its record says "
+                           f"{doc['events']}")
+            if doc.get("definition") and log.get_blob(doc["definition"]) is None:
+                report.add(f"{arn}: its definition {doc['definition']} is not in the db")
+    return report
 
 
 def _account_region(previous: dict, started: dict) -> tuple[str, str]:

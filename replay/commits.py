@@ -31,10 +31,15 @@ class GroupCommit:
         self.log, self.syncer = log, syncer
         self.streams: dict[str, list[dict]] = {}
         self.docs: dict[tuple[str, str], Any] = {}
+        self.new_streams: list[str] = []  # streams and docs that must not exist yet
+        self.new_docs: list[tuple[str, str]] = []
         self.count = 0
         self.last = time.monotonic()
 
-    def add(self, streams: dict[str, list[dict]], docs: dict[tuple[str, str], Any]) -> None:
+    def add(self, streams: dict[str, list[dict]], docs: dict[tuple[str, str], Any], *,
+            new_streams: list[str] = (), new_docs: list[tuple[str, str]] = ()) -> None:
+        self.new_streams.extend(new_streams)
+        self.new_docs.extend(new_docs)
         for stream, events in streams.items():
             self.streams.setdefault(stream, []).extend(events)
             self.count += len(events)
@@ -47,10 +52,16 @@ class GroupCommit:
                 or time.monotonic() - self.last >= MAX_WAIT)
 
     def flush(self) -> None:
+        """Commit what waits, in one transaction (StoreConflictError when a stream or doc
+        that must be new exists: then nothing is written, and nothing waits any more)."""
         if self.streams or self.docs:
-            self.log.append_many(self.streams, docs=self.docs)
+            streams, docs, new_streams, new_docs = (self.streams, self.docs, self.new_streams,
+                                                    self.new_docs)
+            self.streams, self.docs, self.new_streams, self.new_docs = {}, {}, [], []
+            self.count = 0
+            self.log.append_many(streams, docs=docs, new_streams=new_streams,
+                                 new_docs=new_docs)
             self.syncer.dirty = True
-            self.streams, self.docs, self.count = {}, {}, 0
         self.last = time.monotonic()
 
 

@@ -18,7 +18,7 @@ from replay.liveness import Busy, ExecutionLock
 from replay.rand import SeededRandom
 from replay.verify import comparable
 from replay.world import World
-from store import EventLog, StoreError
+from store import EventLog, StoreConflictError, StoreError
 
 _NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 
@@ -152,11 +152,11 @@ def run_execution(
             f"ExecutionAlreadyExists: an execution named {own.name!r} of state machine "
             f"{own.state_machine_name!r} is being started by another process") from None
     try:
-        if committed is None and log.get_doc(EXECUTIONS, own.execution_arn) is not None:
-            raise RunError(
-                f"ExecutionAlreadyExists: an execution named {own.name!r} of state machine "
-                f"{own.state_machine_name!r} is already in the db"
-            )
+        arn = own.execution_arn
+        exists = log.get_doc(EXECUTIONS, arn) is not None
+        if committed is None and (exists or log.length(arn)):  # early, cheap; the first write
+            # checks again, in its transaction
+            raise already_exists(arn, own.name, own.state_machine_name, half=not exists)
         extra = dict(setup or {})
         extra.setdefault("definition", log.put_blob(definition.text.encode("utf-8")))
         started = {"definition": extra["definition"], "startMicros": info.start_micros}
@@ -174,6 +174,11 @@ def run_execution(
             try:
                 _loop(log, engine, definition, info, own, extra, commits, shared,
                       parent_events or [], strict_prefix, committed)
+            except StoreConflictError as exc:  # another process took the name first
+                taken = exc.stream or exc.doc[1]  # type: ignore[index]
+                raise already_exists(
+                    taken, own.name if taken == arn else taken.rsplit(":", 1)[-1],
+                    own.state_machine_name, half=exc.stream is not None) from exc
             except BaseException as exc:
                 _keep_whole_steps(commits)
                 _stopped(log, own, exc)
@@ -188,6 +193,8 @@ def _loop(log: EventLog, engine: Engine, definition: Definition, info: Execution
           parent_events: list[dict], strict_prefix: bool, committed: Committed | None) -> None:
     arn = own.execution_arn
     first = True
+    # streams this run creates: the name check and their first write are one transaction
+    written: set[str] = {arn, *committed.children} if committed is not None else set()
     for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,
                                                             info.input)):
         if shared:
@@ -205,7 +212,9 @@ def _loop(log: EventLog, engine: Engine, definition: Definition, info: Execution
             for child_arn, (events, doc) in children.items():
                 streams[child_arn] = events
                 docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
-            commits.add(streams, docs)
+            new = [s for s in (arn, *children) if s not in written]
+            written.update(new)
+            commits.add(streams, docs, new_streams=new, new_docs=[(EXECUTIONS, s) for s in new])
             if first or ending:
                 commits.flush()  # the first step reserves the name; the last ends the run
                 first = False
@@ -266,6 +275,17 @@ def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:
         exc.execution, exc.db, exc.event = handle, str(log.path), event
     elif isinstance(exc, NoTaskAnswer) and not isinstance(exc, TaskUnanswered):
         raise TaskUnanswered(exc, handle, str(log.path), event) from None
+
+
+def already_exists(arn: str, name: str, state_machine: str, half: bool = False) -> RunError:
+    """The ExecutionAlreadyExists error for `arn` (`half`: events there without a record)."""
+    if half:
+        return RunError(
+            f"ExecutionAlreadyExists: the db holds events of an execution named {name!r} of "
+            f"state machine {state_machine!r} without its record (a half-written import by an "
+            "older version; `sfn-replay check` lists them): use another name")
+    return RunError(f"ExecutionAlreadyExists: an execution named {name!r} of state machine "
+                    f"{state_machine!r} is already in the db")
 
 
 def _check_shared(batch: list[dict], parent: list[dict], shared: int, strict: bool) -> None:

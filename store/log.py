@@ -26,16 +26,20 @@ store twice in one process).
 from __future__ import annotations
 
 import hashlib
-import os
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
 
 import lmdb
 
+from store.checksum import seal, seal_items, unseal
 from store.codec import pack, unpack
+from store.env import DEFAULT_MAP_SIZE, MAX_MAP_SIZE, LmdbStore
+from store.errors import (
+    StoreConflictError,
+    StoreCorruptError,
+    StoreError,
+    StoreFullError,
+)
 from store.index import (
     at_or_before,
     blob_key,
@@ -49,262 +53,31 @@ from store.index import (
     stream_key,
     unpack_sid,
 )
+from store.meta import DATA_FILE
 
-__all__ = [
-    "DEFAULT_MAP_SIZE",
-    "MAX_MAP_SIZE",
-    "EventLog",
-    "StoreCorruptError",
-    "StoreError",
-    "StoreFullError",
-    "StoreLockedError",
-]
+__all__ = ["DEFAULT_MAP_SIZE", "MAX_MAP_SIZE", "EventLog"]
 
-T = TypeVar("T")
-
-DEFAULT_MAP_SIZE = 1 << 30  # 1 GiB of address space; the file is sparse
-MAX_MAP_SIZE = 1 << 40  # 1 TiB
-SYNC_INTERVAL = 1.0  # seconds between automatic fsyncs by the writer
-FORMAT_VERSION = 1
 _CHUNK = 512  # items per read transaction when iterating
-_PAGE = 4096
-_DBS = ("meta", "streams", "records", "docs", "blobs", "snapshots")
 
 
-class StoreError(Exception):
-    """Any failure of the event store; ``str(exc)`` is a one-line message."""
+class EventLog(LmdbStore):
+    """Append-only record streams plus docs, blobs and snapshots in one LMDB env.
 
+    Opening: see :class:`store.env.LmdbStore` (``readonly``, ``create``, ``open_existing``).
+    """
 
-class _PathError(StoreError):
-    def __init__(self, path: str | os.PathLike[str], detail: str) -> None:
-        self.path = os.fspath(path)
-        self.detail = detail
-        super().__init__(self._message())
+    def _corrupt(self, what: str, problem: str = "fails its checksum") -> StoreCorruptError:
+        return StoreCorruptError(self.path, f"{self.path / DATA_FILE}: {what} {problem}")
 
-    def _message(self) -> str:
-        return f"event store {self.path}: {self.detail}"
-
-
-class StoreFullError(_PathError):
-    """The disk (or the configured map size cap) is full."""
-
-    def _message(self) -> str:
-        return f"event store {self.path} is full: {self.detail}"
-
-
-class StoreLockedError(_PathError):
-    """The store is in use in a way that forbids this open."""
-
-
-class StoreCorruptError(_PathError):
-    """The files are not a readable event store."""
-
-    def _message(self) -> str:
-        return f"event store {self.path} is damaged or not an event store: {self.detail}"
-
-
-_CORRUPT = tuple(
-    getattr(lmdb, name)
-    for name in (
-        "CorruptedError", "InvalidError", "VersionMismatchError", "PageNotFoundError",
-        "PanicError", "BadChecksumError", "IncompatibleError",
-    )
-    if hasattr(lmdb, name)
-)
-
-
-class EventLog:
-    """Append-only record streams plus docs, blobs and snapshots in one LMDB env."""
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        readonly: bool = False,
-        map_size: int = DEFAULT_MAP_SIZE,
-        max_map_size: int = MAX_MAP_SIZE,
-    ) -> None:
-        self.path = Path(path)
-        self.readonly = readonly
-        self._max_map_size = max(_round_page(max_map_size), _round_page(map_size))
-        self._pid = os.getpid()
-        self._sids: dict[str, int] = {}  # stream -> int; immutable once committed
-        self._lengths: dict[str, int] = {}  # writer's cache, verified in each txn
-        self._prepare_dir()
-        self._env: lmdb.Environment | None = self._open_env(_round_page(map_size))
+    def _open(self, key: bytes, value: bytes, what: str) -> Any:
+        """Decode a sealed value, or raise StoreCorruptError naming the record `what`."""
+        payload = unseal(key, value)
+        if payload is None:
+            raise self._corrupt(what)
         try:
-            self._open_dbs()
-        except BaseException:
-            self._env.close()
-            self._env = None
-            raise
-        self._last_sync = time.monotonic()
-
-    # -- lifecycle --------------------------------------------------------
-
-    def _prepare_dir(self) -> None:
-        path = self.path
-        if path.exists() and not path.is_dir():
-            raise StoreError(f"event store {path}: it is a file, not a directory")
-        if self.readonly:
-            if not (path / "data.mdb").is_file():
-                raise StoreError(f"event store {path}: no store there (no data.mdb)")
-            return
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"event store {path}: cannot create directory: {exc.strerror}") from exc
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise StoreError(f"event store {path}: directory is not writable")
-
-    def _open_env(self, map_size: int) -> lmdb.Environment:
-        try:
-            return lmdb.open(
-                str(self.path),
-                map_size=map_size,
-                subdir=True,
-                readonly=self.readonly,
-                create=not self.readonly,
-                sync=False,
-                max_dbs=len(_DBS) + 2,
-                max_spare_txns=1,
-            )
-        except lmdb.Error as exc:
-            if "already open in this process" in str(exc):
-                raise StoreLockedError(self.path, "already open in this process") from exc
-            raise self._translate(exc) from exc
-        except OSError as exc:
-            raise StoreError(f"event store {self.path}: cannot open: {exc.strerror}") from exc
-
-    def _open_dbs(self) -> None:
-        env = self._env
-        assert env is not None
-        try:
-            if self.readonly:  # handles opened in a read txn die with it: let py-lmdb open
-                dbs = [env.open_db(n.encode(), create=False) for n in _DBS]
-            else:
-                with env.begin(write=True) as txn:
-                    dbs = [env.open_db(n.encode(), txn=txn) for n in _DBS]
-                    txn.put(b"format", pack(FORMAT_VERSION), db=dbs[0], overwrite=False)
-        except lmdb.NotFoundError as exc:
-            raise StoreCorruptError(self.path, "its databases are missing") from exc
-        except lmdb.Error as exc:
-            raise self._translate(exc) from exc
-        self._meta, self._streams, self._records, self._docs, self._blobs, self._snaps = dbs
-        version = self._read(lambda txn: txn.get(b"format", db=self._meta))
-        if version is None or unpack(version) != FORMAT_VERSION:
-            found = "none" if version is None else unpack(version)
-            raise StoreCorruptError(
-                self.path, f"format version {found}, this program reads {FORMAT_VERSION}"
-            )
-
-    def close(self) -> None:
-        """fsync (if writable) and close; idempotent."""
-        env, self._env = self._env, None
-        if env is None or os.getpid() != self._pid:
-            return  # never touch an env inherited through fork
-        try:
-            if not self.readonly:
-                env.sync(True)
-        except lmdb.Error as exc:
-            raise self._translate(exc) from exc
-        finally:
-            env.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        mode = "closed" if self._env is None else ("readonly" if self.readonly else "writable")
-        return f"EventLog({str(self.path)!r}, {mode})"
-
-    def sync(self) -> None:
-        """Force committed data to disk (fsync)."""
-        env = self._live_env()
-        if self.readonly:
-            return
-        try:
-            env.sync(True)
-        except lmdb.Error as exc:
-            raise self._translate(exc) from exc
-        self._last_sync = time.monotonic()
-
-    # -- transactions -----------------------------------------------------
-
-    def _live_env(self) -> lmdb.Environment:
-        if self._env is None:
-            raise StoreError(f"event store {self.path}: it is closed")
-        if os.getpid() != self._pid:
-            raise StoreError(
-                f"event store {self.path}: opened in process {self._pid}, used after fork; "
-                "open a new EventLog in the child"
-            )
-        return self._env
-
-    def _read(self, body: Callable[[lmdb.Transaction], T]) -> T:
-        """Run `body` in a read transaction, adopting a map grown by another process."""
-        env = self._live_env()
-        for _ in range(5):
-            try:
-                with env.begin() as txn:
-                    return body(txn)
-            except lmdb.MapResizedError:
-                env.set_mapsize(0)
-            except lmdb.Error as exc:
-                raise self._translate(exc) from exc
-        raise StoreError(f"event store {self.path}: map keeps being resized, retry")
-
-    def _write(self, body: Callable[[lmdb.Transaction], T]) -> T:
-        """Run `body` in one write transaction; the single place the map grows."""
-        env = self._live_env()
-        if self.readonly:
-            raise StoreError(f"event store {self.path}: opened read-only")
-        while True:
-            try:
-                with env.begin(write=True) as txn:
-                    result = body(txn)
-                break
-            except lmdb.MapFullError:
-                self._grow(env)
-            except lmdb.MapResizedError:
-                env.set_mapsize(0)
-            except lmdb.Error as exc:
-                raise self._translate(exc) from exc
-            except OSError as exc:
-                raise StoreError(f"event store {self.path}: {exc}") from exc
-        if time.monotonic() - self._last_sync > SYNC_INTERVAL:
-            self.sync()
-        return result
-
-    def _grow(self, env: lmdb.Environment) -> None:
-        size = env.info()["map_size"]
-        if size >= self._max_map_size:
-            raise StoreFullError(
-                self.path, f"reached the map size cap of {self._max_map_size} bytes"
-            )
-        env.set_mapsize(min(size * 2, self._max_map_size))
-
-    def _translate(self, exc: lmdb.Error) -> StoreError:
-        if isinstance(exc, lmdb.DiskError):
-            return StoreFullError(self.path, "no space left on device")
-        if isinstance(exc, lmdb.MapFullError):
-            return StoreFullError(self.path, "map size limit reached")
-        if isinstance(exc, _CORRUPT):
-            return StoreCorruptError(self.path, str(exc))
-        if isinstance(exc, (lmdb.LockError, lmdb.ReadersFullError)):
-            return StoreLockedError(self.path, str(exc))
-        if isinstance(exc, lmdb.ReadonlyError):
-            return StoreError(f"event store {self.path}: permission denied ({exc})")
-        return StoreError(f"event store {self.path}: {exc}")
+            return unpack(payload)
+        except (ValueError, TypeError) as exc:  # a checksum that matches, bytes that don't decode
+            raise self._corrupt(what, f"does not decode ({exc})") from exc
 
     # -- streams ----------------------------------------------------------
 
@@ -316,11 +89,14 @@ class EventLog:
         key = stream_key(stream)
         raw = txn.get(key, db=self._streams)
         if raw is not None:
-            return unpack_sid(raw)
+            payload = unseal(key, raw)
+            if payload is None or len(payload) != 8:
+                raise self._corrupt(f"the id of stream {stream!r}")
+            return unpack_sid(payload)
         if not create:
             return 0
         sid = txn.stat(self._streams)["entries"] + 1
-        txn.put(key, pack_sid(sid), db=self._streams)
+        txn.put(key, seal(key, pack_sid(sid)), db=self._streams)
         return sid
 
     def _tail(self, txn: lmdb.Transaction, stream: str, sid: int) -> int:
@@ -345,31 +121,37 @@ class EventLog:
         batches: Mapping[str, Sequence[Any]],
         *,
         docs: Mapping[tuple[str, str], Any] | None = None,
+        new_streams: Collection[str] = (),
+        new_docs: Collection[tuple[str, str]] = (),
     ) -> dict[str, int]:
         """Append to several streams and upsert `docs`, all in one transaction; return the
-        new length of each stream."""
+        new length of each stream.
+
+        In the same transaction, each of `new_streams` must have no records and each of
+        `new_docs` must not exist yet: otherwise StoreConflictError, and nothing is written.
+        """
         packed = {}
         for stream, records in batches.items():
             if stream not in self._sids:
                 stream_key(stream)  # validate before doing any work
             packed[stream] = [pack(r) for r in records]
-        doc_items = [(doc_key(t, k), pack(v)) for (t, k), v in (docs or {}).items()]
-        if not doc_items and not any(packed.values()):
+        doc_items = []
+        for (table, key), value in (docs or {}).items():
+            raw_key = doc_key(table, key)
+            doc_items.append((raw_key, seal(raw_key, pack(value))))
+        absent = [(doc_key(t, k), (t, k)) for t, k in new_docs] if new_docs else []
+        if not doc_items and not any(packed.values()) and not new_streams and not absent:
             return {stream: self.length(stream) for stream in batches}
 
         def body(txn: lmdb.Transaction) -> dict[str, tuple[int, int]]:
+            if new_streams or absent:
+                self._check_new(txn, new_streams, absent)
             out = {}
             for stream, values in packed.items():
                 sid = self._sid(txn, stream, create=bool(values))
                 n = self._tail(txn, stream, sid) if sid else 0
                 if values:
-                    items = [(record_key(sid, n + i), v) for i, v in enumerate(values, 1)]
-                    cur = txn.cursor(self._records)
-                    _, added = cur.putmulti(items, append=True)  # fast path: newest stream
-                    if added == 0:  # an older stream: its keys sort before the db's end
-                        _, added = cur.putmulti(items, overwrite=False)
-                    if added != len(items):
-                        raise StoreCorruptError(self.path, f"stream {stream!r} has gaps")
+                    self._put_records(txn, stream, sid, n, values)
                 out[stream] = (sid, n + len(values))
             if doc_items:
                 txn.cursor(self._docs).putmulti(doc_items)
@@ -382,6 +164,27 @@ class EventLog:
                 self._lengths[stream] = length
             lengths[stream] = length
         return lengths
+
+    def _check_new(self, txn: lmdb.Transaction, streams: Collection[str],
+                   docs: list[tuple[bytes, tuple[str, str]]]) -> None:
+        for raw_key, doc in docs:  # docs first: a stream conflict then means "no doc"
+            if txn.get(raw_key, db=self._docs) is not None:
+                raise StoreConflictError(self.path, doc=doc)
+        for stream in streams:
+            sid = self._sid(txn, stream)
+            if sid and last_position(txn.cursor(self._records), sid):
+                raise StoreConflictError(self.path, stream=stream)
+
+    def _put_records(self, txn: lmdb.Transaction, stream: str, sid: int, n: int,
+                     values: list[bytes]) -> None:
+        items = seal_items([record_key(sid, p) for p in range(n + 1, n + 1 + len(values))],
+                           values)
+        cur = txn.cursor(self._records)
+        _, added = cur.putmulti(items, append=True)  # fast path: newest stream
+        if added == 0:  # an older stream: its keys sort before the db's end
+            _, added = cur.putmulti(items, overwrite=False)
+        if added != len(items):
+            raise self._corrupt(f"stream {stream!r}", "has gaps")
 
     def length(self, stream: str) -> int:
         """Number of records in `stream` (0 if it does not exist)."""
@@ -403,18 +206,22 @@ class EventLog:
         if sid:
             self._sids[stream] = sid
         last = end if stop is None else min(stop, end)
-        return self._iter_records(sid, max(start, 1), last)
+        return self._iter_records(stream, sid, max(start, 1), last)
 
-    def _iter_records(self, sid: int, start: int, stop: int) -> Iterator[Any]:
+    def _iter_records(self, stream: str, sid: int, start: int, stop: int) -> Iterator[Any]:
         pos = start
         while pos <= stop:
-            items = self._scan(
-                self._records, record_key(sid, pos), pack_sid(sid), min(_CHUNK, stop - pos + 1)
-            )
-            if not items:
-                raise StoreCorruptError(self.path, f"record {pos} of stream #{sid} is missing")
-            for _, value in items:
-                yield unpack(value)
+            first = record_key(sid, pos)
+            items = self._scan(self._records, first, pack_sid(sid), min(_CHUNK, stop - pos + 1))
+            n = len(items)  # keys are unique and sorted: first and last in place, none missing
+            if not n or items[0][0] != first or (
+                    n > 1 and items[-1][0] != record_key(sid, pos + n - 1)):
+                raise self._corrupt(f"stream {stream!r}", f"misses records from {pos}")
+            payloads = [unseal(key, value) for key, value in items]
+            if None in payloads:
+                i = payloads.index(None)
+                self._open(*items[i], f"record {pos + i} of stream {stream!r}")  # raises
+            yield from map(unpack, payloads)
             pos += len(items)
 
     def _scan(self, db: Any, start: bytes, prefix: bytes, limit: int) -> list[tuple[bytes, bytes]]:
@@ -432,20 +239,27 @@ class EventLog:
 
     def streams(self) -> list[str]:
         """All stream ids, sorted."""
-        return [key.decode("utf-8") for key, _ in self._iter_prefix(self._streams, b"")]
+        out = []
+        for key, value in self._iter_prefix(self._streams, b""):
+            name = key.decode("utf-8", "replace")
+            if unseal(key, value) is None:
+                raise self._corrupt(f"the id of stream {name!r}")
+            out.append(name)
+        return out
 
     # -- docs -------------------------------------------------------------
 
     def put_doc(self, table: str, key: str, value: Any) -> None:
         """Insert or replace doc `(table, key)`."""
-        raw_key, raw = doc_key(table, key), pack(value)
+        raw_key = doc_key(table, key)
+        raw = seal(raw_key, pack(value))
         self._write(lambda txn: txn.put(raw_key, raw, db=self._docs))
 
     def get_doc(self, table: str, key: str) -> Any | None:
         """The doc's value, or None if absent."""
         raw_key = doc_key(table, key)
         raw = self._read(lambda txn: txn.get(raw_key, db=self._docs))
-        return None if raw is None else unpack(raw)
+        return None if raw is None else self._open(raw_key, raw, f"doc {table}/{key}")
 
     def delete_doc(self, table: str, key: str) -> bool:
         """Remove a doc; True if it existed."""
@@ -460,7 +274,9 @@ class EventLog:
         """``(key, value)`` of the docs in `table` whose key starts with `prefix`."""
         raw_prefix = doc_prefix(table, prefix)
         for raw_key, raw in self._iter_prefix(self._docs, raw_prefix):
-            yield split_doc_key(raw_key)[1], unpack(raw)
+            name = raw_key.decode("utf-8", "replace").replace("\0", "/", 1)
+            value = self._open(raw_key, raw, f"doc {name}")
+            yield split_doc_key(raw_key)[1], value
 
     # -- blobs ------------------------------------------------------------
 
@@ -477,35 +293,48 @@ class EventLog:
         key = blob_key(digest)
         if key is None:
             return None
-        return self._read(lambda txn: txn.get(key, db=self._blobs))
+        data = self._read(lambda txn: txn.get(key, db=self._blobs))
+        if data is not None and hashlib.sha256(data).digest() != key:
+            raise self._corrupt(f"blob {digest.lower()}", "does not match its digest")
+        return data
 
     # -- snapshots --------------------------------------------------------
 
-    def put_snapshot(self, stream: str, position: int, value: Any) -> None:
-        """Cache `value` as the state of `stream` after `position` records."""
+    def put_snapshot(self, stream: str, position: int, value: Any) -> bool:
+        """Cache `value` as the state of `stream` after `position` records.
+
+        A cache: on a read-only log or a full disk nothing is written and the answer is
+        False (the caller keeps its value in memory)."""
         if position < 1:
             raise ValueError(f"snapshot position must be >= 1, got {position}")
-        raw = pack(value)
+        if self.readonly:
+            return False
+        payload = pack(value)
 
         def body(txn: lmdb.Transaction) -> int:
             sid = self._sid(txn, stream)
             if not sid:
                 raise StoreError(f"event store {self.path}: no stream {stream!r} to snapshot")
-            txn.put(record_key(sid, position), raw, db=self._snaps)
+            key = record_key(sid, position)
+            txn.put(key, seal(key, payload), db=self._snaps)
             return sid
 
-        self._sids[stream] = self._write(body)
+        try:
+            self._sids[stream] = self._write(body)
+        except StoreFullError:
+            return False
+        return True
 
     def snapshot_at_or_before(self, stream: str, position: int) -> tuple[int, Any] | None:
         """``(pos, value)`` of the latest snapshot with pos <= `position`, or None."""
 
-        def body(txn: lmdb.Transaction) -> tuple[int, bytes] | None:
+        def body(txn: lmdb.Transaction) -> tuple[int, bytes, bytes] | None:
             sid = self._sid(txn, stream)
-            return at_or_before(txn.cursor(self._snaps), sid, position) if sid else None
+            found = at_or_before(txn.cursor(self._snaps), sid, position) if sid else None
+            return None if found is None else (*found, record_key(sid, found[0]))
 
         found = self._read(body)
-        return None if found is None else (found[0], unpack(found[1]))
-
-
-def _round_page(size: int) -> int:
-    return max(_PAGE, -(-int(size) // _PAGE) * _PAGE)
+        if found is None:
+            return None
+        pos, raw, key = found
+        return pos, self._open(key, raw, f"snapshot {pos} of stream {stream!r}")

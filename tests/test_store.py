@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 from pathlib import Path
 
 import lmdb
@@ -16,13 +17,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import store.log
+import store.env
+import store.index
+import store.meta
 from store import (
     EventLog,
+    StoreConflictError,
     StoreCorruptError,
     StoreError,
     StoreFullError,
     StoreLockedError,
+    StoreMissingError,
+    StoreVersionError,
     pack,
     unpack,
 )
@@ -253,7 +259,7 @@ def test_writer_syncs_after_interval(log: EventLog, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(log, "sync", lambda: calls.append(1))
     log.append("s", [1])
     assert calls == []  # within a second of opening
-    monkeypatch.setattr(store.log, "SYNC_INTERVAL", -1.0)
+    monkeypatch.setattr(store.env, "SYNC_INTERVAL", -1.0)
     log.append("s", [2])
     assert calls == [1]
 
@@ -268,7 +274,7 @@ def test_open_errors(tmp_path: Path) -> None:
         EventLog(afile)
     with pytest.raises(StoreError, match="cannot create"):
         EventLog(afile / "sub")
-    with pytest.raises(StoreError, match="no store"):
+    with pytest.raises(StoreError, match="no such db at"):
         EventLog(tmp_path / "missing", readonly=True)
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -376,3 +382,224 @@ def test_concurrent_reader_in_other_process(tmp_path: Path) -> None:
                 proc.wait()
         assert proc.returncode == 0, err
         assert out.split() == ["ok", str(target)]
+
+
+# -- integrity: exclusive appends, checksums, format, header, read-only ----
+
+
+def test_new_stream_and_doc_are_checked_in_the_append(log: EventLog) -> None:
+    assert log.append_many({"s": [1]}, docs={("t", "s"): 1}, new_streams=["s"],
+                           new_docs=[("t", "s")]) == {"s": 1}
+    with pytest.raises(StoreConflictError) as info:
+        log.append_many({"s": [2]}, docs={("t", "s"): 2}, new_streams=["s"],
+                        new_docs=[("t", "s")])
+    assert info.value.doc == ("t", "s") and info.value.stream is None
+    log.append("orphan", [1])  # records but no doc: the stream check catches it
+    with pytest.raises(StoreConflictError) as info:
+        log.append_many({"orphan": [2], "other": [1]}, new_streams=["orphan"],
+                        new_docs=[("t", "orphan")])
+    assert info.value.stream == "orphan"
+    assert list(log.read("s")) == [1] and log.get_doc("t", "s") == 1
+    assert list(log.read("orphan")) == [1] and log.length("other") == 0  # nothing written
+
+
+def _flip(path: Path, needle: bytes, offset: int = 0) -> None:
+    """Flip one bit of the live copy of `needle` in data.mdb (the last one: LMDB copies on
+    write, so earlier copies may be stale pages)."""
+    data = bytearray((path / "data.mdb").read_bytes())
+    at = data.rfind(needle)
+    assert at >= 0
+    data[at + offset] ^= 0x01
+    (path / "data.mdb").write_bytes(data)
+
+
+def test_flipped_record_byte_is_named(tmp_path: Path) -> None:
+    with EventLog(tmp_path) as log:
+        log.append("s", [{"v": f"value-{i:04d}"} for i in range(1, 301)])
+    _flip(tmp_path, b"value-0123", 8)
+    with EventLog(tmp_path, readonly=True) as log:
+        assert next(log.read("s", 122, 122)) == {"v": "value-0122"}
+        with pytest.raises(StoreCorruptError) as info:
+            list(log.read("s"))
+    message = str(info.value)
+    assert "data.mdb" in message and "record 123 of stream 's'" in message
+    assert "checksum" in message and "\n" not in message
+
+
+def test_flipped_doc_snapshot_and_blob_bytes(tmp_path: Path) -> None:
+    with EventLog(tmp_path) as log:
+        log.append("s", [1, 2], docs={("t", "k"): "doc-value-xyz"})
+        log.put_snapshot("s", 2, "snap-value-xyz")
+        digest = log.put_blob(b"blob-value-xyz")
+    for needle in (b"doc-value-xyz", b"snap-value-xyz", b"blob-value-xyz"):
+        _flip(tmp_path, needle, 3)
+    with EventLog(tmp_path, readonly=True) as log:
+        with pytest.raises(StoreCorruptError, match="doc t/k fails its checksum"):
+            log.get_doc("t", "k")
+        with pytest.raises(StoreCorruptError, match="doc t/k fails"):
+            list(log.docs("t"))
+        with pytest.raises(StoreCorruptError, match="snapshot 2 of stream 's' fails"):
+            log.snapshot_at_or_before("s", 5)
+        with pytest.raises(StoreCorruptError, match=f"blob {digest} does not match"):
+            log.get_blob(digest)
+
+
+def test_record_under_a_wrong_key_fails(tmp_path: Path) -> None:
+    """The key is in the checksum: a value that moves to another key is caught."""
+    with EventLog(tmp_path) as log:
+        log.append("s", ["a", "b"])
+    env = lmdb.open(str(tmp_path), max_dbs=8)
+    records = env.open_db(b"records")
+    with env.begin(write=True) as txn:
+        first = txn.get(store.index.record_key(1, 1), db=records)
+        txn.put(store.index.record_key(1, 2), first, db=records)
+    env.close()
+    with EventLog(tmp_path) as log, pytest.raises(StoreCorruptError, match="record 2 of"):
+        list(log.read("s"))
+
+
+def test_missing_record_is_not_skipped(tmp_path: Path) -> None:
+    with EventLog(tmp_path) as log:
+        log.append("s", [1, 2, 3])
+    env = lmdb.open(str(tmp_path), max_dbs=8)
+    with env.begin(write=True) as txn:
+        txn.delete(store.index.record_key(1, 2), db=env.open_db(b"records", txn=txn))
+    env.close()
+    with EventLog(tmp_path) as log, pytest.raises(StoreCorruptError, match="misses records"):
+        list(log.read("s"))
+
+
+def test_older_format_is_a_clear_error(tmp_path: Path) -> None:
+    env = lmdb.open(str(tmp_path), max_dbs=8)
+    with env.begin(write=True) as txn:
+        txn.put(b"format", pack(1), db=env.open_db(b"meta", txn=txn))
+    env.close()
+    for readonly in (False, True):
+        with pytest.raises(StoreVersionError, match="store format 1.*reads format 2"):
+            EventLog(tmp_path, readonly=readonly)
+
+
+@pytest.mark.parametrize("size", [0, 100, 4096, 12288])
+def test_truncated_data_file_is_caught_before_mapping(tmp_path: Path, size: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store.meta, "_RETRY_SECONDS", 0.001)
+    with EventLog(tmp_path) as log:
+        log.append("s", [os.urandom(100).hex() for _ in range(500)])
+    full = (tmp_path / "data.mdb").stat().st_size
+    os.truncate(tmp_path / "data.mdb", size)
+    for readonly in (False, True):
+        with pytest.raises(StoreCorruptError) as info:
+            EventLog(tmp_path, readonly=readonly)
+        assert f"data.mdb is truncated: {size} bytes, the db needs" in str(info.value)
+    needed = int(str(info.value).rsplit(" ", 1)[1])
+    assert needed == full or size < 200
+
+
+def test_readonly_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(StoreMissingError, match="no such db at"):
+        EventLog(tmp_path / "typo", readonly=True)
+    assert not (tmp_path / "typo").exists()
+    with EventLog(tmp_path / "db") as log:
+        log.append("s", [1])
+    (tmp_path / "db" / "lock.mdb").unlink()
+    with EventLog(tmp_path / "db", readonly=True) as ro:
+        assert list(ro.read("s")) == [1]
+        assert ro.put_snapshot("s", 1, "cache") is False  # a cache: skipped, not an error
+    assert sorted(p.name for p in (tmp_path / "db").iterdir()) == ["data.mdb"]
+
+
+def test_snapshot_skipped_when_the_disk_is_full(log: EventLog,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    log.append("s", [1])
+
+    def full(*args: object) -> None:
+        raise lmdb.DiskError("mdb_txn_commit: No space left on device")
+
+    monkeypatch.setattr(log, "_sid", full)
+    assert log.put_snapshot("s", 1, "cache") is False
+    monkeypatch.undo()
+    assert log.snapshot_at_or_before("s", 1) is None
+    assert log.put_snapshot("s", 1, "cache") is True
+
+
+def test_open_existing_falls_back_to_readonly(tmp_path: Path) -> None:
+    with pytest.raises(StoreMissingError):
+        EventLog.open_existing(tmp_path / "typo")
+    assert not (tmp_path / "typo").exists()
+    with EventLog(tmp_path / "db") as log:
+        log.append("s", [1])
+    with EventLog.open_existing(tmp_path / "db") as log:
+        assert not log.readonly
+    os.chmod(tmp_path / "db" / "data.mdb", 0o444)
+    try:
+        with EventLog.open_existing(tmp_path / "db") as log:
+            assert log.readonly == (os.geteuid() != 0)
+            assert list(log.read("s")) == [1]
+    finally:
+        os.chmod(tmp_path / "db" / "data.mdb", 0o644)
+
+
+def test_readonly_without_a_usable_lock_file(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only directory (for a user other than root): the lock file cannot be opened."""
+    with EventLog(tmp_path) as log:
+        log.append("s", [1])
+    real_open = lmdb.open
+
+    def lock_denied(path: str, **options: object) -> lmdb.Environment:
+        if options.get("lock", True):
+            raise lmdb.ReadonlyError("mdb_env_open: Permission denied")
+        return real_open(path, **options)
+
+    monkeypatch.setattr(lmdb, "open", lock_denied)
+    with EventLog(tmp_path, readonly=True) as log:
+        assert list(log.read("s")) == [1]
+    with EventLog.open_existing(tmp_path) as log:  # writable refused: read-only instead
+        assert log.readonly and list(log.read("s")) == [1]
+
+
+def test_check_store_reports_each_kind_of_damage(tmp_path: Path) -> None:
+    from store.check import check_store
+
+    with EventLog(tmp_path) as log:
+        log.append("s", [1, 2, 3], docs={("t", "k"): "v"})
+        log.append("u", [1])
+        log.put_snapshot("s", 3, "ok")
+        log.put_snapshot("s", 9, "past the end")
+        log.put_blob(b"blob")
+    clean = check_store(tmp_path)
+    assert clean == [(f"{tmp_path / 'data.mdb'}: snapshot 9 of stream 's': is past the stream's "
+                     "end (3)")]
+    assert clean.counts == {"streams": 2, "records": 4, "docs": 1, "blobs": 1, "snapshots": 2}
+    env = lmdb.open(str(tmp_path), max_dbs=8)
+    with env.begin(write=True) as txn:
+        records = env.open_db(b"records", txn=txn)
+        txn.delete(store.index.record_key(1, 2), db=records)
+        txn.delete(store.index.record_key(2, 1), db=records)
+        txn.put(store.index.record_key(7, 1), b"\0\0\0\0x", db=records)
+        txn.put(bytes(32), b"not the blob", db=env.open_db(b"blobs", txn=txn))
+    env.close()
+    problems = [p.split(": ", 1)[1] for p in check_store(tmp_path)]
+    assert problems == [
+        "record 3 of stream 's': comes where record 2 should be (a gap)",
+        "record 1 of stream #7: belongs to no known stream",
+        "stream 'u': has no records",
+        f"blob {'00' * 32}: does not match its digest",
+        "snapshot 9 of stream 's': is past the stream's end (3)",
+    ]
+
+
+def test_a_store_being_created_is_not_called_truncated(tmp_path: Path) -> None:
+    """Another process may have made data.mdb but not yet written LMDB's meta pages."""
+    with EventLog(tmp_path / "made") as log:
+        log.append("s", [1])
+    whole = (tmp_path / "made" / "data.mdb").read_bytes()
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "data.mdb").write_bytes(b"")
+    timer = threading.Timer(0.1, (tmp_path / "db" / "data.mdb").write_bytes, [whole])
+    timer.start()
+    try:
+        with EventLog(tmp_path / "db", readonly=True) as log:
+            assert list(log.read("s")) == [1]
+    finally:
+        timer.join()

@@ -410,6 +410,19 @@ def export(
     typer.echo(json.dumps(api.export(db_path(db), execution), indent=1, ensure_ascii=False))
 
 
+@app.command()
+@guarded
+def check(db: DbOption = None):
+    """Verify every record and index of the db: exit 0 when sound, 1 listing what is damaged."""
+    report = api.check(db_path(db))
+    for problem in report:
+        typer.echo(problem)
+    if report:
+        raise typer.Exit(1)
+    typer.echo("ok: " + ", ".join(f"{n} {what[:-1] if n == 1 else what}"
+                                  for what, n in report.counts.items()))
+
+
 def fault_rules(rules: list[str] | None, plan: Path | None) -> list | None:
     """The rules of --fault and --fault-plan, in that order; None when neither is given."""
     if not rules and plan is None:
