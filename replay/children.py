@@ -11,11 +11,12 @@ class ChildExecution(Recorder):
     """An execution started by a Distributed Map: its events form a history of their own."""
 
     __slots__ = ("arn", "name", "state_machine_arn", "map_run_arn", "parent_arn", "context",
-                 "start", "status", "stop", "dirty")
+                 "start", "status", "stop", "dirty", "born")
 
     def __init__(self, arn: str, name: str, state_machine_arn: str, map_run_arn: str,
-                 parent_arn: str, context: dict, start: int, dirty: list) -> None:
+                 parent_arn: str, context: dict, start: int, dirty: list, born: int) -> None:
         super().__init__()
+        self.born = born  # the parent's last event id when this child was started
         self.arn, self.name, self.state_machine_arn = arn, name, state_machine_arn
         self.map_run_arn, self.parent_arn, self.context = map_run_arn, parent_arn, context
         self.start, self.status, self.stop = start, "RUNNING", None
@@ -40,13 +41,15 @@ class ChildExecution(Recorder):
 class ChildOutbox:
     """Child executions with events not yet handed to the runner."""
 
-    __slots__ = ("dirty",)
+    __slots__ = ("dirty", "born")
 
     def __init__(self) -> None:
         self.dirty: list[ChildExecution] = []  # each child appends itself when it records
+        self.born: dict[str, int] = {}  # each child's `born`, once it has handed out events
 
     def take(self) -> dict[str, tuple[list[dict], dict]]:
         """Events of child executions recorded since the last call, with their index docs."""
         out = {child.arn: (child.take(), child.doc()) for child in self.dirty}
+        self.born.update((child.arn, child.born) for child in self.dirty)
         self.dirty.clear()  # the children hold this very list
         return out

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Self
 
 from replay.world import TaskAnswer, TaskRequest, World
 from store import EventLog, StoreError
-from store.log import SYNC_INTERVAL
+from store.env import SYNC_INTERVAL
 
 MAX_PENDING = 2048  # events
 MAX_WAIT = 0.2  # seconds

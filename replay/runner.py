@@ -203,6 +203,9 @@ def _loop(log: EventLog, engine: Engine, definition: Definition, info: Execution
         children = engine.take_child_events()
         if committed is not None and children:
             children = _new_child_events(children, committed.children)
+        elif shared and children:
+            children = _branch_children(children, engine.children.born, shared,
+                                        engine.last_id <= shared)
         if batch or children:
             docs = {}
             ending = engine.status != "RUNNING"
@@ -235,6 +238,22 @@ def _keep_whole_steps(commits: GroupCommit) -> None:
         commits.flush()
     except StoreError:
         pass
+
+
+def _branch_children(children: dict, born: dict[str, int], shared: int,
+                     in_prefix: bool) -> dict:
+    """The child executions a branch writes: those started in its shared prefix are its
+    parent's (read, never written again); one of those going on after the fork cannot be."""
+    out = {}
+    for arn, events in children.items():
+        if born[arn] >= shared:
+            out[arn] = events
+        elif not in_prefix:
+            raise RunError(
+                f"cannot branch inside a Distributed Map run: child execution {arn} started "
+                "before the fork point and goes on after it; branch before the MapRunStarted "
+                "event or after the Map Run ends")
+    return out
 
 
 def _new_child_events(children: dict, recorded: dict[str, list[dict]]) -> dict:

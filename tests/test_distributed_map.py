@@ -6,7 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from replay import api
+from replay.runner import RunError
 from tests.helpers import START
 
 CHILD = {"StartAt": "Double", "States": {"Double": {
@@ -220,3 +223,35 @@ def test_replay_with_a_definition_reading_another_key_reads_it(tmp_path):
     divergence = api.replay(tmp_path / "db", "parent", json.dumps(reading("b.json")))
     assert divergence is not None  # two items now: the new key was read, not the record
     assert divergence.produced["mapStateStartedEventDetails"] == {"length": 2}
+
+
+def test_a_branch_shares_the_children_before_its_fork_and_has_its_own_after(tmp_path):
+    run(tmp_path, distributed({"ItemsPath": "$.items"}), {"items": [{"n": 1}, {"n": 2}, {"n": 3}]})
+    db = tmp_path / "db"
+    events = api.events(db, "parent")
+    started = next(e["id"] for e in events if e["type"] == "MapRunStarted")
+    ended = next(e["id"] for e in events if e["type"] == "MapRunSucceeded")
+    api.branch(db, "parent", ended, name="shares")  # its children ran before the fork
+    api.branch(db, "parent", started, name="after")  # started after event `started`
+    children = [doc for doc in api.list_executions(db) if doc.get("parentExecution")]
+    parents = sorted(doc["parentExecution"].rsplit(":", 1)[-1] for doc in children)
+    assert parents == ["after"] * 3 + ["parent"] * 3  # never the parent's children again
+    assert api.replay(db, "shares") is None and api.replay(db, "after") is None
+
+
+def test_a_branch_inside_a_map_run_is_refused(tmp_path):
+    """A Parallel branch records root events while the other's Map Run children still run."""
+    chain = {"StartAt": "P0", "States": {f"P{i}": {"Type": "Pass", **(
+        {"Next": f"P{i + 1}"} if i < 5 else {"End": True})} for i in range(6)}}
+    definition = {"StartAt": "Both", "States": {"Both": {
+        "Type": "Parallel", "End": True, "Branches": [distributed({"ItemsPath": "$.items"}),
+                                                      chain]}}}
+    run(tmp_path, definition, {"items": [{"n": n} for n in range(6)]})
+    db = tmp_path / "db"
+    events = api.events(db, "parent")
+    started = next(e["id"] for e in events if e["type"] == "MapRunStarted")
+    ended = next(e["id"] for e in events if e["type"] == "MapRunSucceeded")
+    inside = next(e["id"] for e in events
+                  if started < e["id"] < ended and e["type"] == "PassStateEntered")
+    with pytest.raises(RunError, match="cannot branch inside a Distributed Map run"):
+        api.branch(db, "parent", inside, name="inside")

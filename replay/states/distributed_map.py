@@ -3,6 +3,7 @@ its own in the log, under a Map Run; items may come from an ItemReader and resul
 ResultWriter, both over the local stand-in for S3 the runner provides."""
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -11,8 +12,9 @@ from replay.asl.env import Env
 from replay.asl.errors import StatesError
 from replay.children import ChildExecution
 from replay.distributed.recorded import RecordedS3
-from replay.scheduler import Failed, Succeeded, WaitChildren
 from replay.events import to_json_text
+from replay.rand import SeededRandom
+from replay.scheduler import Failed, Succeeded, WaitChildren
 from replay.states.map_state import Tolerance, map_items, number_field
 from replay.states.parallel_state import ChildFailed, child_label
 
@@ -141,11 +143,17 @@ def run_child(step, frame, value: Any):
     return outcome
 
 
+def _child_name(execution_arn: str, drawn: str) -> str:
+    """A child execution's name: drawn from the seed, and its parent's own (a branch re-runs
+    its parent's generator, and must not start children under the parent's children's names)."""
+    return SeededRandom(zlib.crc32(f"{execution_arn}|{drawn}".encode())).uuid()
+
+
 def _spawn(step, map_run: str, index: int, value: Any):
     engine, frame, state = step.engine, step.frame, step.state
     info = engine.info
     label = state.label or state.name
-    name = engine.rng.uuid()
+    name = _child_name(info.execution_arn, engine.rng.uuid())
     machine_arn = f"{info.state_machine_arn}/{label}"
     arn = (f"arn:aws:states:{info.region}:{info.account}:execution:"
            f"{info.state_machine_name}/{label}:{name}")
@@ -155,7 +163,7 @@ def _spawn(step, map_run: str, index: int, value: Any):
         "StateMachine": {"Id": machine_arn, "Name": f"{info.state_machine_name}/{label}"},
     }
     sink = ChildExecution(arn, name, machine_arn, map_run, info.execution_arn, context,
-                          engine.now, engine.children.dirty)
+                          engine.now, engine.children.dirty, engine.last_id)
     child = engine.spawn(frame, child_label(frame, state.name, index),
                          lambda f: run_child(step, f, value))
     child.sink = sink
