@@ -147,6 +147,8 @@ class LmdbStore:
         self._sids: dict[str, int] = {}  # stream -> int; immutable once committed
         self._lengths: dict[str, int] = {}  # writer's cache, verified in each txn
         prepare_dir(self.path, create and not readonly)
+        # commits not yet synced (a new db's first one creates it)
+        self._unsynced = not readonly and not (self.path / "data.mdb").exists()
         self._env: lmdb.Environment | None = open_env(
             self.path, readonly=readonly, map_size=_round_page(map_size))
         try:
@@ -179,7 +181,7 @@ class LmdbStore:
         if env is None or os.getpid() != self._pid:
             return  # never touch an env inherited through fork
         try:
-            if not self.readonly:
+            if self._unsynced:
                 env.sync(True)
         except lmdb.Error as exc:
             raise translate(self.path, exc) from exc
@@ -200,11 +202,13 @@ class LmdbStore:
     def sync(self) -> None:
         """Force committed data to disk (fsync)."""
         env = self._live_env()
-        if self.readonly:
-            return
+        if not self._unsynced:
+            return  # nothing committed since the last sync (also: read-only)
+        self._unsynced = False  # before syncing: a commit meanwhile is synced next time
         try:
             env.sync(True)
         except lmdb.Error as exc:
+            self._unsynced = True
             raise translate(self.path, exc) from exc
         self._last_sync = time.monotonic()
 
@@ -251,6 +255,7 @@ class LmdbStore:
                 raise translate(self.path, exc) from exc
             except OSError as exc:
                 raise StoreError(f"event store {self.path}: {exc}") from exc
+        self._unsynced = True
         if time.monotonic() - self._last_sync > SYNC_INTERVAL:
             self.sync()
         return result
