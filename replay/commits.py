@@ -45,6 +45,13 @@ class GroupCommit:
             self.count += len(events)
         self.docs.update(docs)
 
+    def add_events(self, stream: str, events: list[dict]) -> None:
+        pending = self.streams.get(stream)
+        if pending is None:
+            self.streams[stream] = pending = []
+        pending.extend(events)
+        self.count += len(events)
+
     def due(self, calling_out: bool) -> bool:
         """Whether to commit now, before the engine goes on (`calling_out`: it is about to ask
         a world that may leave the process)."""

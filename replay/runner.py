@@ -200,13 +200,15 @@ def _loop(log: EventLog, engine: Engine, definition: Definition, info: Execution
         if shared:
             _check_shared(batch, parent_events, shared, strict_prefix)
             batch = [event for event in batch if event["id"] > shared]
-        children = engine.take_child_events()
+        children = engine.take_child_events() if engine.children.dirty else {}
         if committed is not None and children:
             children = _new_child_events(children, committed.children)
         elif shared and children:
             children = _branch_children(children, engine.children.born, shared,
                                         engine.last_id <= shared)
-        if batch or children:
+        if batch and not (children or first or engine.status != "RUNNING"):
+            commits.add_events(arn, batch)  # the common step: events of the execution only
+        elif batch or children:
             docs = {}
             ending = engine.status != "RUNNING"
             if first or ending:
