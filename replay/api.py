@@ -28,9 +28,9 @@ from replay.fork import NO_OVERRIDE, Fork
 from replay.history import EXECUTIONS, read_events
 from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock, is_running
+from replay.record import check_record, execution_record, setup_of
 from replay.recorded import RecordedWorld
 from replay.runner import (
-    SUMMARY_KEYS,
     Committed,
     Names,
     RunError,
@@ -499,18 +499,15 @@ def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
               "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}.get(
                   events[-1]["type"], "RUNNING")
     with EventLog(db) as log:
-        doc = {
-            "executionArn": arn, "name": name, "stateMachineArn": names.state_machine_arn(),
-            "stateMachineName": state_machine_name, "status": status,
-            "startMicros": events[0]["timestamp"],
-            "stopMicros": events[-1]["timestamp"] if status != "RUNNING" else None,
-            "events": len(events), "seed": (events[0].get(EXTRA) or {}).get("seed", 0),
-            "definition": log.put_blob(definition.text.encode("utf-8")),
-            "imported": not bool(ours),
-        }
-        for key in ("mocks", "testCase", "handlers", "faults"):
-            if key in previous:
-                doc[key] = previous[key]
+        doc = execution_record(
+            arn=arn, name=name, state_machine_arn=names.state_machine_arn(),
+            state_machine_name=state_machine_name, status=status,
+            start=events[0]["timestamp"],
+            stop=events[-1]["timestamp"] if status != "RUNNING" else None,
+            events=len(events), seed=(events[0].get(EXTRA) or {}).get("seed", 0),
+            definition=log.put_blob(definition.text.encode("utf-8")), imported=not ours,
+            **{key: previous[key] for key in ("mocks", "testCase", "handlers", "faults")
+               if key in previous})
         try:  # all or nothing, and never onto an existing (or half-written) execution
             log.append_many({arn: events}, docs={(EXECUTIONS, arn): doc}, new_streams=[arn],
                             new_docs=[(EXECUTIONS, arn)])
@@ -537,6 +534,10 @@ def check(db: str | Path) -> CheckReport:
                 report.add(f"{stream}: events without an execution record (a half-written "
                            "execution, e.g. an import interrupted by an older version)")
         for arn, doc in docs.items():
+            damage = check_record(doc)
+            if damage:
+                report.add(f"{arn}: its execution record is damaged: {'; '.join(damage)}")
+                continue
             if doc.get("parent") and doc["parent"] not in docs:
                 report.add(f"{arn}: its parent {doc['parent']} is not in the db")
             elif not doc.get("forkAt") and not log.length(arn):
@@ -606,7 +607,7 @@ def continue_execution(log: EventLog, doc: dict, *, after: World | None = None,
     recorded, input_value, seed = _recorded_run(log, doc)
     own_children = _child_histories(log, doc)
     answers = [*own_children.values()]
-    extra = {k: v for k, v in doc.items() if k not in SUMMARY_KEYS and k != "stopReason"}
+    extra = setup_of(doc)
     if setup is not None:
         extra = {k: v for k, v in extra.items() if k not in _WORLD_KEYS}
         extra.update(setup)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from replay.record import execution_record
 from replay.recorder import Recorder
 
 
@@ -30,12 +31,11 @@ class ChildExecution(Recorder):
 
     def doc(self) -> dict:
         """The executions-index record of the child."""
-        return {"executionArn": self.arn, "name": self.name,
-                "stateMachineArn": self.state_machine_arn,
-                "stateMachineName": self.state_machine_arn.rsplit(":", 1)[1],
-                "status": self.status, "startMicros": self.start, "stopMicros": self.stop,
-                "events": self.last_id, "mapRunArn": self.map_run_arn,
-                "parentExecution": self.parent_arn}
+        return execution_record(
+            arn=self.arn, name=self.name, state_machine_arn=self.state_machine_arn,
+            state_machine_name=self.state_machine_arn.rsplit(":", 1)[1], status=self.status,
+            start=self.start, stop=self.stop, events=self.last_id, seed=0,
+            mapRunArn=self.map_run_arn, parentExecution=self.parent_arn)
 
 
 class ChildOutbox:

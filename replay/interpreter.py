@@ -10,8 +10,8 @@ from replay.asl.errors import StatesError
 from replay.asl.model import Catcher, Machine, Retrier, State
 from replay.clock import BEYOND_TIMESTAMPS, MAX_MICROS, MICROS, MIN_MICROS, beyond_timestamps
 from replay.engine import Engine
-from replay.scheduler import Failed, Frame, FrameBody, Sleep, Succeeded
 from replay.events import to_json_text
+from replay.scheduler import Failed, Frame, FrameBody, Sleep, Succeeded
 from replay.states import HANDLERS
 from replay.states.parallel_state import ChildFailed
 

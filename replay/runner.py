@@ -16,6 +16,7 @@ from replay.interpreter import run_machine
 from replay.interrupted import Interrupted
 from replay.liveness import Busy, ExecutionLock
 from replay.rand import SeededRandom
+from replay.record import execution_record
 from replay.verify import comparable
 from replay.world import World
 from store import EventLog, StoreConflictError, StoreError
@@ -73,25 +74,12 @@ def execution_info(names: Names, input_value: Any, seed: int, start_micros: int)
 
 
 def summary(info: ExecutionInfo, engine: Engine, **extra: Any) -> dict:
-    """The executions-index record: a cache of what the log says (plus how the run was set up)."""
-    return {
-        "executionArn": info.execution_arn,
-        "name": info.name,
-        "stateMachineArn": info.state_machine_arn,
-        "stateMachineName": info.state_machine_name,
-        "status": engine.status,
-        "startMicros": info.start_micros,
-        "stopMicros": engine.now if engine.status != "RUNNING" else None,
-        "events": engine.last_id,
-        "seed": engine.seed,
-        **extra,
-    }
-
-
-# The fields of the index record that `summary` derives from the run; the others say how the
-# run was set up (definition, mocks, handlers, parent...), and a resumed run keeps them.
-SUMMARY_KEYS = frozenset({"executionArn", "name", "stateMachineArn", "stateMachineName",
-                          "status", "startMicros", "stopMicros", "events", "seed"})
+    """The execution's index record as of the engine's last step (`extra`: its setup)."""
+    return execution_record(
+        arn=info.execution_arn, name=info.name, state_machine_arn=info.state_machine_arn,
+        state_machine_name=info.state_machine_name, status=engine.status,
+        start=info.start_micros, stop=engine.now if engine.status != "RUNNING" else None,
+        events=engine.last_id, seed=engine.seed, **extra)
 
 
 class BranchDiverged(RunError):

@@ -7,8 +7,8 @@ from typing import Any
 from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError, evaluation_error
-from replay.scheduler import Failed, Succeeded, WaitChildren
 from replay.events import to_json_text
+from replay.scheduler import Failed, Succeeded, WaitChildren
 from replay.states.parallel_state import ChildFailed, child_label
 
 
