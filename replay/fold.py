@@ -6,6 +6,7 @@ The state is a plain dict:
     frames: {label: frame}   one per thread: "" the root, "Map#2" an iteration, "P#0/M#1" nested
     invocations: {state name: Task invocations so far}   (what mocks count)
     lastFrame: the label of the frame of the last event folded
+    seed, lastOutput, parallelStarts, lastOfFrame, inferFrames: what folding further needs
     eventFrames: {event id: label}   only when frames are inferred (imported histories): the
                                      last event of each frame, which later events point to
 A frame is {state, type, input, output, enteredEvent, retries, status, parameters,
@@ -26,10 +27,28 @@ _END_STATUS = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
                "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}
 
 
+FOLD_VERSION = 2  # of the state's shape: snapshots of another shape are folded again
+
+
 def initial_state() -> dict:
+    """The state before the first event: every field of the shape the docstring describes."""
     return {"event": 0, "time": None, "status": "RUNNING", "input": None, "output": None,
             "error": None, "cause": None, "frames": {}, "invocations": {}, "eventFrames": {},
-            "parallelStarts": {}, "seed": None, "lastOutput": None}
+            "parallelStarts": {}, "seed": None, "lastOutput": None, "lastFrame": ROOT,
+            "lastOfFrame": {}, "inferFrames": False}
+
+
+def to_snapshot(state: dict) -> dict:
+    """A folded state as the store keeps it (msgpack-friendly as it is), with its shape's
+    version."""
+    return {"fold": FOLD_VERSION, "state": state}
+
+
+def from_snapshot(value: object) -> dict | None:
+    """The state a snapshot holds, or None when it was written for another shape of state."""
+    if isinstance(value, dict) and value.get("fold") == FOLD_VERSION:
+        return value["state"]
+    return None
 
 
 def fold(events: Iterable[dict], state: dict | None = None) -> dict:
@@ -49,8 +68,7 @@ def _copy(state: dict) -> dict:
     copy["invocations"] = dict(state["invocations"])
     copy["eventFrames"] = dict(state["eventFrames"])
     copy["parallelStarts"] = {k: dict(v) for k, v in state["parallelStarts"].items()}
-    if "lastOfFrame" in state:
-        copy["lastOfFrame"] = dict(state["lastOfFrame"])
+    copy["lastOfFrame"] = dict(state["lastOfFrame"])
     return copy
 
 
@@ -123,13 +141,13 @@ def apply(state: dict, event: dict) -> None:
     if kind == "ExecutionStarted":
         # Our own histories name each event's frame; imported ones need it inferred.
         state["inferFrames"] = EXTRA not in event
-    if state.get("inferFrames"):
+    if state["inferFrames"]:
         if kind == "ParallelStateStarted":
             state["parallelStarts"][str(event["id"])] = {
                 "frame": label, "name": state["frames"].get(label, {}).get("state"),
                 "branches": 0}
         inferred = state["eventFrames"]
-        previous = state.setdefault("lastOfFrame", {}).get(label)
+        previous = state["lastOfFrame"].get(label)
         if previous is not None:
             inferred.pop(previous, None)
         inferred[str(event["id"])] = label

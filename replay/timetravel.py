@@ -8,7 +8,16 @@ from typing import Any
 
 from replay.clock import iso_aws, iso_context
 from replay.faults import injected
-from replay.fold import active_frames, apply, ending_failure, failures, fold, initial_state
+from replay.fold import (
+    active_frames,
+    apply,
+    ending_failure,
+    failures,
+    fold,
+    from_snapshot,
+    initial_state,
+    to_snapshot,
+)
 from replay.history import length, read_events
 from store import EventLog
 
@@ -123,8 +132,7 @@ def ensure_snapshots(log: EventLog, doc: dict) -> None:
     arn, total = doc["executionArn"], length(log, doc)
     if log.length(arn) == 0:
         return  # a branch with no events of its own: nothing to key snapshots under
-    found = log.snapshot_at_or_before(arn, total)
-    position, state = found if found else (0, None)
+    position, state = _snapshot(log, arn, total)
     if total - position < SNAPSHOT_EVERY:
         return
     batch: list[dict] = []
@@ -132,16 +140,22 @@ def ensure_snapshots(log: EventLog, doc: dict) -> None:
         batch.append(event)
         if event["id"] % SNAPSHOT_EVERY == 0:
             state = fold(batch, state)
-            log.put_snapshot(arn, event["id"], state)
+            log.put_snapshot(arn, event["id"], to_snapshot(state))
             batch = []
 
 
 def state_at(log: EventLog, doc: dict, n: int) -> dict:
     """The folded state after event n."""
-    found = log.snapshot_at_or_before(doc["executionArn"], n) if log.length(
-        doc["executionArn"]) else None
-    position, state = found if found else (0, None)
+    arn = doc["executionArn"]
+    position, state = _snapshot(log, arn, n) if log.length(arn) else (0, None)
     return fold(read_events(log, doc, position + 1, n), state)
+
+
+def _snapshot(log: EventLog, arn: str, n: int) -> tuple[int, dict | None]:
+    """The newest usable snapshot at or before event n: (position, state), or (0, None)."""
+    found = log.snapshot_at_or_before(arn, n)
+    state = from_snapshot(found[1]) if found else None
+    return (found[0], state) if state is not None else (0, None)
 
 
 def _decode(text: Any) -> Any:

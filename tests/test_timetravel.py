@@ -170,3 +170,25 @@ def test_state_shows_variables_with_their_scopes(tmp_path):
     assert inner["variables"] == {"outer": 1, "inner": 7}
     root = [f for f in shown["active"] if f["frame"] == "(root)"][0]
     assert root["variables"] == {"outer": 1}
+
+
+def test_a_snapshot_of_another_shape_is_folded_again(tmp_path):
+    """Snapshots are a cache: one written for another shape of the fold state is never read
+    as this one (state_at folds from the start and writes them anew)."""
+    from replay.timetravel import SNAPSHOT_EVERY, ensure_snapshots, state_at
+    from store import EventLog
+
+    long_loop = {"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "B"},
+        "B": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThan": 200,
+                                             "Next": "A"}], "Default": "C"},
+        "C": {"Type": "Succeed"}}}
+    run(tmp_path, long_loop, {"i": 0}, name="loop")
+    expected = fold(api.events(tmp_path / "db", "loop")[:SNAPSHOT_EVERY + 3])
+    with EventLog(tmp_path / "db") as log:
+        doc = api.resolve(log, "loop")
+        arn = doc["executionArn"]
+        log.put_snapshot(arn, SNAPSHOT_EVERY, {"fold": 0, "state": {"status": "bogus"}})
+        assert state_at(log, doc, SNAPSHOT_EVERY + 3) == expected
+        ensure_snapshots(log, doc)
+        assert log.snapshot_at_or_before(arn, SNAPSHOT_EVERY)[1]["state"]["status"] == "RUNNING"
