@@ -125,8 +125,7 @@ class SyncTimer:
         if self.started:
             with type(self)._guard:  # never while the thread syncs this log
                 type(self)._active.discard(self)
-        if self.dirty:
-            self.log.sync()
+        # what is not synced yet is synced when the log closes (store.late_sync)
 
     @classmethod
     def _run(cls) -> None:

@@ -23,6 +23,7 @@ from store.errors import (
     StoreVersionError,
     translate,
 )
+from store.late_sync import sync_soon
 from store.meta import DATA_FILE, check_data_file
 
 __all__ = ["DEFAULT_MAP_SIZE", "FORMAT_VERSION", "MAX_MAP_SIZE", "LmdbStore"]
@@ -176,17 +177,14 @@ class LmdbStore:
     # -- lifecycle --------------------------------------------------------
 
     def close(self) -> None:
-        """fsync (if writable) and close; idempotent."""
+        """Close; idempotent. Unsynced commits reach the disk within `late_sync.DELAY`
+        seconds (and before the interpreter exits), without making the caller wait."""
         env, self._env = self._env, None
         if env is None or os.getpid() != self._pid:
             return  # never touch an env inherited through fork
-        try:
-            if self._unsynced:
-                env.sync(True)
-        except lmdb.Error as exc:
-            raise translate(self.path, exc) from exc
-        finally:
-            env.close()
+        env.close()
+        if self._unsynced:
+            sync_soon(str(self.path / DATA_FILE))
 
     def __enter__(self) -> Self:
         return self
