@@ -145,6 +145,16 @@ def test_json_text_parsed_by_the_machine_cannot_nest_too_deep(files, db, state):
                                                   "States.QueryEvaluationError")
 
 
+def test_a_big_integer_read_by_jsonata_is_out_of_range(files, db):
+    (files / "mul.json").write_text(json.dumps({"StartAt": "A", "QueryLanguage": "JSONata",
+                                                "States": {"A": {"Type": "Pass", "End": True,
+                                                "Output": "{% $states.input.a * 10 %}"}}}))
+    result = cli("run", files / "mul.json", "--input", '{"a": ' + "9" * 4000 + "}",
+                 "--db", db, "--json")
+    assert result.exit_code == 1, result.output
+    assert "Number out of range" in json.loads(result.stdout)["cause"]
+
+
 # -- handlers -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, needle", [

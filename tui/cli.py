@@ -74,6 +74,8 @@ def guarded(fn):
             raise
         except BrokenPipeError:
             raise PipeClosed() from None  # the reader went away (`| head`): exit quietly
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
         except UsageError as exc:
             fail(str(exc))
         except SystemExit as exc:  # sys.exit in a handlers file, outside any state
