@@ -155,6 +155,15 @@ def test_a_big_integer_read_by_jsonata_is_out_of_range(files, db):
     assert "Number out of range" in json.loads(result.stdout)["cause"]
 
 
+def test_options_that_need_each_other_or_a_directory(files, db):
+    one_line_error(cli("run", files / "pass.json", "--test-case", "t", "--db", db),
+                   "--test-case needs --mock-config")
+    one_line_error(cli("run", files / "pass.json", "--s3-root", files / "pass.json", "--db", db),
+                   "--s3-root", "is a file, not a directory")
+    one_line_error(cli("run", files / "pass.json", "--s3-root", files / "nope", "--db", db),
+                   "--s3-root", "does not exist")
+
+
 # -- handlers -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, needle", [

@@ -19,6 +19,7 @@ from tui import commands
 from tui.inputs import (
     UsageError,
     check_account,
+    check_directory,
     check_handlers,
     check_name,
     check_region,
@@ -146,10 +147,13 @@ def run(
     check_account(account)
     check_region(region)
     check_handlers(handlers)
+    check_directory(s3_root, "--s3-root")
     text = read_text(definition, "definition")
     input_value = read_json_arg(input, "--input") if input is not None else {}
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
+    if test_case is not None and mock_config is None:
+        raise UsageError("--test-case needs --mock-config FILE")
     mocks = read_json_arg(str(mock_config), "--mock-config") if mock_config else None
     sm_name = (state_machine_name if state_machine_name is not None
                else default_state_machine_name(definition))
@@ -279,6 +283,8 @@ def branch(
     check_handlers(handlers)
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
+    if test_case is not None and mock_config is None:
+        raise UsageError("--test-case needs --mock-config FILE")
     options: dict[str, Any] = dict(name=name, seed=seed, handlers_file=handlers)
     if input_override is not None:
         options["input_override"] = read_json_arg(input_override, "--input-override")

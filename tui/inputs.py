@@ -100,6 +100,16 @@ def check_file(path: Path | None, what: str) -> None:
         raise UsageError(f"{what} {path} does not exist")
 
 
+def check_directory(path: Path | None, what: str) -> None:
+    """A directory option (e.g. --s3-root): exists and is a directory."""
+    if path is None:
+        return
+    kind = _kind(path)
+    if kind != "dir":
+        raise UsageError(f"{what} {path} " + ("is a file, not a directory" if kind
+                                             else "does not exist"))
+
+
 def check_handlers(path: Path | None) -> None:
     """--handlers: an existing Python source file."""
     check_file(path, "--handlers")
