@@ -45,9 +45,6 @@ def _root(version: Annotated[bool, version_option()] = False) -> None:
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="Database directory "
                      "(default: $SFN_REPLAY_DB or a per-user data directory).")]
 
-__all__ = ["app", "main", "UsageError", "read_json_arg", "read_text", "fail", "guarded"]
-
-
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"sfn-replay: {one_line(message)}", err=True)
     raise typer.Exit(code)
@@ -86,8 +83,8 @@ def guarded(fn):
                 fail(str(exc))
             if os.environ.get("SFN_REPLAY_DEBUG"):  # a bug of ours: one line, traceback on demand
                 raise
-            fail(f"internal error ({type(exc).__name__}: {exc}); rerun with SFN_REPLAY_DEBUG=1 "
-                 "for the traceback, and please report it")
+            fail(f"internal error ({type(exc).__name__}: {str(exc)[:300]}); rerun with "
+                 "SFN_REPLAY_DEBUG=1 for the traceback, and please report it")
 
     return wrapper
 
