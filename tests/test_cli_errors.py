@@ -78,7 +78,8 @@ def deep(levels: int) -> str:
     ("[-Infinity]", "-Infinity is not a JSON value"),
     ("[1e400]", "out of range"),
     ('["\\ud800"]', "unpaired surrogate"),
-])
+], ids=["deep-1000", "deep-limit", "5000-digits", "nan", "infinity", "-infinity", "1e400",
+        "surrogate"])
 def test_input_files_that_are_not_json_are_refused(files, db, text, needle):
     (files / "in.json").write_text(text)
     one_line_error(cli("run", files / "pass.json", "--input", files / "in.json", "--db", db),
