@@ -326,6 +326,7 @@ def test_run_and_import_use_the_default_name_rule(db, tmp_path):
     (["run", "x.json", "--seed", "abc"], "(see sfn-replay run --help)"),
     (["history", "x", "--frob"], "(see sfn-replay history --help)"),
     (["--nope"], "(see sfn-replay --help)"),
+    (["list", "--db", ""], "an empty path"),
 ])
 def test_usage_errors_are_one_line_with_a_hint(args, hint):
     result = cli(*args)

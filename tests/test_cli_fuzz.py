@@ -88,7 +88,7 @@ def check_outcome(place: Place, args: list, result) -> None:
 def check_db(place: Place) -> None:
     """The db still opens. (A `check` command verifying every record, when the store has one,
     must pass as well: it is run here as soon as it exists.)"""
-    for db in (place.db, place.root / "default-db"):
+    for db in (place.db, place.root / "default-db", place.root / "other-db"):
         if db.exists():
             assert place.cli("list", "--db", db, db=False).exit_code == 0
             if "check" in COMMANDS:
@@ -119,11 +119,12 @@ def argument_lists(draw, place: Place) -> list[str]:
         if param.param_type_name == "argument":
             count = draw(st.integers(0 if draw(st.booleans()) else 1, 2))
             args += [draw(values) for _ in range(count if param.nargs == -1 else min(count, 1))]
-    options = [p for p in command.params if p.param_type_name == "option" and p.name != "db"]
+    options = [p for p in command.params if p.param_type_name == "option"]
+    dbs = st.sampled_from([str(place.db), str(place.root / "other-db"), "", *place.paths])
     for option in draw(st.lists(st.sampled_from(options), max_size=5)) if options else []:
         args.append(option.opts[0])
         if not option.is_flag:
-            args.append(draw(values))
+            args.append(draw(dbs if option.name == "db" else values))
     if draw(st.integers(0, 9)) == 0:
         args.insert(draw(st.integers(0, len(args))), draw(st.sampled_from(["--bogus", "-x"])))
     return args
@@ -133,7 +134,7 @@ def argument_lists(draw, place: Place) -> list[str]:
 @given(data=st.data())
 def test_fuzz_argument_lists(place, data):
     args = data.draw(argument_lists(place))
-    check_outcome(place, args, place.cli(*args))
+    check_outcome(place, args, place.cli(*args, db="--db" not in args))
     check_db(place)
 
 

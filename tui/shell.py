@@ -91,6 +91,8 @@ if RuntimeParam is not None:
         """A str, Path, int or bool parameter converted directly."""
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if self.annotation is Path and value == "":  # Path("") would be the cwd
+                raise typer.BadParameter("an empty path", ctx=ctx, param=param)
             try:
                 return _PLAIN[self.annotation](value)
             except (TypeError, ValueError):
