@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from replay.strict_json import MAX_DEPTH, JsonValueError, loads, to_json_value
+from replay.strict_json import MAX_DEPTH, JsonValueError, is_plain_json, loads, to_json_value
 from replay.world import HandlerError, handler_result
 from tui.cli import app
 from tui.inputs import default_state_machine_name
@@ -207,6 +207,10 @@ def test_handler_results_become_plain_json():
 
 
 def test_strict_json_rules():
+    assert is_plain_json({"a": [1, "x", None, True, 2.5, {"é": []}]})
+    for odd in ({1: 2}, (1,), [float("nan")], 10 ** 5000, ["\ud800"], {1, 2},
+                json.loads(deep(MAX_DEPTH + 1))):
+        assert not is_plain_json(odd)
     with pytest.raises(JsonValueError):
         loads(deep(MAX_DEPTH + 1))
     assert loads(deep(MAX_DEPTH)) is not None
