@@ -49,7 +49,7 @@ class _Response(BaseModel):
     model_config = ConfigDict(extra="forbid")
     Return: Any = None
     Throw: _Throw | None = None
-    Delay: float | None = Field(default=None, ge=0)
+    Delay: float | None = Field(default=None, ge=0, le=31_536_000)  # at most a year
 
 
 class _TestCases(BaseModel):

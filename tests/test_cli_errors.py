@@ -165,6 +165,14 @@ def test_options_that_need_each_other_or_a_directory(files, db):
                    "--s3-root", "does not exist")
 
 
+def test_a_mock_delay_longer_than_a_year_is_refused(files, db):
+    mocks = {"StateMachines": {"task": {"TestCases": {"t": {"Charge": "R"}}}},
+             "MockedResponses": {"R": {"0": {"Return": {"ok": 1}, "Delay": 1e300}}}}
+    one_line_error(cli("run", files / "task.json", "--mock-config", json.dumps(mocks),
+                       "--test-case", "t", "--db", db), "MockedResponses/R/0")
+    assert "no executions" in executions(db)
+
+
 # -- handlers -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, needle", [
