@@ -173,6 +173,15 @@ def test_a_mock_delay_longer_than_a_year_is_refused(files, db):
     assert "no executions" in executions(db)
 
 
+def test_an_input_over_256_kib_is_refused_as_start_execution_does(files, db):
+    (files / "big.json").write_text(json.dumps({"a": "x" * 262_137}))  # 262,145 bytes compact
+    one_line_error(cli("run", files / "pass.json", "--input", files / "big.json", "--db", db),
+                   "262,145 bytes", "256 KiB")
+    (files / "big.json").write_text(json.dumps({"a": "x" * 262_136}))
+    assert cli("run", files / "pass.json", "--input", files / "big.json", "--db", db
+               ).exit_code == 0
+
+
 # -- handlers -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, needle", [

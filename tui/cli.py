@@ -21,6 +21,7 @@ from tui.inputs import (
     check_account,
     check_directory,
     check_handlers,
+    check_input_size,
     check_name,
     check_region,
     default_state_machine_name,
@@ -147,6 +148,7 @@ def run(
     check_directory(s3_root, "--s3-root")
     text = read_text(definition, "definition")
     input_value = read_json_arg(input, "--input") if input is not None else {}
+    check_input_size(input_value)
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
     if test_case is not None and mock_config is None:

@@ -117,6 +117,16 @@ def check_handlers(path: Path | None) -> None:
         raise UsageError(f"--handlers {path} must be a Python file (.py)")
 
 
+def check_input_size(value: Any) -> None:
+    """StartExecution refuses an input over 256 KiB (262,144 bytes of JSON text)."""
+    from replay.events import payload_size, to_json_text
+
+    size = payload_size(to_json_text(value))
+    if size > 262_144:
+        raise UsageError(f"--input is {size:,} bytes of JSON: an execution's input is at most "
+                         "256 KiB (262,144 bytes)")
+
+
 def check_account(account: str) -> None:
     if not ACCOUNT.match(account):
         raise UsageError(f"--account {account!r} is not an AWS account id (12 digits)")
