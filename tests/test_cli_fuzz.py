@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,7 @@ class Place:
         for name, text in files.items():
             (root / name).write_bytes(text.encode("latin-1" if "latin" in name else "utf-8"))
         (root / "folder").mkdir()
+        shutil.copytree(ROOT / "scenarios" / "report-fanout", root / "fanout")
         assert self.cli("run", root / "definition.json", "--input", root / "input.json",
                         "--mock-config", root / "mocks.json", "--test-case", "payment-declined",
                         "--name", "seeded", "--seed", "3").exit_code == 1
@@ -168,7 +170,15 @@ def mutated(draw, document):
         return document
 
 
-_ROLES = ["definition", "input", "mocks", "import", "override", "replay-definition"]
+_ROLES = ["definition", "input", "mocks", "import", "override", "replay-definition",
+          "fanout-definition", "fanout-input"]
+
+
+def _fanout(root: Path, definition: Path, input_file: Path) -> list:
+    """The JSONata / Distributed Map scenario, on a copy of its S3 stand-in."""
+    fanout = root / "fanout"
+    return ["run", definition, "--input", input_file, "--mock-config", fanout / "mocks.json",
+            "--test-case", "scores", "--s3-root", fanout / "s3"]
 
 
 @FUZZ
@@ -177,7 +187,8 @@ def test_fuzz_files(place, data):
     role = data.draw(st.sampled_from(_ROLES))
     valid = {"definition": "definition.json", "replay-definition": "definition.json",
              "input": "input.json", "override": "input.json", "mocks": "mocks.json",
-             "import": "export.json"}[role]
+             "import": "export.json", "fanout-definition": "fanout/definition.json",
+             "fanout-input": "fanout/input.json"}[role]
     kind = data.draw(st.sampled_from(["bytes", "json", "mutated"]))
     if kind == "bytes":
         content = data.draw(st.binary(max_size=200))
@@ -199,9 +210,11 @@ def test_fuzz_files(place, data):
         "import": ["import", path, "--definition", r / "definition.json"],
         "override": ["branch", "seeded", "--at", "5", "--input-override", path],
         "replay-definition": ["replay", "seeded", "--definition", path],
+        "fanout-definition": _fanout(r, path, r / "fanout" / "input.json"),
+        "fanout-input": _fanout(r, r / "fanout" / "definition.json", path),
     }[role]
     check_outcome(place, [str(a) for a in args], place.cli(*args))
-    if role == "definition":
+    if role.endswith("definition"):
         check_outcome(place, ["validate", str(path)], place.cli("validate", path, db=False))
     check_db(place)
 
