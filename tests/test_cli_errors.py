@@ -360,6 +360,18 @@ def test_version():
     assert result.exit_code == 0 and result.stdout.strip() == "sfn-replay 0.1.0"
 
 
+def test_version_without_installed_metadata_reads_pyproject(monkeypatch):
+    from importlib import metadata
+
+    from tui.shell import version
+
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    assert version() == "0.1.0"
+
+
 def test_every_option_and_argument_has_help():
     root = typer.main.get_command(app)
     missing = []
