@@ -182,6 +182,20 @@ def test_an_input_over_256_kib_is_refused_as_start_execution_does(files, db):
                ).exit_code == 0
 
 
+def test_an_endless_device_is_refused_and_a_pipe_read(files, db):
+    one_line_error(cli("run", files / "pass.json", "--input", "/dev/zero", "--db", db),
+                   "not a regular file")
+    read, write = os.pipe()
+    os.write(write, b'{"piped": true}')
+    os.close(write)
+    try:
+        result = cli("run", files / "pass.json", "--input", f"/dev/fd/{read}", "--db", db,
+                     "--json")
+    finally:
+        os.close(read)
+    assert json.loads(json.loads(result.stdout)["output"]) == {"piped": True}
+
+
 # -- handlers -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, needle", [

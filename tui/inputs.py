@@ -35,12 +35,26 @@ def _decode(data: bytes, what: str) -> str:
                          f"offset {exc.start})") from None
 
 
+_STREAM_LIMIT = 64 * 1024 * 1024
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    """A regular file whole; a pipe or device (`/dev/stdin`, `/dev/zero`) up to 64 MiB."""
+    if path.is_file():
+        return path.read_bytes()
+    with path.open("rb") as stream:
+        data = stream.read(_STREAM_LIMIT + 1)
+    if len(data) > _STREAM_LIMIT:
+        raise UsageError(f"{what} {path} is not a regular file and gives more than 64 MiB")
+    return data
+
+
 def read_file(path: Path, what: str) -> str:
     """The text of a UTF-8 file; `what` names it in errors ('--input x.json', 'definition')."""
     if _kind(path) == "dir":
         raise UsageError(f"{what} {path} is a directory, not a file")
     try:
-        data = path.read_bytes()
+        data = _read_bytes(path, what)
     except FileNotFoundError:
         raise UsageError(f"{what} {path} does not exist") from None
     except (OSError, ValueError) as exc:
