@@ -7,6 +7,7 @@ opens afterwards.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -201,6 +202,7 @@ def test_fuzz_files(place, data):
         content = json.dumps(data.draw(mutated(base))).encode()
     path = place.root / "fuzzed.json"
     path.write_bytes(content)
+    imported = "i-" + hashlib.sha256(content).hexdigest()[:16]
     r = place.root
     args = {
         "definition": ["run", path, "--input", r / "input.json", "--mock-config",
@@ -209,13 +211,17 @@ def test_fuzz_files(place, data):
                   r / "mocks.json", "--test-case", "happy"],
         "mocks": ["run", r / "definition.json", "--input", r / "input.json", "--mock-config",
                   path, "--test-case", "happy"],
-        "import": ["import", path, "--definition", r / "definition.json"],
+        "import": ["import", path, "--definition", r / "definition.json", "--name", imported],
         "override": ["branch", "seeded", "--at", "5", "--input-override", path],
         "replay-definition": ["replay", "seeded", "--definition", path],
         "fanout-definition": _fanout(r, path, r / "fanout" / "input.json"),
         "fanout-input": _fanout(r, r / "fanout" / "definition.json", path),
     }[role]
     check_outcome(place, [str(a) for a in args], place.cli(*args))
+    if role == "import" and place.cli("list").stdout.count(imported):
+        for more in (["history", imported], ["state", imported, "--at", "-1"],
+                     ["history", imported, "--format", "aws"], ["tree", imported]):
+            check_outcome(place, more, place.cli(*more))
     if role.endswith("definition"):
         check_outcome(place, ["validate", str(path)], place.cli("validate", path, db=False))
     check_db(place)
