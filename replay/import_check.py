@@ -48,6 +48,13 @@ def _check_texts(event_id: int, key: str, details: dict) -> None:
         if value is not None and not isinstance(value, str):
             raise HistoryFormatError(f"event {event_id}: {key}.{field} must be text (JSON "
                                      "text for input, output and parameters)")
+    assigned = details.get("assignedVariables")
+    if assigned is not None and not isinstance(assigned, dict):
+        raise HistoryFormatError(f"event {event_id}: {key}.assignedVariables must be an object")
+    if key.startswith("mapIteration") and not (
+            isinstance(details.get("name"), str) and _integer(details.get("index"))):
+        raise HistoryFormatError(f"event {event_id}: {key} needs the Map state's name and the "
+                                 "iteration's index")
 
 
 def check_timestamp(micros: int, where: str) -> int:

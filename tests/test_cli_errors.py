@@ -276,6 +276,8 @@ def _set(index, key, value):
     (lambda doc: doc["events"].__setitem__(4, dict(doc["events"][0], id=5, previousEventId=4)),
      "more than one ExecutionStarted"),
     (lambda doc: doc["sfnReplay"]["eventExtras"].update({"9999": {}}), "names no event"),
+    (lambda doc: next(e for e in doc["events"] if e["type"] == "MapIterationStarted")[
+        "mapIterationStartedEventDetails"].clear(), "needs the Map state's name"),
 ])
 def test_malformed_imports_store_nothing(db, tmp_path, change, needle):
     document = _exported(db, tmp_path)
