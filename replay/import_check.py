@@ -101,5 +101,10 @@ def check_ours(ours: Any, count: int) -> None:
                                      "of the history, or is not an object")
         if "frame" in extra and not isinstance(extra["frame"], str):
             raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].frame must be text")
-        if "seed" in extra and not _integer(extra["seed"]):
-            raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].seed must be an integer")
+        for field in ("seed", "invocation"):
+            if field in extra and not _integer(extra[field]):
+                raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].{field} must be an "
+                                         "integer")
+        if extra.get("schedule", "round-robin") not in ("round-robin", "random"):
+            raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].schedule must be "
+                                     "round-robin or random")

@@ -276,6 +276,9 @@ def _set(index, key, value):
     (lambda doc: doc["events"].__setitem__(4, dict(doc["events"][0], id=5, previousEventId=4)),
      "more than one ExecutionStarted"),
     (lambda doc: doc["sfnReplay"]["eventExtras"].update({"9999": {}}), "names no event"),
+    (lambda doc: doc["sfnReplay"]["eventExtras"]["1"].update(schedule="chaos"), "schedule"),
+    (lambda doc: next(extra for extra in doc["sfnReplay"]["eventExtras"].values()
+                      if "invocation" in extra).update(invocation=[1]), "invocation"),
     (lambda doc: next(e for e in doc["events"] if e["type"] == "MapIterationStarted")[
         "mapIterationStartedEventDetails"].clear(), "needs the Map state's name"),
 ])
