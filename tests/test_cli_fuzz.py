@@ -7,7 +7,7 @@ opens afterwards.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -173,6 +173,7 @@ def mutated(draw, document):
         return document
 
 
+_IMPORTS = itertools.count()
 _ROLES = ["definition", "input", "mocks", "import", "override", "replay-definition",
           "fanout-definition", "fanout-input"]
 
@@ -202,7 +203,7 @@ def test_fuzz_files(place, data):
         content = json.dumps(data.draw(mutated(base))).encode()
     path = place.root / "fuzzed.json"
     path.write_bytes(content)
-    imported = "i-" + hashlib.sha256(content).hexdigest()[:16]
+    imported = f"i-{next(_IMPORTS)}"  # a new name each call, so a failure replays
     r = place.root
     args = {
         "definition": ["run", path, "--input", r / "input.json", "--mock-config",
