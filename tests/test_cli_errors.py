@@ -374,6 +374,11 @@ def test_usage_errors_are_one_line_with_a_hint(args, hint):
     assert "╭" not in result.output and "Usage:" not in result.output, line
 
 
+def test_no_arguments_prints_the_help():
+    result = cli()
+    assert result.exit_code == 0 and "Commands:" in result.stdout and not result.stderr
+
+
 def test_version():
     result = cli("--version")
     assert result.exit_code == 0 and result.stdout.strip() == "sfn-replay 0.1.0"
