@@ -48,6 +48,13 @@ def _check_texts(event_id: int, key: str, details: dict) -> None:
         if value is not None and not isinstance(value, str):
             raise HistoryFormatError(f"event {event_id}: {key}.{field} must be text (JSON "
                                      "text for input, output and parameters)")
+    assigned = details.get("assignedVariables")
+    if assigned is not None and not isinstance(assigned, dict):
+        raise HistoryFormatError(f"event {event_id}: {key}.assignedVariables must be an object")
+    if key.startswith("mapIteration") and not (
+            isinstance(details.get("name"), str) and _integer(details.get("index"))):
+        raise HistoryFormatError(f"event {event_id}: {key} needs the Map state's name and the "
+                                 "iteration's index")
 
 
 def check_timestamp(micros: int, where: str) -> int:
@@ -94,5 +101,10 @@ def check_ours(ours: Any, count: int) -> None:
                                      "of the history, or is not an object")
         if "frame" in extra and not isinstance(extra["frame"], str):
             raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].frame must be text")
-        if "seed" in extra and not _integer(extra["seed"]):
-            raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].seed must be an integer")
+        for field in ("seed", "invocation"):
+            if field in extra and not _integer(extra[field]):
+                raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].{field} must be an "
+                                         "integer")
+        if extra.get("schedule", "round-robin") not in ("round-robin", "random"):
+            raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].schedule must be "
+                                     "round-robin or random")

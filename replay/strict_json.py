@@ -92,6 +92,49 @@ def loads(text: str) -> Any:
     return value
 
 
+_BIG_INT_BITS = 14_000  # below MAX_INT_DIGITS digits (4300 digits need ~14,284 bits)
+
+
+def _text(value: str) -> bool:
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # an unpaired surrogate
+        return False
+    return True
+
+
+def is_plain_json(value: Any) -> bool:
+    """Whether `value` already is JSON data by the rules above (exact types, str keys, finite
+    floats, nesting within MAX_DEPTH): a quick check that copies nothing. False may also mean
+    "needs a closer look" (a very long integer, a tuple, deep nesting): see `to_json_value`."""
+    try:
+        return _plain(value, 0)
+    except RecursionError:
+        return False
+
+
+def _plain(value: Any, depth: int) -> bool:
+    kind = type(value)
+    if kind is str:
+        return _text(value)
+    if value is None or kind is bool:
+        return True
+    if kind is int:
+        return value.bit_length() <= _BIG_INT_BITS
+    if kind is float:
+        return math.isfinite(value)
+    if depth >= MAX_DEPTH:
+        return False
+    if kind is dict:
+        return all(type(key) is str and _text(key) and _plain(item, depth + 1)
+                   for key, item in value.items())
+    if kind is list:
+        return all(_plain(item, depth + 1) for item in value)
+    return False
+
+
 class _NotJson(Exception):
     def __init__(self, value: Any) -> None:
         super().__init__(type(value).__name__)

@@ -9,7 +9,7 @@ from typing import Any, Callable, ClassVar, Iterable, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from replay.events import to_json_text
-from replay.strict_json import JsonValueError, to_json_value
+from replay.strict_json import JsonValueError, is_plain_json, to_json_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class _Response(BaseModel):
     model_config = ConfigDict(extra="forbid")
     Return: Any = None
     Throw: _Throw | None = None
-    Delay: float | None = Field(default=None, ge=0)
+    Delay: float | None = Field(default=None, ge=0, le=31_536_000)  # at most a year
 
 
 class _TestCases(BaseModel):
@@ -166,9 +166,8 @@ class HandlerError(ValueError):
 def handler_result(state_name: str, value: Any) -> Any:
     """A handler's return value as JSON data, or HandlerError naming the state and the problem
     (a set or an object, NaN, an integer too long, nesting too deep)."""
-    if value is None or isinstance(value, (str, bool)) or (
-            type(value) is int and value.bit_length() <= 14_000):
-        return value  # the common scalar cases, without a round trip
+    if is_plain_json(value):
+        return value  # the common case, without a round trip
     try:
         return to_json_value(value)
     except JsonValueError as exc:

@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from replay.strict_json import MAX_DEPTH, JsonValueError, loads, to_json_value
+from replay.strict_json import MAX_DEPTH, JsonValueError, is_plain_json, loads, to_json_value
 from replay.world import HandlerError, handler_result
 from tui.cli import app
 from tui.inputs import default_state_machine_name
@@ -81,7 +81,8 @@ def deep(levels: int) -> str:
     ("[-Infinity]", "-Infinity is not a JSON value"),
     ("[1e400]", "out of range"),
     ('["\\ud800"]', "unpaired surrogate"),
-])
+], ids=["deep-1000", "deep-limit", "5000-digits", "nan", "infinity", "-infinity", "1e400",
+        "surrogate"])
 def test_input_files_that_are_not_json_are_refused(files, db, text, needle):
     (files / "in.json").write_text(text)
     one_line_error(cli("run", files / "pass.json", "--input", files / "in.json", "--db", db),
@@ -148,6 +149,56 @@ def test_json_text_parsed_by_the_machine_cannot_nest_too_deep(files, db, state):
                                                   "States.QueryEvaluationError")
 
 
+def test_a_big_integer_read_by_jsonata_is_out_of_range(files, db):
+    (files / "mul.json").write_text(json.dumps({"StartAt": "A", "QueryLanguage": "JSONata",
+                                                "States": {"A": {"Type": "Pass", "End": True,
+                                                "Output": "{% $states.input.a * 10 %}"}}}))
+    result = cli("run", files / "mul.json", "--input", '{"a": ' + "9" * 4000 + "}",
+                 "--db", db, "--json")
+    assert result.exit_code == 1, result.output
+    assert "Number out of range" in json.loads(result.stdout)["cause"]
+
+
+def test_options_that_need_each_other_or_a_directory(files, db):
+    one_line_error(cli("run", files / "pass.json", "--test-case", "t", "--db", db),
+                   "--test-case needs --mock-config")
+    one_line_error(cli("run", files / "pass.json", "--s3-root", files / "pass.json", "--db", db),
+                   "--s3-root", "is a file, not a directory")
+    one_line_error(cli("run", files / "pass.json", "--s3-root", files / "nope", "--db", db),
+                   "--s3-root", "does not exist")
+
+
+def test_a_mock_delay_longer_than_a_year_is_refused(files, db):
+    mocks = {"StateMachines": {"task": {"TestCases": {"t": {"Charge": "R"}}}},
+             "MockedResponses": {"R": {"0": {"Return": {"ok": 1}, "Delay": 1e300}}}}
+    one_line_error(cli("run", files / "task.json", "--mock-config", json.dumps(mocks),
+                       "--test-case", "t", "--db", db), "MockedResponses/R/0")
+    assert "no executions" in executions(db)
+
+
+def test_an_input_over_256_kib_is_refused_as_start_execution_does(files, db):
+    (files / "big.json").write_text(json.dumps({"a": "x" * 262_137}))  # 262,145 bytes compact
+    one_line_error(cli("run", files / "pass.json", "--input", files / "big.json", "--db", db),
+                   "262,145 bytes", "256 KiB")
+    (files / "big.json").write_text(json.dumps({"a": "x" * 262_136}))
+    assert cli("run", files / "pass.json", "--input", files / "big.json", "--db", db
+               ).exit_code == 0
+
+
+def test_an_endless_device_is_refused_and_a_pipe_read(files, db):
+    one_line_error(cli("run", files / "pass.json", "--input", "/dev/zero", "--db", db),
+                   "not a regular file")
+    read, write = os.pipe()
+    os.write(write, b'{"piped": true}')
+    os.close(write)
+    try:
+        result = cli("run", files / "pass.json", "--input", f"/dev/fd/{read}", "--db", db,
+                     "--json")
+    finally:
+        os.close(read)
+    assert json.loads(json.loads(result.stdout)["output"]) == {"piped": True}
+
+
 # -- handlers -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, needle", [
@@ -190,6 +241,10 @@ def test_handler_results_become_plain_json():
 
 
 def test_strict_json_rules():
+    assert is_plain_json({"a": [1, "x", None, True, 2.5, {"é": []}]})
+    for odd in ({1: 2}, (1,), [float("nan")], 10 ** 5000, ["\ud800"], {1, 2},
+                json.loads(deep(MAX_DEPTH + 1))):
+        assert not is_plain_json(odd)
     with pytest.raises(JsonValueError):
         loads(deep(MAX_DEPTH + 1))
     assert loads(deep(MAX_DEPTH)) is not None
@@ -224,6 +279,11 @@ def _set(index, key, value):
     (lambda doc: doc["events"].__setitem__(4, dict(doc["events"][0], id=5, previousEventId=4)),
      "more than one ExecutionStarted"),
     (lambda doc: doc["sfnReplay"]["eventExtras"].update({"9999": {}}), "names no event"),
+    (lambda doc: doc["sfnReplay"]["eventExtras"]["1"].update(schedule="chaos"), "schedule"),
+    (lambda doc: next(extra for extra in doc["sfnReplay"]["eventExtras"].values()
+                      if "invocation" in extra).update(invocation=[1]), "invocation"),
+    (lambda doc: next(e for e in doc["events"] if e["type"] == "MapIterationStarted")[
+        "mapIterationStartedEventDetails"].clear(), "needs the Map state's name"),
 ])
 def test_malformed_imports_store_nothing(db, tmp_path, change, needle):
     document = _exported(db, tmp_path)
@@ -309,6 +369,7 @@ def test_run_and_import_use_the_default_name_rule(db, tmp_path):
     (["run", "x.json", "--seed", "abc"], "(see sfn-replay run --help)"),
     (["history", "x", "--frob"], "(see sfn-replay history --help)"),
     (["--nope"], "(see sfn-replay --help)"),
+    (["list", "--db", ""], "an empty path"),
 ])
 def test_usage_errors_are_one_line_with_a_hint(args, hint):
     result = cli(*args)
@@ -316,9 +377,26 @@ def test_usage_errors_are_one_line_with_a_hint(args, hint):
     assert "╭" not in result.output and "Usage:" not in result.output, line
 
 
+def test_no_arguments_prints_the_help():
+    result = cli()
+    assert result.exit_code == 0 and "Commands:" in result.stdout and not result.stderr
+
+
 def test_version():
     result = cli("--version")
     assert result.exit_code == 0 and result.stdout.strip() == "sfn-replay 0.1.0"
+
+
+def test_version_without_installed_metadata_reads_pyproject(monkeypatch):
+    from importlib import metadata
+
+    from tui.shell import version
+
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    assert version() == "0.1.0"
 
 
 def test_every_option_and_argument_has_help():

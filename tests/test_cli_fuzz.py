@@ -7,8 +7,10 @@ opens afterwards.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,7 @@ class Place:
         for name, text in files.items():
             (root / name).write_bytes(text.encode("latin-1" if "latin" in name else "utf-8"))
         (root / "folder").mkdir()
+        shutil.copytree(ROOT / "scenarios" / "report-fanout", root / "fanout")
         assert self.cli("run", root / "definition.json", "--input", root / "input.json",
                         "--mock-config", root / "mocks.json", "--test-case", "payment-declined",
                         "--name", "seeded", "--seed", "3").exit_code == 1
@@ -88,7 +91,7 @@ def check_outcome(place: Place, args: list, result) -> None:
 def check_db(place: Place) -> None:
     """The db still opens. (A `check` command verifying every record, when the store has one,
     must pass as well: it is run here as soon as it exists.)"""
-    for db in (place.db, place.root / "default-db"):
+    for db in (place.db, place.root / "default-db", place.root / "other-db"):
         if db.exists():
             assert place.cli("list", "--db", db, db=False).exit_code == 0
             if "check" in COMMANDS:
@@ -97,6 +100,8 @@ def check_db(place: Place) -> None:
 
 
 # -- argument lists -------------------------------------------------------------------------
+
+_INTERACTIVE = {"tui", "serve"}  # they wait for a person or a client: not fuzzed here
 
 _WORDS = ["", "seeded", "nope", "x" * 81, "a b", "1", "-1", "0", "failure", "999999", "abc",
           "{}", "[1, 2]", '{"a": NaN}', "arn:aws:states:us-east-1:123456789012:execution:x:y",
@@ -111,7 +116,7 @@ def _values(place: Place):
 
 @st.composite
 def argument_lists(draw, place: Place) -> list[str]:
-    name = draw(st.sampled_from(sorted(COMMANDS)))
+    name = draw(st.sampled_from(sorted(set(COMMANDS) - _INTERACTIVE)))
     command = COMMANDS[name]
     values = _values(place)
     args = [name]
@@ -119,11 +124,12 @@ def argument_lists(draw, place: Place) -> list[str]:
         if param.param_type_name == "argument":
             count = draw(st.integers(0 if draw(st.booleans()) else 1, 2))
             args += [draw(values) for _ in range(count if param.nargs == -1 else min(count, 1))]
-    options = [p for p in command.params if p.param_type_name == "option" and p.name != "db"]
+    options = [p for p in command.params if p.param_type_name == "option"]
+    dbs = st.sampled_from([str(place.db), str(place.root / "other-db"), "", *place.paths])
     for option in draw(st.lists(st.sampled_from(options), max_size=5)) if options else []:
         args.append(option.opts[0])
         if not option.is_flag:
-            args.append(draw(values))
+            args.append(draw(dbs if option.name == "db" else values))
     if draw(st.integers(0, 9)) == 0:
         args.insert(draw(st.integers(0, len(args))), draw(st.sampled_from(["--bogus", "-x"])))
     return args
@@ -133,7 +139,7 @@ def argument_lists(draw, place: Place) -> list[str]:
 @given(data=st.data())
 def test_fuzz_argument_lists(place, data):
     args = data.draw(argument_lists(place))
-    check_outcome(place, args, place.cli(*args))
+    check_outcome(place, args, place.cli(*args, db="--db" not in args))
     check_db(place)
 
 
@@ -167,7 +173,16 @@ def mutated(draw, document):
         return document
 
 
-_ROLES = ["definition", "input", "mocks", "import", "override", "replay-definition"]
+_IMPORTS = itertools.count()
+_ROLES = ["definition", "input", "mocks", "import", "override", "replay-definition",
+          "fanout-definition", "fanout-input"]
+
+
+def _fanout(root: Path, definition: Path, input_file: Path) -> list:
+    """The JSONata / Distributed Map scenario, on a copy of its S3 stand-in."""
+    fanout = root / "fanout"
+    return ["run", definition, "--input", input_file, "--mock-config", fanout / "mocks.json",
+            "--test-case", "scores", "--s3-root", fanout / "s3"]
 
 
 @FUZZ
@@ -176,7 +191,8 @@ def test_fuzz_files(place, data):
     role = data.draw(st.sampled_from(_ROLES))
     valid = {"definition": "definition.json", "replay-definition": "definition.json",
              "input": "input.json", "override": "input.json", "mocks": "mocks.json",
-             "import": "export.json"}[role]
+             "import": "export.json", "fanout-definition": "fanout/definition.json",
+             "fanout-input": "fanout/input.json"}[role]
     kind = data.draw(st.sampled_from(["bytes", "json", "mutated"]))
     if kind == "bytes":
         content = data.draw(st.binary(max_size=200))
@@ -187,6 +203,7 @@ def test_fuzz_files(place, data):
         content = json.dumps(data.draw(mutated(base))).encode()
     path = place.root / "fuzzed.json"
     path.write_bytes(content)
+    imported = f"i-{next(_IMPORTS)}"  # a new name each call, so a failure replays
     r = place.root
     args = {
         "definition": ["run", path, "--input", r / "input.json", "--mock-config",
@@ -195,12 +212,18 @@ def test_fuzz_files(place, data):
                   r / "mocks.json", "--test-case", "happy"],
         "mocks": ["run", r / "definition.json", "--input", r / "input.json", "--mock-config",
                   path, "--test-case", "happy"],
-        "import": ["import", path, "--definition", r / "definition.json"],
+        "import": ["import", path, "--definition", r / "definition.json", "--name", imported],
         "override": ["branch", "seeded", "--at", "5", "--input-override", path],
         "replay-definition": ["replay", "seeded", "--definition", path],
+        "fanout-definition": _fanout(r, path, r / "fanout" / "input.json"),
+        "fanout-input": _fanout(r, r / "fanout" / "definition.json", path),
     }[role]
     check_outcome(place, [str(a) for a in args], place.cli(*args))
-    if role == "definition":
+    if role == "import" and place.cli("list").stdout.count(imported):
+        for more in (["history", imported], ["state", imported, "--at", "-1"],
+                     ["history", imported, "--format", "aws"], ["tree", imported]):
+            check_outcome(place, more, place.cli(*more))
+    if role.endswith("definition"):
         check_outcome(place, ["validate", str(path)], place.cli("validate", path, db=False))
     check_db(place)
 

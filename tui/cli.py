@@ -20,7 +20,9 @@ from tui import commands
 from tui.inputs import (
     UsageError,
     check_account,
+    check_directory,
     check_handlers,
+    check_input_size,
     check_name,
     check_region,
     default_state_machine_name,
@@ -51,9 +53,6 @@ FaultPlanOption = Annotated[Optional[Path], typer.Option(
     "--fault-plan", metavar="FILE.json", help="JSON list of fault rules as objects (state, "
     "error, cause, attempts, iteration, branch, effect, seconds, result).")]
 
-__all__ = ["app", "main", "UsageError", "read_json_arg", "read_text", "fail", "guarded"]
-
-
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"sfn-replay: {one_line(message)}", err=True)
     raise typer.Exit(code)
@@ -81,6 +80,8 @@ def guarded(fn):
             raise
         except BrokenPipeError:
             raise PipeClosed() from None  # the reader went away (`| head`): exit quietly
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
         except UsageError as exc:
             fail(str(exc))
         except SystemExit as exc:  # sys.exit in a handlers file, outside any state
@@ -90,8 +91,8 @@ def guarded(fn):
                 fail(str(exc))
             if os.environ.get("SFN_REPLAY_DEBUG"):  # a bug of ours: one line, traceback on demand
                 raise
-            fail(f"internal error ({type(exc).__name__}: {exc}); rerun with SFN_REPLAY_DEBUG=1 "
-                 "for the traceback, and please report it")
+            fail(f"internal error ({type(exc).__name__}: {str(exc)[:300]}); rerun with "
+                 "SFN_REPLAY_DEBUG=1 for the traceback, and please report it")
 
     return wrapper
 
@@ -153,10 +154,14 @@ def run(
     check_account(account)
     check_region(region)
     check_handlers(handlers)
+    check_directory(s3_root, "--s3-root")
     text = read_text(definition, "definition")
     input_value = read_json_arg(input, "--input") if input is not None else {}
+    check_input_size(input_value)
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
+    if test_case is not None and mock_config is None:
+        raise UsageError("--test-case needs --mock-config FILE")
     mocks = read_json_arg(str(mock_config), "--mock-config") if mock_config else None
     sm_name = (state_machine_name if state_machine_name is not None
                else default_state_machine_name(definition))
@@ -322,6 +327,8 @@ def branch(
     check_handlers(handlers)
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
+    if test_case is not None and mock_config is None:
+        raise UsageError("--test-case needs --mock-config FILE")
     faults = fault_rules(fault, fault_plan)
     if no_faults and faults is not None:
         raise UsageError("--no-faults drops the fault rules: give it without --fault and "

@@ -35,12 +35,26 @@ def _decode(data: bytes, what: str) -> str:
                          f"offset {exc.start})") from None
 
 
+_STREAM_LIMIT = 64 * 1024 * 1024
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    """A regular file whole; a pipe or device (`/dev/stdin`, `/dev/zero`) up to 64 MiB."""
+    if path.is_file():
+        return path.read_bytes()
+    with path.open("rb") as stream:
+        data = stream.read(_STREAM_LIMIT + 1)
+    if len(data) > _STREAM_LIMIT:
+        raise UsageError(f"{what} {path} is not a regular file and gives more than 64 MiB")
+    return data
+
+
 def read_file(path: Path, what: str) -> str:
     """The text of a UTF-8 file; `what` names it in errors ('--input x.json', 'definition')."""
     if _kind(path) == "dir":
         raise UsageError(f"{what} {path} is a directory, not a file")
     try:
-        data = path.read_bytes()
+        data = _read_bytes(path, what)
     except FileNotFoundError:
         raise UsageError(f"{what} {path} does not exist") from None
     except (OSError, ValueError) as exc:
@@ -100,11 +114,31 @@ def check_file(path: Path | None, what: str) -> None:
         raise UsageError(f"{what} {path} does not exist")
 
 
+def check_directory(path: Path | None, what: str) -> None:
+    """A directory option (e.g. --s3-root): exists and is a directory."""
+    if path is None:
+        return
+    kind = _kind(path)
+    if kind != "dir":
+        raise UsageError(f"{what} {path} " + ("is a file, not a directory" if kind
+                                             else "does not exist"))
+
+
 def check_handlers(path: Path | None) -> None:
     """--handlers: an existing Python source file."""
     check_file(path, "--handlers")
     if path is not None and path.suffix != ".py":
         raise UsageError(f"--handlers {path} must be a Python file (.py)")
+
+
+def check_input_size(value: Any) -> None:
+    """StartExecution refuses an input over 256 KiB (262,144 bytes of JSON text)."""
+    from replay.events import payload_size, to_json_text
+
+    size = payload_size(to_json_text(value))
+    if size > 262_144:
+        raise UsageError(f"--input is {size:,} bytes of JSON: an execution's input is at most "
+                         "256 KiB (262,144 bytes)")
 
 
 def check_account(account: str) -> None:

@@ -19,11 +19,18 @@ except ImportError:  # pragma: no cover - older typer: click's own types, nothin
     RuntimeParam = None  # type: ignore[assignment,misc]
 
 try:  # typer >= 0.24 carries its own copy of click
-    from typer._click import Context
-    from typer._click.exceptions import ClickException, UsageError
+    from typer._click import Context, exceptions
 except ImportError:  # pragma: no cover - older typer on the real click
-    from click import Context
-    from click.exceptions import ClickException, UsageError
+    from click import Context, exceptions
+
+ClickException, UsageError = exceptions.ClickException, exceptions.UsageError
+
+
+class _Never(Exception):
+    pass
+
+
+NoArgsIsHelpError = getattr(exceptions, "NoArgsIsHelpError", _Never)  # click >= 8.2
 
 PROG = "sfn-replay"
 EXIT_PIPE = 141  # what a shell reports for a process ended by SIGPIPE (`| head`)
@@ -91,6 +98,8 @@ if RuntimeParam is not None:
         """A str, Path, int or bool parameter converted directly."""
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if self.annotation is Path and value == "":  # Path("") would be the cwd
+                raise typer.BadParameter("an empty path", ctx=ctx, param=param)
             try:
                 return _PLAIN[self.annotation](value)
             except (TypeError, ValueError):
@@ -124,6 +133,9 @@ class OneLineErrors(TyperGroup):
         try:
             code = super().main(args, PROG, complete_var, standalone_mode=False, **extra)
             code = code if isinstance(code, int) else 0
+        except NoArgsIsHelpError as exc:  # a bare `sfn-replay`: the help it asks for
+            typer.echo(exc.format_message())
+            code = 0
         except UsageError as exc:
             typer.echo(_usage_line(exc), err=True)
             code = 2

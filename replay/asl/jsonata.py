@@ -227,7 +227,10 @@ def _doubles(value: Any) -> Any:
     if isinstance(value, list):
         return [_doubles(item) for item in value]
     if value.__class__ is int and not -(2**63) <= value < 2**63:
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # beyond a double, as Jackson's doubleValue(): out of range
+            return math.inf if value > 0 else -math.inf
     return value
 
 
