@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from replay.clock import MAX_MICROS, iso_aws, iso_context, parse_iso
+from replay.world import MockConfigError
 from tests.helpers import mock_config, output, run
 from tui.cli import app
 
@@ -121,13 +122,13 @@ def test_retry_backoff_past_year_9999_fails_with_runtime(tmp_path):
     assert cli("list", "--db", tmp_path / "db").exit_code == 0
 
 
-def test_huge_task_delay_fails_with_runtime(tmp_path):
+def test_a_task_delay_beyond_a_year_is_refused_as_a_bad_mock(tmp_path):
     definition = {"StartAt": "T", "States": {"T": {
         "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}}}
     mocks = mock_config({"T": {"0": {"Return": 1, "Delay": 1e300}}})
-    result = run(tmp_path, definition, mocks=mocks, test_case="t")
-    assert result["error"] == "States.Runtime"
-    assert cli("list", "--db", tmp_path / "db").exit_code == 0
+    with pytest.raises(MockConfigError, match="MockedResponses/T/0"):
+        run(tmp_path, definition, mocks=mocks, test_case="t")
+    assert not (tmp_path / "db").exists()
 
 
 # -- intrinsics with huge arguments -----------------------------------------------------------
