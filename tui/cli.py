@@ -323,6 +323,40 @@ def export(
     typer.echo(json.dumps(api.export(db_path(db), execution), indent=1, ensure_ascii=False))
 
 
+@app.command()
+def tui(
+    execution: Annotated[Optional[str], typer.Argument(help="Execution name or ARN to open "
+                         "directly (default: the executions list).")] = None,
+    db: DbOption = None,
+):
+    """The terminal UI: browse executions, scrub through time, branch and compare."""
+    from tui.app import ReplayApp  # Textual only for this command: others start faster
+
+    ReplayApp(db_path(db), execution).run()
+
+
+@app.command()
+@guarded
+def graph(
+    target: Annotated[str, typer.Argument(help="Execution name or ARN, or a definition file.")],
+    format: Annotated[str, typer.Option("--format", help="mermaid, dot or text.")] = "text",
+    db: DbOption = None,
+):
+    """The workflow with the path an execution took and each state's outcome."""
+    from replay import api_views
+    from replay import graph as graphs
+
+    if format not in graphs.FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(graphs.FORMATS)}, not {format!r}")
+    if Path(target).is_file():
+        machine, summary = read_json_arg(target, "definition"), {}
+    else:
+        loaded = api_views.load(db_path(db), target)
+        machine = loaded.definition
+        summary = loaded.index.summary(len(loaded.events))
+    typer.echo(graphs.render(machine, summary, format))
+
+
 def main() -> None:
     try:
         app()

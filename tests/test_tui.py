@@ -1,0 +1,247 @@
+"""Pilot tests of the terminal UI: keys pressed, widgets read, on executions run in a tmp db."""
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_tui_views import SCENARIO, run_case
+from tui.app import ReplayApp
+from tui.screens.compare import CompareScreen
+from tui.screens.execution import ExecutionScreen
+from tui.screens.executions import ExecutionsScreen
+from tui.screens.forms import BranchForm
+from tui.screens.help import HelpScreen
+from tui.widgets.inspector import Inspector
+from tui.widgets.outline import Outline
+from tui.widgets.scrubbar import ScrubBar
+from tui.widgets.timeline import Timeline
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("tui-app") / "db"
+    run_case(path, "happy", "happy-1")
+    run_case(path, "payment-declined", "declined-1")
+    return path
+
+
+def drive(app: ReplayApp, script, size=(100, 30)):
+    """Run the app headless and hand the pilot to `script` (an async function)."""
+    async def main():
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await script(pilot)
+    asyncio.run(main())
+
+
+def position(app) -> int:
+    return app.screen.query_one(ScrubBar).position
+
+
+def inspected(app) -> dict:
+    return app.screen.query_one(Inspector).shown
+
+
+def test_executions_list_filters_and_opens(db):
+    app = ReplayApp(db)
+
+    async def script(pilot):
+        screen = app.screen
+        assert isinstance(screen, ExecutionsScreen)
+        table = screen.query_one("#executions")
+        assert table.row_count == 2
+        assert {str(table.get_row_at(i)[2]) for i in range(2)} == {"SUCCEEDED", "FAILED"}
+        await pilot.press("slash", *"fail", "enter")
+        assert table.row_count == 1 and table.get_row_at(0)[0] == "declined-1"
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExecutionScreen)
+        assert app.screen.execution.doc["name"] == "declined-1"
+        await pilot.press("escape", "slash", "escape")
+        assert isinstance(app.screen, ExecutionsScreen) and table.row_count == 2
+
+    drive(app, script)
+
+
+def test_scrubbing_keys_move_the_cursor_and_the_inspector_and_outline_follow(db):
+    app = ReplayApp(db, "declined-1")
+
+    async def script(pilot):
+        screen = app.screen
+        events = screen.execution.events
+        assert isinstance(screen, ExecutionScreen) and position(app) == 1
+        await pilot.press("right", "right")
+        assert position(app) == 3 and inspected(app)["event"] == 3
+        await pilot.press("shift+right")
+        assert position(app) == 13
+        await pilot.press("shift+left", "left")
+        assert position(app) == 2
+        await pilot.press("end")
+        assert position(app) == len(events)
+        assert inspected(app)["type"] == "ExecutionFailed"
+        await pilot.press("home", "n")
+        assert inspected(app)["type"] == "TaskStateEntered"
+        assert inspected(app)["state"] == "ValidateOrder"
+        await pilot.press("n", "p")
+        assert inspected(app)["state"] == "ValidateOrder"
+        await pilot.press("e")
+        assert inspected(app)["type"] == "TaskFailed"
+        assert inspected(app)["error"] == "Payment.Declined"
+        first_failure = position(app)
+        await pilot.press("e", "E")
+        assert position(app) == first_failure
+        await pilot.press("g", *"7", "enter")
+        assert position(app) == 7 and inspected(app)["state"] == "IsValid"
+        await pilot.press("slash", *"refund", "enter")
+        assert inspected(app)["state"] == "Refund"
+        before = screen.cursor.folded
+        await pilot.press("right")  # the fold goes on from the cursor, not from the start
+        assert screen.cursor.folded - before == 1
+        # the outline: visits and outcomes at the cursor, the active states highlighted
+        await pilot.press("home", "e")  # ChargePayment's TaskFailed, in the Parallel
+        outline = screen.query_one(Outline)
+        assert {"ReserveAndCharge", "ChargePayment"} <= outline.active
+        assert outline.summary["ChargePayment"] == {"visits": 1, "outcome": "failed"}
+        assert "ShipItems" not in outline.summary
+        await pilot.press("end")
+        assert outline.summary["Refund"]["outcome"] == "failed"
+        assert not outline.active
+
+    drive(app, script)
+
+
+def test_help_theme_and_replay_divergence_in_a_small_terminal(db):
+    app = ReplayApp(db, "happy-1")
+
+    async def script(pilot):
+        from replay.verify import Divergence
+
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        shown = dict(app.screen.entries)
+        for key in ("←", "→", "shift+←", "shift+→", "home", "end", "n", "p", "e", "E", "g",
+                    "/", "b", "d", "r", "y", "escape", "?", "ctrl+t", "q", "↑", "↓"):
+            assert key in shown, key
+        assert shown["E"] == "Prev failure" and shown["shift+←"] == "Back 10"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ExecutionScreen)
+        theme = app.theme
+        await pilot.press("ctrl+t")
+        assert app.theme != theme
+        await pilot.press("end")
+        assert position(app) == len(app.screen.execution.events)
+        app.screen.show_replay(Divergence(7, {"type": "x"}, {"type": "y"}, "differs"))
+        await pilot.pause()
+        assert position(app) == 7
+        assert "≠ replay" in str(app.screen.query_one(Timeline).get_row_at(6)[0])
+        assert "replay diverges at 7" in app.screen.query_one(ScrubBar).label
+
+    drive(app, script, size=(80, 24))
+
+
+def test_errors_are_messages_in_the_app(tmp_path, db):
+    app = ReplayApp(tmp_path / "nothing-here")
+
+    async def script(pilot):
+        message = str(app.screen.query_one("#message").render())
+        assert "no event store" in message
+        assert not (tmp_path / "nothing-here").exists()  # looking created nothing
+
+    drive(app, script)
+    app = ReplayApp(db, "no-such-execution")
+
+    async def script2(pilot):
+        assert isinstance(app.screen, ExecutionsScreen)
+        assert "no execution named 'no-such-execution'" in str(
+            app.screen.query_one("#message").render())
+
+    drive(app, script2)
+
+
+def test_branch_from_the_cursor_then_compare_with_the_parent(db):
+    app = ReplayApp(db, "declined-1")
+
+    async def script(pilot):
+        screen = app.screen
+        await pilot.press("e")  # ChargePayment's TaskFailed
+        fork = next(e["id"] for e in screen.execution.events  # IsValid's exit
+                    if e["type"] == "ChoiceStateExited")
+        await pilot.press("g", *str(fork), "enter", "b")
+        form = app.screen  # a branch that cannot start: a message, and the app goes on
+        form.query_one("#mocks").value = str(SCENARIO / "mocks.json")
+        form.query_one("#test-case").value = "no-such-case"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("branch failed" in n.message for n in app._notifications)
+        await pilot.press("b")
+        form = app.screen
+        assert isinstance(form, BranchForm)
+        editor = form.query_one("#input-json")
+        editor.text = '{"orderId": "o-2", "items": [ '
+        await pilot.pause()
+        assert "invalid JSON" in str(form.query_one("#json-status").render())
+        await pilot.press("ctrl+s")
+        assert app.screen is form and "invalid JSON" in str(
+            form.query_one("#form-error").render())
+        editor.text = json.dumps({"orderId": "o-2", "items": [{"sku": "pen"}],
+                                  "validation": {"valid": True, "total": 1}})
+        form.query_one("#mocks").value = str(SCENARIO / "mocks.json")
+        form.query_one("#test-case").value = "happy"
+        form.query_one("#name").value = "retry-with-happy"
+        await pilot.pause()
+        assert str(form.query_one("#json-status").render()) == "valid JSON"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        child = app.screen
+        assert isinstance(child, ExecutionScreen)
+        assert child.execution.doc["name"] == "retry-with-happy"
+        assert child.execution.doc["status"] == "SUCCEEDED"
+        assert child.execution.fork_at == fork and position(app) == fork + 1
+        assert child.query_one(ScrubBar).fork_at == fork
+        assert str(child.query_one(Timeline).get_row_at(fork - 1)[0]).endswith("⑂")
+        ships = [e for e in child.execution.events if e["type"] == "PassStateEntered"]
+        assert len(ships) == 1  # the overridden input has one item
+        # compare with the parent: aligned by id, first divergence after the fork
+        await pilot.press("d")
+        compare = app.screen
+        assert isinstance(compare, CompareScreen)
+        first = compare.aligned.first
+        assert first > fork
+        assert compare.query_one("#compare").cursor_row == first - 1
+        assert f"first divergence at event {first}" in str(
+            compare.query_one("#compare-summary").render())
+
+    drive(app, script)
+
+
+def test_replay_check_and_compare_with_a_picked_execution(db):
+    app = ReplayApp(db, "happy-1")
+
+    async def script(pilot):
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "replay: identical" in app.screen.query_one(ScrubBar).label
+        await pilot.press("d")  # no parent: pick the execution to compare with
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+        assert app.screen.aligned.first is not None
+
+    drive(app, script)
+
+
+def test_headless_commands_do_not_import_textual():
+    code = "import sys, tui.cli; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=False)
+    assert out.stdout.strip() == "False", out.stderr

@@ -1,0 +1,60 @@
+"""The inspector: what the cursor event means, section by section, as pretty JSON."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Group
+from rich.json import JSON
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+# Sections in the order they are shown, with their titles.
+SECTIONS = (("input", "input"), ("parameters", "parameters"), ("result", "result"),
+            ("output", "output"), ("error", "error"), ("cause", "cause"),
+            ("variables", "variables in scope"), ("context", "Context object ($$)"),
+            ("raw", "raw event"))
+
+
+def _json(value: Any) -> JSON | Text:
+    try:
+        return JSON(json.dumps(value, ensure_ascii=False, default=str), indent=2)
+    except (TypeError, ValueError):
+        return Text(repr(value))
+
+
+def sections(shown: dict) -> Group:
+    title = Text(f"event {shown['event']}  {shown['type']}", style="bold")
+    if shown.get("state"):
+        title.append(f"\nstate {shown['state']} ({shown['stateType']})", style="bold cyan")
+    title.append(f"  frame {shown['frame']}", style="dim")
+    parts: list[Any] = [title]
+    for key, heading in SECTIONS:
+        if key not in shown or (shown[key] is None and key not in ("input", "output")):
+            continue
+        style = "bold red" if key in ("error", "cause") else "bold underline"
+        parts.append(Text(f"\n{heading}", style=style))
+        parts.append(_json(shown[key]))
+    return Group(*parts)
+
+
+class Inspector(VerticalScroll):
+    """Shows one `api_views.inspect` dict; `shown` keeps it for copying and for tests."""
+
+    can_focus = True
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.shown: dict = {}
+        self.body = Static(id="inspector-body")
+
+    def compose(self):
+        yield self.body
+
+    def show(self, shown: dict) -> None:
+        self.shown = shown
+        self.body.update(sections(shown))
+
+    def as_json(self) -> str:
+        return json.dumps(self.shown, indent=2, ensure_ascii=False, default=str)
