@@ -185,6 +185,8 @@ def test_branch_from_the_cursor_then_compare_with_the_parent(db):
         form = app.screen
         assert isinstance(form, BranchForm)
         editor = form.query_one("#input-json")
+        entered = screen.execution.events[fork]  # the next state entered: ReserveAndCharge
+        assert json.loads(editor.text) == json.loads(entered["stateEnteredEventDetails"]["input"])
         editor.text = '{"orderId": "o-2", "items": [ '
         await pilot.pause()
         assert "invalid JSON" in str(form.query_one("#json-status").render())

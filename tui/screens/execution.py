@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from replay import api_views
 from replay.api_views import Cursor, Execution
+from replay.events import details
 from tui.screens.forms import BranchForm, Prompt
 from tui.seam import SeamError
 from tui.widgets.inspector import Inspector
@@ -181,9 +182,14 @@ class ExecutionScreen(Screen):
     # -- branch, compare, replay --------------------------------------------------------
 
     def action_branch(self) -> None:
-        state = self.cursor.at(self.event_id)
-        self.app.push_screen(BranchForm(self.event_id, state.get("lastOutput")),
-                             self._branch_submitted)
+        """The form starts with the recorded input of the next state entered after the cursor:
+        what an override replaces."""
+        here = self.event_id
+        i = bisect.bisect_right(self.entered, here)
+        following = self.execution.events[self.entered[i] - 1] if i < len(self.entered) else None
+        name = details(following).get("name") if following else None
+        text = details(following).get("input") if following else None
+        self.app.push_screen(BranchForm(here, text, name), self._branch_submitted)
 
     def _branch_submitted(self, options: dict | None) -> None:
         if options is not None:

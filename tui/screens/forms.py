@@ -8,7 +8,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
@@ -78,26 +78,28 @@ def _read_json_file(path: str, what: str) -> Any:
 
 
 class BranchForm(ModalScreen[dict | None]):
-    """Options for `api.branch` at the cursor. The input editor starts with the input the next
-    state would get; the override applies only when the edited JSON differs from it.
+    """Options for `api.branch` at the cursor. The input editor starts with the recorded input
+    of the next state entered; the override applies only when the edited JSON differs from it.
     (Fault injection joins this form when issue 11 lands.)"""
 
     BINDINGS = [Binding("escape", "dismiss_none", "Cancel"),
                 Binding("ctrl+s", "submit", "Branch")]
 
-    def __init__(self, at: int, next_input: str | None) -> None:
+    def __init__(self, at: int, next_input: str | None, next_state: str | None = None) -> None:
         super().__init__()
-        self.at = at
+        self.at, self.next_state = at, next_state
         original = json.loads(next_input) if next_input else {}
         self.original = original
         self.start_text = json.dumps(original, indent=2, ensure_ascii=False)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="branch-dialog"):
+        with VerticalScroll(classes="dialog", id="branch-dialog"):
             yield Label(f"branch after event {self.at}  (ctrl+s: branch, esc: cancel)")
-            yield Label("input of the next state (edit to override)")
+            yield Label(f"input of the next state entered ({self.next_state or 'none'} in the "
+                        "record); edit it to override")
             yield TextArea(self.start_text, id="input-json", show_line_numbers=True)
             yield Label("valid JSON", id="json-status")
+            yield Label("", id="form-error")
             yield Input(placeholder="definition file (optional)", id="definition")
             with Horizontal(classes="row"):
                 yield Input(placeholder="mock config file (optional)", id="mocks")
@@ -105,7 +107,6 @@ class BranchForm(ModalScreen[dict | None]):
             with Horizontal(classes="row"):
                 yield Input(placeholder="seed (optional)", id="seed")
                 yield Input(placeholder="name (optional)", id="name")
-            yield Label("", id="form-error")
             with Horizontal(classes="row"):
                 yield Button("Branch", variant="primary", id="do-branch")
                 yield Button("Cancel", id="cancel")

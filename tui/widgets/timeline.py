@@ -1,4 +1,4 @@
-"""The timeline: one row per event (id, type, state, frame, virtual time, delta); failures,
+"""The timeline: one row per event (id, type, state, virtual time, delta, frame); failures,
 retries, the fork point and a replay divergence stand out."""
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Timeline(DataTable, inherit_bindings=False):
 
     def load(self, execution: Execution) -> None:
         self.clear(columns=True)
-        self.add_columns("id", "type", "state", "frame", "time", "delta")
+        self.add_columns("id", "type", "state", "time", "delta", "frame")
         events, names = execution.events, execution.index.names
         previous_time = events[0]["timestamp"] if events else 0
         failed_frames: set[str] = set()
@@ -58,8 +58,8 @@ class Timeline(DataTable, inherit_bindings=False):
             rows.append((Text(f"{event['id']}{'⑂' if mark else ''}", style="bold magenta"
                               if mark else ""),
                          Text(kind + (" (retry)" if retry else ""), style=style),
-                         name or "", label, clock(event["timestamp"]),
-                         delta(event["timestamp"] - previous_time)))
+                         name or "", clock(event["timestamp"]),
+                         delta(event["timestamp"] - previous_time), label))
             previous_time = event["timestamp"]
         for i, row in enumerate(rows):
             self.add_row(*row, key=str(i + 1))
