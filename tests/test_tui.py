@@ -139,7 +139,7 @@ def test_help_theme_and_replay_divergence_in_a_small_terminal(db):
         app.screen.show_replay(Divergence(7, {"type": "x"}, {"type": "y"}, "differs"))
         await pilot.pause()
         assert position(app) == 7
-        assert "≠ replay" in str(app.screen.query_one(Timeline).get_row_at(6)[0])
+        assert "≠ replay" in app.screen.query_one(Timeline).row_cells(6)[0]
         assert "replay diverges at 7" in app.screen.query_one(ScrubBar).label
 
     drive(app, script, size=(80, 24))
@@ -209,7 +209,7 @@ def test_branch_from_the_cursor_then_compare_with_the_parent(db):
         assert child.execution.doc["status"] == "SUCCEEDED"
         assert child.execution.fork_at == fork and position(app) == fork + 1
         assert child.query_one(ScrubBar).fork_at == fork
-        assert str(child.query_one(Timeline).get_row_at(fork - 1)[0]).endswith("⑂")
+        assert child.query_one(Timeline).row_cells(fork - 1)[0].endswith("⑂")
         ships = [e for e in child.execution.events if e["type"] == "PassStateEntered"]
         assert len(ships) == 1  # the overridden input has one item
         # compare with the parent: aligned by id, first divergence after the fork

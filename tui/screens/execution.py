@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from replay import api_views
 from replay.api_views import Cursor, Execution
@@ -95,11 +95,11 @@ class ExecutionScreen(Screen):
 
     def move_to(self, event_id: int) -> None:
         total = len(self.execution.events)
-        self.query_one(Timeline).move_cursor(row=max(1, min(event_id, total)) - 1)
+        self.query_one(Timeline).move_to(max(1, min(event_id, total)) - 1)
 
-    @on(DataTable.RowHighlighted, "#timeline")
-    def _highlighted(self, message: DataTable.RowHighlighted) -> None:
-        self.show(message.cursor_row + 1)
+    @on(Timeline.Moved)
+    def _moved(self, message: Timeline.Moved) -> None:
+        self.show(message.event_id)
 
     def show(self, event_id: int) -> None:
         """Fold to the event (incrementally) and update the inspector, outline and scrub bar."""
