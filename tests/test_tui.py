@@ -116,17 +116,16 @@ def test_scrubbing_keys_move_the_cursor_and_the_inspector_and_outline_follow(db)
     drive(app, script)
 
 
-def test_help_theme_and_replay_divergence_in_a_small_terminal(db):
+def test_help_theme_and_yank_in_a_small_terminal(db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     app = ReplayApp(db, "happy-1")
 
     async def script(pilot):
-        from replay.verify import Divergence
-
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = dict(app.screen.entries)
         for key in ("←", "→", "shift+←", "shift+→", "home", "end", "n", "p", "e", "E", "g",
-                    "/", "b", "d", "r", "y", "escape", "?", "ctrl+t", "q", "↑", "↓"):
+                    "/", "b", "d", "r", "R", "y", "escape", "?", "ctrl+t", "q", "↑", "↓"):
             assert key in shown, key
         assert shown["E"] == "Prev failure" and shown["shift+←"] == "Back 10"
         await pilot.press("escape")
@@ -134,13 +133,10 @@ def test_help_theme_and_replay_divergence_in_a_small_terminal(db):
         theme = app.theme
         await pilot.press("ctrl+t")
         assert app.theme != theme
-        await pilot.press("end")
+        await pilot.press("end", "y")
         assert position(app) == len(app.screen.execution.events)
-        app.screen.show_replay(Divergence(7, {"type": "x"}, {"type": "y"}, "differs"))
-        await pilot.pause()
-        assert position(app) == 7
-        assert "≠ replay" in app.screen.query_one(Timeline).row_cells(6)[0]
-        assert "replay diverges at 7" in app.screen.query_one(ScrubBar).label
+        saved = json.loads((tmp_path / f"sfn-replay-happy-1-{position(app)}.json").read_text())
+        assert saved["type"] == "ExecutionSucceeded"
 
     drive(app, script, size=(80, 24))
 
@@ -154,6 +150,15 @@ def test_errors_are_messages_in_the_app(tmp_path, db):
         assert not (tmp_path / "nothing-here").exists()  # looking created nothing
 
     drive(app, script)
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "data.mdb").write_bytes(b"not lmdb" * 1000)
+    app = ReplayApp(damaged)
+
+    async def script1(pilot):
+        assert "damaged" in str(app.screen.query_one("#message").render())
+
+    drive(app, script1)
     app = ReplayApp(db, "no-such-execution")
 
     async def script2(pilot):
@@ -225,14 +230,27 @@ def test_branch_from_the_cursor_then_compare_with_the_parent(db):
     drive(app, script)
 
 
-def test_replay_check_and_compare_with_a_picked_execution(db):
+def test_replay_checks_and_compare_with_a_picked_execution(db, tmp_path):
+    changed = json.loads((SCENARIO / "definition.json").read_text())
+    ship = changed["States"]["ShipItems"]["ItemProcessor"]["States"]["Ship"]
+    ship["Parameters"]["label.$"] = "States.Format('{}/{}', $.orderId, $.sku)"
+    (tmp_path / "changed.json").write_text(json.dumps(changed))
     app = ReplayApp(db, "happy-1")
 
     async def script(pilot):
+        screen = app.screen
         await pilot.press("r")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "replay: identical" in app.screen.query_one(ScrubBar).label
+        assert "replay: identical" in screen.query_one(ScrubBar).label
+        await pilot.press("R", *str(tmp_path / "changed.json"), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        first_ship = next(e["id"] for e in screen.execution.events
+                          if e["type"] == "PassStateExited")
+        assert position(app) == first_ship
+        assert "≠ replay" in screen.query_one(Timeline).row_cells(first_ship - 1)[0]
+        assert f"replay diverges at {first_ship}" in screen.query_one(ScrubBar).label
         await pilot.press("d")  # no parent: pick the execution to compare with
         await pilot.press("enter")
         await pilot.pause()

@@ -45,6 +45,7 @@ class ExecutionScreen(Screen):
         Binding("b", "branch", "Branch"),
         Binding("d", "compare", "Compare"),
         Binding("r", "replay", "Replay check"),
+        Binding("R", "replay_with", "Replay with a definition", show=False),
         Binding("y", "yank", "Save inspector", show=False),
         Binding("escape", "back", "Back"),
     ]
@@ -225,10 +226,25 @@ class ExecutionScreen(Screen):
         self.notify("replaying against the recorded history ...", timeout=2)
         self.run_replay()
 
+    def action_replay_with(self) -> None:
+        """Replay against a changed definition, read from a file."""
+        def done(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                text = Path(path.strip()).read_text(encoding="utf-8")
+            except OSError as exc:
+                self.notify(f"cannot read {path}: {exc.strerror}", severity="error")
+                return
+            self.notify(f"replaying with {path} ...", timeout=2)
+            self.run_replay(text)
+
+        self.app.push_screen(Prompt("replay with the definition file", ""), done)
+
     @work(thread=True, exclusive=True, group="replay")
-    def run_replay(self) -> None:
+    def run_replay(self, definition_text: str | None = None) -> None:
         try:
-            divergence = self.app.seam.replay(self.arn)
+            divergence = self.app.seam.replay(self.arn, definition_text)
         except SeamError as exc:
             self.app.call_from_thread(self.notify, f"replay failed: {exc}", severity="error")
             return
