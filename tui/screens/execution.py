@@ -173,8 +173,12 @@ class ExecutionScreen(Screen):
     def action_yank(self) -> None:
         path = Path(f"sfn-replay-{self.execution.doc['name']}-{self.event_id}.json")
         text = self.query_one(Inspector).as_json()
-        path.write_text(text + "\n", encoding="utf-8")
         self.app.copy_to_clipboard(text)
+        try:
+            path.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"copied; cannot write {path}: {exc.strerror}", severity="warning")
+            return
         self.notify(f"inspector copied and written to {path}")
 
     def action_back(self) -> None:
@@ -212,7 +216,12 @@ class ExecutionScreen(Screen):
         if parent:
             self.app.open_compare(parent, self.arn)
             return
-        others = [doc for doc in self.app.seam.executions() if doc["executionArn"] != self.arn]
+        try:
+            docs = self.app.seam.executions()
+        except SeamError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        others = [doc for doc in docs if doc["executionArn"] != self.arn]
         if not others:
             self.notify("no other execution to compare with", severity="warning")
             return
