@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import START
 from tests.test_tui_views import SCENARIO, run_case
 from tui.app import ReplayApp
 from tui.screens.compare import CompareScreen
@@ -65,6 +66,37 @@ def test_executions_list_filters_and_opens(db):
         assert app.screen.execution.doc["name"] == "declined-1"
         await pilot.press("escape", "slash", "escape")
         assert isinstance(app.screen, ExecutionsScreen) and table.row_count == 2
+
+    drive(app, script)
+
+
+def test_branches_show_as_a_tree_sort_cycles_and_running_executions_reload(tmp_path):
+    from replay import api
+
+    db = tmp_path / "db"
+    run_case(db, "payment-declined", "b-root")
+    run_case(db, "happy", "a-other")
+    api.branch(db, "b-root", 5, name="c-child")
+    api.branch(db, "c-child", 8, name="d-grandchild")
+    definition = json.dumps({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:x", "End": True}}})
+    with pytest.raises(api.NoTaskAnswer):  # stops at a Task nothing answers: still RUNNING
+        api.run(db, definition, {}, state_machine_name="stuck", name="e-stuck", seed=1,
+                start_micros=START + 1)
+    app = ReplayApp(db)
+
+    async def script(pilot):
+        screen = app.screen
+        table = screen.query_one("#executions")
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert names == ["a-other", "b-root", "└ c-child", "  └ d-grandchild", "e-stuck"]
+        assert str(table.get_row_at(2)[6]) == "b-root @5"
+        await pilot.press("s")  # by name
+        assert [str(table.get_row_at(i)[0]) for i in range(3)] == ["a-other", "b-root",
+                                                                    "c-child"]
+        run_case(db, "happy", "f-new")  # written by another process while the list is open
+        screen.reload_if_running()
+        assert table.row_count == 6
 
     drive(app, script)
 
