@@ -255,9 +255,15 @@ def test_branch_from_the_cursor_then_compare_with_the_parent(db):
         assert isinstance(compare, CompareScreen)
         first = compare.aligned.first
         assert first > fork
-        assert compare.query_one("#compare").cursor_row == first - 1
+        table = compare.query_one("#compare")
+        assert table.cursor == first - 1 and table.row_cells(first - 1)[0].endswith("◆ first")
         assert f"first divergence at event {first}" in str(
             compare.query_one("#compare-summary").render())
+        await pilot.press("n")
+        assert table.cursor == compare.aligned.differs[1] - 1
+        assert table.row_cells(table.cursor)[0].endswith("≠")
+        await pilot.press("p")
+        assert table.cursor == first - 1
 
     drive(app, script)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import bisect
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from replay.api_views import Aligned
 from replay.events import details
+from tui.widgets.table import VirtualTable
 
 
 def cell(event: dict | None) -> str:
@@ -21,12 +21,36 @@ def cell(event: dict | None) -> str:
     return f"{event['type']} {name}".strip()
 
 
+class AlignedTable(VirtualTable):
+    """Two histories by event id; differing rows marked ≠, the first one ◆."""
+
+    def __init__(self, aligned: Aligned, a_name: str, b_name: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.aligned = aligned
+        self.differs = set(aligned.differs)
+        rows = max(len(aligned.a), len(aligned.b))
+        self.set_shape(("id", a_name, b_name), [len(str(rows)) + 8, 40, 40], rows)
+
+    def row_cells(self, row: int) -> list[str]:
+        a, b = self.aligned.a, self.aligned.b
+        mark = " ◆ first" if row + 1 == self.aligned.first else (
+            " ≠" if row + 1 in self.differs else "")
+        return [f"{row + 1}{mark}", cell(a[row] if row < len(a) else None),
+                cell(b[row] if row < len(b) else None)]
+
+    def row_styles(self, row: int) -> list[str]:
+        if row + 1 == self.aligned.first:
+            return ["bold red"] * 3
+        return ["yellow"] * 3 if row + 1 in self.differs else [""] * 3
+
+
 class CompareScreen(Screen):
     BINDINGS = [
         Binding("n", "difference(1)", "Next difference"),
         Binding("p", "difference(-1)", "Prev difference"),
         Binding("escape", "back", "Back"),
     ]
+    HELP_KEYS = VirtualTable.BINDINGS
 
     def __init__(self, aligned: Aligned, a_name: str, b_name: str) -> None:
         super().__init__()
@@ -39,34 +63,21 @@ class CompareScreen(Screen):
                    (f"first divergence at event {first}, {len(self.aligned.differs)} "
                     f"differing events" if first else "identical histories"))
         yield Static(summary, id="compare-summary")
-        yield DataTable(cursor_type="row", id="compare")
+        yield AlignedTable(self.aligned, self.a_name, self.b_name, id="compare")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("id", self.a_name[:30], self.b_name[:30])
-        a, b, differs = self.aligned.a, self.aligned.b, set(self.aligned.differs)
-        for i in range(max(len(a), len(b))):
-            left = a[i] if i < len(a) else None
-            right = b[i] if i < len(b) else None
-            mark = ""
-            style = ""
-            if i + 1 == self.aligned.first:
-                mark, style = " ◆ first", "bold red"
-            elif i + 1 in differs:
-                mark, style = " ≠", "yellow"
-            table.add_row(Text(f"{i + 1}{mark}", style=style), Text(cell(left), style=style),
-                          Text(cell(right), style=style), key=str(i + 1))
+        table = self.query_one(AlignedTable)
         if self.aligned.first:
-            table.move_cursor(row=self.aligned.first - 1)
+            table.move_to(self.aligned.first - 1)
         table.focus()
 
     def action_difference(self, direction: int) -> None:
-        table = self.query_one(DataTable)
-        here, ids = table.cursor_row + 1, self.aligned.differs
+        table = self.query_one(AlignedTable)
+        here, ids = table.event_id, self.aligned.differs
         i = bisect.bisect_right(ids, here) if direction > 0 else bisect.bisect_left(ids, here) - 1
         if 0 <= i < len(ids):
-            table.move_cursor(row=ids[i] - 1)
+            table.move_to(ids[i] - 1)
 
     def action_back(self) -> None:
         self.app.pop_screen()
