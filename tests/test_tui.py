@@ -303,3 +303,16 @@ def test_headless_commands_do_not_import_textual():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=False)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_the_command_palette_offers_the_screen_actions(db):
+    app = ReplayApp(db, "declined-1")
+
+    async def script(pilot):
+        titles = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"Next failure", "Branch", "Compare", "Replay check"} <= set(titles)
+        await titles["Next failure"].callback()
+        await pilot.pause()
+        assert inspected(app)["type"] == "TaskFailed"
+
+    drive(app, script)

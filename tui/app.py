@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.app import App
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from tui.screens.compare import CompareScreen
 from tui.screens.execution import ExecutionScreen
@@ -63,6 +66,17 @@ class ReplayApp(App):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette (ctrl+p) offers every action of the current screen too."""
+        yield from super().get_system_commands(screen)
+        for binding in getattr(screen, "BINDINGS", []):
+            key = binding.key.split(",")[0]
+
+            async def run(action: str = binding.action) -> None:
+                await screen.run_action(action)
+
+            yield SystemCommand(binding.description, f"key: {key}", run)
 
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
