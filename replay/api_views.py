@@ -143,6 +143,10 @@ def inspect(doc: dict, state: dict, event: dict, label: str) -> dict:
         out["output"] = decode(frame["output"])
         out["context"] = _context(doc, state, frame)
         out["variables"] = {name: decode(text) for name, text in frame["variables"].items()}
+    else:  # an execution-level event: its own input and output
+        for key in ("input", "output"):
+            if key in d:
+                out[key] = decode(d[key])
     if "error" in d or "cause" in d:
         out["error"], out["cause"] = d.get("error"), decode(d.get("cause"))
     out["raw"] = event

@@ -281,7 +281,9 @@ def test_replay_checks_and_compare_with_a_picked_execution(db, tmp_path):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "replay: identical" in screen.query_one(ScrubBar).label
-        await pilot.press("R", *str(tmp_path / "changed.json"), "enter")
+        await pilot.press("R")
+        app.screen.query_one("#prompt").value = str(tmp_path / "changed.json")
+        await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         first_ship = next(e["id"] for e in screen.execution.events

@@ -91,6 +91,9 @@ def test_inspect_shows_input_parameters_result_context_and_error(db):
     ok = next(e for e in loaded.events if e["type"] == "TaskSucceeded")
     shown = api_views.inspect(loaded.doc, cursor.at(ok["id"]), ok, loaded.labels[ok["id"] - 1])
     assert shown["result"]["Payload"] == {"valid": True, "total": 42.5}
+    started = loaded.events[0]
+    shown = api_views.inspect(loaded.doc, cursor.at(1), started, loaded.labels[0])
+    assert shown["input"]["orderId"] == "o-1001" and "state" not in shown
 
 
 def test_align_marks_every_difference(db):
