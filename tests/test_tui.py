@@ -165,6 +165,12 @@ def test_help_theme_and_yank_in_a_small_terminal(db, tmp_path, monkeypatch):
         theme = app.theme
         await pilot.press("ctrl+t")
         assert app.theme != theme
+        await pilot.press("n")
+        inspector = app.screen.query_one(Inspector)
+        text = inspector.plain
+        assert "▸ Context object" in str(text()) and '"StateMachine"' not in str(text())
+        await pilot.press("f")
+        assert "▸ Context object" not in str(text()) and '"StateMachine"' in str(text())
         await pilot.press("end", "y")
         assert position(app) == len(app.screen.execution.events)
         saved = json.loads((tmp_path / f"sfn-replay-happy-1-{position(app)}.json").read_text())

@@ -46,6 +46,7 @@ class ExecutionScreen(Screen):
         Binding("d", "compare", "Compare"),
         Binding("r", "replay", "Replay check"),
         Binding("R", "replay_with", "Replay with a definition", show=False),
+        Binding("f", "fold", "Fold/unfold Context and raw event", show=False),
         Binding("y", "yank", "Save inspector", show=False),
         Binding("escape", "back", "Back"),
     ]
@@ -169,6 +170,9 @@ class ExecutionScreen(Screen):
                 self.move_to(event["id"])
                 return
         self.notify(f"no event matches {text!r}", severity="warning")
+
+    def action_fold(self) -> None:
+        self.query_one(Inspector).toggle_folds()
 
     def action_yank(self) -> None:
         path = Path(f"sfn-replay-{self.execution.doc['name']}-{self.event_id}.json")

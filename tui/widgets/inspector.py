@@ -1,6 +1,8 @@
-"""The inspector: what the cursor event means, section by section, as pretty JSON."""
+"""The inspector: what the cursor event means, section by section, as pretty JSON; the long
+sections (Context object, raw event) start folded."""
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -24,7 +26,10 @@ def _json(value: Any) -> JSON | Text:
         return Text(repr(value))
 
 
-def sections(shown: dict) -> Group:
+FOLDABLE = frozenset({"context", "raw"})
+
+
+def sections(shown: dict, folded: frozenset[str] = frozenset()) -> Group:
     title = Text(f"event {shown['event']}  {shown['type']}", style="bold")
     if shown.get("state"):
         title.append(f"\nstate {shown['state']} ({shown['stateType']})", style="bold cyan")
@@ -34,6 +39,9 @@ def sections(shown: dict) -> Group:
         if key not in shown or (shown[key] is None and key not in ("input", "output")):
             continue
         style = "bold red" if key in ("error", "cause") else "bold underline"
+        if key in folded:
+            parts.append(Text(f"\n▸ {heading} (f unfolds)", style="dim"))
+            continue
         parts.append(Text(f"\n{heading}", style=style))
         parts.append(_json(shown[key]))
     return Group(*parts)
@@ -47,6 +55,7 @@ class Inspector(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.shown: dict = {}
+        self.folded: frozenset[str] = FOLDABLE
         self.body = Static(id="inspector-body")
 
     def compose(self):
@@ -54,7 +63,20 @@ class Inspector(VerticalScroll):
 
     def show(self, shown: dict) -> None:
         self.shown = shown
-        self.body.update(sections(shown))
+        self.body.update(sections(shown, self.folded))
+
+    def toggle_folds(self) -> None:
+        """Fold or unfold the long sections (the Context object and the raw event)."""
+        self.folded = frozenset() if self.folded else FOLDABLE
+        self.show(self.shown)
+
+    def plain(self, width: int = 80) -> str:
+        """What the inspector shows, as plain text."""
+        from rich.console import Console
+
+        console = Console(width=width, record=True, file=io.StringIO())
+        console.print(sections(self.shown, self.folded))
+        return console.export_text()
 
     def as_json(self) -> str:
         return json.dumps(self.shown, indent=2, ensure_ascii=False, default=str)
