@@ -324,3 +324,17 @@ def test_the_command_palette_offers_the_screen_actions(db):
         assert inspected(app)["type"] == "TaskFailed"
 
     drive(app, script)
+
+
+def test_the_seam_refuses_a_second_db_call_while_one_runs(db):
+    from tui.seam import Seam, SeamError
+
+    seam = Seam(db)
+    assert len(seam.executions()) >= 2
+    seam._lock.acquire()  # as while a branch runs in its worker thread
+    try:
+        with pytest.raises(SeamError, match="busy"):
+            seam.open("happy-1")
+    finally:
+        seam._lock.release()
+    assert seam.open("happy-1").doc["name"] == "happy-1"

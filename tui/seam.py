@@ -4,6 +4,7 @@ message the UI shows (never a traceback)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+import threading
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,17 +21,26 @@ class SeamError(Exception):
 class Seam:
     def __init__(self, db: str | Path) -> None:
         self.db = Path(db)
+        self._lock = threading.Lock()  # LMDB: one open environment per process at a time
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if not (self.db / "data.mdb").is_file():
             raise SeamError(f"no event store at {self.db} (run an execution first, or pass "
                             "--db DIR)")
+        if not self._lock.acquire(blocking=False):
+            raise SeamError("busy: a branch or replay is running; try again when it ends")
         try:
             return fn(*args, **kwargs)
         except api.EXPECTED_ERRORS as exc:
             raise SeamError(str(exc)) from None
         except Exception as exc:  # noqa: BLE001 (a damaged db or a bug: a message, not a traceback)
             raise SeamError(f"{type(exc).__name__}: {exc}") from None
+        finally:
+            self._lock.release()
 
     def executions(self) -> list[dict]:
         rows = self._call(api.list_executions, self.db)

@@ -44,6 +44,7 @@ class ExecutionScreen(Screen):
         Binding("slash", "search", "Search"),
         Binding("b", "branch", "Branch"),
         Binding("d", "compare", "Compare"),
+        Binding("D", "compare_with", "Compare with a picked execution", show=False),
         Binding("r", "replay", "Replay check"),
         Binding("R", "replay_with", "Replay with a definition", show=False),
         Binding("f", "fold", "Fold/unfold Context and raw event", show=False),
@@ -219,7 +220,10 @@ class ExecutionScreen(Screen):
         parent = self.execution.doc.get("parent")
         if parent:
             self.app.open_compare(parent, self.arn)
-            return
+        else:
+            self.action_compare_with()
+
+    def action_compare_with(self) -> None:
         try:
             docs = self.app.seam.executions()
         except SeamError as exc:

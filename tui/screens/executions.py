@@ -86,7 +86,9 @@ class ExecutionsScreen(Screen):
 
     def reload_if_running(self) -> None:
         """Another process may be writing: follow running executions until they end."""
-        if self.app.screen is self and any(d["status"] == "RUNNING" for d in self.docs):
+        if self.app.seam.busy or self.app.screen is not self:
+            return
+        if any(d["status"] == "RUNNING" for d in self.docs):
             self.action_reload()
 
     def action_sort(self) -> None:
