@@ -171,10 +171,18 @@ def test_help_theme_and_yank_in_a_small_terminal(db, tmp_path, monkeypatch):
         assert "▸ Context object" in str(text()) and '"StateMachine"' not in str(text())
         await pilot.press("f")
         assert "▸ Context object" not in str(text()) and '"StateMachine"' in str(text())
+        await pilot.press("z")
+        assert isinstance(app.screen.maximized, Timeline)
+        await pilot.press("z")
+        assert app.screen.maximized is None
         await pilot.press("end", "y")
         assert position(app) == len(app.screen.execution.events)
         saved = json.loads((tmp_path / f"sfn-replay-happy-1-{position(app)}.json").read_text())
         assert saved["type"] == "ExecutionSucceeded"
+        outline = app.screen.query_one(Outline)
+        assert outline.scroll_y == 0
+        await pilot.press("p")  # Notify entered: low in the outline, which scrolls to it
+        assert outline.active == {"Notify"} and outline.scroll_y > 0
 
     drive(app, script, size=(80, 24))
 

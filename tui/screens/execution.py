@@ -47,6 +47,7 @@ class ExecutionScreen(Screen):
         Binding("D", "compare_with", "Compare with a picked execution", show=False),
         Binding("r", "replay", "Replay check"),
         Binding("R", "replay_with", "Replay with a definition", show=False),
+        Binding("z", "zoom", "Zoom the focused pane (tab: next pane)", show=False),
         Binding("f", "fold", "Fold/unfold Context and raw event", show=False),
         Binding("y", "yank", "Save inspector", show=False),
         Binding("escape", "back", "Back"),
@@ -171,6 +172,12 @@ class ExecutionScreen(Screen):
                 self.move_to(event["id"])
                 return
         self.notify(f"no event matches {text!r}", severity="warning")
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is not None:
+            self.maximize(self.focused, container=False)
 
     def action_fold(self) -> None:
         self.query_one(Inspector).toggle_folds()

@@ -46,3 +46,6 @@ class Outline(VerticalScroll):
     def show(self, summary: dict, active: set[str]) -> None:
         self.summary, self.active = summary, active
         self.body.update(render_rows(self.rows, summary, active))
+        lines = [i for i, row in enumerate(self.rows) if row.is_state and row.name in active]
+        if lines and not (self.scroll_y <= lines[-1] < self.scroll_y + self.size.height):
+            self.scroll_to(y=max(0, lines[-1] - self.size.height // 2), animate=False)
