@@ -131,3 +131,15 @@ def test_graph_command_renders_the_path_and_outcomes(db):
     assert dot.output.startswith("digraph workflow") and "penwidth" not in dot.output
     bad = runner.invoke(app, ["graph", "happy-1", "--db", str(db), "--format", "png"])
     assert bad.exit_code == 2
+
+
+def test_imported_histories_get_the_same_frame_labels_by_inference(db, tmp_path):
+    own = api_views.load(db, "happy-1")
+    pages = [json.loads(json.dumps({"events": api.history(db, "happy-1")}))]
+    imported_db = tmp_path / "imported"
+    api.import_history(imported_db, pages, (SCENARIO / "definition.json").read_text(),
+                       state_machine_name="order-pipeline", name="imported")
+    imported = api_views.load(imported_db, "imported")
+    assert all("sfnReplay" not in event for event in imported.events[1:])
+    assert imported.labels == own.labels
+    assert imported.index.summary(50) == own.index.summary(50)
