@@ -1,9 +1,10 @@
 """The terminal UI on a ~25,000-event execution (the W1-style loop with 6,200 iterations),
 driven headless by Textual's Pilot.
 
-Prints wall and CPU times (the CPU figure is what counts on a loaded machine): the time to open the execution (load + timeline + first inspector, in-process; and a
-fresh process that imports the app, opens it headless and exits), and the time for a scrub key
-to update the inspector at 200 random positions (median and max).
+Prints wall and CPU times (CPU is what counts on a loaded machine): the time to open the
+execution (load + timeline + first inspector, in-process; and a fresh process that imports the
+app, opens it headless and exits), and the time for a scrub key to update the inspector at 200
+random positions (median and max).
 
     PYTHONPATH=. python bench/bench_tui.py [--iterations 6200]
 """

@@ -2,9 +2,8 @@
 through `tui.seam.Seam`; nothing a user does raises out of the app."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding

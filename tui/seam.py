@@ -3,8 +3,8 @@ branch the UI makes goes through here, and every error comes back as a SeamError
 message the UI shows (never a traceback)."""
 from __future__ import annotations
 
-from collections.abc import Callable
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 

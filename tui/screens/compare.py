@@ -40,8 +40,8 @@ class AlignedTable(VirtualTable):
 
     def row_styles(self, row: int) -> list[str]:
         if row + 1 == self.aligned.first:
-            return ["bold red"] * 3
-        return ["yellow"] * 3 if row + 1 in self.differs else [""] * 3
+            return ["bold $error"] * 3
+        return ["$warning"] * 3 if row + 1 in self.differs else [""] * 3
 
 
 class CompareScreen(Screen):

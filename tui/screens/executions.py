@@ -10,10 +10,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tui.seam import SeamError
-from tui.widgets.format import duration
+from tui.widgets.format import duration, themed
 
-STATUS_STYLE = {"SUCCEEDED": "green", "FAILED": "bold red", "TIMED_OUT": "bold red",
-                "ABORTED": "magenta", "RUNNING": "yellow"}
+STATUS_STYLE = {"SUCCEEDED": "$success", "FAILED": "bold $error", "TIMED_OUT": "bold $error",
+                "ABORTED": "$primary", "RUNNING": "$warning"}
 COLUMNS = ("name", "state machine", "status", "events", "virtual start", "duration",
            "parent / fork")
 
@@ -133,7 +133,7 @@ class ExecutionsScreen(Screen):
             self.shown.append(doc)
             cells = list(row)
             cells[0] = ("  " * (depth - 1) + "└ " if depth else "") + row[0]
-            cells[2] = Text(row[2], style=STATUS_STYLE.get(row[2], ""))
+            cells[2] = Text(row[2], style=themed(self.app, STATUS_STYLE.get(row[2], "")))
             table.add_row(*cells, key=doc["executionArn"])
         arns = [doc["executionArn"] for doc in self.shown]
         if selected in arns:

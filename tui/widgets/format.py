@@ -21,3 +21,14 @@ def duration(micros: int | None) -> str:
 
 def delta(micros: int) -> str:
     return f"+{micros / 1_000_000:.3f}s" if micros else ""
+
+
+def themed(app, style: str) -> str:
+    """A Rich style with `$error`, `$warning`, `$success`, `$accent`, `$primary` taken from the
+    app's current theme, so that light and dark themes both read well."""
+    if "$" not in style:
+        return style
+    theme = app.current_theme
+    for name in ("error", "warning", "success", "accent", "primary"):
+        style = style.replace(f"${name}", str(getattr(theme, name) or name))
+    return style

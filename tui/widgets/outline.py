@@ -7,12 +7,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from replay.graph import MARKS, Row, outline
+from tui.widgets.format import themed
 
-_OUTCOME_STYLE = {"succeeded": "green", "failed": "bold red", "running": "yellow",
-                  "aborted": "magenta", "timed out": "bold red"}
+_OUTCOME_STYLE = {"succeeded": "$success", "failed": "bold $error", "running": "$warning",
+                  "aborted": "$primary", "timed out": "bold $error"}
 
 
-def render_rows(rows: list[Row], summary: dict, active: set[str]) -> Text:
+def render_rows(rows: list[Row], summary: dict, active: set[str], theme=lambda s: s) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     for row in rows:
         pad = "  " * row.depth
@@ -22,7 +23,7 @@ def render_rows(rows: list[Row], summary: dict, active: set[str]) -> Text:
         seen = summary.get(row.name)
         outcome = seen["outcome"] if seen else None
         mark = MARKS.get(outcome, "?") if seen else "·"
-        style = _OUTCOME_STYLE.get(outcome, "dim") if seen else "dim"
+        style = theme(_OUTCOME_STYLE.get(outcome, "dim")) if seen else "dim"
         line = f"{pad}{mark} {row.name}"
         if seen:
             line += f" ×{seen['visits']}"
@@ -45,7 +46,8 @@ class Outline(VerticalScroll):
 
     def show(self, summary: dict, active: set[str]) -> None:
         self.summary, self.active = summary, active
-        self.body.update(render_rows(self.rows, summary, active))
+        self.body.update(render_rows(self.rows, summary, active,
+                                     lambda style: themed(self.app, style)))
         lines = [i for i, row in enumerate(self.rows) if row.is_state and row.name in active]
         if lines and not (self.scroll_y <= lines[-1] < self.scroll_y + self.size.height):
             self.scroll_to(y=max(0, lines[-1] - self.size.height // 2), animate=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.widgets.format import clock, duration
+from tui.widgets.format import clock, duration, themed
 
 
 class ScrubBar(Widget):
@@ -29,9 +29,10 @@ class ScrubBar(Widget):
             return min(width - 1, (event_id - 1) * width // max(1, self.total))
 
         for event_id in self.failures:
-            cells[cell(event_id)], styles[cell(event_id)] = "✗", "bold red"
+            cells[cell(event_id)], styles[cell(event_id)] = "✗", themed(self.app, "bold $error")
         if self.fork_at:
-            cells[cell(self.fork_at)], styles[cell(self.fork_at)] = "⑂", "bold magenta"
+            cells[cell(self.fork_at)] = "⑂"
+            styles[cell(self.fork_at)] = themed(self.app, "bold $primary")
         here = cell(self.position)
         cells[here], styles[here] = "█", "bold reverse"
         text = Text()

@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.widgets.format import themed
+
 
 class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
     """The screen owns most keys; this widget keeps only up/down and the page keys."""
@@ -71,7 +73,8 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         row = scroll_y + y - 1
         if row >= self.row_count:
             return Strip.blank(width, base)
-        styles = [base + Style.parse(s) if s else base for s in self.row_styles(row)]
+        styles = [base + Style.parse(themed(self.app, s)) if s else base
+                  for s in self.row_styles(row)]
         fill = base
         if row == self.cursor:
             cursor = self.get_component_rich_style("table--cursor")

@@ -13,13 +13,13 @@ COLUMNS = ("id", "type", "state", "time", "delta", "frame")
 
 def row_style(kind: str, retry: bool) -> str:
     if is_failure(kind):
-        return "bold red"
+        return "bold $error"
     if retry:
-        return "yellow"
+        return "$warning"
     if kind.endswith("StateEntered"):
         return "bold"
     if kind == "ExecutionSucceeded":
-        return "bold green"
+        return "bold $success"
     return ""
 
 
@@ -74,9 +74,9 @@ class Timeline(VirtualTable):
         main = row_style(event["type"], event["id"] in self.retries)
         ident = main
         if event["id"] in self.marks:
-            ident = "bold reverse red"
+            ident = "bold reverse $error"
         elif event["id"] == self.execution.fork_at:
-            ident = "bold magenta"
+            ident = "bold $primary"
         return [ident, main, "", "", "", ""]
 
     def mark(self, event_id: int, note: str) -> None:
