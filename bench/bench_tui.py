@@ -61,6 +61,14 @@ async def drive(db: Path, total: int) -> None:
         print(f"scrub key to inspector: median {statistics.median(times) * 1000:.1f} ms, "
               f"max {max(times) * 1000:.1f} ms wall; median {statistics.median(cpu) * 1000:.1f}"
               f" ms CPU (200 random positions, render included)")
+        shows = []
+        for _ in range(200):
+            n = rng.randint(1, total)
+            start = time.perf_counter()
+            screen.show(n)  # fold, inspector, outline and scrub bar contents; no screen render
+            shows.append(time.perf_counter() - start)
+        print(f"fold + widget updates per move: median {statistics.median(shows) * 1000:.1f} ms, "
+              f"max {max(shows) * 1000:.1f} ms (200 random positions)")
 
 
 def _children_cpu() -> float:
