@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import secrets
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
+from replay.compare import compare_histories
 from replay.definition import InvalidDefinition, load_definition
-from replay.distributed import LocalS3
-from replay.engine import NO_OVERRIDE, SCHEDULES, Fork, NoTaskAnswer
+from replay.distributed import LocalS3, RecordedS3
+from replay.engine import NoTaskAnswer
+from replay.fork import NO_OVERRIDE, Fork
+from replay.scheduler import SCHEDULES
 from replay.events import EXTRA, details, to_aws_event, to_json_text
+from replay.faults import Fault, FaultError, FaultWorld, coerce, injected
+from replay.fold import is_failure
 from replay.history import EXECUTIONS, read_events
 from replay.history import length as history_length
 from replay.recorded import RecordedWorld
@@ -32,19 +39,33 @@ from replay.runner import (
 )
 from replay.timetravel import (
     PositionError,
+    describe_failure,
     describe_state,
     ensure_snapshots,
+    failure_at,
+    find_failure,
+    list_failures,
+    parse_position,
     resolve_position,
     state_at,
 )
 from replay.transfer import HistoryFormatError, export_history, parse_pages
-from replay.verify import Divergence, comparable, info_from_record, verify
-from replay.world import ChainWorld, HandlerWorld, MockConfigError, MockWorld, World
+from replay.verify import Divergence, info_from_record, verify
+from replay.world import (
+    ChainWorld,
+    HandlerError,
+    HandlerWorld,
+    MockConfigError,
+    MockWorld,
+    World,
+)
 from store import EventLog, StoreError
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
-EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError,
-                   NoTaskAnswer, StoreError, PositionError, HistoryFormatError)
+EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError, HandlerError,
+                   NoTaskAnswer, StoreError, PositionError, HistoryFormatError, FaultError)
+
+Faults = list[Fault | str | dict]
 
 
 class ExecutionNotFound(RunError):
@@ -116,6 +137,11 @@ def _world(mocks: Any, test_case: str | None, state_machine_name: str, handlers:
     return ChainWorld.of([mock_world, handler_world])
 
 
+def _with_faults(world: World, rules: list[Fault], machine) -> World:
+    """The world with fault rules layered over it (checked against the definition)."""
+    return FaultWorld.build(rules, machine, world) if rules else world
+
+
 def _setup(log: EventLog, mocks: Any, test_case: str | None, handlers_file: Path | None) -> dict:
     """How the world was configured, recorded so that branches can reuse it."""
     setup: dict[str, Any] = {}
@@ -127,19 +153,26 @@ def _setup(log: EventLog, mocks: Any, test_case: str | None, handlers_file: Path
     return setup
 
 
-def _s3(doc: dict) -> LocalS3 | None:
-    return LocalS3(Path(doc["s3Root"])) if doc.get("s3Root") else None
+def _s3(doc: dict, *, writes: bool = True) -> LocalS3 | None:
+    return LocalS3(Path(doc["s3Root"]), writes) if doc.get("s3Root") else None
 
 
-def _recorded_world(log: EventLog, doc: dict) -> World:
+def _recorded_world(log: EventLog, doc: dict, machine=None, with_faults: bool = True
+                    ) -> World:
+    """The world an execution was run with: its mocks and handlers, and its fault rules
+    (checked against `machine`, default its own definition's)."""
     mocks = doc.get("mocks")
-    return _world(
+    world = _world(
         json.loads(log.get_blob(mocks)) if mocks else None,
         doc.get("testCase"),
         doc["stateMachineName"],
         None,
         Path(doc["handlers"]) if doc.get("handlers") else None,
     )
+    if not with_faults or not doc.get("faults"):
+        return world
+    machine = machine or load_definition(_definition_of(log, doc)).machine
+    return _with_faults(world, coerce(doc["faults"]), machine)
 
 
 def run(
@@ -151,29 +184,43 @@ def run(
     name: str | None = None,
     account: str = "123456789012",
     region: str = "us-east-1",
-    seed: int = 0,
-    start_micros: int = 0,
+    seed: int | None = None,
+    start_micros: int | None = None,
     mocks: Any = None,
     test_case: str | None = None,
     handlers: dict | None = None,
     handlers_file: Path | None = None,
     s3_root: Path | None = None,
     schedule: str = "round-robin",
+    faults: Faults | None = None,
 ) -> dict:
     """Run an execution to its end and return its DescribeExecution record.
+
+    `faults` are fault rules (replay.faults: `Fault`s, `STATE:ERROR[:CAUSE][@ATTEMPTS]` texts
+    or plan objects) that answer the Tasks they match before mocks and handlers do.
 
     `s3_root` is a directory standing in for S3 (`s3://BUCKET/KEY` is `s3_root/BUCKET/KEY`),
     read by Distributed Map ItemReaders and written by ResultWriters. `schedule` orders the
     steps of Parallel branches and Map iterations: "round-robin" (default) or "random" (a
-    seeded interleaving, recorded, so replay and branches reproduce it)."""
+    seeded interleaving, recorded, so replay and branches reproduce it).
+
+    Defaults as on the command line: `seed` None draws one from the OS, `start_micros` None
+    (microseconds since the epoch) is now; both are recorded in the first event, so the run
+    can be replayed and branched. Pass both for a history that is the same at every run."""
+    seed = secrets.randbits(63) if seed is None else seed
+    start_micros = time.time_ns() // 1000 if start_micros is None else start_micros
     definition = load_definition(definition_text)
     names = Names(state_machine_name, name, account, region)
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
     if schedule not in SCHEDULES:
         raise RunError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
     world = _world(mocks, test_case, state_machine_name, handlers, handlers_file)
+    rules = coerce(faults or [])
+    world = _with_faults(world, rules, definition.machine)
     with EventLog(db) as log:
         setup = _setup(log, mocks, test_case, handlers_file)
+        if rules:
+            setup["faults"] = [rule.to_dict() for rule in rules]
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
         run_execution(log, definition, info, world, seed, setup=setup, s3=_s3(setup),
@@ -226,14 +273,33 @@ def list_executions(db: str | Path) -> list[dict]:
 # -- time travel, replay, branching, import and export ----------------------------------------
 
 def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
-    """The state of an execution as of event `at` (N, -N from the end, or 'failure')."""
+    """The state of an execution as of event `at`: N, -N from the end, 'failure' (the failure
+    that ended the execution) or 'failure:K' (its K-th failure, see `failures`). At a failure
+    the result also has `failure`: the event's error and cause, the state it arose in, that
+    state's input and Context object."""
     with EventLog(db) as log:
         doc = resolve(log, execution)
-        n = resolve_position(log, doc, at)
+        kind, k = parse_position(at)
+        entry = find_failure(log, doc, k) if kind == "failure" else None
+        n = entry["event"]["id"] if entry else resolve_position(log, doc, at)
         ensure_snapshots(log, doc)
         folded = state_at(log, doc, n)
         event = next(read_events(log, doc, n, n))
-        return describe_state(doc, folded, event)
+        shown = describe_state(doc, folded, event)
+        if injected(event):
+            shown["injected"] = injected(event)
+        if entry is None and is_failure(event["type"]):
+            entry = failure_at(log, doc, n)
+        if entry is not None:
+            shown["failure"] = describe_failure(log, doc, entry)
+        return shown
+
+
+def failures(db: str | Path, execution: str) -> list[dict]:
+    """Every failure where an error arose (retried, caught or final), in order: `at`
+    (`failure:K`), event id, type, time, error, cause, outcome."""
+    with EventLog(db) as log:
+        return list_failures(log, resolve(log, execution))
 
 
 def _schedule(recorded: list[dict]) -> str:
@@ -272,9 +338,10 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None
         recorded, input_value, seed = _recorded_run(log, doc)
         definition = load_definition(definition_text or _definition_of(log, doc))
         info = info_from_record(doc, recorded, input_value)
+        children = _children(log, doc)
+        s3 = RecordedS3.from_events(recorded, *children, live=_s3(doc, writes=False))
         return verify(definition, info, seed, recorded, with_time=not _imported(log, doc),
-                      s3=_s3(doc), children=_children(log, doc),
-                      schedule=_schedule(recorded))
+                      s3=s3, children=children, schedule=_schedule(recorded))
 
 
 def branch(
@@ -289,8 +356,12 @@ def branch(
     test_case: str | None = None,
     handlers_file: Path | None = None,
     seed: int | None = None,
+    faults: Faults | None = None,
 ) -> dict:
-    """A new execution sharing events 1..N with its parent and continuing with the changes."""
+    """A new execution sharing events 1..N with its parent and continuing with the changes.
+
+    `faults` apply to the Tasks after the fork, in place of the parent's (None: the parent's
+    rules go on applying; [] drops them)."""
     with EventLog(db) as log:
         parent = resolve(log, execution)
         n = resolve_position(log, parent, at)
@@ -303,12 +374,23 @@ def branch(
         check_name("execution", child_name)
         arn = parent["executionArn"].rsplit(":", 1)[0] + ":" + child_name
         child_info = replace(parent_info, execution_arn=arn, name=child_name)
+        machine = (new_definition or parent_definition).machine
         if mocks is not None or handlers_file is not None:
             after = _world(mocks, test_case, parent["stateMachineName"], None, handlers_file)
             setup = _setup(log, mocks, test_case, handlers_file)
         else:
-            after = _recorded_world(log, parent)
+            after = _recorded_world(log, parent, with_faults=False)
             setup = {k: parent[k] for k in ("mocks", "testCase", "handlers") if k in parent}
+        rules = coerce(parent.get("faults", []) if faults is None else faults)
+        try:
+            after = _with_faults(after, rules, machine)
+        except FaultError as exc:
+            if faults is not None:
+                raise
+            raise FaultError(f"the parent's fault rules do not fit the new definition "
+                             f"(--no-faults drops them): {exc}") from None
+        if rules:
+            setup["faults"] = [rule.to_dict() for rule in rules]
         if parent.get("s3Root"):
             setup["s3Root"] = parent["s3Root"]
         setup.update(parent=parent["executionArn"], forkAt=n)
@@ -318,12 +400,13 @@ def branch(
             setup["definition"] = log.put_blob(new_definition.text.encode("utf-8"))
         fork = Fork(at=n, world=after, machine=new_definition.machine if new_definition else None,
                     seed=seed, input_override=input_override, info=child_info)
+        children = _children(log, parent)
         run_execution(
             log, parent_definition, parent_info,
-            ChainWorld.of([RecordedWorld.from_events(recorded[:n], *_children(log, parent)),
-                           after]),
+            ChainWorld.of([RecordedWorld.from_events(recorded[:n], *children), after]),
             parent_seed, setup=setup, fork=fork, parent_events=recorded,
-            strict_prefix=not _imported(log, parent), s3=_s3(parent),
+            strict_prefix=not _imported(log, parent),
+            s3=RecordedS3.from_events(recorded[:n], *children, live=_s3(parent)),
             schedule=_schedule(recorded))
         return _describe(log, log.get_doc(EXECUTIONS, arn))
 
@@ -352,23 +435,19 @@ def tree(db: str | Path, execution: str) -> dict:
 
 
 def diff(db: str | Path, a: str, b: str) -> dict:
-    """Where two executions' histories part, and how their outcomes differ."""
+    """Every difference between two executions' histories, aligned by event id.
+
+    {a, b: their DescribeExecution records, identical: bool, firstDifference: the first
+    entry of differences or None, differences: [{event, a, b, changes}]} (see
+    replay.compare: times are compared as time since each execution's start)."""
     with EventLog(db) as log:
         doc_a, doc_b = resolve(log, a), resolve(log, b)
-        events_a = list(read_events(log, doc_a))
-        events_b = list(read_events(log, doc_b))
-        first = None
-        for x, y in zip(events_a, events_b):
-            if comparable(x, False) != comparable(y, False):
-                first = {"event": x["id"], "a": comparable(x, False), "b": comparable(y, False)}
-                break
-        if first is None and len(events_a) != len(events_b):
-            n = min(len(events_a), len(events_b)) + 1
-            longer = events_a if len(events_a) > len(events_b) else events_b
-            first = {"event": n, "a": comparable(longer[n - 1], False)
-                     if longer is events_a else None,
-                     "b": comparable(longer[n - 1], False) if longer is events_b else None}
-        return {"a": _describe(log, doc_a), "b": _describe(log, doc_b), "firstDifference": first}
+        differences = compare_histories(list(read_events(log, doc_a)),
+                                        list(read_events(log, doc_b)))
+        return {"a": _describe(log, doc_a), "b": _describe(log, doc_b),
+                "identical": not differences,
+                "firstDifference": differences[0] if differences else None,
+                "differences": differences}
 
 
 def export(db: str | Path, execution: str) -> dict:
@@ -408,7 +487,7 @@ def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
             "definition": log.put_blob(definition.text.encode("utf-8")),
             "imported": not bool(ours),
         }
-        for key in ("mocks", "testCase", "handlers"):
+        for key in ("mocks", "testCase", "handlers", "faults"):
             if key in previous:
                 doc[key] = previous[key]
         for start in range(0, len(events), 512):

@@ -4,39 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from replay.events import EXTRA, details_key
+from replay.recorder import Recorder
 
 
-class ChildExecution:
+class ChildExecution(Recorder):
     """An execution started by a Distributed Map: its events form a history of their own."""
 
     __slots__ = ("arn", "name", "state_machine_arn", "map_run_arn", "parent_arn", "context",
-                 "last_id", "pending", "start", "status", "stop", "dirty")
+                 "start", "status", "stop", "dirty")
 
     def __init__(self, arn: str, name: str, state_machine_arn: str, map_run_arn: str,
                  parent_arn: str, context: dict, start: int, dirty: list) -> None:
+        super().__init__()
         self.arn, self.name, self.state_machine_arn = arn, name, state_machine_arn
         self.map_run_arn, self.parent_arn, self.context = map_run_arn, parent_arn, context
-        self.last_id = 0
-        self.pending: list[dict] = []  # events not yet handed to the runner
         self.start, self.status, self.stop = start, "RUNNING", None
         self.dirty = dirty  # the engine's list of children with pending events
 
-    def emit(self, frame: Any, event_type: str, details: dict | None, now: int,
-             previous: int | None, extra: dict | None = None) -> int:
-        self.last_id += 1
-        event = {"id": self.last_id,
-                 "previousEventId": frame.last_event if previous is None else previous,
-                 "timestamp": now, "type": event_type}
-        if details is not None:
-            event[details_key(event_type)] = details
-        if extra:
-            event[EXTRA] = extra
-        frame.last_event = self.last_id
+    def record(self, frame: Any, event_type: str, details: dict | None, now: int,
+               previous: int | None, extra: dict | None) -> int:
         if not self.pending:
             self.dirty.append(self)
-        self.pending.append(event)
-        return self.last_id
+        return super().record(frame, event_type, details, now, previous, extra)
 
     def doc(self) -> dict:
         """The executions-index record of the child."""
@@ -46,3 +35,18 @@ class ChildExecution:
                 "status": self.status, "startMicros": self.start, "stopMicros": self.stop,
                 "events": self.last_id, "mapRunArn": self.map_run_arn,
                 "parentExecution": self.parent_arn}
+
+
+class ChildOutbox:
+    """Child executions with events not yet handed to the runner."""
+
+    __slots__ = ("dirty",)
+
+    def __init__(self) -> None:
+        self.dirty: list[ChildExecution] = []  # each child appends itself when it records
+
+    def take(self) -> dict[str, tuple[list[dict], dict]]:
+        """Events of child executions recorded since the last call, with their index docs."""
+        out = {child.arn: (child.take(), child.doc()) for child in self.dirty}
+        self.dirty.clear()  # the children hold this very list
+        return out

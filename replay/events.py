@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 EXTRA = "sfnReplay"
 
 # Event types whose details member is not named after the event type.
@@ -33,8 +35,15 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def to_json_text(value: Any) -> str:
-    """Compact JSON text, as AWS writes payloads (non-ASCII kept as is)."""
-    return _ENCODER.encode(value)
+    """Compact JSON text, as AWS writes payloads (non-ASCII kept as is).
+
+    orjson writes it ten times faster than the json module (payload text is made for nearly
+    every event); the json module takes over for what orjson refuses (integers beyond 64 bits).
+    Exponents print without `+` (`1e16`), which is still the same JSON number."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return _ENCODER.encode(value)
 
 
 def payload_size(text: str) -> int:

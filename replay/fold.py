@@ -5,6 +5,7 @@ The state is a plain dict:
     event, time, status, input, output, error, cause   (execution level; JSON as text)
     frames: {label: frame}   one per thread: "" the root, "Map#2" an iteration, "P#0/M#1" nested
     invocations: {state name: Task invocations so far}   (what mocks count)
+    lastFrame: the label of the frame of the last event folded
     eventFrames: {event id: label}   only when frames are inferred (imported histories): the
                                      last event of each frame, which later events point to
 A frame is {state, type, input, output, enteredEvent, retries, status, parameters,
@@ -13,7 +14,7 @@ with a copy of its parent's (it reads them; what it assigns stays its own).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable, Iterator
 
 from replay.events import EXTRA, details
 
@@ -135,6 +136,7 @@ def apply(state: dict, event: dict) -> None:
         state["lastOfFrame"][label] = str(event["id"])
     state["event"] = event["id"]
     state["time"] = event.get("timestamp")
+    state["lastFrame"] = label
     frames = state["frames"]
     frame = frames.get(label)
     if frame is None:
@@ -192,10 +194,81 @@ def active_frames(state: dict) -> dict[str, dict]:
             if f["status"] in ("running", "task failed")}
 
 
-def first_failure(events: Iterable[dict]) -> int | None:
-    """The id of the first failure event (a task, state, iteration or execution failure)."""
+def is_failure(kind: str) -> bool:
+    """Whether an event type is a failure: a Task, Lambda or activity failing or timing out
+    (schedule, start and submit failures included), a state or iteration failing, a failed
+    JSONata evaluation, a Map Run or the execution failing or timing out. Aborts are not."""
+    return kind.endswith(("Failed", "TimedOut"))
+
+
+def failures(events: Iterable[dict]) -> list[dict]:
+    """The failures of a history, in order: each where an error arises, with the events that
+    carry that error on grouped under it. An event carries an earlier failure's error on when
+    its previous event is in that failure's group (a ParallelStateFailed after its branch's
+    TaskFailed, the ExecutionFailed after it) or is that failure's own previous event (AWS
+    points a MapStateFailed at the Fail state its MapIterationFailed points at).
+
+    Each entry: `event` (where the error arose), `error` and `cause` (the first of the group
+    that records them: AWS's MapStateFailed and ParallelStateFailed record none), `outcome`:
+    'retried', 'caught', 'aborted' (another branch or iteration failed first), 'ended the
+    execution' or '' (a tolerated Map iteration, a history that stops there)."""
+    groups: list[list[dict]] = []
+    group_of: dict[int, int] = {}  # failure event id, or the previous event of a group's origin
+    successor: dict[int, dict] = {}  # event id -> the first other event pointing at it
     for event in events:
-        kind: Any = event["type"]
-        if kind.endswith(("Failed", "TimedOut", "Aborted")):
-            return event["id"]
+        previous = event.get("previousEventId") or 0
+        if not is_failure(event["type"]):
+            successor.setdefault(previous, event)
+            continue
+        index = group_of.get(previous)
+        if index is None:
+            index = len(groups)
+            groups.append([])
+            group_of[previous] = index
+        groups[index].append(event)
+        group_of[event["id"]] = index
+    return [_failure(group, successor) for group in groups]
+
+
+def _failure(group: list[dict], successor: dict[int, dict]) -> dict:
+    recorded = [details(e) for e in group if details(e).get("error") is not None] or [{}]
+    return {"event": group[0], "error": recorded[0].get("error"),
+            "cause": recorded[0].get("cause"), "outcome": _outcome(group, successor)}
+
+
+def _outcome(group: list[dict], successor: dict[int, dict]) -> str:
+    if any(event["type"] in _END_STATUS for event in group):
+        return "ended the execution"
+    after = [successor[i] for i in [*(e["id"] for e in group),
+                                    group[0].get("previousEventId") or 0] if i in successor]
+    kind = after[0]["type"] if after else ""
+    if kind.endswith(("Scheduled", "Started")):
+        return "retried"
+    if kind.endswith("StateExited"):
+        return "caught"
+    if kind.endswith("Aborted"):
+        return "aborted"
+    return ""
+
+
+def ending_failure(found: list[dict]) -> int | None:
+    """The index in `failures(...)` of the failure that ended the execution (whose error the
+    ExecutionFailed or ExecutionTimedOut carries), or None when none did."""
+    for index in range(len(found) - 1, -1, -1):
+        if found[index]["outcome"] == "ended the execution":
+            return index
     return None
+
+
+def with_frames(events: Iterable[dict]) -> Iterator[tuple[dict, str, str | None]]:
+    """Each event with the label of its frame ("" the root, `ShipItems#2` an iteration) and
+    the state that frame is in after it: named in our events, inferred for imported ones."""
+    state = initial_state()
+    for event in events:
+        apply(state, event)
+        extra = event.get(EXTRA) or {}
+        label = extra.get("frame")
+        if label is None:
+            label = state["eventFrames"].get(str(event["id"]), ROOT)
+        frame = state["frames"].get(label) or {}
+        yield event, label, frame.get("state")

@@ -8,8 +8,9 @@ from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import StatesError
 from replay.asl.model import Catcher, Machine, Retrier, State
-from replay.clock import MICROS
-from replay.engine import Engine, Failed, Frame, FrameBody, Sleep, Succeeded
+from replay.clock import BEYOND_TIMESTAMPS, MAX_MICROS, MICROS, MIN_MICROS, beyond_timestamps
+from replay.engine import Engine
+from replay.scheduler import Failed, Frame, FrameBody, Sleep, Succeeded
 from replay.events import to_json_text
 from replay.states import HANDLERS
 from replay.states.parallel_state import ChildFailed
@@ -22,7 +23,7 @@ class Step:
     """One state being run in one frame: what its handler needs to see and to record."""
 
     __slots__ = ("engine", "frame", "state", "raw_input", "entered_id", "entered_at",
-                 "retry_count", "assigned", "entered_link")
+                 "retry_count", "assigned", "entered_link", "_context")
 
     def __init__(self, engine: Engine, frame: Frame, state: State, raw_input: Any,
                  entered_id: int) -> None:
@@ -35,6 +36,7 @@ class Step:
         self.retry_count = 0
         self.assigned: dict | None = None
         self.entered_link = 0
+        self._context: tuple[int, dict] | None = None  # (retry count, context) of this step
 
     def assign(self, assign, value: Any) -> None:
         """Evaluate an Assign template on `value` with the variables as they were before the
@@ -47,14 +49,24 @@ class Step:
         self.assigned = {**(self.assigned or {}), **result}
 
     def context(self) -> dict:
-        retry = self.retry_count if self.state.type == "Task" else None
-        return self.engine.context(self.state.name, self.entered_at, retry, self.frame)
+        """The Context object (`$$`) of this state; shared, so callers must not change it."""
+        cached = self._context
+        if cached is None or cached[0] != self.retry_count:
+            retry = self.retry_count if self.state.type == "Task" else None
+            cached = self._context = (self.retry_count, self.engine.context(
+                self.state.name, self.entered_at, retry, self.frame))
+        return cached[1]
 
     def env(self, value: Any) -> Env:
         return Env(value, self.context(), self.frame.variables, self.engine.rng)
 
     def emit(self, event_type: str, details: dict | None = None) -> int:
         return self.engine.emit(self.frame, event_type, details)
+
+    def run_machine(self, frame: Frame, machine: Machine, value: Any) -> FrameBody:
+        """The body of a child frame (a Parallel branch, a Map iteration, a Distributed Map
+        child execution) that runs `machine` on `value`."""
+        return run_machine(self.engine, frame, machine, value)
 
 
 MAX_VARIABLES = 256 * 1024  # bytes, for one variable and for one Assign field (AWS quotas)
@@ -78,7 +90,12 @@ def run_machine(engine: Engine, frame: Frame, machine: Machine, value: Any) -> F
     name = machine.start_at
     while True:
         state = engine.current(machine).states.get(name) or machine.states[name]
-        result = yield from run_state(engine, frame, state, value)
+        try:
+            result = yield from run_state(engine, frame, state, value)
+        except GeneratorExit:  # stopped by a failed sibling branch or iteration
+            if not engine.closing:
+                engine.emit(frame, state.type + "StateAborted")
+            raise
         if isinstance(result, Failed):
             return result
         name, value = result
@@ -97,16 +114,7 @@ def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
     """Enter, run (with Retry and Catch) and exit one state; returns (next, output) or Failed.
 
     A frame stopped while the state runs (a failed sibling branch or iteration) records
-    `<Type>StateAborted`, as AWS does."""
-    try:
-        return (yield from _run_state(engine, frame, state, raw_input))
-    except GeneratorExit:
-        if not engine.closing:
-            engine.emit(frame, state.type + "StateAborted")
-        raise
-
-
-def _run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
+    `<Type>StateAborted` (see `run_machine`), as AWS does."""
     raw_input = engine.entering_input(raw_input)
     linked_to = frame.last_event  # what the StateEntered event will point to
     try:
@@ -131,6 +139,10 @@ def _run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
             if failure.error == errors.QUERY_EVALUATION_ERROR:
                 _evaluation_failed(step, failure, getattr(exc, "location", None))
         delay = _retry_delay(state.retry, attempts, failure, engine)
+        if delay is not None and beyond_timestamps(engine.now, delay):
+            failure = _locate(StatesError(errors.RUNTIME, f"Cannot retry {failure.error}: "
+                                          f"{BEYOND_TIMESTAMPS}"), step)
+            delay = None
         if delay is not None:
             step.retry_count += 1
             yield Sleep(delay)
@@ -189,21 +201,31 @@ def _locate(exc: StatesError, step: Step) -> StatesError:
 
 
 def error_matches(names: tuple[str, ...], error: str | None) -> bool:
+    """Whether an ErrorEquals list covers `error`, by the Developer Guide's rules: States.ALL
+    matches any error but States.Runtime; States.Timeout also names a heartbeat timeout;
+    States.TaskFailed matches any error but the timeouts and States.Runtime."""
     for name in names:
         if name == error:
             return True
         if name == errors.ALL and error not in errors.NOT_MATCHED_BY_ALL:
             return True
-        # States.TaskFailed stands for any error but a timeout
+        if name == errors.TIMEOUT and error == errors.HEARTBEAT_TIMEOUT:
+            return True
         if name == errors.TASK_FAILED and error is not None and error not in (
-                errors.TIMEOUT, errors.RUNTIME):
+                errors.TIMEOUT, errors.HEARTBEAT_TIMEOUT, errors.RUNTIME):
             return True
     return False
 
 
+_LONGEST_SECONDS = (MAX_MICROS - MIN_MICROS) // MICROS + 1  # longer than any possible wait
+
+
 def _retry_delay(retriers: tuple[Retrier, ...], attempts: list[int], failure: StatesError,
                  engine: Engine) -> int | None:
-    """Microseconds to wait before the next attempt, or None when no retrier applies."""
+    """Microseconds to wait before the next attempt, or None when no retrier applies.
+    States.Runtime is never retried, even when a retrier names it (Developer Guide)."""
+    if failure.error == errors.RUNTIME:
+        return None
     for index, retrier in enumerate(retriers):
         if not error_matches(retrier.error_equals, failure.error):
             continue
@@ -211,7 +233,11 @@ def _retry_delay(retriers: tuple[Retrier, ...], attempts: list[int], failure: St
         if done >= retrier.max_attempts:
             return None
         attempts[index] = done + 1
-        seconds = retrier.interval_seconds * retrier.backoff_rate**done
+        try:
+            seconds = retrier.interval_seconds * retrier.backoff_rate**done
+        except OverflowError:  # a float past 1e308: longer than any virtual time can go
+            seconds = _LONGEST_SECONDS
+        seconds = min(seconds, _LONGEST_SECONDS)
         if retrier.max_delay_seconds is not None:
             seconds = min(seconds, retrier.max_delay_seconds)
         if retrier.jitter == "FULL":

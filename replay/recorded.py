@@ -4,9 +4,11 @@ world is never asked again for what already happened."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Iterable
 
+from replay.clock import MICROS
 from replay.events import EXTRA, details
 from replay.fold import _frame_label, apply, initial_state
 from replay.world import TaskAnswer, TaskRequest
@@ -46,7 +48,7 @@ class RecordedWorld:
 
 def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | None]]) -> None:
     state = initial_state()
-    pending: dict[str, tuple[str, int]] = {}  # frame label -> (state name, invocation)
+    pending: dict[str, tuple[str, int, int | None]] = {}  # label -> (state, invocation, since)
     for event in events:
         label = _frame_label(state, event)
         apply(state, event)
@@ -54,15 +56,30 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
         if kind in _SCHEDULED:
             name = state["frames"][label]["state"]
             known = answers.setdefault(name, {})
-            invocation = (event.get(EXTRA) or {}).get("invocation", len(known))
+            ours = (event.get(EXTRA) or {}).get("invocation")
+            invocation = len(known) if ours is None else ours
             known[invocation] = None
-            pending[label] = (name, invocation)
+            # our own histories: the time the answer took is part of it (a mock's Delay)
+            pending[label] = (name, invocation, None if ours is None else event["timestamp"])
         elif (kind in _SUCCEEDED or kind in _FAILED) and label in pending:
-            name, invocation = pending.pop(label)
+            name, invocation, since = pending.pop(label)
             d = details(event)
+            delay = _seconds(event["timestamp"] - since) if since is not None else 0.0
             if kind in _SUCCEEDED:
-                answers[name][invocation] = TaskAnswer(output=_decode(d.get("output")))
-            else:
-                error = d.get("error", "States.Timeout" if "TimedOut" in kind else None)
+                answers[name][invocation] = TaskAnswer(output=_decode(d.get("output")),
+                                                       delay_seconds=delay)
+            elif "TimedOut" in kind:  # on the limit it timed out on (a timeout injected on a
+                error = d.get("error", "States.Timeout")  # Task with a shorter heartbeat too)
                 answers[name][invocation] = TaskAnswer(failed=True, error=error,
-                                                       cause=d.get("cause"))
+                                                       cause=d.get("cause"), timed_out=error)
+            else:
+                answers[name][invocation] = TaskAnswer(failed=True, error=d.get("error"),
+                                                       cause=d.get("cause"), delay_seconds=delay)
+
+
+def _seconds(micros: int) -> float:
+    """Seconds that the Task state turns back into exactly `micros` (int(s * 1e6))."""
+    seconds = micros / MICROS
+    while int(seconds * MICROS) < micros:
+        seconds = math.nextafter(seconds, math.inf)
+    return seconds

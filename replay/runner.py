@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from replay.definition import Definition
-from replay.engine import Engine, ExecutionInfo, Fork
+from replay.engine import Engine, ExecutionInfo
+from replay.fork import Fork
 from replay.history import EXECUTIONS
 from replay.interpreter import run_machine
 from replay.rand import SeededRandom
@@ -139,6 +140,8 @@ def run_execution(
             streams[child_arn] = events
             docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
         log.append_many(streams, docs=docs)
+    if first:  # a branch at the last event: no events of its own, but it exists
+        log.append_many({}, docs={(EXECUTIONS, arn): summary(own, engine, **extra)})
     log.sync()
     return engine
 

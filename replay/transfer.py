@@ -11,12 +11,16 @@ from typing import Any
 
 from replay.clock import from_datetime
 from replay.events import EXTRA, to_aws_event
+from replay.import_check import (
+    HistoryFormatError,
+    check_history,
+    check_ours,
+    check_raw_event,
+    check_timestamp,
+)
 
 EXPORT_KEY = "sfnReplay"
-
-
-class HistoryFormatError(ValueError):
-    """A file that is not a GetExecutionHistory JSON document."""
+__all__ = ["EXPORT_KEY", "HistoryFormatError", "export_history", "parse_pages"]
 
 
 def export_history(doc: dict, events: list[dict]) -> dict:
@@ -29,7 +33,9 @@ def export_history(doc: dict, events: list[dict]) -> dict:
 
 def _timestamp(value: Any, where: str) -> int:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value * 1_000_000)  # epoch seconds, as some tools print it
+        if not -1e14 < value < 1e14:  # also NaN
+            raise HistoryFormatError(f"{where}: timestamp {value!r} is out of range")
+        return check_timestamp(int(value * 1_000_000), where)  # epoch seconds, as some print
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -37,7 +43,7 @@ def _timestamp(value: Any, where: str) -> int:
             pass
         else:
             if moment.tzinfo is not None:
-                return from_datetime(moment)
+                return check_timestamp(from_datetime(moment), where)
     raise HistoryFormatError(f"{where}: timestamp {value!r} is not an ISO 8601 time with offset")
 
 
@@ -51,8 +57,7 @@ def parse_pages(pages: list[Any]) -> tuple[list[dict], dict | None]:
         ours = page.get(EXPORT_KEY, ours)
         for index, raw in enumerate(page["events"]):
             where = f"page {number} event {index}"
-            if not isinstance(raw, dict) or not {"id", "type", "timestamp"} <= set(raw):
-                raise HistoryFormatError(f"{where}: needs id, type and timestamp")
+            check_raw_event(raw, where)
             event = {"id": raw["id"], "previousEventId": raw.get("previousEventId", 0),
                      "timestamp": _timestamp(raw["timestamp"], where), "type": raw["type"]}
             for key, value in raw.items():
@@ -60,12 +65,15 @@ def parse_pages(pages: list[Any]) -> tuple[list[dict], dict | None]:
                     event[key] = value
             events.append(event)
     events.sort(key=lambda e: e["id"])
+    if events and events[0]["id"] != 1:
+        raise HistoryFormatError(f"the history has no event 1 (ExecutionStarted): it starts at "
+                                 f"event {events[0]['id']}; is a page missing?")
     for expected, event in enumerate(events, 1):
         if event["id"] != expected:
             raise HistoryFormatError(f"event ids must run 1, 2, 3...: found {event['id']} where "
                                      f"{expected} was expected")
-    if not events or events[0]["type"] != "ExecutionStarted":
-        raise HistoryFormatError("the history must start with an ExecutionStarted event")
+    check_history(events)
+    check_ours(ours, len(events))
     if ours:
         for key, extra in (ours.get("eventExtras") or {}).items():
             events[int(key) - 1][EXTRA] = extra

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from replay.compare import event_changes, shown
 from replay.definition import Definition
 from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
 from replay.events import EXTRA
@@ -18,6 +19,16 @@ class Divergence:
     recorded: dict | None  # None: the record ended before the interpreter did
     produced: dict | None  # None: the interpreter ended (or stopped) before the record did
     reason: str = ""
+
+    def changes(self) -> list[dict]:
+        """What differs, field by field: `a` as recorded, `b` as produced now."""
+        return event_changes(self.recorded, self.produced)
+
+    def to_dict(self) -> dict:
+        """The divergence as JSON: both events in AWS shape (ISO times) and what differs."""
+        return {"event": self.event_id, "reason": self.reason,
+                "recorded": shown(self.recorded), "produced": shown(self.produced),
+                "changes": self.changes()}
 
 
 def comparable(event: dict, with_time: bool) -> dict:

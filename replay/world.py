@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from replay.events import to_json_text
+from replay.strict_json import JsonValueError, to_json_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,8 @@ class TaskRequest:
     input: Any
     invocation: int  # 0-based count of this state's earlier invocations in this execution
     context: dict = field(default_factory=dict)
+    attempt: int = 0  # retries of this entry of the state so far (0: its first attempt)
+    frame: str = ""  # the frame's label: `Map#3/Par#1` in a Map iteration in a Parallel branch
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,8 @@ class TaskAnswer:
     error: str | None = None
     cause: str | None = None
     delay_seconds: float = 0.0
+    timed_out: str | None = None  # States.Timeout or States.HeartbeatTimeout, after its limit
+    injected: tuple = ()  # the fault rules (object form) that made this answer
 
 
 class World(Protocol):
@@ -149,6 +154,23 @@ def _parse_responses(name: str, raw: dict[str, dict]) -> list[tuple[int, int, Ta
 Handler = Callable[[Any, dict], Any]
 
 
+class HandlerError(ValueError):
+    """A handler that broke the contract (a result that is not JSON, `sys.exit`): exit 2."""
+
+
+def handler_result(state_name: str, value: Any) -> Any:
+    """A handler's return value as JSON data, or HandlerError naming the state and the problem
+    (a set or an object, NaN, an integer too long, nesting too deep)."""
+    if value is None or isinstance(value, (str, bool)) or (
+            type(value) is int and value.bit_length() <= 14_000):
+        return value  # the common scalar cases, without a round trip
+    try:
+        return to_json_value(value)
+    except JsonValueError as exc:
+        raise HandlerError(f"the handler of state {state_name!r} returned a value that is not "
+                           f"JSON: {exc}") from None
+
+
 @dataclass(frozen=True)
 class HandlerWorld:
     """Answers from Python callables keyed by state name (preferred) or resource ARN.
@@ -164,10 +186,14 @@ class HandlerWorld:
         if handler is None:
             return None
         try:
-            return TaskAnswer(output=handler(request.input, request.context))
+            output = handler(request.input, request.context)
+        except SystemExit as exc:
+            raise HandlerError(f"the handler of state {request.state_name!r} called sys.exit "
+                               f"({exc.code!r}); raise an exception to fail the task") from None
         except Exception as exc:  # the handler's failure is the task's failure
             error = getattr(exc, "error", None) or type(exc).__name__
             return TaskAnswer(failed=True, error=str(error), cause=str(exc) or None)
+        return TaskAnswer(output=handler_result(request.state_name, output))
 
 
 @dataclass(frozen=True)

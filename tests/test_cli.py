@@ -35,7 +35,7 @@ def test_run_json_is_describe_execution_shaped(db):
     assert set(described) == {"executionArn", "stateMachineArn", "name", "status", "startDate",
                               "stopDate", "input", "output", "error", "cause"}
     assert described["executionArn"] == (
-        "arn:aws:states:us-east-1:111111111111:execution:definition:n1")
+        "arn:aws:states:us-east-1:111111111111:execution:order-pipeline:n1")
     assert described["status"] == "SUCCEEDED"
     assert isinstance(described["output"], str) and json.loads(described["output"])["shipments"]
     assert described["startDate"] == "2026-01-01T00:00:00.000000+00:00"
@@ -58,7 +58,7 @@ def test_history_aws_format(db):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["run", "missing.json"], "cannot read definition"),
+    (["run", "missing.json"], "definition missing.json does not exist"),
     (["run", str(SCENARIO / "definition.json"), "--input", "{not json"], "not valid JSON"),
     (["run", str(SCENARIO / "definition.json"), "--input", "nope/in.json"], "does not exist"),
     (["run", str(SCENARIO / "definition.json"), "--mock-config",
@@ -103,7 +103,7 @@ def test_validate_reports_pointer_and_message(tmp_path):
 
 def test_time_travel_commands(db, tmp_path):
     run_scenario(db, "payment-declined", "--name", "p")
-    state = json.loads(cli("state", "p", "--at", "failure", "--db", db, "--json").stdout)
+    state = json.loads(cli("state", "p", "--at", "failure:1", "--db", db, "--json").stdout)
     assert state["eventType"] == "TaskFailed"
     assert cli("replay", "p", "--db", db).stdout.strip() == "identical"
     branch = cli("branch", "p", "--at", str(state["event"] - 1), "--name", "q", "--mock-config",

@@ -3,6 +3,8 @@ local stand-in for S3, failure tolerance."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 from replay import api
 from tests.helpers import START
@@ -92,3 +94,129 @@ def test_tolerated_failures(tmp_path):
 def test_replay_of_a_distributed_map_is_identical(tmp_path):
     run(tmp_path, distributed({}), [{"n": 1}, {"n": 2}, {"n": 3}])
     assert api.replay(tmp_path / "db", "parent") is None
+
+
+# -- S3 reads and writes go through the record: replay and branch answer from it -------------
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "report-fanout"
+
+
+def cli(*args):
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def listing(root: Path) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_replay_answers_the_item_reader_from_the_record(tmp_path):
+    s3 = tmp_path / "s3"
+    shutil.copytree(SCENARIO / "s3", s3)
+    db = tmp_path / "db"
+    result = cli("run", SCENARIO / "definition.json", "--input", SCENARIO / "input.json",
+                 "--mock-config", SCENARIO / "mocks.json", "--test-case", "scores",
+                 "--s3-root", s3, "--db", db, "--name", "report", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    aws = cli("history", "report", "--db", db, "--format", "aws").stdout
+    assert '"s3"' not in aws and "c-3" not in aws.split("MapStateStarted")[0]
+    csv = s3 / "reports" / "customers-2026-10.csv"
+    csv.write_text("id,spend\nx-9,1\n")  # edited after the run
+    assert cli("replay", "report", "--db", db).exit_code == 0
+    csv.unlink()  # and then deleted
+    replayed = cli("replay", "report", "--db", db)
+    assert replayed.exit_code == 0 and "identical" in replayed.stdout
+    shutil.rmtree(s3)  # even the whole root
+    assert cli("replay", "report", "--db", db).exit_code == 0
+
+
+def test_replay_and_a_branch_prefix_write_nothing(tmp_path):
+    definition = distributed({
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                       "ReaderConfig": {"InputType": "JSON"},
+                       "Parameters": {"Bucket": "data", "Key": "items.json"}},
+        "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                         "Parameters": {"Bucket": "data", "Prefix": "out"}}})
+    definition["States"]["M"].pop("End")
+    definition["States"]["M"]["Next"] = "Done"
+    definition["States"]["Done"] = {"Type": "Pass", "End": True}
+    s3 = tmp_path / "s3"
+    (s3 / "data").mkdir(parents=True)
+    (s3 / "data" / "items.json").write_text('[{"n": 1}, {"n": 2}]')
+    result = run(tmp_path, definition, {}, s3_root=s3)
+    assert result["status"] == "SUCCEEDED", result
+    written = listing(s3)
+    assert any(name.endswith("manifest.json") for name in written)
+    for name in written:
+        if name.startswith("data/out/"):
+            (s3 / name).write_text("user edit")  # the results, changed after the run
+    before = listing(s3)
+    assert api.replay(tmp_path / "db", "parent") is None
+    assert listing(s3) == before  # replay wrote nothing
+    events = api.events(tmp_path / "db", "parent")
+    last_map_event = max(e["id"] for e in events if e["type"] == "MapStateExited")
+    api.branch(tmp_path / "db", "parent", last_map_event, name="again")
+    assert listing(s3) == before  # nor did re-running the branch's shared prefix
+    assert api.replay(tmp_path / "db", "again") is None
+
+
+def test_a_failed_read_is_recorded_too(tmp_path):
+    s3 = tmp_path / "s3"
+    (s3 / "data").mkdir(parents=True)
+    definition = distributed({"ItemReader": {
+        "Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": "data", "Key": "later.json"}}})
+    result = run(tmp_path, definition, {}, s3_root=s3)
+    assert result["error"] == "States.ItemReaderFailed" and "NoSuchKey" in result["cause"]
+    (s3 / "data" / "later.json").write_text('[{"n": 1}]')  # created after the run
+    assert api.replay(tmp_path / "db", "parent") is None
+
+
+def test_map_run_failed_carries_error_and_cause(tmp_path):
+    failing = {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Bad"}}}
+    result = run(tmp_path, distributed({"ToleratedFailureCount": 0}, failing), [{"n": 1}])
+    assert result["error"] == "States.ExceedToleratedFailureThreshold"
+    history = api.history(tmp_path / "db", "parent")
+    failed = [e for e in history if e["type"] == "MapRunFailed"]
+    assert failed[0]["mapRunFailedEventDetails"] == {
+        "error": "States.ExceedToleratedFailureThreshold",
+        "cause": "The specified tolerated failure threshold was exceeded"}
+    types = [e["type"] for e in history]
+    assert types[types.index("MapRunFailed"):] == ["MapRunFailed", "MapStateFailed",
+                                                    "ExecutionFailed"]
+
+
+def test_a_failed_result_writer_fails_the_map_run(tmp_path):
+    s3 = tmp_path / "s3"
+    (s3 / "data").mkdir(parents=True)
+    definition = distributed({"ResultWriter": {
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": "missing", "Prefix": "out"}}})
+    result = run(tmp_path, definition, [{"n": 1}], s3_root=s3)
+    assert result["error"] == "States.ResultWriterFailed" and "NoSuchBucket" in result["cause"]
+    history = api.history(tmp_path / "db", "parent")
+    failed = next(e for e in history if e["type"] == "MapRunFailed")
+    assert failed["mapRunFailedEventDetails"]["error"] == "States.ResultWriterFailed"
+    assert "MapRunSucceeded" not in [e["type"] for e in history]
+
+
+def test_replay_with_a_definition_reading_another_key_reads_it(tmp_path):
+    s3 = tmp_path / "s3"
+    (s3 / "data").mkdir(parents=True)
+    (s3 / "data" / "a.json").write_text('[{"n": 1}]')
+    (s3 / "data" / "b.json").write_text('[{"n": 1}, {"n": 2}]')
+
+    def reading(key: str) -> dict:
+        return distributed({"ItemReader": {
+            "Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+            "Parameters": {"Bucket": "data", "Key": key}}})
+
+    assert run(tmp_path, reading("a.json"), {}, s3_root=s3)["status"] == "SUCCEEDED"
+    assert api.replay(tmp_path / "db", "parent", json.dumps(reading("a.json"))) is None
+    divergence = api.replay(tmp_path / "db", "parent", json.dumps(reading("b.json")))
+    assert divergence is not None  # two items now: the new key was read, not the record
+    assert divergence.produced["mapStateStartedEventDetails"] == {"length": 2}

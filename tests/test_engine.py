@@ -122,7 +122,12 @@ def test_execution_timeout(tmp_path):
 
 
 def test_event_limit_fails_the_execution(tmp_path):
-    d = machine({"A": {"Type": "Pass", "Next": "A"}})
+    # loops forever on this input, but has a terminal state (validate rejects a machine
+    # without one: MISSING_END_STATE)
+    d = machine({"A": {"Type": "Pass", "Next": "C"},
+                 "C": {"Type": "Choice", "Default": "A", "Choices": [
+                     {"Variable": "$.stop", "IsPresent": True, "Next": "Done"}]},
+                 "Done": {"Type": "Succeed"}})
     r = run(tmp_path, d)
     assert r["status"] == "FAILED"
     assert types(tmp_path)[-1] == "ExecutionFailed"

@@ -71,7 +71,7 @@ def test_state_at_matches_a_plain_fold_and_the_run(loop_db):
     for n in (1, 5, len(events) // 2, len(events)):
         shown = api.state(loop_db / "db", "parent", n)
         assert shown["event"] == n
-    retry = api.state(loop_db / "db", "parent", "failure")
+    retry = api.state(loop_db / "db", "parent", "failure:1")
     assert retry["eventType"] == "TaskFailed"
     assert retry["active"][0]["state"] == "Work"
 
@@ -105,7 +105,7 @@ def test_branch_with_other_mocks_finishes_differently(tmp_path):
     inp = json.loads((SCENARIO / "input.json").read_text())
     api.run(tmp_path, definition, inp, state_machine_name="orders", name="p", seed=1,
             start_micros=START, mocks=mocks, test_case="payment-declined")
-    failed_task = api.state(tmp_path, "p", "failure")["event"]
+    failed_task = api.state(tmp_path, "p", "failure:1")["event"]
     result = api.branch(tmp_path, "p", failed_task - 1, name="fixed", mocks=mocks,
                         test_case="happy")
     assert result["status"] == "SUCCEEDED"

@@ -314,6 +314,16 @@ def test_replay_checks_and_compare_with_a_picked_execution(db, tmp_path):
     drive(app, script)
 
 
+def test_the_tui_command_needs_a_terminal(db):
+    from typer.testing import CliRunner
+
+    from tui.cli import app as cli
+
+    result = CliRunner().invoke(cli, ["tui", "--db", str(db)])
+    assert result.exit_code == 2
+    assert "tui needs a terminal" in result.output + (result.stderr or "")
+
+
 def test_headless_commands_do_not_import_textual():
     code = "import sys, tui.cli; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,

@@ -131,6 +131,9 @@ def test_graph_command_renders_the_path_and_outcomes(db):
     assert dot.output.startswith("digraph workflow") and "penwidth" not in dot.output
     bad = runner.invoke(app, ["graph", "happy-1", "--db", str(db), "--format", "png"])
     assert bad.exit_code == 2
+    (db.parent / "list.json").write_text("[1]")
+    bad = runner.invoke(app, ["graph", str(db.parent / "list.json")])
+    assert bad.exit_code == 2 and "must be a JSON object" in bad.output + (bad.stderr or "")
 
 
 def test_imported_histories_get_the_same_frame_labels_by_inference(db, tmp_path):

@@ -1,63 +1,60 @@
 """The `sfn-replay` command line: the composition root that wires replay/ to store/.
 
 Every command hands off to one library call. Bad input of any kind exits 2 with one clear line
-on stderr; a FAILED, TIMED_OUT or ABORTED execution exits 1.
+on stderr; a FAILED, TIMED_OUT or ABORTED execution exits 1. The library is imported when a
+command needs it (`api` below is lazy), so `--help` and `validate` start fast.
 """
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from replay import api
 from tui import commands
+from tui.inputs import (
+    UsageError,
+    check_account,
+    check_handlers,
+    check_name,
+    check_region,
+    default_state_machine_name,
+    read_json_arg,
+    read_json_file,
+    read_text,
+)
+from tui.shell import LazyModule, OneLineErrors, PipeClosed, one_line, version_option
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+api = LazyModule("replay.api")  # `api.run(...)` imports replay.api on first use
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=OneLineErrors,
+                  rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="Simulate AWS Step Functions locally, with replay and time travel.")
+
+
+@app.callback()
+def _root(version: Annotated[bool, version_option()] = False) -> None:
+    """Simulate AWS Step Functions locally, with replay and time travel."""
+
 
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="Database directory "
                      "(default: $SFN_REPLAY_DB or a per-user data directory).")]
+FaultOption = Annotated[Optional[list[str]], typer.Option(
+    "--fault", metavar="RULE", help="Inject a fault: STATE:ERROR[:CAUSE][@ATTEMPTS] "
+    "(repeatable; see README, Fault injection).")]
+FaultPlanOption = Annotated[Optional[Path], typer.Option(
+    "--fault-plan", metavar="FILE.json", help="JSON list of fault rules as objects (state, "
+    "error, cause, attempts, iteration, branch, effect, seconds, result).")]
 
-
-class UsageError(Exception):
-    """Bad input: printed as one line, exit code 2."""
+__all__ = ["app", "main", "UsageError", "read_json_arg", "read_text", "fail", "guarded"]
 
 
 def fail(message: str, code: int = 2) -> None:
-    typer.echo(f"sfn-replay: {message}", err=True)
+    typer.echo(f"sfn-replay: {one_line(message)}", err=True)
     raise typer.Exit(code)
-
-
-def read_json_arg(value: str, what: str) -> Any:
-    """A path to a JSON file, or inline JSON text."""
-    path = Path(value)
-    try:
-        if path.is_file():
-            text = path.read_text(encoding="utf-8")
-            source = str(path)
-        else:
-            text, source = value, "inline text"
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        if source == "inline text" and (value.endswith(".json") or os.sep in value):
-            raise UsageError(f"{what} file {value} does not exist") from None
-        raise UsageError(f"{what} ({source}) is not valid JSON: {exc.msg} at line {exc.lineno} "
-                         f"column {exc.colno}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {what} {value}: {exc.strerror}") from None
-
-
-def read_text(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {what} {path}: {getattr(exc, 'strerror', exc)}") from None
 
 
 def db_path(db: Path | None) -> Path:
@@ -80,12 +77,16 @@ def guarded(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
-        except api.EXPECTED_ERRORS as exc:
-            fail(str(exc))
+        except BrokenPipeError:
+            raise PipeClosed() from None  # the reader went away (`| head`): exit quietly
         except UsageError as exc:
             fail(str(exc))
-        except Exception as exc:  # a bug of ours: one line, the traceback on demand
-            if os.environ.get("SFN_REPLAY_DEBUG"):
+        except SystemExit as exc:  # sys.exit in a handlers file, outside any state
+            fail(f"a handlers file called sys.exit({exc.code!r}); raise an exception instead")
+        except Exception as exc:
+            if isinstance(exc, api.EXPECTED_ERRORS):
+                fail(str(exc))
+            if os.environ.get("SFN_REPLAY_DEBUG"):  # a bug of ours: one line, traceback on demand
                 raise
             fail(f"internal error ({type(exc).__name__}: {exc}); rerun with SFN_REPLAY_DEBUG=1 "
                  "for the traceback, and please report it")
@@ -97,10 +98,13 @@ def guarded(fn):
 @guarded
 def validate(definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")]):
     """Check a definition; print AWS-style diagnostics and exit 2 when it is invalid."""
-    diagnostics = api.validate(read_text(definition, "definition"))
+    from replay.asl.validate import validate_text
+
+    diagnostics = validate_text(read_text(definition, "definition"))
     if diagnostics:
-        for diagnostic in diagnostics:
-            typer.echo(f"{definition}: {diagnostic}", err=True)
+        for diagnostic in diagnostics:  # the pointer "" is the whole document
+            where = f"{diagnostic.pointer}: " if diagnostic.pointer else ""
+            typer.echo(one_line(f"{definition}: {where}{diagnostic.message}"), err=True)
         raise typer.Exit(2)
     typer.echo(f"{definition}: valid")
 
@@ -118,11 +122,14 @@ def run(
     handlers: Annotated[Optional[Path], typer.Option("--handlers",
                         help="Python file defining HANDLERS = {state name or ARN: fn}.")] = None,
     state_machine_name: Annotated[Optional[str], typer.Option("--state-machine-name",
-                                  help="Default: the definition file's stem.")] = None,
+                                  help="State machine name (default: the definition file's "
+                                  "stem; for definition.json, its folder's name).")] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="Execution name "
                     "(default: a UUID from the seed).")] = None,
-    account: Annotated[str, typer.Option("--account")] = "123456789012",
-    region: Annotated[str, typer.Option("--region")] = "us-east-1",
+    account: Annotated[str, typer.Option("--account", help="AWS account id in the ARNs "
+                       "(12 digits).")] = "123456789012",
+    region: Annotated[str, typer.Option("--region", help="AWS region in the ARNs.")
+                      ] = "us-east-1",
     seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: drawn "
                     "from the OS and recorded).")] = None,
     start_time: Annotated[Optional[str], typer.Option("--start-time", help="Virtual start "
@@ -133,16 +140,24 @@ def run(
     s3_root: Annotated[Optional[Path], typer.Option("--s3-root", help="Directory standing in "
                        "for S3 (s3://BUCKET/KEY is DIR/BUCKET/KEY) for Distributed Map "
                        "ItemReader and ResultWriter.")] = None,
+    fault: FaultOption = None,
+    fault_plan: FaultPlanOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
     """Run a state machine locally and record every event."""
+    check_name("--state-machine-name", state_machine_name)
+    check_name("--name", name)
+    check_account(account)
+    check_region(region)
+    check_handlers(handlers)
     text = read_text(definition, "definition")
-    input_value = read_json_arg(input, "input") if input is not None else {}
+    input_value = read_json_arg(input, "--input") if input is not None else {}
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
-    mocks = read_json_arg(str(mock_config), "mock config") if mock_config else None
-    sm_name = state_machine_name or definition.stem
+    mocks = read_json_arg(str(mock_config), "--mock-config") if mock_config else None
+    sm_name = (state_machine_name if state_machine_name is not None
+               else default_state_machine_name(definition))
     result = api.run(
         db_path(db),
         text,
@@ -151,14 +166,14 @@ def run(
         name=name,
         account=account,
         region=region,
-        seed=seed if seed is not None else secrets.randbits(63),
-        start_micros=(api.parse_start_time(start_time) if start_time
-                      else time.time_ns() // 1000),
+        seed=seed,  # None: the API draws one from the OS
+        start_micros=api.parse_start_time(start_time) if start_time else None,  # None: now
         mocks=mocks,
         test_case=test_case,
         handlers_file=handlers,
         s3_root=s3_root,
         schedule=schedule,
+        faults=fault_rules(fault, fault_plan),
     )
     print_description(result, as_json)
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
@@ -181,17 +196,18 @@ def print_description(description: dict, as_json: bool) -> None:
 def history(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
     db: DbOption = None,
-    format: Annotated[str, typer.Option("--format", help="aws or table.")] = "table",
+    format: Annotated[str, typer.Option("--format", help="table (readable, with each "
+                      "event's frame) or aws (GetExecutionHistory JSON).")] = "table",
 ):
     """Print an execution's history."""
     if format not in ("aws", "table"):
         raise UsageError(f"--format must be aws or table, not {format!r}")
-    events = api.history(db_path(db), execution)
     if format == "aws":
+        events = api.history(db_path(db), execution)
         typer.echo(json.dumps({"events": events}, indent=1, ensure_ascii=False))
         return
-    for event in events:
-        typer.echo(commands.table_row(event))
+    for line in commands.history_table(api.events(db_path(db), execution)):
+        typer.echo(line)
 
 
 @app.command(name="list")
@@ -209,15 +225,22 @@ def list_(db: DbOption = None):
 @guarded
 def state(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
-    at: Annotated[str, typer.Option("--at", help="Event number, -N from the end, or "
-                  "'failure' (the first failure event).")] = "-1",
+    at: Annotated[str, typer.Option("--at", help="Event id N, -N from the end (-1: the last "
+                  "event), 'failure' (the failure that ended the execution) or 'failure:K' "
+                  "(its K-th failure, retried or caught ones included).")] = "-1",
+    failures: Annotated[bool, typer.Option("--failures", help="List every failure of the "
+                        "execution (event, state, error, retried/caught/ended) instead.")
+                        ] = False,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the state as JSON.")] = False,
 ):
     """The state of an execution as of an event, rebuilt from the log."""
-    shown = api.state(db_path(db), execution, at)
+    shown: Any = (api.failures(db_path(db), execution) if failures
+                  else api.state(db_path(db), execution, at))
     if as_json:
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    elif failures:
+        typer.echo("\n".join(commands.format_failures(shown)))
     else:
         typer.echo(commands.format_state(shown))
 
@@ -244,28 +267,48 @@ def replay(
 @guarded
 def branch(
     execution: Annotated[str, typer.Argument(help="Parent execution name or ARN.")],
-    at: Annotated[str, typer.Option("--at", help="Fork after this event (N, -N, 'failure').")],
-    name: Annotated[Optional[str], typer.Option("--name")] = None,
+    at: Annotated[str, typer.Option("--at", help="Fork after this event: N, -N, "
+                  "'failure' or 'failure:K' (as in `state --at`).")],
+    name: Annotated[Optional[str], typer.Option("--name", help="Name of the new execution "
+                    "(default: a UUID).")] = None,
     input_override: Annotated[Optional[str], typer.Option("--input-override", help="JSON file "
                               "or text: the input of the next state entered after N.")] = None,
-    definition: Annotated[Optional[Path], typer.Option("--definition")] = None,
-    mock_config: Annotated[Optional[Path], typer.Option("--mock-config")] = None,
-    test_case: Annotated[Optional[str], typer.Option("--test-case")] = None,
-    handlers: Annotated[Optional[Path], typer.Option("--handlers")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed")] = None,
+    definition: Annotated[Optional[Path], typer.Option("--definition", help="Continue with "
+                          "this definition (states are looked up in it after N).")] = None,
+    mock_config: Annotated[Optional[Path], typer.Option("--mock-config", help="MockConfigFile "
+                           "answering the Tasks after N (default: the parent's).")] = None,
+    test_case: Annotated[Optional[str], typer.Option("--test-case",
+                         help="Test case of the mock config to use.")] = None,
+    handlers: Annotated[Optional[Path], typer.Option("--handlers", help="Python file defining "
+                        "HANDLERS, answering the Tasks after N.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Reseed the generator at the "
+                    "fork (default: continue the parent's).")] = None,
+    fault: FaultOption = None,
+    fault_plan: FaultPlanOption = None,
+    no_faults: Annotated[bool, typer.Option("--no-faults", help="Drop the parent's fault "
+                         "rules after the fork.")] = False,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")
+                       ] = False,
 ):
     """A new execution sharing events 1..N with its parent, continued with the changes."""
+    check_name("--name", name)
+    check_handlers(handlers)
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
-    options: dict[str, Any] = dict(name=name, seed=seed, handlers_file=handlers)
+    faults = fault_rules(fault, fault_plan)
+    if no_faults and faults is not None:
+        raise UsageError("--no-faults drops the fault rules: give it without --fault and "
+                         "--fault-plan")
+    options: dict[str, Any] = dict(name=name, seed=seed, handlers_file=handlers,
+                                   faults=[] if no_faults else faults)
     if input_override is not None:
-        options["input_override"] = read_json_arg(input_override, "input override")
+        options["input_override"] = read_json_arg(input_override, "--input-override")
     if definition is not None:
-        options["definition_text"] = read_text(definition, "definition")
+        options["definition_text"] = read_text(definition, "--definition")
     if mock_config is not None:
-        options.update(mocks=read_json_arg(str(mock_config), "mock config"), test_case=test_case)
+        options.update(mocks=read_json_arg(str(mock_config), "--mock-config"),
+                       test_case=test_case)
     result = api.branch(db_path(db), execution, at, **options)
     print_description(result, as_json)
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
@@ -282,10 +325,18 @@ def tree(execution: Annotated[str, typer.Argument(help="Execution name or ARN.")
 
 @app.command()
 @guarded
-def diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Argument()],
-         db: DbOption = None):
-    """The first event where two executions differ, and their outcomes."""
-    typer.echo(commands.format_diff(api.diff(db_path(db), a, b)))
+def diff(a: Annotated[str, typer.Argument(help="First execution (name or ARN).")],
+         b: Annotated[str, typer.Argument(help="Second execution (name or ARN).")],
+         db: DbOption = None,
+         as_json: Annotated[bool, typer.Option("--json", help="Print the differences as "
+                            "JSON.")] = False):
+    """Every event where two histories differ, aligned by event id; exit 1 when they differ."""
+    result = api.diff(db_path(db), a, b)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(commands.format_diff(result))
+    raise typer.Exit(0 if result["identical"] else 1)
 
 
 @app.command(name="import")
@@ -293,16 +344,25 @@ def diff(a: Annotated[str, typer.Argument()], b: Annotated[str, typer.Argument()
 def import_(
     history_files: Annotated[list[Path], typer.Argument(help="GetExecutionHistory JSON "
                              "(several files: pages in order).")],
-    definition: Annotated[Path, typer.Option("--definition")],
-    name: Annotated[Optional[str], typer.Option("--name")] = None,
-    state_machine_name: Annotated[Optional[str], typer.Option("--state-machine-name")] = None,
+    definition: Annotated[Path, typer.Option("--definition", help="The state machine "
+                          "definition the history was recorded with.")],
+    name: Annotated[Optional[str], typer.Option("--name", help="Execution name (default: the "
+                    "one in the history, else a UUID).")] = None,
+    state_machine_name: Annotated[Optional[str], typer.Option("--state-machine-name",
+                                  help="State machine name (default: as for run, from the "
+                                  "definition's file name).")] = None,
     db: DbOption = None,
 ):
     """Import a history printed by `aws stepfunctions get-execution-history`."""
-    pages = [read_json_arg(str(path), "history") for path in history_files]
-    result = api.import_history(db_path(db), pages, read_text(definition, "definition"),
-                                     state_machine_name=state_machine_name or definition.stem,
-                                     name=name)
+    check_name("--name", name)
+    check_name("--state-machine-name", state_machine_name)
+    text = read_text(definition, "--definition")
+    pages = [read_json_file(path, "history file") for path in history_files]
+    result = api.import_history(db_path(db), pages, text,
+                                state_machine_name=(state_machine_name
+                                                    if state_machine_name is not None
+                                                    else default_state_machine_name(definition)),
+                                name=name)
     print_description(result, False)
     divergence = api.replay(db_path(db), result["executionArn"])
     if divergence is not None:
@@ -314,7 +374,8 @@ def import_(
 @guarded
 def export(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
-    format: Annotated[str, typer.Option("--format", help="aws")] = "aws",
+    format: Annotated[str, typer.Option("--format", help="aws (the only format: "
+                      "GetExecutionHistory JSON plus our facts under sfnReplay).")] = "aws",
     db: DbOption = None,
 ):
     """Print an execution's history as GetExecutionHistory JSON (import reads it back)."""
@@ -323,13 +384,28 @@ def export(
     typer.echo(json.dumps(api.export(db_path(db), execution), indent=1, ensure_ascii=False))
 
 
+def fault_rules(rules: list[str] | None, plan: Path | None) -> list | None:
+    """The rules of --fault and --fault-plan, in that order; None when neither is given."""
+    if not rules and plan is None:
+        return None
+    from replay.faults import parse_plan, parse_rule
+
+    out = [parse_rule(rule) for rule in rules or ()]
+    if plan is not None:
+        out += parse_plan(read_json_arg(str(plan), "fault plan"), str(plan))
+    return out
+
+
 @app.command()
+@guarded
 def tui(
     execution: Annotated[Optional[str], typer.Argument(help="Execution name or ARN to open "
                          "directly (default: the executions list).")] = None,
     db: DbOption = None,
 ):
     """The terminal UI: browse executions, scrub through time, branch and compare."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("tui needs a terminal (stdin and stdout are not one)")
     from tui.app import ReplayApp  # Textual only for this command: others start faster
 
     ReplayApp(db_path(db), execution).run()
@@ -349,7 +425,11 @@ def graph(
     if format not in graphs.FORMATS:
         raise UsageError(f"--format must be one of {', '.join(graphs.FORMATS)}, not {format!r}")
     if Path(target).is_file():
-        machine, summary = read_json_arg(target, "definition"), {}
+        from replay.definition import load_definition
+
+        text = read_text(Path(target), "definition")
+        load_definition(text)  # an invalid definition exits 2 naming the problem
+        machine, summary = json.loads(text), {}
     else:
         loaded = api_views.load(db_path(db), target)
         machine = loaded.definition
@@ -358,11 +438,9 @@ def graph(
 
 
 def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:
-        typer.echo("sfn-replay: interrupted", err=True)
-        sys.exit(130)
+    """The console script: usage errors, Ctrl-C and a closed pipe are handled by the root
+    command (`tui.shell.OneLineErrors`), so `app()` exits with 0, 1, 2, 130 or 141."""
+    app()
 
 
 if __name__ == "__main__":

@@ -151,22 +151,46 @@ def literal_test(kind: str, relation: str, literal: Any) -> Test:
 
 
 def wildcard_matcher(pattern: str) -> Callable[[str], bool]:
-    """StringMatches: `*` matches any run of characters; `\\*` and `\\\\` are literal."""
-    parts: list[str] = []
+    """StringMatches: `*` matches any run of characters; `\\*` and `\\\\` are literal.
+
+    Matched segment by segment (the first anchored at the start, the last at the end, each one
+    between at its leftmost place), so the time is linear in the text, never exponential."""
+    segments = _glob_segments(pattern)
+    if len(segments) == 1:
+        return lambda text: text == segments[0]
+    head, *middle, tail = segments
+    least = len(head) + len(tail) + sum(len(s) for s in middle)
+
+    def matches(text: str) -> bool:
+        if len(text) < least or not text.startswith(head) or not text.endswith(tail):
+            return False
+        position, end = len(head), len(text) - len(tail)
+        for segment in middle:
+            found = text.find(segment, position, end)
+            if found < 0:
+                return False
+            position = found + len(segment)
+        return True
+
+    return matches
+
+
+def _glob_segments(pattern: str) -> list[str]:
+    """The literal runs between unescaped `*`s (a backslash makes the next character literal;
+    a trailing backslash is itself)."""
+    segments: list[str] = []
     literal: list[str] = []
     chars = iter(pattern)
     for char in chars:
         if char == "*":
-            parts.append(re.escape("".join(literal)))
-            parts.append(".*")
+            segments.append("".join(literal))
             literal = []
         elif char == "\\":
             literal.append(next(chars, "\\"))
         else:
             literal.append(char)
-    parts.append(re.escape("".join(literal)))
-    regex = re.compile("".join(parts), re.DOTALL)
-    return lambda text: regex.fullmatch(text) is not None
+    segments.append("".join(literal))
+    return segments
 
 
 def operand_error(kind: str, name: str, value: Any) -> str | None:

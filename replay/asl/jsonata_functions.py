@@ -29,8 +29,13 @@ import jsonatapy
 
 from replay.asl.env import Env
 
-# jsonata-js bounds its range operator `[a..b]` to 1e7 items; $range gets the same bound.
-MAX_RANGE_ITEMS = 10_000_000
+# No sequence (a range `[a..b]`, a mapping, `$append`...) grows past a million items: 1e7,
+# jsonata-js's bound on `[a..b]`, takes a gigabyte, and no payload (256 KiB) could hold it.
+MAX_SEQUENCE_ITEMS = 1_000_000
+MAX_RANGE_ITEMS = MAX_SEQUENCE_ITEMS
+# `$pad`, `$join` and `$replace` refuse to build a longer string (a payload holds 256 KiB):
+# one call must not take gigabytes, which no evaluation timeout can stop.
+MAX_STRING_CHARS = 16 * 1024 * 1024
 
 HASH_ALGORITHMS: dict[str, str] = {
     "MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512",
@@ -89,7 +94,7 @@ def range_values(env: Env, start: Any = None, end: Any = None, step: Any = None)
     if count > MAX_RANGE_ITEMS:
         raise FunctionError(
             'D2014: The size of the sequence allocated by the function "range" must not '
-            "exceed 1e7"
+            f"exceed {MAX_RANGE_ITEMS:.0e}".replace("e+0", "e")
         )
     return [start + index * step for index in range(count)]
 
@@ -153,6 +158,9 @@ def parse_json(env: Env, text: Any = None) -> Any:
         raise _signature_error(1, "parse")
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_int=_json_integer)
+    except RecursionError:
+        raise FunctionError(f'Unable to parse JSON string "{text[:200]}": nested too '
+                            "deeply") from None
     except ValueError as exc:
         raise FunctionError(f'Unable to parse JSON string "{text}": {exc}') from None
     return value
@@ -194,6 +202,61 @@ def virtual_millis(env: Env, *args: Any) -> int:
     return 0
 
 
+def _fits(name: str, size: float) -> bool:
+    if size > MAX_STRING_CHARS:
+        raise FunctionError(
+            f'The result of function "{name}" would be longer than {MAX_STRING_CHARS} '
+            "characters, the bound on a string built in an expression")
+    return True
+
+
+def pad_fits(env: Env, width: Any = None) -> bool:
+    """Whether `$pad(s, width)` stays within MAX_STRING_CHARS (else FunctionError)."""
+    return _fits("pad", abs(width)) if _is_number(width) else True
+
+
+def join_fits(env: Env, items: Any = None, separator: Any = None) -> bool:
+    """Whether `$join(items, separator)` stays within MAX_STRING_CHARS (else FunctionError)."""
+    if not isinstance(items, list):
+        return True
+    texts = [item for item in items if isinstance(item, str)]
+    gaps = len(separator) * max(0, len(items) - 1) if isinstance(separator, str) else 0
+    return _fits("join", sum(map(len, texts)) + gaps)
+
+
+def replace_fits(env: Env, text: Any = None, pattern: Any = None, replacement: Any = None,
+                 limit: Any = None) -> bool:
+    """Whether `$replace(text, pattern, replacement[, limit])` stays within MAX_STRING_CHARS:
+    a string pattern is counted, a regex (None here) may match at every position."""
+    if not isinstance(text, str) or not isinstance(replacement, str):
+        return True  # a replacement function's results are bounded where they are built
+    if isinstance(pattern, str) and pattern:
+        count, growth = text.count(pattern), len(replacement) - len(pattern)
+    else:
+        count, growth = len(text) + 1, len(replacement)
+    if _is_number(limit) and limit >= 0:
+        count = min(count, limit)
+    return _fits("replace", len(text) + count * max(0, growth))
+
+
+def split_fits(env: Env, text: Any = None, separator: Any = None, limit: Any = None) -> bool:
+    """Whether `$split(text, separator[, limit])` gives at most MAX_SEQUENCE_ITEMS pieces: a
+    string separator is counted, an empty one or a regex (None here) may cut everywhere."""
+    if not isinstance(text, str):
+        return True
+    if isinstance(separator, str) and separator:
+        pieces = text.count(separator) + 1
+    else:
+        pieces = len(text) + 1
+    if _is_number(limit) and limit >= 0:
+        pieces = min(pieces, limit)
+    if pieces > MAX_SEQUENCE_ITEMS:
+        raise FunctionError(
+            f'The result of function "split" would have more than {MAX_SEQUENCE_ITEMS} items, '
+            "the bound on a sequence")
+    return True
+
+
 def _rng(env: Env, name: str) -> Any:
     if env.rng is None:
         raise RuntimeError(f"${name}() needs the execution's seeded generator (Env.rng is None)")
@@ -220,6 +283,27 @@ PRELUDES: dict[str, tuple[str, dict[str, HostFunction]]] = {
     "now": (
         "$now := function($picture, $zone){ $fromMillis($__sfn_millis(), $picture, $zone) }",
         {"__sfn_millis": virtual_millis},
+    ),
+    # The string builders, guarded: the built-in runs only when its result fits.
+    "pad": (
+        ("$__sfn_pad := $pad; $pad := function($s, $w, $c)<s-ns?:s>"
+         "{ $__sfn_pad_fits($w) ? $__sfn_pad($s, $w, $c) }"),
+        {"__sfn_pad_fits": pad_fits},
+    ),
+    "join": (
+        ("$__sfn_join := $join; $join := function($a, $sep)<a<s>s?:s>"
+         "{ $__sfn_join_fits($a, $sep) ? $__sfn_join($a, $sep) }"),
+        {"__sfn_join_fits": join_fits},
+    ),
+    "split": (
+        ("$__sfn_split := $split; $split := function($s, $sep, $n)<s-(sf)n?:a<s>>"
+         "{ $__sfn_split_fits($s, $sep, $n) ? $__sfn_split($s, $sep, $n) }"),
+        {"__sfn_split_fits": split_fits},
+    ),
+    "replace": (
+        ("$__sfn_replace := $replace; $replace := function($s, $p, $r, $n)<s-(sf)(sf)n?:s>"
+         "{ $__sfn_replace_fits($s, $p, $r, $n) ? $__sfn_replace($s, $p, $r, $n) }"),
+        {"__sfn_replace_fits": replace_fits},
     ),
 }
 
@@ -274,7 +358,8 @@ def build_program(expression: str, names: frozenset[str],
         "$exists($__sfn_v) ? ($type($__sfn_v) = 'function' ? '\\u0000sfn:function' : $__sfn_v)"
         " : '\\u0000sfn:undefined'\n)"
     )
-    program = jsonatapy.compile(source, timeout=EVALUATION_TIMEOUT_MS)
+    program = jsonatapy.compile(source, timeout=EVALUATION_TIMEOUT_MS,
+                                max_sequence_length=MAX_SEQUENCE_ITEMS)
     for name, function in hosts.items():
         try:
             program.register(name, _host(function))

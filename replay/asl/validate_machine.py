@@ -73,15 +73,77 @@ def _check_name(name: Any, pointer: str, context: Context) -> None:
         context.report.add(pointer, f"duplicate state name {quote(name)} (also defined at {first})")
 
 
+def _is_terminal(state: Any) -> bool:
+    if not isinstance(state, dict):
+        return False
+    return state.get("Type") in ("Succeed", "Fail") or (
+        state.get("Type") != "Choice" and state.get("End") is True)
+
+
+def _flow_known(state: Any) -> bool:
+    """Whether all of a state's transitions can be read: when one cannot (a missing or
+    malformed Next, Choices or Catch), reachability would only report follow-on noise."""
+    if not isinstance(state, dict):
+        return False
+    state_type = state.get("Type")
+    if state_type == "Choice":
+        rules = state.get("Choices")
+        if not isinstance(rules, list) or not rules:
+            return False
+        if not all(isinstance(r, dict) and isinstance(r.get("Next"), str) for r in rules):
+            return False
+    elif state_type not in ("Succeed", "Fail") and not (
+            isinstance(state.get("Next"), str) or state.get("End") is True):
+        return False
+    catchers = state.get("Catch", [])
+    return isinstance(catchers, list) and all(
+        isinstance(c, dict) and isinstance(c.get("Next"), str) for c in catchers)
+
+
+def _reach(graph: dict[str, list[str]], starts: list[str], allowed: set[str]) -> list[str]:
+    """The states reachable from `starts` within `allowed`, in the order first reached."""
+    seen = dict.fromkeys(starts)
+    queue = deque(starts)
+    while queue:
+        for target in graph[queue.popleft()]:
+            if target in allowed and target not in seen:
+                seen[target] = None
+                queue.append(target)
+    return list(seen)
+
+
+def _report_unreachable(graph: dict, states: dict, reached: set, pointer: str,
+                        context: Context) -> None:
+    """One diagnostic per unreachable region, at the state that leads into it."""
+    unreachable = [name for name in states if name not in reached]
+    targeted = {t for name in unreachable for t in graph[name] if t != name}
+    entries = [name for name in unreachable if name not in targeted] + unreachable
+    covered: set[str] = set()
+    for entry in entries:
+        if entry in covered:
+            continue
+        region = _reach(graph, [entry], set(unreachable) - covered)
+        covered.update(region)
+        message = f"state {quote(entry)} is not reachable from StartAt"
+        if len(region) > 1:
+            message += " (nor are the states it leads to: " + ", ".join(
+                quote(name) for name in region[1:]) + ")"
+        context.report.add(join(pointer, "States", entry), message)
+
+
 def _check_graph(raw: dict, states: dict, pointer: str, context: Context) -> None:
-    """Transition targets exist in this machine; every state is reachable from StartAt."""
+    """Transition targets exist in this machine; every state is reachable from StartAt; some
+    terminal state is reachable (AWS: MISSING_END_STATE). The last two only when every
+    transition could be read, so that one mistake is reported once."""
     graph: dict[str, list[str]] = {}
+    complete = all(_flow_known(state) for state in states.values())
     for name, state in states.items():
         graph[name] = []
         for target, where in transitions(state, join(pointer, "States", name)):
             if target in states:
                 graph[name].append(target)
             else:
+                complete = False
                 context.report.add(where, f"state {quote(target)} does not exist")
     start = raw.get("StartAt")
     if not isinstance(start, str):
@@ -89,18 +151,16 @@ def _check_graph(raw: dict, states: dict, pointer: str, context: Context) -> Non
     if start not in states:
         context.report.add(join(pointer, "StartAt"), f"state {quote(start)} does not exist")
         return
-    reached = {start}
-    queue = deque([start])
-    while queue:
-        for target in graph[queue.popleft()]:
-            if target not in reached:
-                reached.add(target)
-                queue.append(target)
-    for name in states:
-        if name not in reached:
-            context.report.add(
-                join(pointer, "States", name), f"state {quote(name)} is not reachable from StartAt"
-            )
+    if not complete:
+        return
+    reached = set(_reach(graph, [start], set(states)))
+    if not any(_is_terminal(states[name]) for name in reached):
+        context.report.add(
+            join(pointer, "States"),
+            'MISSING_END_STATE: no terminal state (Succeed, Fail or "End": true) can be '
+            "reached from StartAt; every path loops forever",
+        )
+    _report_unreachable(graph, states, reached, pointer, context)
 
 
 def check_machine(raw: Any, pointer: str, context: Context, language: str, kind: str) -> None:

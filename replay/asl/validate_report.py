@@ -19,12 +19,17 @@ class Diagnostic:
 
 def escape(token: Any) -> str:
     """One JSON pointer reference token (`~` -> `~0`, `/` -> `~1`)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    if "~" in text or "/" in text:
+        return text.replace("~", "~0").replace("/", "~1")
+    return text
 
 
 def join(pointer: str, *tokens: Any) -> str:
     """`pointer` extended by `tokens`, each escaped."""
-    return pointer + "".join("/" + escape(token) for token in tokens)
+    for token in tokens:
+        pointer = pointer + "/" + escape(token)
+    return pointer
 
 
 def quote(value: Any) -> str:

@@ -35,12 +35,15 @@ class ItemReaderError(StatesError):
 
 
 def bucket_dir(root: Path, bucket: Any, fail: type[StatesError] = ItemReaderError) -> Path:
-    """ROOT/BUCKET, which must exist; a name that could leave `root` is refused."""
+    """ROOT/BUCKET, which must exist; a name that could leave `root`, or a bucket that is a
+    symlink to a directory outside it, is refused (`root` is a jail)."""
     if not isinstance(bucket, str) or bucket in ("", ".", "..") or any(
         c in bucket for c in "/\\\0"
     ):
         raise fail(f"Invalid bucket name: {json.dumps(bucket)}")
     path = Path(root) / bucket
+    if not path.resolve().is_relative_to(Path(root).resolve()):
+        raise fail(f"Bucket leaves the local S3 root: {json.dumps(bucket)}")
     if not path.is_dir():
         raise fail(f"NoSuchBucket: The specified bucket does not exist (Bucket: {bucket})")
     return path
@@ -48,8 +51,8 @@ def bucket_dir(root: Path, bucket: Any, fail: type[StatesError] = ItemReaderErro
 
 def object_path(root: Path, bucket: Any, key: Any, fail: type[StatesError] = ItemReaderError
                 ) -> Path:
-    """ROOT/BUCKET/KEY; keys with empty, `.` or `..` segments, or that resolve outside the
-    bucket (a symlink), are refused."""
+    """ROOT/BUCKET/KEY; keys with empty, `.` or `..` segments (an absolute key has an empty
+    one), or that resolve outside the bucket (through a symlink), are refused."""
     base = bucket_dir(root, bucket, fail)
     parts = key.split("/") if isinstance(key, str) else []
     if not parts or any(p in ("", ".", "..") or "\0" in p or "\\" in p for p in parts):
@@ -66,13 +69,21 @@ def read_object(root: Path, bucket: Any, key: Any) -> str:
     if not path.is_file():
         raise ItemReaderError(
             f"NoSuchKey: The specified key does not exist (Bucket: {bucket}, Key: {key})")
-    data = path.read_bytes()
+    data = _read_bytes(path, bucket, key)
     try:
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
         return data.decode("utf-8-sig")
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise ItemReaderError(f"Cannot read s3://{bucket}/{key} as UTF-8 text: {exc}") from None
+
+
+def _read_bytes(path: Path, bucket: Any, key: Any) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:  # unreadable: S3 would deny access
+        raise ItemReaderError(f"AccessDenied: cannot read s3://{bucket}/{key}: "
+                              f"{exc.strerror or exc}") from None
 
 
 def list_objects(root: Path, bucket: Any, arguments: dict) -> list[dict]:
@@ -93,7 +104,7 @@ def list_objects(root: Path, bucket: Any, arguments: dict) -> list[dict]:
             keys.append(key)
     contents = []
     for key in sorted(keys, key=lambda k: k.encode()):
-        data = object_path(root, bucket, key).read_bytes()
+        data = _read_bytes(object_path(root, bucket, key), bucket, key)
         contents.append({
             "Etag": f'"{hashlib.md5(data).hexdigest()}"',
             "Key": key,

@@ -32,13 +32,15 @@ class ResultWriterError(StatesError):
 
 
 def write_results(result_writer: dict, arguments: dict, root: Path, map_run_id: str,
-                  results: list[dict], map_run_arn: str | None = None) -> dict:
+                  results: list[dict], map_run_arn: str | None = None, *,
+                  dry_run: bool = False) -> dict:
     """Write the result files and manifest; return the Map state's output.
 
     `map_run_id` is the Map Run ARN (its last `:` part names the directory) or a bare id, in
     which case `map_run_arn` gives the ARN. Each `results` entry has ExecutionArn, Name, Input
     and Output (JSON values, not text), Status, StartDate/StopDate (ISO text), Error and Cause;
-    StateMachineArn is optional (derived from ExecutionArn).
+    StateMachineArn is optional (derived from ExecutionArn). With `dry_run` nothing is
+    written: the output is what a write would give (for a replay of an older record).
     """
     if result_writer.get("Resource") != PUT_OBJECT:
         raise ResultWriterError(f"Unsupported ResultWriter Resource: "
@@ -68,11 +70,11 @@ def write_results(result_writer: dict, arguments: dict, root: Path, map_run_id: 
         else:
             body = "".join(to_json_text(record) + "\n" for record in records)
         key = f"{base}{group}_0.json"
-        size = _put(root, bucket, key, body)
+        size = _put(root, bucket, key, body, dry_run)
         files[group].append({"Key": key, "Size": size})
     manifest = {"DestinationBucket": bucket, "MapRunArn": arn, "ResultFiles": files}
     manifest_key = base + "manifest.json"
-    _put(root, bucket, manifest_key, to_json_text(manifest))
+    _put(root, bucket, manifest_key, to_json_text(manifest), dry_run)
     return {"MapRunArn": arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}
 
 
@@ -169,9 +171,11 @@ def _state_machine_arn(execution_arn: Any) -> Any:
     return ":".join([*parts[:5], "stateMachine", *parts[6:-1]])
 
 
-def _put(root: Path, bucket: str, key: str, body: str) -> int:
+def _put(root: Path, bucket: str, key: str, body: str, dry_run: bool = False) -> int:
     data = body.encode("utf-8")
     path = object_path(root, bucket, key, ResultWriterError)
+    if dry_run:
+        return len(data)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

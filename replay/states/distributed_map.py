@@ -3,13 +3,15 @@ its own in the log, under a Map Run; items may come from an ItemReader and resul
 ResultWriter, both over the local stand-in for S3 the runner provides."""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import StatesError
 from replay.children import ChildExecution
-from replay.engine import Failed, Succeeded, WaitChildren
+from replay.distributed.recorded import RecordedS3
+from replay.scheduler import Failed, Succeeded, WaitChildren
 from replay.events import to_json_text
 from replay.states.map_state import Tolerance, map_items, number_field
 from replay.states.parallel_state import ChildFailed, child_label
@@ -17,12 +19,32 @@ from replay.states.parallel_state import ChildFailed, child_label
 _TRUNCATED = {"truncated": False}
 
 
-def _s3(engine, what: str):
-    if engine.s3 is None:
+def _live(engine, what: str):
+    """The local stand-in for S3 that answers what the record does not."""
+    s3 = engine.s3.live if isinstance(engine.s3, RecordedS3) else engine.s3
+    if s3 is None:
         raise StatesError(errors.RUNTIME if what == "ResultWriter" else
                           errors.ITEM_READER_FAILED,
                           f"the {what} needs a local stand-in for S3: run with --s3-root DIR")
-    return engine.s3
+    return s3
+
+
+def _s3_call(step, op: str, what: str, request: dict, call: Callable[[Any], Any]) -> Any:
+    """Ask S3 once (or the record, on replay) and record the answer, or the failure, as a
+    fact of the next event; keyed by the state's StateEntered and attempt, so a replay or a
+    branch finds it again (unless the request changed: a replay with a new definition)."""
+    engine = step.engine
+    at = [op, step.frame.label or "", step.entered_id, step.retry_count]
+    fact = engine.s3.recorded(at) if isinstance(engine.s3, RecordedS3) else None
+    if fact is None or fact.get("request") != request:
+        try:
+            fact = {"at": at, "request": request, "value": call(_live(engine, what))}
+        except StatesError as exc:
+            fact = {"at": at, "request": request, "error": exc.error, "cause": exc.cause}
+    engine.facts.append(fact)
+    if "error" in fact:
+        raise StatesError(fact["error"], fact.get("cause"))
+    return fact["value"]
 
 
 def _items(step, env) -> list:
@@ -37,7 +59,31 @@ def _items(step, env) -> list:
 
         config["MaxItems"] = compile_path(config.pop("MaxItemsPath"))(env)
     reader["ReaderConfig"] = config
-    return _s3(step.engine, "ItemReader").read_items(reader, arguments)
+    return _s3_call(step, "read", "ItemReader", {"reader": reader, "arguments": arguments},
+                    lambda s3: s3.read_items(reader, arguments))
+
+
+def _write(step, env, map_run: str, records: list) -> Any:
+    """The ResultWriter's output; a failed write fails the Map Run."""
+    state = step.state
+    arguments = state.writer_arguments(env) if state.writer_arguments else {}
+    done = [record for record in records if record]
+    try:
+        return _s3_call(step, "write", "ResultWriter",
+                        {"writer": state.result_writer, "arguments": arguments,
+                         "mapRunArn": map_run},
+                        lambda s3: s3.write_results(state.result_writer, arguments, map_run,
+                                                    done))
+    except StatesError as failure:
+        _map_run_failed(step, failure.error, failure.cause)
+
+
+def _map_run_failed(step, error: str, cause: str | None) -> NoReturn:
+    """MapRunFailed with the error and cause (mapRunFailedEventDetails), then the state
+    fails with them."""
+    details = {"error": error} if cause is None else {"error": error, "cause": cause}
+    step.emit("MapRunFailed", details)
+    raise ChildFailed(error, cause)
 
 
 def _inputs(step, env, items: list, selected: Any) -> list:
@@ -68,17 +114,15 @@ def number_field_value(path: str, env) -> Any:
     return compile_path(path)(env)
 
 
-def run_child(engine, frame, state, value: Any):
+def run_child(step, frame, value: Any):
     """The body of a child execution: started, the ItemProcessor, succeeded or failed."""
-    from replay.interpreter import run_machine
-
-    sink = frame.sink
+    engine, state, sink = step.engine, step.state, frame.sink
     engine.emit(frame, "ExecutionStarted", {"input": to_json_text(value),
                                             "inputDetails": _TRUNCATED,
                                             "roleArn": engine.info.role_arn})
     frame.last_event = 0  # as in every history, the first state links to no event
     try:
-        outcome = yield from run_machine(engine, frame, state.processor, value)
+        outcome = yield from step.run_machine(frame, state.processor, value)
     except GeneratorExit:  # the Map Run failed
         sink.status, sink.stop = "ABORTED", engine.now
         if not engine.closing:
@@ -106,14 +150,14 @@ def _spawn(step, map_run: str, index: int, value: Any):
     arn = (f"arn:aws:states:{info.region}:{info.account}:execution:"
            f"{info.state_machine_name}/{label}:{name}")
     context = {
-        "Execution": {"Id": arn, "Input": value, "StartTime": engine.execution_context[
+        "Execution": {"Id": arn, "Input": value, "StartTime": engine.contexts.execution[
             "StartTime"], "Name": name, "RoleArn": info.role_arn, "RedriveCount": 0},
         "StateMachine": {"Id": machine_arn, "Name": f"{info.state_machine_name}/{label}"},
     }
     sink = ChildExecution(arn, name, machine_arn, map_run, info.execution_arn, context,
-                          engine.now, engine.dirty_children)
+                          engine.now, engine.children.dirty)
     child = engine.spawn(frame, child_label(frame, state.name, index),
-                         lambda f: run_child(engine, f, state, value))
+                         lambda f: run_child(step, f, value))
     child.sink = sink
     child.last_event = 0
     return child
@@ -147,17 +191,14 @@ def run_distributed(step):
             if isinstance(child.outcome, Failed):
                 if tolerance.exceeded():
                     engine.cancel(list(active))
-                    step.emit("MapRunFailed")
-                    raise ChildFailed(errors.EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                      "The specified tolerated failure threshold was exceeded")
+                    _map_run_failed(step, errors.EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                    "The specified tolerated failure threshold was exceeded")
             else:
                 results[index] = child.outcome.output
-    step.emit("MapRunSucceeded")
     output: Any = results
     if state.result_writer:
-        arguments = state.writer_arguments(env) if state.writer_arguments else {}
-        output = _s3(engine, "ResultWriter").write_results(
-            state.result_writer, arguments, map_run, [r for r in records if r])
+        output = _write(step, env, map_run, records)
+    step.emit("MapRunSucceeded")
     step.emit("MapStateSucceeded")
     step.assign(state.assign, output)
     return state.next, state.io.output(step.raw_input, output, env)

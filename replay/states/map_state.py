@@ -1,4 +1,5 @@
-"""Map: one child frame per item, at most MaxConcurrency at a time, with failure tolerance."""
+"""Map: one child frame per item, at most MaxConcurrency at a time; the failure tolerance
+that Distributed Map applies (`Tolerance`) is defined here too."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,7 @@ from typing import Any
 from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError, evaluation_error
-from replay.engine import Failed, Succeeded, WaitChildren
+from replay.scheduler import Failed, Succeeded, WaitChildren
 from replay.events import to_json_text
 from replay.states.parallel_state import ChildFailed, child_label
 
@@ -85,8 +86,6 @@ def map_items(state, step, env) -> list:
 
 
 def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, step):
-    from replay.interpreter import run_machine
-
     engine.emit(frame, "MapIterationStarted", {"index": index, "name": state.name})
     value = item
     if state.item_selector is not None:
@@ -97,7 +96,7 @@ def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, st
             engine.emit(frame, "MapIterationFailed", {"index": index, "name": state.name})
             return Failed(exc.error, exc.cause)
     try:
-        outcome = yield from run_machine(engine, frame, state.processor, value)
+        outcome = yield from step.run_machine(frame, state.processor, value)
     except GeneratorExit:  # stopped because another iteration failed
         if not engine.closing:
             engine.emit(frame, "MapIterationAborted", {"index": index, "name": state.name})
@@ -119,7 +118,9 @@ def run_map(step):
     items = map_items(state, step, env)
     limit = number_field(state, env, "MaxConcurrency", "integer") or 0
     step.emit("MapStateStarted", {"length": len(items)})
-    tolerance = Tolerance(state, env, len(items))
+    # Evaluated (a bad value is still an error) but not applied: failure tolerance is a
+    # Distributed Map feature; an inline Map fails with its first failed iteration.
+    Tolerance(state, env, len(items))
     results: list[Any] = [None] * len(items)
     active: dict = {}
     next_index = 0
@@ -137,18 +138,11 @@ def run_map(step):
             index = active.pop(child)
             frame.last_event = max(frame.last_event, child.last_event)
             if isinstance(child.outcome, Failed):
-                if tolerance.exceeded():
-                    engine.cancel(list(active))
-                    raise ChildFailed(*_failure(child.outcome, tolerance))
+                engine.cancel(list(active))
+                raise ChildFailed(child.outcome.error, child.outcome.cause)
             else:
                 results[index] = child.outcome.output
     step.emit("MapStateSucceeded")
     step.assign(state.assign, results)
     return state.next, state.io.output(step.raw_input, results, env)
 
-
-def _failure(outcome: Failed, tolerance: Tolerance) -> tuple[str | None, str | None]:
-    if tolerance.configured:
-        return (errors.EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                "The specified tolerated failure threshold was exceeded")
-    return outcome.error, outcome.cause

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from replay.asl.errors import StatesError
-from replay.engine import Failed, WaitChildren
+from replay.scheduler import Failed, WaitChildren
 
 
 class ChildFailed(StatesError):
@@ -30,15 +30,13 @@ def wait_all(engine, frame, children):
 
 
 def run_parallel(step):
-    from replay.interpreter import run_machine
-
     state, engine, frame = step.state, step.engine, step.frame
     env = step.env(None)
     value = state.io.effective_input(step.raw_input, env)
     step.emit("ParallelStateStarted")
     children = [
         engine.spawn_scoped(frame, child_label(frame, state.name, index),
-                     lambda child, branch=branch: run_machine(engine, child, branch, value))
+                     lambda child, branch=branch: step.run_machine(child, branch, value))
         for index, branch in enumerate(state.branches)
     ]
     yield from wait_all(engine, frame, children)

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from replay.asl import errors
+from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
-from replay.clock import MICROS
-from replay.engine import Sleep
+from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
+from replay.scheduler import CALL_OUT, Sleep
 
 _TRUNCATED = {"truncated": False}
 
@@ -21,6 +23,7 @@ class ResourceKind:
     waits: bool = False  # .sync and .waitForTaskToken record a TaskSubmitted event
 
 
+@lru_cache(maxsize=256)
 def classify(arn: str) -> ResourceKind:
     parts = arn.split(":")
     if len(parts) >= 7 and parts[2] == "lambda" and parts[5] == "function":
@@ -96,20 +99,36 @@ class _Events:
         self.step.emit("TaskSubmitted", self._service({"output": "{}",
                                                        "outputDetails": _TRUNCATED}))
 
-    def succeeded(self, text: str) -> None:
-        self.step.emit(self.prefix + "Succeeded",
-                       self._service({"output": text, "outputDetails": _TRUNCATED}))
+    def _outcome(self, suffix: str, details: dict, extra: dict | None) -> None:
+        step = self.step
+        step.engine.emit(step.frame, self.prefix + suffix, self._service(details), extra=extra)
 
-    def failed(self, error: str | None, cause: str | None) -> None:
+    def succeeded(self, text: str, extra: dict | None = None) -> None:
+        self._outcome("Succeeded", {"output": text, "outputDetails": _TRUNCATED}, extra)
+
+    def failed(self, error: str | None, cause: str | None, extra: dict | None = None) -> None:
         details: dict = {}
         if error is not None:
             details["error"] = error
         if cause is not None:
             details["cause"] = cause
-        self.step.emit(self.prefix + "Failed", self._service(details))
+        self._outcome("Failed", details, extra)
 
-    def timed_out(self, error: str) -> None:
-        self.step.emit(self.prefix + "TimedOut", self._service({"error": error}))
+    def timed_out(self, error: str, extra: dict | None = None) -> None:
+        self._outcome("TimedOut", {"error": error}, extra)
+
+
+def _limits(answer, delay: int, timeout: int | None, heartbeat: int | None
+            ) -> list[tuple[int, str]]:
+    """The timeouts that end the task: the one an answer says it timed out on (an injected
+    or recorded timeout), else those its delay reaches. A mocked or handled task sends no
+    heartbeats: it times out at whichever comes first."""
+    if answer.timed_out is not None:
+        seconds = heartbeat if answer.timed_out == errors.HEARTBEAT_TIMEOUT else timeout
+        return [(seconds or 0, answer.timed_out)]
+    return [(seconds, error) for seconds, error in ((heartbeat, errors.HEARTBEAT_TIMEOUT),
+                                                    (timeout, errors.TIMEOUT))
+            if seconds is not None and delay >= seconds * MICROS]
 
 
 def run_task(step):
@@ -117,39 +136,42 @@ def run_task(step):
     kind = classify(state.resource)
     context = step.context()
     if kind.waits:
-        context["Task"] = {"Token": engine.rng.uuid()}
-    env = step.env(None)
-    env.context = context
+        context = dict(context, Task={"Token": engine.rng.uuid()})
+    env = Env(None, context, step.frame.variables, engine.rng)
     value = state.io.effective_input(step.raw_input, env)
     timeout = _seconds(step, state.timeout_seconds, "TimeoutSeconds")
     heartbeat = _seconds(step, state.heartbeat_seconds, "HeartbeatSeconds")
     events = _Events(step, kind)
     events.scheduled(value, timeout, heartbeat)
     events.started()
-    answer = engine.ask_world(state.name, state.resource, value, context)
-    delay = int(answer.delay_seconds * MICROS)
-    # A mocked or handled task sends no heartbeats: it times out at whichever comes first.
-    limits = [(seconds, error) for seconds, error in ((heartbeat, errors.HEARTBEAT_TIMEOUT),
-                                                      (timeout, errors.TIMEOUT))
-              if seconds is not None and delay >= seconds * MICROS]
+    yield CALL_OUT
+    answer = engine.ask_world(state.name, state.resource, value, context,
+                              attempt=step.retry_count, frame=step.frame.label or "")
+    # an injected fault is marked on the event that records the outcome it made
+    marker = {"injected": list(answer.injected)} if answer.injected else None
+    delay = int(min(answer.delay_seconds, 1e300) * MICROS)  # a mock's Delay may be inf
+    limits = _limits(answer, delay, timeout, heartbeat)
+    sleep = min(limits)[0] * MICROS if limits else delay
+    if beyond_timestamps(engine.now, sleep):
+        raise StatesError(errors.RUNTIME, f"The task cannot end: {BEYOND_TIMESTAMPS}")
     if limits:
         seconds, error = min(limits)
         yield Sleep(seconds * MICROS)
-        events.timed_out(error)
+        events.timed_out(error, marker)
         raise StatesError(error, None)
     if delay:
         yield Sleep(delay)
     if kind.waits:
         events.submitted()
     if answer.failed:
-        events.failed(answer.error, answer.cause)
+        events.failed(answer.error, answer.cause, marker)
         raise StatesError(answer.error, answer.cause)
     try:
         text = engine.json_text(answer.output, kind.resource_type or state.resource)
     except StatesError as too_big:
-        events.failed(too_big.error, too_big.cause)
+        events.failed(too_big.error, too_big.cause, marker)
         raise
-    events.succeeded(text)
+    events.succeeded(text, marker)
     step.assign(state.assign, answer.output)
     return state.next, state.io.output(step.raw_input, answer.output, env)
 

@@ -6,8 +6,14 @@ from typing import Any
 
 from replay.asl import errors
 from replay.asl.errors import PathNotFound, StatesError, evaluation_error
-from replay.clock import MICROS, parse_iso
-from replay.engine import Sleep
+from replay.clock import (
+    BEYOND_TIMESTAMPS,
+    MICROS,
+    beyond_timestamps,
+    iso_context,
+    parse_iso,
+)
+from replay.scheduler import Sleep
 
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|z|[+-]\d{2}:\d{2})$"
@@ -78,6 +84,9 @@ def run_wait(step):
         micros = _seconds(state, env)
     else:
         micros = max(0, _until(state, env) - step.engine.now)
+    if beyond_timestamps(step.engine.now, micros):
+        until = iso_context(step.engine.now + micros)
+        raise _runtime(f"The Wait state cannot wait until {until}: {BEYOND_TIMESTAMPS}")
     if micros:
         yield Sleep(micros)
     step.assign(state.assign, value)

@@ -7,6 +7,9 @@ from functools import lru_cache
 from typing import Any
 
 from replay.asl.intrinsics.values import ArgumentError, boolean, java_string, obj, text
+from replay.strict_json import loads as strict_loads
+
+MAX_FORMAT_CHARS = 256 * 1024  # no payload can hold a longer string
 
 
 def format_parts(parts: tuple[str, ...] | list[str], values: tuple) -> str:
@@ -17,8 +20,15 @@ def format_parts(parts: tuple[str, ...] | list[str], values: tuple) -> str:
             f"Invalid arguments in {name}: the template has {len(parts) - 1} placeholder(s) "
             f"but {len(values)} value(s) were given")
     out = [parts[0]]
+    size = len(parts[0])
     for value, part in zip(values, parts[1:]):
-        out.append(java_string(value))
+        piece = java_string(value)
+        size += len(piece) + len(part)
+        if size > MAX_FORMAT_CHARS:
+            raise ArgumentError(
+                f"Invalid arguments in {name}: the result would be longer than "
+                f"{MAX_FORMAT_CHARS} characters (the 256 KiB payload quota)")
+        out.append(piece)
         out.append(part)
     return "".join(out)
 
@@ -44,16 +54,12 @@ def string_split(value: Any, delimiters: Any) -> list[str]:
     return [piece for piece in _splitter(delimiters).split(value) if piece]
 
 
-def _no_constant(word: str) -> Any:
-    raise ValueError(f"{word} is not JSON")
-
-
 def string_to_json(value: Any) -> Any:
     """States.StringToJson(text): the JSON value the text holds."""
     name = "States.StringToJson"
     value = text(name, 1, value)
     try:
-        return json.loads(value, parse_constant=_no_constant)
+        return strict_loads(value)  # no NaN, no 1e400, at most 500 levels deep
     except ValueError:
         shown = value if len(value) <= 200 else value[:200] + "..."
         raise ArgumentError(
