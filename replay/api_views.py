@@ -15,6 +15,8 @@ from typing import Any
 from replay import api
 from replay.clock import iso_context
 from replay.events import EXTRA, details
+from replay.faults import describe as describe_fault
+from replay.faults import injected, parse_rule
 from replay.fold import ROOT, active_frames, apply, fold, initial_state
 from replay.history import read_events
 from replay.verify import comparable
@@ -149,8 +151,24 @@ def inspect(doc: dict, state: dict, event: dict, label: str) -> dict:
                 out[key] = decode(d[key])
     if "error" in d or "cause" in d:
         out["error"], out["cause"] = d.get("error"), decode(d.get("cause"))
+    if injected(event):
+        out["injected"] = [describe_fault(rule) for rule in injected(event)]
     out["raw"] = event
     return out
+
+
+def is_injected(event: dict) -> bool:
+    return bool(injected(event))
+
+
+def fault_rules(text: str) -> list[dict]:
+    """Fault rules written as on the command line, separated by `;` (FaultError if one is
+    bad), in their object form."""
+    return [parse_rule(part.strip()).to_dict() for part in text.split(";") if part.strip()]
+
+
+def describe_rules(rules: list[dict]) -> str:
+    return "; ".join(describe_fault(rule) for rule in rules)
 
 
 def active_states(state: dict) -> set[str]:

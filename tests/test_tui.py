@@ -356,3 +356,35 @@ def test_the_seam_refuses_a_second_db_call_while_one_runs(db):
     finally:
         seam._lock.release()
     assert seam.open("happy-1").doc["name"] == "happy-1"
+
+
+def test_branch_with_an_injected_fault(db):
+    app = ReplayApp(db, "happy-1")
+
+    async def script(pilot):
+        screen = app.screen
+        fork = next(e["id"] for e in screen.execution.events if e["type"] == "ChoiceStateExited")
+        await pilot.press("g", *str(fork), "enter", "b")
+        form = app.screen
+        form.query_one("#faults").value = "ChargePayment"  # no error: not a rule
+        await pilot.press("ctrl+s")
+        assert app.screen is form and "faults:" in str(form.query_one("#form-error").render())
+        form.query_one("#faults").value = "ChargePayment:Payment.Declined:card declined"
+        form.query_one("#name").value = "declined-by-fault"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        child = app.screen
+        assert isinstance(child, ExecutionScreen)
+        assert child.execution.doc["status"] == "FAILED"
+        await pilot.press("e")  # the first failure after the fork: the injected one
+        assert inspected(app)["injected"] == ["ChargePayment:Payment.Declined:card declined@*"]
+        assert child.query_one(Timeline).row_cells(position(app) - 1)[1] == "TaskFailed ⚡"
+        await pilot.press("escape", "escape")
+        table = app.screen.query_one("#executions")
+        await pilot.press("ctrl+r")  # the list shows the new execution and its rules
+        rows = {str(table.get_row_at(i)[0]).lstrip("└ "): table.get_row_at(i)
+                for i in range(table.row_count)}
+        assert rows["declined-by-fault"][7] == "ChargePayment:Payment.Declined:card declined@*"
+
+    drive(app, script)

@@ -55,5 +55,12 @@ class Seam:
     def replay(self, execution: str, definition_text: str | None = None) -> Divergence | None:
         return self._call(api.replay, self.db, execution, definition_text)
 
+    def fault_rules(self, text: str) -> list[dict]:
+        """Rules as typed (`STATE:ERROR[:CAUSE][@ATTEMPTS]; ...`), checked; no db involved."""
+        try:
+            return api_views.fault_rules(text)
+        except api.EXPECTED_ERRORS as exc:
+            raise SeamError(str(exc)) from None
+
     def compare(self, a: str, b: str) -> api_views.Aligned:
         return api_views.align(self.open(a).events, self.open(b).events)

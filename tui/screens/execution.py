@@ -206,7 +206,14 @@ class ExecutionScreen(Screen):
         following = self.execution.events[self.entered[i] - 1] if i < len(self.entered) else None
         name = details(following).get("name") if following else None
         text = details(following).get("input") if following else None
-        self.app.push_screen(BranchForm(here, text, name), self._branch_submitted)
+        self.app.push_screen(BranchForm(here, text, name, self._fault_rules),
+                             self._branch_submitted)
+
+    def _fault_rules(self, text: str) -> list[dict]:
+        try:
+            return self.app.seam.fault_rules(text)
+        except SeamError as exc:
+            raise ValueError(f"faults: {exc}") from None
 
     def _branch_submitted(self, options: dict | None) -> None:
         if options is not None:

@@ -15,10 +15,11 @@ from tui.widgets.format import duration, themed
 STATUS_STYLE = {"SUCCEEDED": "$success", "FAILED": "bold $error", "TIMED_OUT": "bold $error",
                 "ABORTED": "$primary", "RUNNING": "$warning"}
 COLUMNS = ("name", "state machine", "status", "events", "virtual start", "duration",
-           "parent / fork")
+           "parent / fork", "injected faults")
 
 
 def row_of(doc: dict, names: dict[str, str]) -> tuple:
+    from replay.api_views import describe_rules
     from replay.clock import iso_aws
 
     stop = doc.get("stopMicros")
@@ -27,7 +28,8 @@ def row_of(doc: dict, names: dict[str, str]) -> tuple:
         parent = f"{names.get(doc['parent'], doc['parent'])} @{doc.get('forkAt')}"
     return (doc["name"], doc["stateMachineName"], doc["status"], str(doc["events"]),
             iso_aws(doc["startMicros"])[:19].replace("T", " "),
-            duration(stop - doc["startMicros"]) if stop is not None else "-", parent)
+            duration(stop - doc["startMicros"]) if stop is not None else "-", parent,
+            describe_rules(doc.get("faults") or []))
 
 
 def tree_order(docs: list[dict]) -> list[tuple[int, dict]]:

@@ -80,14 +80,16 @@ def _read_json_file(path: str, what: str) -> Any:
 class BranchForm(ModalScreen[dict | None]):
     """Options for `api.branch` at the cursor. The input editor starts with the recorded input
     of the next state entered; the override applies only when the edited JSON differs from it.
-    (Fault injection joins this form when issue 11 lands.)"""
+    Faults are rules as on the command line, separated by `;`; they replace the parent's after
+    the fork, `-` drops them, empty keeps them."""
 
     BINDINGS = [Binding("escape", "dismiss_none", "Cancel"),
                 Binding("ctrl+s", "submit", "Branch")]
 
-    def __init__(self, at: int, next_input: str | None, next_state: str | None = None) -> None:
+    def __init__(self, at: int, next_input: str | None, next_state: str | None = None,
+                 parse_faults: Any = None) -> None:
         super().__init__()
-        self.at, self.next_state = at, next_state
+        self.at, self.next_state, self.parse_faults = at, next_state, parse_faults
         original = json.loads(next_input) if next_input else {}
         self.original = original
         self.start_text = json.dumps(original, indent=2, ensure_ascii=False)
@@ -104,6 +106,8 @@ class BranchForm(ModalScreen[dict | None]):
             with Horizontal(classes="row"):
                 yield Input(placeholder="mock config file (optional)", id="mocks")
                 yield Input(placeholder="test case", id="test-case")
+            yield Input(placeholder="inject faults: STATE:ERROR[:CAUSE][@ATTEMPTS]; ... "
+                        "(- drops the parent's)", id="faults")
             with Horizontal(classes="row"):
                 yield Input(placeholder="seed (optional)", id="seed")
                 yield Input(placeholder="name (optional)", id="name")
@@ -142,6 +146,11 @@ class BranchForm(ModalScreen[dict | None]):
                 raise ValueError("a mock config needs a test case")
             options["mocks"] = _read_json_file(self._value("mocks"), "mock config")
             options["test_case"] = self._value("test-case")
+        faults = self._value("faults")
+        if faults == "-":
+            options["faults"] = []
+        elif faults and self.parse_faults is not None:
+            options["faults"] = self.parse_faults(faults)  # ValueError naming the bad rule
         if self._value("seed"):
             try:
                 options["seed"] = int(self._value("seed"))

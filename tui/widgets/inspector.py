@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 # Sections in the order they are shown, with their titles.
-SECTIONS = (("input", "input"), ("parameters", "parameters"), ("result", "result"),
+SECTIONS = (("injected", "injected fault"), ("input", "input"), ("parameters", "parameters"), ("result", "result"),
             ("output", "output"), ("error", "error"), ("cause", "cause"),
             ("variables", "variables in scope"), ("context", "Context object ($$)"),
             ("raw", "raw event"))
@@ -38,7 +38,7 @@ def sections(shown: dict, folded: frozenset[str] = frozenset()) -> Group:
     for key, heading in SECTIONS:
         if key not in shown or (shown[key] is None and key not in ("input", "output")):
             continue
-        style = "bold red" if key in ("error", "cause") else "bold underline"
+        style = "bold red" if key in ("error", "cause", "injected") else "bold underline"
         if key in folded:
             parts.append(Text(f"\n▸ {heading} (f unfolds)", style="dim"))
             continue

@@ -1,9 +1,10 @@
 """The timeline: one row per event (id, type, state, virtual time, delta, frame); failures (red),
-retries (yellow, ↻), the fork point (⑂) and a replay divergence (≠) stand out. Only the rows on
+retries (yellow, ↻), injected faults (⚡), the fork point (⑂) and a replay divergence (≠) stand
+out. Only the rows on
 screen are rendered, so a 25,000-event history opens as fast as a short one."""
 from __future__ import annotations
 
-from replay.api_views import Execution, is_failure
+from replay.api_views import Execution, is_failure, is_injected
 from tui.widgets.format import clock, delta
 from tui.widgets.table import VirtualTable
 
@@ -52,7 +53,7 @@ class Timeline(VirtualTable):
         names = {n for n in execution.index.names if n}
         total = len(execution.events)
         widths = [len(str(total)) + 1,
-                  max((len(e["type"]) for e in execution.events), default=4) + 2,
+                  max((len(e["type"]) for e in execution.events), default=4) + 4,
                   min(24, max(map(len, names), default=5)), 12, 9,
                   max(map(len, set(execution.labels)), default=5)]
         self.set_shape(COLUMNS, widths, total)
@@ -65,13 +66,16 @@ class Timeline(VirtualTable):
         ident = str(eid) + ("⑂" if eid == execution.fork_at else "")
         if eid in self.marks:
             ident += f" {self.marks[eid]}"
-        return [ident, kind + (" ↻" if eid in self.retries else ""),
+        marks = (" ↻" if eid in self.retries else "") + (" ⚡" if is_injected(event) else "")
+        return [ident, kind + marks,
                 execution.index.names[row] or "", clock(event["timestamp"]),
                 delta(event["timestamp"] - previous), execution.labels[row]]
 
     def row_styles(self, row: int) -> list[str]:
         event = self.execution.events[row]
         main = row_style(event["type"], event["id"] in self.retries)
+        if is_injected(event):
+            main = "bold reverse $error"
         ident = main
         if event["id"] in self.marks:
             ident = "bold reverse $error"
