@@ -146,3 +146,20 @@ def test_imported_histories_get_the_same_frame_labels_by_inference(db, tmp_path)
     assert all("sfnReplay" not in event for event in imported.events[1:])
     assert imported.labels == own.labels
     assert imported.index.summary(50) == own.index.summary(50)
+
+
+def test_the_inspector_cuts_huge_sections_but_y_keeps_them():
+    from tui.widgets.inspector import SHOWN_CHARACTERS, Inspector, sections
+
+    big = {"event": 1, "type": "TaskSucceeded", "frame": "(root)", "output": ["x" * 50] * 1000}
+    inspector = Inspector()
+    inspector.shown = big
+    assert len(json.loads(inspector.as_json())["output"]) == 1000
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(sections(big))
+    text = console.export_text()
+    assert "more characters (y saves them all)" in text and len(text) < SHOWN_CHARACTERS * 2

@@ -19,11 +19,15 @@ SECTIONS = (("injected", "injected fault"), ("input", "input"), ("parameters", "
             ("raw", "raw event"))
 
 
+SHOWN_CHARACTERS = 20_000  # a larger section is cut (highlighting it would slow every key)
+
+
 def _json(value: Any) -> JSON | Text:
-    try:
-        return JSON(json.dumps(value, ensure_ascii=False, default=str), indent=2)
-    except (TypeError, ValueError):
-        return Text(repr(value))
+    text = json.dumps(value, ensure_ascii=False, default=str, indent=2)
+    if len(text) > SHOWN_CHARACTERS:
+        return Text(text[:SHOWN_CHARACTERS] + f"\n… {len(text) - SHOWN_CHARACTERS} more "
+                    "characters (y saves them all)", style="dim")
+    return JSON(text, indent=2)
 
 
 FOLDABLE = frozenset({"context", "raw"})
