@@ -388,3 +388,36 @@ def test_branch_with_an_injected_fault(db):
         assert rows["declined-by-fault"][7] == "ChargePayment:Payment.Declined:card declined@*"
 
     drive(app, script)
+
+
+def test_the_view_of_a_running_execution_follows_its_new_events(tmp_path):
+    from replay import api
+    from replay.history import EXECUTIONS, length, read_events
+    from store import EventLog
+
+    db = tmp_path / "db"
+    definition = json.dumps({"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:x", "End": True}}})
+    with pytest.raises(api.NoTaskAnswer):  # stops at a Task nothing answers: still RUNNING
+        api.run(db, definition, {}, state_machine_name="stuck", name="stuck", seed=1)
+    app = ReplayApp(db, "stuck")
+
+    async def script(pilot):
+        screen = app.screen
+        total = len(screen.execution.events)
+        await pilot.press("end")
+        with EventLog(db) as log:  # another process writes the end of the execution
+            doc = api.resolve(log, "stuck")
+            last = next(read_events(log, doc, length(log, doc)))
+            log.append(doc["executionArn"], [{
+                "id": total + 1, "previousEventId": total, "timestamp": last["timestamp"],
+                "type": "ExecutionFailed",
+                "executionFailedEventDetails": {"error": "E", "cause": "c"}}],
+                docs={(EXECUTIONS, doc["executionArn"]): dict(doc, status="FAILED")})
+        screen.follow()
+        await pilot.pause()
+        assert position(app) == total + 1 and inspected(app)["type"] == "ExecutionFailed"
+        assert "FAILED" in str(screen.query_one("#title").render())
+        assert screen.query_one(ScrubBar).total == total + 1
+
+    drive(app, script)

@@ -56,13 +56,22 @@ class ExecutionScreen(Screen):
 
     def __init__(self, execution: Execution) -> None:
         super().__init__()
+        self.query_text = ""
+        self.note = ""
+        self._use(execution)
+
+    def _use(self, execution: Execution) -> None:
         self.execution = execution
         self.cursor = Cursor(execution.events)
         events = execution.events
         self.failures = [e["id"] for e in events if api_views.is_failure(e["type"])]
         self.entered = [e["id"] for e in events if e["type"].endswith("StateEntered")]
-        self.query_text = ""
-        self.note = ""
+
+    def title_text(self) -> str:
+        doc = self.execution.doc
+        fork = f"  forked from {doc['parent'].rsplit(':', 1)[-1]} at event {doc['forkAt']}" \
+            if doc.get("parent") else ""
+        return f"{doc['name']}  {doc['stateMachineName']}  {doc['status']}{fork}"
 
     @property
     def arn(self) -> str:
@@ -71,10 +80,7 @@ class ExecutionScreen(Screen):
     def compose(self) -> ComposeResult:
         doc, events = self.execution.doc, self.execution.events
         yield Header()
-        fork = f"  forked from {doc['parent'].rsplit(':', 1)[-1]} at event {doc['forkAt']}" \
-            if doc.get("parent") else ""
-        yield Static(f"{doc['name']}  {doc['stateMachineName']}  {doc['status']}{fork}",
-                     id="title")
+        yield Static(self.title_text(), id="title")
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 yield Timeline(id="timeline")
@@ -92,6 +98,28 @@ class ExecutionScreen(Screen):
         fork = self.execution.fork_at
         self.move_to(fork + 1 if fork and fork < len(self.execution.events) else 1)
         self.show(self.event_id)
+        self.set_interval(1.0, self.follow)
+
+    def follow(self) -> None:
+        """While the execution runs (another process writing), take in its new events; a
+        cursor on the last event stays on the last one."""
+        if self.execution.doc["status"] != "RUNNING" or self.app.seam.busy:
+            return
+        try:
+            fresh = self.app.seam.open(self.arn)
+        except SeamError:
+            return  # deleted or unreadable for a moment: try again at the next tick
+        if len(fresh.events) == len(self.execution.events) and \
+                fresh.doc["status"] == "RUNNING":
+            return
+        at_end = self.event_id == len(self.execution.events)
+        here = self.event_id
+        self._use(fresh)
+        self.query_one(Timeline).load(fresh)
+        bar = self.query_one(ScrubBar)
+        bar.total, bar.failures = len(fresh.events), self.failures
+        self.query_one("#title", Static).update(self.title_text())
+        self.move_to(len(fresh.events) if at_end else here)
 
     @property
     def event_id(self) -> int:
