@@ -442,6 +442,47 @@ def fault_rules(rules: list[str] | None, plan: Path | None) -> list | None:
     return out
 
 
+@app.command()
+@guarded
+def tui(
+    execution: Annotated[Optional[str], typer.Argument(help="Execution name or ARN to open "
+                         "directly (default: the executions list).")] = None,
+    db: DbOption = None,
+):
+    """The terminal UI: browse executions, scrub through time, branch and compare."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("tui needs a terminal (stdin and stdout are not one)")
+    from tui.app import ReplayApp  # Textual only for this command: others start faster
+
+    ReplayApp(db_path(db), execution).run()
+
+
+@app.command()
+@guarded
+def graph(
+    target: Annotated[str, typer.Argument(help="Execution name or ARN, or a definition file.")],
+    format: Annotated[str, typer.Option("--format", help="mermaid, dot or text.")] = "text",
+    db: DbOption = None,
+):
+    """The workflow with the path an execution took and each state's outcome."""
+    from replay import api_views
+    from replay import graph as graphs
+
+    if format not in graphs.FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(graphs.FORMATS)}, not {format!r}")
+    if Path(target).is_file():
+        from replay.definition import load_definition
+
+        text = read_text(Path(target), "definition")
+        load_definition(text)  # an invalid definition exits 2 naming the problem
+        machine, summary = json.loads(text), {}
+    else:
+        loaded = api_views.load(db_path(db), target)
+        machine = loaded.definition
+        summary = loaded.index.summary(len(loaded.events))
+    typer.echo(graphs.render(machine, summary, format))
+
+
 def _on_signal(signum: int, frame: Any) -> None:
     """SIGINT, SIGTERM: stop between two bytecodes, where no transaction is half-done (LMDB
     commits are atomic). A second signal kills the process at once."""
