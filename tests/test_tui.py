@@ -80,7 +80,7 @@ def test_branches_show_as_a_tree_sort_cycles_and_running_executions_reload(tmp_p
     api.branch(db, "c-child", 8, name="d-grandchild")
     definition = json.dumps({"StartAt": "T", "States": {"T": {
         "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:x", "End": True}}})
-    with pytest.raises(api.NoTaskAnswer):  # stops at a Task nothing answers: still RUNNING
+    with pytest.raises(api.NoTaskAnswer):  # stops at a Task nothing answers: INTERRUPTED
         api.run(db, definition, {}, state_machine_name="stuck", name="e-stuck", seed=1,
                 start_micros=START + 1)
     app = ReplayApp(db)
@@ -95,7 +95,7 @@ def test_branches_show_as_a_tree_sort_cycles_and_running_executions_reload(tmp_p
         assert [str(table.get_row_at(i)[0]) for i in range(3)] == ["a-other", "b-root",
                                                                     "c-child"]
         run_case(db, "happy", "f-new")  # written by another process while the list is open
-        screen.reload_if_running()
+        screen.reload_live()
         assert table.row_count == 6
 
     drive(app, script)

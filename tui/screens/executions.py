@@ -84,14 +84,14 @@ class ExecutionsScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
         self.action_reload()
-        self.set_interval(2.0, self.reload_if_running)
+        self.set_interval(2.0, self.reload_live)
 
-    def reload_if_running(self) -> None:
-        """Another process may be writing: follow running executions until they end."""
+    def reload_live(self) -> None:
+        """Another process may be writing: follow running executions, and new ones (an
+        interrupted execution is not running: `resume` starts it again, as a new writer)."""
         if self.app.seam.busy or self.app.screen is not self:
             return
-        if any(d["status"] == "RUNNING" for d in self.docs):
-            self.action_reload()
+        self.action_reload()
 
     def action_sort(self) -> None:
         self.sort = (self.sort + 1) % len(SORTS)
