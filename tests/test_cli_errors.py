@@ -472,7 +472,7 @@ sys.stderr.write(" ".join(sorted(sys.modules)))
 
 @pytest.mark.parametrize("args, absent", [
     (["--help"], {"replay.api", "replay.asl.validate", "jsonatapy", "lmdb", "pydantic", "rich",
-                  "store"}),
+                  "store", "tui.commands"}),
     (["validate", str(SCENARIO / "definition.json")], {"replay.api", "replay.engine", "lmdb",
                                                        "pydantic", "rich", "store"}),
 ])

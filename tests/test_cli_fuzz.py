@@ -27,7 +27,7 @@ COMMANDS = typer.main.get_command(app).commands
 runner = CliRunner()
 # The suite runs a fixed, fast sample; SFN_REPLAY_FUZZ_EXAMPLES=2000 explores further at random.
 _EXPLORE = int(os.environ.get("SFN_REPLAY_FUZZ_EXAMPLES", "0"))
-FUZZ = settings(max_examples=_EXPLORE or 60, deadline=None, derandomize=not _EXPLORE,
+FUZZ = settings(max_examples=_EXPLORE or 50, deadline=None, derandomize=not _EXPLORE,
                 suppress_health_check=[HealthCheck.too_slow,
                                        HealthCheck.function_scoped_fixture])
 

@@ -16,7 +16,6 @@ from typing import Annotated, Any, Optional
 import typer
 
 from replay.interrupted import Interrupted
-from tui import commands
 from tui.inputs import (
     UsageError,
     check_account,
@@ -33,6 +32,7 @@ from tui.inputs import (
 from tui.shell import LazyModule, OneLineErrors, PipeClosed, one_line, version_option
 
 api = LazyModule("replay.api")  # `api.run(...)` imports replay.api on first use
+commands = LazyModule("tui.commands")  # the formatting, likewise
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, cls=OneLineErrors,
                   rich_markup_mode=None, pretty_exceptions_enable=False,
