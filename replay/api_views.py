@@ -19,6 +19,7 @@ from replay.faults import describe as describe_fault
 from replay.faults import injected, parse_rule
 from replay.fold import ROOT, active_frames, apply, fold, initial_state
 from replay.history import read_events
+from replay.timetravel import decode
 from replay.verify import comparable
 from store import EventLog
 
@@ -28,16 +29,6 @@ FAILURE_SUFFIXES = ("Failed", "TimedOut", "Aborted")
 
 def is_failure(event_type: str) -> bool:
     return event_type.endswith(FAILURE_SUFFIXES)
-
-
-def decode(text: Any) -> Any:
-    """JSON text as recorded, decoded (left as is when it is not JSON)."""
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 @dataclass

@@ -158,7 +158,8 @@ def _snapshot(log: EventLog, arn: str, n: int) -> tuple[int, dict | None]:
     return (found[0], state) if state is not None else (0, None)
 
 
-def _decode(text: Any) -> Any:
+def decode(text: Any) -> Any:
+    """JSON text as recorded, decoded (left as is when it is not JSON)."""
     if not isinstance(text, str):
         return text
     try:
@@ -174,7 +175,7 @@ def _context(doc: dict, state: dict, frame: dict) -> dict:
         context_state["RetryCount"] = frame["retries"]
     return {
         "Execution": {
-            "Id": doc["executionArn"], "Input": _decode(state["input"]),
+            "Id": doc["executionArn"], "Input": decode(state["input"]),
             "StartTime": iso_context(doc["startMicros"]), "Name": doc["name"],
             "RoleArn": state.get("roleArn"), "RedriveCount": 0,
         },
@@ -195,12 +196,12 @@ def describe_state(doc: dict, state: dict, event: dict) -> dict:
             "type": frame["type"],
             "enteredEvent": frame["enteredEvent"],
             "enteredTime": _iso(frame.get("enteredTime")),
-            "input": _decode(frame["input"]),
-            "parameters": _decode(frame["parameters"]),
-            "output": _decode(frame["output"]),
+            "input": decode(frame["input"]),
+            "parameters": decode(frame["parameters"]),
+            "output": decode(frame["output"]),
             "retries": frame["retries"],
             "context": _context(doc, state, frame),
-            "variables": {name: _decode(text) for name, text in frame["variables"].items()},
+            "variables": {name: decode(text) for name, text in frame["variables"].items()},
         })
     return {
         "executionArn": doc["executionArn"],
@@ -209,8 +210,8 @@ def describe_state(doc: dict, state: dict, event: dict) -> dict:
         "time": _iso(state["time"]),
         "status": state["status"],
         "active": active,
-        "lastOutput": _decode(state["lastOutput"]),
-        "output": _decode(state["output"]),
+        "lastOutput": decode(state["lastOutput"]),
+        "output": decode(state["output"]),
         "error": state["error"],
         "cause": state["cause"],
         "taskInvocations": state["invocations"],
@@ -229,7 +230,7 @@ def describe_failure(log: EventLog, doc: dict, entry: dict) -> dict:
         return dict(row, frame=label or "(root)", state=None, stateType=None, input=None,
                     context=None)
     return dict(row, frame=label or "(root)", state=frame["state"], stateType=frame["type"],
-                input=_decode(frame["input"]), context=_context(doc, before, frame))
+                input=decode(frame["input"]), context=_context(doc, before, frame))
 
 
 def _iso(micros: int | None) -> str | None:
