@@ -103,6 +103,16 @@ def test_full_jitter_draws_each_delay_below_the_unjittered_one(tmp_path):
         assert len(set(delays)) == len(delays), delays  # drawn afresh, not one factor
 
 
+def test_full_jitter_spreads_delays_over_the_whole_interval(tmp_path):
+    retry = [{"ErrorEquals": ["Boom"], "IntervalSeconds": 10, "MaxAttempts": 40,
+              "BackoffRate": 1, "JitterStrategy": "FULL"}]
+    run_retry(tmp_path, retry, "Boom")
+    delays = gaps(attempt_times(tmp_path))
+    assert len(delays) == 40 and max(delays) < 10
+    assert 3 < sum(delays) / len(delays) < 7  # uniform over [0, 10): mean about 5
+    assert min(delays) < 2 and max(delays) > 8
+
+
 def test_full_jitter_is_reproducible_by_seed_and_varies_across_seeds(tmp_path):
     runs = {}
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):
