@@ -1,0 +1,165 @@
+"""Inline Map as the history shows it: MaxConcurrency (on the virtual clock), failure tolerance,
+ItemsPath / ItemSelector / the Map context, the iteration events and the runtime errors of the
+Path forms of its numeric fields."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from replay import api
+from tests.helpers import output, run
+
+# An iteration waits 10 s, or fails with "Bad" for items >= 100.
+PROCESSOR = {"StartAt": "C", "States": {
+    "C": {"Type": "Choice", "Default": "W",
+          "Choices": [{"Variable": "$", "NumericGreaterThanEquals": 100, "Next": "F"}]},
+    "W": {"Type": "Wait", "Seconds": 10, "End": True},
+    "F": {"Type": "Fail", "Error": "Bad", "Cause": "too big"}}}
+CAUSE = "An error occurred while executing the state 'M' (entered at the event id #2). "
+
+
+def run_map(tmp, fields: dict, input_value: Any, name: str = "exec") -> dict:
+    d = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "End": True,
+                                         "ItemProcessor": PROCESSOR, **fields}}}
+    return run(tmp, d, input_value, name=name)
+
+
+def seconds_taken(result: dict) -> int:
+    return int(result["stopDate"][17:19]) + 60 * int(result["stopDate"][14:16])
+
+
+@pytest.mark.parametrize("fields, taken", [
+    ({}, 10),
+    ({"MaxConcurrency": 0}, 10),
+    ({"MaxConcurrency": 1}, 40),
+    ({"MaxConcurrency": 2}, 20),
+    ({"MaxConcurrency": 3}, 20),
+    ({"MaxConcurrency": 4}, 10),
+    ({"MaxConcurrencyPath": "$.c"}, 20),
+])
+def test_max_concurrency_limits_the_iterations_in_flight(tmp_path, fields, taken):
+    r = run_map(tmp_path, fields, {"items": [1, 2, 3, 4], "c": 2})
+    assert (r["status"], output(r)) == ("SUCCEEDED", [1, 2, 3, 4])
+    assert seconds_taken(r) == taken
+
+
+def test_max_concurrency_path_accepts_a_number_written_as_a_string(tmp_path):
+    r = run_map(tmp_path, {"MaxConcurrencyPath": "$.c"}, {"items": [1, 2, 3, 4], "c": "1"})
+    assert (r["status"], seconds_taken(r)) == ("SUCCEEDED", 40)
+
+
+@pytest.mark.parametrize("fields, value, cause", [
+    ({"MaxConcurrencyPath": "$.c"}, "x",
+     'The MaxConcurrencyPath field refers to value "x" which is not a valid integer: $.c'),
+    ({"MaxConcurrencyPath": "$.c"}, 1.5,
+     'The MaxConcurrencyPath field refers to value "1.5" which is not a valid integer: $.c'),
+    ({"MaxConcurrencyPath": "$.c"}, True,
+     'The MaxConcurrencyPath field refers to value "true" which is not a valid integer: $.c'),
+    ({"MaxConcurrencyPath": "$.c"}, [1],
+     'The MaxConcurrencyPath field refers to value "[1]" which is not a valid integer: $.c'),
+    ({"MaxConcurrencyPath": "$.nope"}, 1,
+     "The MaxConcurrencyPath field refers to a path that does not exist: $.nope"),
+    ({"ToleratedFailurePercentagePath": "$.c"}, "x",
+     'The ToleratedFailurePercentagePath field refers to value "x" which is not a valid '
+     "float: $.c"),
+    ({"ToleratedFailurePercentagePath": "$.c"}, 150,
+     "ToleratedFailurePercentage must be between 0 and 100."),
+    ({"ToleratedFailurePercentagePath": "$.c"}, -1,
+     "ToleratedFailurePercentage must be between 0 and 100."),
+    ({"ToleratedFailureCountPath": "$.c"}, 0.5,
+     'The ToleratedFailureCountPath field refers to value "0.5" which is not a valid '
+     "integer: $.c"),
+])
+def test_path_fields_reject_unusable_values(tmp_path, fields, value, cause):
+    r = run_map(tmp_path, fields, {"items": [1], "c": value})
+    assert (r["status"], r["error"], r["cause"]) == ("FAILED", "States.Runtime", CAUSE + cause)
+
+
+@pytest.mark.parametrize("fields, value", [
+    ({"ToleratedFailurePercentagePath": "$.c"}, 0),
+    ({"ToleratedFailurePercentagePath": "$.c"}, 100),
+    ({"ToleratedFailurePercentagePath": "$.c"}, "12.5"),
+    ({"ToleratedFailureCountPath": "$.c"}, 3.0),
+])
+def test_path_fields_accept_boundary_values(tmp_path, fields, value):
+    assert run_map(tmp_path, fields, {"items": [1], "c": value})["status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("fields, items, succeeded", [
+    ({"ToleratedFailureCount": 1}, [1, 100, 2], True),
+    ({"ToleratedFailureCount": 1}, [1, 100, 100], False),
+    ({"ToleratedFailureCount": 2}, [100, 100, 2], True),
+    ({"ToleratedFailureCountPath": "$.n"}, [100, 100, 2], True),
+    ({"ToleratedFailurePercentage": 50}, [1, 100, 2, 100], True),
+    ({"ToleratedFailurePercentage": 50}, [100, 100, 2, 100], False),
+    ({"ToleratedFailurePercentage": 25}, [1, 100, 2, 3], True),
+    ({"ToleratedFailurePercentage": 24}, [1, 100, 2, 3], False),
+    ({"ToleratedFailurePercentage": 100}, [100, 100], True),
+    ({"ToleratedFailureCount": 1, "ToleratedFailurePercentage": 50}, [100, 100, 1, 2], True),
+    ({"ToleratedFailureCount": 2, "ToleratedFailurePercentage": 10}, [100, 100, 1, 2], True),
+])
+def test_tolerated_failures(tmp_path, fields, items, succeeded):
+    r = run_map(tmp_path, fields, {"items": items, "n": 2})
+    if succeeded:
+        assert r["status"] == "SUCCEEDED"
+        assert output(r) == [None if i >= 100 else i for i in items]
+    else:
+        assert (r["error"], r["cause"]) == ("States.ExceedToleratedFailureThreshold",
+                                            "The specified tolerated failure threshold was "
+                                            "exceeded")
+
+
+def test_without_tolerance_the_first_failure_is_the_maps(tmp_path):
+    r = run_map(tmp_path, {}, {"items": [1, 100]})
+    assert (r["error"], r["cause"]) == ("Bad", "too big")
+
+
+def test_iteration_events_name_the_map_and_the_index(tmp_path):
+    run_map(tmp_path, {"MaxConcurrency": 1}, {"items": [1, 100]})
+    shown = [(e["type"], e.get(key)) for e in api.history(tmp_path / "db", "exec")
+             for key in [next((k for k in e if k.endswith("EventDetails")), None)]
+             if e["type"].startswith("Map") and e["type"] != "MapStateEntered"]
+    assert shown == [
+        ("MapStateStarted", {"length": 2}),
+        ("MapIterationStarted", {"index": 0, "name": "M"}),
+        ("MapIterationSucceeded", {"index": 0, "name": "M"}),
+        ("MapIterationStarted", {"index": 1, "name": "M"}),
+        ("MapIterationFailed", {"index": 1, "name": "M"}),
+        ("MapStateFailed", None)]
+
+
+def test_item_selector_sees_the_map_context_and_the_selected_input(tmp_path):
+    d = {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True, "InputPath": "$.in",
+        "ItemSelector": {"i.$": "$$.Map.Item.Index", "v.$": "$$.Map.Item.Value", "k.$": "$.k",
+                         "s.$": "$$.State.Name"},
+        "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}}}}
+    r = run(tmp_path, d, {"in": {"k": 0, "items": [5, 6]}})
+    assert output(r) == [{"i": 0, "v": 5, "k": 0, "s": "M"}, {"i": 1, "v": 6, "k": 0, "s": "M"}]
+
+
+def test_a_failing_item_selector_fails_its_iteration(tmp_path):
+    d = {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True, "ItemSelector": {"x.$": "$.nope"},
+        "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}}}}
+    r = run(tmp_path, d, [1])
+    assert (r["status"], r["error"]) == ("FAILED", "States.Runtime")
+    types = [e["type"] for e in api.history(tmp_path / "db", "exec")]
+    assert types[2:] == ["MapStateStarted", "MapIterationStarted", "MapIterationFailed",
+                         "MapStateFailed", "ExecutionFailed"]
+
+
+def test_a_jsonpath_map_over_a_non_array_is_a_runtime_error(tmp_path):
+    r = run_map(tmp_path, {}, {"items": {"a": 1}})
+    assert (r["error"], r["cause"]) == (
+        "States.Runtime", CAUSE + 'Map state input must be an array but was: {"a":1}')
+
+
+def test_map_result_goes_through_result_selector_and_assign(tmp_path):
+    d = {"StartAt": "M", "States": {
+        "M": {"Type": "Map", "Next": "P", "ResultSelector": {"n.$": "States.ArrayLength($)"},
+              "Assign": {"all.$": "$"},
+              "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}},
+        "P": {"Type": "Pass", "Parameters": {"all.$": "$all", "out.$": "$"}, "End": True}}}
+    assert output(run(tmp_path, d, [1, 2])) == {"all": [1, 2], "out": {"n": 2}}
