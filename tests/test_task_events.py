@@ -3,6 +3,7 @@ TaskScheduled details (timeout, heartbeat, parameters), Started/Submitted/Succee
 and the virtual time at which a slow answer times out."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -202,3 +203,99 @@ def test_assign_sees_the_task_result(tmp_path):
         "P": {"Type": "Pass", "Parameters": {"g.$": "$got"}, "End": True}}}
     r = run(tmp_path, d, {}, mocks=mock_config({"T": OK}), test_case="t")
     assert output(r) == {"g": 1}
+
+
+@pytest.mark.parametrize("resource", [
+    "arn:aws:ecs:us-east-1:123456789012:task:x",  # another service's ARN
+    "arn:aws:sqs:us-east-1::queue:x",  # no account
+    "arn:aws:foo:us-east-1:123456789012:function:x",  # a function, but not Lambda's
+    "arn:aws:states:us-east-1::foo:bar",  # Step Functions, region but no account
+])
+def test_an_arn_of_no_known_integration_is_recorded_whole(tmp_path, resource):
+    run_task(tmp_path, {"Resource": resource})
+    assert [e for e in task_events(tmp_path)[:3]] == [
+        ("TaskScheduled", {"resourceType": "unknown", "resource": resource,
+                           "region": "us-east-1", "parameters": "{}"}),
+        ("TaskStarted", {"resourceType": "unknown", "resource": resource}),
+        ("TaskSucceeded", {"resourceType": "unknown", "resource": resource,
+                           "output": '{"ok":1}', "outputDetails": {"truncated": False}})]
+
+
+def test_an_sdk_action_keeps_every_part_after_the_service(tmp_path):
+    run_task(tmp_path, {"Resource": "arn:aws:states:::aws-sdk:sfn:startExecution.sync:2"})
+    assert task_events(tmp_path)[0][1]["resource"] == "startExecution.sync:2"
+
+
+def test_a_handler_gets_the_effective_input_and_the_context(tmp_path):
+    seen = []
+
+    def handler(payload, context):
+        seen.append((payload, context["State"]["Name"], context["Task"]["Token"] != ""))
+        return "done"
+
+    arn = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    r = run_task(tmp_path, {"Resource": arn, "Parameters": {"k.$": "$.v"}}, None,
+                 input_value={"v": 3}, handlers={arn: handler})
+    assert output(r) == "done"
+    assert seen == [({"k": 3}, "T", True)]
+
+
+BIG = "x" * 200_000
+
+
+@pytest.mark.parametrize("resource, named", [
+    ("arn:aws:states:::lambda:invoke", "lambda"),
+    ("arn:aws:lambda:us-east-1:123456789012:function:f",
+     "arn:aws:lambda:us-east-1:123456789012:function:f"),
+])
+def test_an_oversized_result_fails_the_task_naming_the_resource(tmp_path, resource, named):
+    r = run_task(tmp_path, {"Resource": resource}, {"0": {"Return": [BIG, BIG]}})
+    cause = (f"The state/task '{named}' returned a result with a size exceeding the maximum "
+             "number of bytes service limit.")
+    assert (r["error"], r["cause"]) == ("States.DataLimitExceeded", cause)
+    kind, details = task_events(tmp_path)[2]
+    assert kind.endswith("Failed")
+    assert (details["error"], details["cause"]) == ("States.DataLimitExceeded", cause)
+
+
+def test_oversized_parameters_fail_the_state_naming_it(tmp_path):
+    r = run_task(tmp_path, {"Resource": "arn:aws:states:::lambda:invoke",
+                            "Parameters": {"a.$": "$.s", "b.$": "$.s"}}, input_value={"s": BIG})
+    assert (r["error"], r["cause"]) == (
+        "States.DataLimitExceeded", "The state/task 'T' returned a result with a size "
+        "exceeding the maximum number of bytes service limit.")
+
+
+def test_replay_answers_each_retried_invocation_from_the_record(tmp_path):
+    d = {"StartAt": "T", "States": {"T": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+        "Retry": [{"ErrorEquals": ["Boom"], "MaxAttempts": 3, "IntervalSeconds": 1}]}}}
+    answers = {"0": {"Throw": {"Error": "Boom"}}, "1": {"Throw": {"Error": "Boom"}},
+               "2": {"Return": {"third": True}}}
+    r = run(tmp_path, d, {}, mocks=mock_config({"T": answers}), test_case="t")
+    assert output(r) == {"third": True}
+    assert api.replay(tmp_path / "db", "exec") is None
+    fixed = json.dumps({"StartAt": "T", "States": {"T": dict(d["States"]["T"], Retry=[])}})
+    diverged = api.replay(tmp_path / "db", "exec", fixed)
+    assert diverged is not None
+
+
+def test_replay_answers_distributed_map_children_by_invocation(tmp_path):
+    """Children of a Distributed Map call the same Task in an order the random schedule
+    picks; replay must give each call the answer it had, not the answer of the n-th child."""
+    processor = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                 "StartAt": "A", "States": {
+                     "A": {"Type": "Pass", "Next": "T"},
+                     "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                           "End": True}}}
+    d = json.dumps({"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True, "ItemProcessor": processor}}})
+    mocks = mock_config({"T": {str(i): {"Return": i} for i in range(4)}})
+    orders = set()
+    for seed in range(6):
+        name = f"s{seed}"
+        r = api.run(tmp_path / "db", d, [0, 1, 2, 3], state_machine_name="sm", name=name,
+                    seed=seed, start_micros=0, mocks=mocks, test_case="t", schedule="random")
+        orders.add(r["output"])
+        assert api.replay(tmp_path / "db", name) is None, name
+    assert len(orders) > 1  # the schedule did reorder the calls
