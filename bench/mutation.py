@@ -40,7 +40,7 @@ def settings() -> dict:
 def target_files(config: dict, words: list[str]) -> list[str]:
     files = sorted({str(Path(p).relative_to(ROOT)) for pattern in config["only_mutate"]
                     for p in glob.glob(str(ROOT / pattern))})
-    files = [f for f in files if not f.endswith("__init__.py") or "intrinsics" in f]
+    files = [f for f in files if not f.endswith("__init__.py")]
     return [f for f in files if not words or any(w in f for w in words)]
 
 
@@ -76,7 +76,7 @@ def run_mutmut(scratch: Path, children: int) -> None:
         done = subprocess.run(["nice", "-n", "10", sys.executable, "-m", "mutmut", "run",
                                "--max-children", str(children)], cwd=scratch, stdout=out,
                               stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONHASHSEED="0"))
-    if done.returncode != 0:
+    if done.returncode != 0 and "could not find any test case" not in log.read_text():
         sys.exit(f"mutmut failed (exit {done.returncode}); see {log}:\n"
                  + log.read_text()[-2000:])
 
@@ -84,8 +84,13 @@ def run_mutmut(scratch: Path, children: int) -> None:
 def statuses(scratch: Path, target: str) -> dict[str, str]:
     from mutmut.stats import status_by_exit_code
 
-    meta = json.loads((scratch / "mutants" / (target + ".meta")).read_text())
-    return {key: status_by_exit_code[code] for key, code in meta["exit_code_by_key"].items()}
+    meta_file = scratch / "mutants" / (target + ".meta")
+    if not meta_file.exists():  # nothing to mutate in this file
+        return {}
+    meta = json.loads(meta_file.read_text())
+    # no selected test reaches any of them: mutmut stops before checking ("not checked")
+    return {key: "no tests" if code is None else status_by_exit_code[code]
+            for key, code in meta["exit_code_by_key"].items()}
 
 
 def functions(source: str) -> dict[str, str]:
