@@ -108,6 +108,13 @@ ERRORS = [
     ("States.Base64Decode($.a)", {"a": 1},
      bad("Base64Decode", "argument 1 must be a string, but was number 1")),
     ("States.Hash('x', $.a)", {"a": 1}, bad("Hash", "argument 2 must be a string, but was number 1")),
+    ("States.Hash($.a, 'MD5')", {"a": 1}, bad("Hash", "argument 1 must be a string, but was number 1")),
+    ("States.Hash('x', 'SHA-2')", None,
+     bad("Hash", "the algorithm must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512, but was "
+                 "SHA-2")),
+    ("States.Base64Encode($.a)", {"a": "a" * 10_001},
+     bad("Base64Encode", "the input string must not be longer than 10000 characters, but has "
+                         "10001")),
     ("States.Hash($.a, 'MD5')", {"a": "a" * 10_001},
      bad("Hash", "the input string must not be longer than 10000 characters, but has 10001")),
     ("States.Base64Decode($.a)", {"a": "a" * 10_001},
@@ -166,3 +173,59 @@ def test_seeded_math_random_offsets_by_the_start():
 ])
 def test_values_at_the_limits(text, value):
     assert ev(text) == value
+
+
+def runtime_cause(text: str, data: Any, variables: dict) -> str:
+    with pytest.raises(StatesError) as caught:
+        compile_intrinsic(text, compile_path)(Env(data, variables=variables))
+    assert caught.value.error == "States.Runtime"
+    return caught.value.cause
+
+
+@pytest.mark.parametrize("path, variables, quoted", [
+    ("$v.nope", {"v": {"a": 1}}, '{"a":1}'),  # the variable's value, not the input
+    ("$v[5]", {"v": [1]}, "[1]"),
+    ("$_u.k", {"_u": {"z": 0}}, '{"z":0}'),
+    ("$.nope", {"v": {"a": 1}}, '{"i":1}'),
+])
+def test_a_missing_path_quotes_the_document_it_was_read_from(path, variables, quoted):
+    text = f"States.Format('{{}}', {path})"
+    assert runtime_cause(text, {"i": 1}, variables) == (
+        f"The function '{text}' had the following error: The JsonPath argument for the field "
+        f"'{path}' could not be found in the input '{quoted}'")
+
+
+def test_an_open_escape_in_any_string_argument_fails_when_evaluated():
+    assert cause(r"States.Array('a\p')") == (
+        "the string literal contains the open escape sequence '\\p'")
+
+
+def test_escaped_braces_in_a_format_template_are_not_placeholders():
+    assert ev(r"States.Format('\{\} {}', 1)") == "{} 1"
+    assert ev(r"States.Format('\{\}')") == "{}"
+
+
+def test_a_bad_path_in_a_nested_call_names_the_whole_call():
+    from replay.asl.intrinsics import IntrinsicSyntaxError
+
+    text = "States.Array(States.Array($.a[?(@.x ==)]))"
+    with pytest.raises(IntrinsicSyntaxError) as caught:
+        compile_intrinsic(text, compile_path)
+    assert str(caught.value).startswith(
+        f"invalid intrinsic function call {text!r}: invalid path '$.a[?(@.x ==)]'")
+
+
+@pytest.mark.parametrize("encoded, decoded", [
+    ("YWJjZGVmZw", "abcdefg"),  # ten characters, padding left out
+    ("YWJjZGVmZw==", "abcdefg"),
+    ("YW Jj", "abc"),  # blanks are ignored
+    ("/w==", "\ufffd"),  # not UTF-8: the replacement character, as Java's String does
+])
+def test_base64_decode(encoded, decoded):
+    assert ev(f"States.Base64Decode('{encoded}')") == decoded
+
+
+@pytest.mark.parametrize("encoded", ["YW*Jj", "Y!WJj", "a$b="])
+def test_base64_decode_rejects_characters_outside_the_alphabet(encoded):
+    assert cause(f"States.Base64Decode('{encoded}')") == bad(
+        "Base64Decode", "the input is not a valid Base64 string")
