@@ -89,8 +89,8 @@ def _diagnostics(operator: str, operand: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("operator, operand, message", [
-    ("TimestampEquals", "x", '"TimestampEquals" must be an ISO 8601 timestamp with an offset '
-                             '(e.g. 2016-03-14T01:59:00Z), not "x"'),
+    ("TimestampEquals", "x", ('"TimestampEquals" must be an ISO 8601 timestamp with an offset '
+                             '(e.g. 2016-03-14T01:59:00Z), not "x"')),
     ("NumericEquals", {}, '"NumericEquals" must be a number, not an object'),
     ("NumericEquals", [1], '"NumericEquals" must be a number, not a list'),
     ("NumericEquals", False, '"NumericEquals" must be a number, not false'),

@@ -61,15 +61,15 @@ def test_max_concurrency_path_accepts_a_number_written_as_a_string(tmp_path):
     ({"MaxConcurrencyPath": "$.nope"}, 1,
      "The MaxConcurrencyPath field refers to a path that does not exist: $.nope"),
     ({"ToleratedFailurePercentagePath": "$.c"}, "x",
-     'The ToleratedFailurePercentagePath field refers to value "x" which is not a valid '
-     "float: $.c"),
+     ('The ToleratedFailurePercentagePath field refers to value "x" which is not a valid '
+     "float: $.c")),
     ({"ToleratedFailurePercentagePath": "$.c"}, 150,
      "ToleratedFailurePercentage must be between 0 and 100."),
     ({"ToleratedFailurePercentagePath": "$.c"}, -1,
      "ToleratedFailurePercentage must be between 0 and 100."),
     ({"ToleratedFailureCountPath": "$.c"}, 0.5,
-     'The ToleratedFailureCountPath field refers to value "0.5" which is not a valid '
-     "integer: $.c"),
+     ('The ToleratedFailureCountPath field refers to value "0.5" which is not a valid '
+     "integer: $.c")),
 ])
 def test_path_fields_reject_unusable_values(tmp_path, fields, value, cause):
     r = run_map(tmp_path, fields, {"items": [1], "c": value})
@@ -106,8 +106,8 @@ def test_tolerated_failures(tmp_path, fields, items, succeeded):
         assert output(r) == [None if i >= 100 else i for i in items]
     else:
         assert (r["error"], r["cause"]) == ("States.ExceedToleratedFailureThreshold",
-                                            "The specified tolerated failure threshold was "
-                                            "exceeded")
+                                            ("The specified tolerated failure threshold was "
+                                            "exceeded"))
 
 
 def test_without_tolerance_the_first_failure_is_the_maps(tmp_path):

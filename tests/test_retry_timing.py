@@ -3,6 +3,7 @@
 which retrier and which catcher an error picks."""
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from replay import api
@@ -36,7 +37,7 @@ def attempt_times(tmp, name: str = "exec") -> list[int]:
 
 
 def gaps(times: list[int]) -> list[float]:
-    return [(b - a) / SECOND for a, b in zip(times, times[1:])]
+    return [(b - a) / SECOND for a, b in itertools.pairwise(times)]
 
 
 def run_retry(tmp, retry: list[dict], *errors: str, name: str = "exec", seed: int = 1,

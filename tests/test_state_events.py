@@ -143,8 +143,8 @@ def test_a_jsonata_map_over_an_object_input_fails_without_a_location(tmp_path):
     r = run(tmp_path, d, {"a": 1})
     assert (r["error"], r["cause"]) == (
         "States.QueryEvaluationError",
-        "An error occurred while executing the state 'M' (entered at the event id #2). "
-        'Map state input must be an array but was: {"a":1}')
+        ("An error occurred while executing the state 'M' (entered at the event id #2). "
+        'Map state input must be an array but was: {"a":1}'))
     failed = events(tmp_path)[2]
     assert failed["type"] == "EvaluationFailed" and "location" not in details(failed)
 
@@ -153,8 +153,8 @@ def test_an_oversized_output_names_the_state(tmp_path):
     d = jsonata({"A": {"Type": "Pass", "Output": "{% $pad('', 300000, 'x') %}", "End": True}})
     r = run(tmp_path, d, {})
     assert (r["error"], r["cause"]) == (
-        "States.DataLimitExceeded", "The state/task 'A' returned a result with a size "
-        "exceeding the maximum number of bytes service limit.")
+        "States.DataLimitExceeded", ("The state/task 'A' returned a result with a size "
+        "exceeding the maximum number of bytes service limit."))
 
 
 def test_a_distributed_map_iteration_sees_its_child_execution_in_the_context(tmp_path):
@@ -255,7 +255,7 @@ def test_catcher_result_path_assign_and_output_shape_what_follows(tmp_path):
         "D": {"Type": "Pass", "Parameters": {"in.$": "$", "e.$": "$e"}, "End": True}})
     r = run(tmp_path, d, {"k": 1})
     assert output(r) == {"in": {"k": 1, "err": {"Error": "Boom", "Cause": "c"}}, "e": "Boom"}
-    exited = [e for e in events(tmp_path) if e["type"] == "ParallelStateExited"][0]
+    exited = next(e for e in events(tmp_path) if e["type"] == "ParallelStateExited")
     assert details(exited)["output"] == '{"k":1,"err":{"Error":"Boom","Cause":"c"}}'
     assert details(exited)["assignedVariables"] == {"e": '"Boom"'}
 

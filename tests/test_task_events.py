@@ -262,8 +262,8 @@ def test_oversized_parameters_fail_the_state_naming_it(tmp_path):
     r = run_task(tmp_path, {"Resource": "arn:aws:states:::lambda:invoke",
                             "Parameters": {"a.$": "$.s", "b.$": "$.s"}}, input_value={"s": BIG})
     assert (r["error"], r["cause"]) == (
-        "States.DataLimitExceeded", "The state/task 'T' returned a result with a size "
-        "exceeding the maximum number of bytes service limit.")
+        "States.DataLimitExceeded", ("The state/task 'T' returned a result with a size "
+        "exceeding the maximum number of bytes service limit."))
 
 
 def test_replay_answers_each_retried_invocation_from_the_record(tmp_path):

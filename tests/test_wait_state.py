@@ -80,14 +80,14 @@ def test_wait_assign_sees_the_input(tmp_path):
     ({"SecondsPath": "$.x"}, {"s": 1},
      "The SecondsPath parameter does not reference an input value: $.x"),
     ({"TimestampPath": "$.t"}, {"t": "2026-01-01T00:00:07"},
-     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
-     "date-time format string: $.t == 2026-01-01T00:00:07"),
+     ("The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+     "date-time format string: $.t == 2026-01-01T00:00:07")),
     ({"TimestampPath": "$.t"}, {"t": "2026-02-30T00:00:00Z"},
-     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
-     "date-time format string: $.t == 2026-02-30T00:00:00Z"),
+     ("The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+     "date-time format string: $.t == 2026-02-30T00:00:00Z")),
     ({"TimestampPath": "$.t"}, {"t": 1767225600},
-     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
-     "date-time format string: $.t == 1767225600"),
+     ("The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+     "date-time format string: $.t == 1767225600")),
     ({"TimestampPath": "$.x"}, {"t": "2026-01-01T00:00:07Z"},
      "The TimestampPath parameter does not reference an input value: $.x"),
 ])
@@ -107,8 +107,8 @@ def test_jsonpath_runtime_errors(tmp_path, fields, input_value, cause):
     ({"Seconds": "{% true %}"}, "Seconds",
      "The Seconds field must be a non-negative integer, but was: True"),
     ({"Timestamp": "{% 'nope' %}"}, "Timestamp",
-     "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format "
-     "string: nope"),
+     ("The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format "
+     "string: nope")),
 ])
 def test_jsonata_values_fail_with_an_evaluation_error(tmp_path, fields, location, cause):
     r = wait(tmp_path, fields, QueryLanguage="JSONata")
