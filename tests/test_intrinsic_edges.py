@@ -229,3 +229,42 @@ def test_base64_decode(encoded, decoded):
 def test_base64_decode_rejects_characters_outside_the_alphabet(encoded):
     assert cause(f"States.Base64Decode('{encoded}')") == bad(
         "Base64Decode", "the input is not a valid Base64 string")
+
+
+def test_invalid_json_is_shown_up_to_200_characters():
+    assert cause("States.StringToJson($.a)", {"a": "{" * 200}) == bad(
+        "StringToJson", "the string is not valid JSON: " + "{" * 200)
+    assert cause("States.StringToJson($.a)", {"a": "{" * 201}) == bad(
+        "StringToJson", "the string is not valid JSON: " + "{" * 200 + "...")
+
+
+@pytest.mark.parametrize("text, data", [
+    ("States.Format('{}', 1, 2)", None),
+    ("States.Format($.t, 1, 2)", {"t": "{}"}),  # a template read from the input
+])
+def test_format_needs_one_value_per_placeholder(text, data):
+    assert cause(text, data) == bad(
+        "Format", "the template has 1 placeholder(s) but 2 value(s) were given")
+
+
+@pytest.mark.parametrize("text, data, value", [
+    ("States.StringSplit('', '')", None, []),
+    ("States.StringSplit('ab', '')", None, ["ab"]),
+    ("States.ArrayUnique($.a)", {"a": [[1], [2], [1], {"k": [1]}, {"k": [2]}]},
+     [[1], [2], {"k": [1]}, {"k": [2]}]),
+    ("States.ArrayContains($.a, $.v)", {"a": [[1]], "v": [2]}, False),
+    ("States.ArrayRange(-2147483648, -2147483648, 1)", None, [-2147483648]),
+    ("States.ArrayRange(2147483647, 2147483647, 1)", None, [2147483647]),
+    ("States.JsonToString($.a)", {"a": {"é": "ü"}}, '{"é":"ü"}'),
+])
+def test_edge_values(text, data, value):
+    assert ev(text, data) == value
+
+
+@pytest.mark.parametrize("value, shown", [
+    (float("inf"), "Infinity"), (float("-inf"), "-Infinity"), (float("nan"), "NaN"),
+])
+def test_java_double_names_the_special_values_as_java_does(value, shown):
+    from replay.asl.intrinsics.values import java_double
+
+    assert java_double(value) == shown
