@@ -41,6 +41,8 @@ ERRORS = [
     ("States.MathAdd($.a, 1)", {"a": 2147483648},
      bad("MathAdd", "argument 1 must be an integer between -2147483648 and 2147483647, "
                     "but was 2147483648")),
+    ("States.MathAdd(1, $.a)", {"a": ["é"]},
+     bad("MathAdd", 'argument 2 must be an integer, but was array ["é"]')),
     ("States.MathAdd(1, $.a)", {"a": -2147483649},
      bad("MathAdd", "argument 2 must be an integer between -2147483648 and 2147483647, "
                     "but was -2147483649")),
