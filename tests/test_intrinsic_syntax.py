@@ -77,6 +77,11 @@ def test_a_non_string_is_not_a_call():
     ("States.Array($.a['x\\')'])", ["$.a['x\\')']"]),
     ("States.Array( $.x )", ["$.x"]),
     ("States.Array($$.Execution.Id)", ["$$.Execution.Id"]),
+    ("States.Array($.a['\\''], 1)", ["$.a['\\'']", 1]),  # an escaped quote, then the closing one
+    ("States.Array(1, $.a['q\\'x'], 2)", [1, "$.a['q\\'x']", 2]),
+    ("States.Array($.a[?(@.X == 1)], 2)", ["$.a[?(@.X == 1)]", 2]),
+    ("States.Array($.X, $.XX)", ["$.X", "$.XX"]),
+    ("States.Array(')', $.a['\\''])", [")", "$.a['\\'']"]),
 ])
 def test_paths_run_to_the_next_top_level_separator(text, paths):
     args = parse_intrinsic(text).args

@@ -134,3 +134,20 @@ def test_parallel_gives_each_branch_the_effective_input_and_collects_in_order(tm
     t = types(tmp_path)
     assert t[1:3] == ["ParallelStateEntered", "ParallelStateStarted"]
     assert t[-5:-3] == ["ParallelStateSucceeded", "ParallelStateExited"]
+
+
+def test_jsonpath_choice_state_assign_and_default_output_path(tmp_path):
+    d = machine({
+        "C": {"Type": "Choice", "Default": "E", "Assign": {"s.$": "$.a"}, "OutputPath": "$.b",
+              "Choices": [{"Variable": "$.a", "NumericEquals": 1, "Next": "E"}]},
+        "E": {"Type": "Pass", "Parameters": {"s.$": "$s", "in.$": "$"}, "End": True}})
+    assert output(run(tmp_path, d, {"a": 2, "b": [0]})) == {"s": 2, "in": [0]}
+
+
+def test_jsonata_choice_state_output_on_both_branches(tmp_path):
+    d = jsonata({
+        "C": {"Type": "Choice", "Default": "E", "Output": "{% $states.input.a + 1 %}",
+              "Choices": [{"Condition": "{% $states.input.a = 1 %}", "Next": "E"}]},
+        "E": {"Type": "Succeed"}})
+    assert output(run(tmp_path, d, {"a": 1}, name="rule")) == 2
+    assert output(run(tmp_path, d, {"a": 5}, name="default")) == 6
