@@ -150,7 +150,9 @@ def report(target: str, found: dict[str, str], scratch: Path, show: bool) -> tup
         elif reason:
             equivalent += 1
         if show:
-            print(f"  {status}{' (equivalent: ' + reason + ')' if reason else ''}: {function}")
+            label = "" if not reason else (f" ({reason})" if reason.startswith("killed by hand")
+                                             else f" (equivalent: {reason})")
+            print(f"  {status}{label}: {function}")
             for line in removed:
                 print(f"    - {line}")
             for line in added:
