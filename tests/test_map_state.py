@@ -163,3 +163,55 @@ def test_map_result_goes_through_result_selector_and_assign(tmp_path):
               "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}},
         "P": {"Type": "Pass", "Parameters": {"all.$": "$all", "out.$": "$"}, "End": True}}}
     assert output(run(tmp_path, d, [1, 2])) == {"all": [1, 2], "out": {"n": 2}}
+
+
+def test_state_at_an_event_names_each_branch_and_iteration_frame(tmp_path):
+    d = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}},
+        {"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+            "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}}}}]}}}
+    run(tmp_path, d, [1, 2])
+    events = api.history(tmp_path / "db", "exec")
+    last_wait = [e["id"] for e in events if e["type"] == "WaitStateEntered"][-1]
+    active = api.state(tmp_path / "db", "exec", last_wait)["active"]
+    assert [(a["frame"], a["state"]) for a in active] == [
+        ("(root)", "P"), ("P#1", "M"), ("P#1/M#0", "W"), ("P#1/M#1", "W")]
+
+
+def test_failed_and_aborted_iterations_name_the_map_and_the_index(tmp_path):
+    d = {"StartAt": "M", "States": {"M": {
+        "Type": "Map", "End": True, "ItemSelector": {"x.$": "States.ArrayGetItem($.a, $$.Map.Item.Index)"},
+        "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 5, "End": True}}}}}}
+    r = run(tmp_path, d, {"a": [1], "items": [0, 1]})
+    assert r["error"] == "States.IntrinsicFailure"
+    assert r["cause"].endswith("the index 1 is out of bounds for an array of length 1")
+    shown = [(e["type"], next((v for k, v in e.items() if k.endswith("EventDetails")), None))
+             for e in api.history(tmp_path / "db", "exec")]
+    assert ("MapIterationFailed", {"index": 1, "name": "M"}) in shown
+    assert ("MapIterationAborted", {"index": 0, "name": "M"}) in shown
+
+
+def test_item_selector_sees_variables_and_the_seeded_source(tmp_path):
+    d = {"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"v": 7}, "Next": "M"},
+        "M": {"Type": "Map", "End": True,
+              "ItemSelector": {"v.$": "$v", "r.$": "States.MathRandom(1, 2)"},
+              "ItemProcessor": {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": True}}}}}}
+    assert output(run(tmp_path, d, [0])) == [{"v": 7, "r": 1}]
+
+
+@pytest.mark.parametrize("value, succeeded", [("12.5", True), (12.4, False), (100.5, None)])
+def test_a_fractional_tolerated_percentage_is_kept(tmp_path, value, succeeded):
+    items = [100] + [1] * 7  # one failure in eight is 12.5 %
+    r = run_map(tmp_path, {"ToleratedFailurePercentagePath": "$.p"}, {"items": items, "p": value})
+    if succeeded is None:
+        assert r["cause"] == CAUSE + "ToleratedFailurePercentage must be between 0 and 100."
+    else:
+        assert (r["status"] == "SUCCEEDED") is succeeded
+
+
+def test_an_integer_field_does_not_take_a_float_text(tmp_path):
+    r = run_map(tmp_path, {"MaxConcurrencyPath": "$.c"}, {"items": [1], "c": "1e1"})
+    assert r["cause"] == CAUSE + (
+        'The MaxConcurrencyPath field refers to value "1e1" which is not a valid integer: $.c')
