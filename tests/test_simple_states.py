@@ -151,3 +151,23 @@ def test_jsonata_choice_state_output_on_both_branches(tmp_path):
         "E": {"Type": "Succeed"}})
     assert output(run(tmp_path, d, {"a": 1}, name="rule")) == 2
     assert output(run(tmp_path, d, {"a": 5}, name="default")) == 6
+
+
+def test_parallel_events_link_to_the_last_event_of_the_branches(tmp_path):
+    d = machine({"P": {"Type": "Parallel", "Next": "N", "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 2, "End": True}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}]},
+        "N": {"Type": "Pass", "End": True}})
+    run(tmp_path, d, {})
+    links = [(e["id"], e["previousEventId"], e["type"]) for e in api.history(tmp_path / "db", "exec")]
+    assert links[1:10] == [
+        (2, 0, "ParallelStateEntered"), (3, 2, "ParallelStateStarted"),
+        (4, 3, "WaitStateEntered"), (5, 3, "PassStateEntered"), (6, 5, "PassStateExited"),
+        (7, 4, "WaitStateExited"), (8, 7, "ParallelStateSucceeded"),
+        (9, 8, "ParallelStateExited"), (10, 9, "PassStateEntered")]
+
+
+def test_jsonata_wait_output_reads_the_state_input(tmp_path):
+    d = machine({"W": {"Type": "Wait", "Seconds": 1, "End": True,
+                       "Output": "{% $states.input.n %}"}}, QueryLanguage="JSONata")
+    assert output(run(tmp_path, d, {"n": 4})) == 4
