@@ -169,6 +169,10 @@ def main() -> None:
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutants (1)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
     args = parser.parse_args()
+    try:
+        import mutmut  # noqa: F401
+    except ImportError:
+        sys.exit("bench/mutation.py needs mutmut 3: pip install 'mutmut==3.8.1'")
     config = settings()
     scratch = Path(tempfile.mkdtemp(prefix="sfn-mutation-"))
     copy_tree(scratch)
