@@ -175,3 +175,50 @@ def test_reader_and_batcher_read_their_limits_from_paths(tmp_path):
     r = run(tmp_path, d, {"max": 4, "per": 3, "key": "items.json"}, s3_root=tmp_path / "s3")
     assert json.loads(r["output"]) == [{"n": 3, "b": {"run": "items.json"}},
                                        {"n": 1, "b": {"run": "items.json"}}]
+
+
+def test_max_concurrency_one_runs_one_child_at_a_time(tmp_path):
+    wait = {"W": {"Type": "Wait", "Seconds": 10, "End": True}}
+    r = run(tmp_path, distributed(wait, MaxConcurrency=1), [1, 2, 3])
+    assert r["stopDate"].startswith("2026-01-01T00:00:30")
+
+
+def test_an_item_reader_without_an_s3_root_says_how_to_give_one(tmp_path):
+    d = distributed(PASS_CONTEXT, ItemReader={
+        "Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": "b", "Key": "k"}})
+    r = run(tmp_path, d, {})
+    assert (r["error"], r["cause"]) == (
+        "States.ItemReaderFailed",
+        "the ItemReader needs a local stand-in for S3: run with --s3-root DIR")
+
+
+def test_item_selector_sees_the_parent_context_variables_and_the_seeded_source(tmp_path):
+    d = {"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"v": 7}, "Next": "M"},
+        "M": distributed(PASS_CONTEXT, ItemSelector={
+            "v.$": "$v", "r.$": "States.MathRandom(1, 2)", "e.$": "$$.Execution.Name",
+            "i.$": "$$.Map.Item.Index"})["States"]["M"]}}
+    out = json.loads(run(tmp_path, d, [5])["output"])
+    assert out[0]["in"] == {"v": 7, "r": 1, "e": "parent", "i": 0}
+
+
+def test_the_map_result_goes_through_assign_result_selector_and_paths(tmp_path):
+    d = {"StartAt": "M", "States": {
+        "M": distributed(PASS_CONTEXT, Next="N", ResultSelector={"n.$": "States.ArrayLength($)"},
+                         ResultPath="$.res", OutputPath="$.res", Assign={"all.$": "$[*].in"},
+                         ToleratedFailureCountPath="$.tol", ItemsPath="$.items")["States"]["M"],
+        "N": {"Type": "Pass", "Parameters": {"all.$": "$all", "out.$": "$"}, "End": True}}}
+    del d["States"]["M"]["End"]
+    r = run(tmp_path, d, {"tol": 0, "items": [1, 2]})
+    assert json.loads(r["output"]) == {"all": [1, 2], "out": {"n": 2}}
+
+
+def test_batches_without_batch_input_and_by_bytes_from_a_path(tmp_path):
+    count = {"P": {"Type": "Pass", "End": True,
+                   "Parameters": {"n.$": "States.ArrayLength($.Items)", "all.$": "$"}}}
+    d = distributed(count, ItemsPath="$.items", ItemBatcher={"MaxInputBytesPerBatchPath": "$.b"})
+    r = run(tmp_path, d, {"items": ["x" * 10] * 4, "b": 40})
+    out = json.loads(r["output"])
+    assert [o["n"] for o in out] == [2, 2]
+    assert all(set(o["all"]) == {"Items"} for o in out)
