@@ -156,9 +156,9 @@ def test_a_result_writer_without_an_s3_root_is_a_runtime_error(tmp_path):
     d = distributed(PASS_CONTEXT, ResultWriter={"Resource": "arn:aws:states:::s3:putObject",
                                                 "Parameters": {"Bucket": "b", "Prefix": "p"}})
     r = run(tmp_path, d, [1])
-    assert (r["error"], r["cause"]) == (
-        "States.Runtime", ("An error occurred while executing the state 'M' (entered at the "
-        "event id #2). the ResultWriter needs a local stand-in for S3: run with --s3-root DIR"))
+    assert r["error"] == "States.Runtime"
+    assert r["cause"].endswith(
+        "the ResultWriter needs a local stand-in for S3: run with --s3-root DIR")
 
 
 def test_reader_and_batcher_read_their_limits_from_paths(tmp_path):

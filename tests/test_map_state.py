@@ -1,6 +1,6 @@
-"""Inline Map as the history shows it: MaxConcurrency (on the virtual clock), failure tolerance,
-ItemsPath / ItemSelector / the Map context, the iteration events and the runtime errors of the
-Path forms of its numeric fields."""
+"""Map as the history shows it: MaxConcurrency (on the virtual clock), failure tolerance (in
+Distributed mode, the only one AWS applies it in), ItemsPath / ItemSelector / the Map context,
+the iteration events and the runtime errors of the Path forms of its numeric fields."""
 from __future__ import annotations
 
 from typing import Any
@@ -19,9 +19,14 @@ PROCESSOR = {"StartAt": "C", "States": {
 CAUSE = "An error occurred while executing the state 'M' (entered at the event id #2). "
 
 
-def run_map(tmp, fields: dict, input_value: Any, name: str = "exec") -> dict:
+def run_map(tmp, fields: dict, input_value: Any, name: str = "exec",
+            distributed: bool = False) -> dict:
+    processor = PROCESSOR
+    if distributed:  # failure tolerance is a Distributed Map feature
+        processor = {**PROCESSOR, "ProcessorConfig": {"Mode": "DISTRIBUTED",
+                                                      "ExecutionType": "STANDARD"}}
     d = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items", "End": True,
-                                         "ItemProcessor": PROCESSOR, **fields}}}
+                                         "ItemProcessor": processor, **fields}}}
     return run(tmp, d, input_value, name=name)
 
 
@@ -100,7 +105,7 @@ def test_path_fields_accept_boundary_values(tmp_path, fields, value):
     ({"ToleratedFailureCount": 2, "ToleratedFailurePercentage": 10}, [100, 100, 1, 2], True),
 ])
 def test_tolerated_failures(tmp_path, fields, items, succeeded):
-    r = run_map(tmp_path, fields, {"items": items, "n": 2})
+    r = run_map(tmp_path, fields, {"items": items, "n": 2}, distributed=True)
     if succeeded:
         assert r["status"] == "SUCCEEDED"
         assert output(r) == [None if i >= 100 else i for i in items]
@@ -110,7 +115,7 @@ def test_tolerated_failures(tmp_path, fields, items, succeeded):
                                             "exceeded"))
 
 
-def test_without_tolerance_the_first_failure_is_the_maps(tmp_path):
+def test_an_inline_map_fails_with_its_first_failed_iteration(tmp_path):
     r = run_map(tmp_path, {}, {"items": [1, 100]})
     assert (r["error"], r["cause"]) == ("Bad", "too big")
 
@@ -204,7 +209,8 @@ def test_item_selector_sees_variables_and_the_seeded_source(tmp_path):
 @pytest.mark.parametrize("value, succeeded", [("12.5", True), (12.4, False), (100.5, None)])
 def test_a_fractional_tolerated_percentage_is_kept(tmp_path, value, succeeded):
     items = [100] + [1] * 7  # one failure in eight is 12.5 %
-    r = run_map(tmp_path, {"ToleratedFailurePercentagePath": "$.p"}, {"items": items, "p": value})
+    r = run_map(tmp_path, {"ToleratedFailurePercentagePath": "$.p"}, {"items": items, "p": value},
+                distributed=True)
     if succeeded is None:
         assert r["cause"] == CAUSE + "ToleratedFailurePercentage must be between 0 and 100."
     else:

@@ -220,7 +220,6 @@ def _caught(tmp, error: str, error_equals: list[str], *, name: str) -> dict:
     ("States.Runtime", ["States.ALL"], False),
     ("States.Runtime", ["States.Runtime"], True),
     ("Boom", ["States.TaskFailed"], True),
-    ("States.HeartbeatTimeout", ["States.TaskFailed"], True),
     ("States.Timeout", ["States.TaskFailed"], False),
     ("States.Runtime", ["States.TaskFailed"], False),
     ("States.Timeout", ["States.Timeout"], True),
