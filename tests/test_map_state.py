@@ -221,3 +221,12 @@ def test_an_integer_field_does_not_take_a_float_text(tmp_path):
     r = run_map(tmp_path, {"MaxConcurrencyPath": "$.c"}, {"items": [1], "c": "1e1"})
     assert r["cause"] == CAUSE + (
         'The MaxConcurrencyPath field refers to value "1e1" which is not a valid integer: $.c')
+
+
+def test_a_succeeded_map_links_its_end_to_the_last_iteration_event(tmp_path):
+    run_map(tmp_path, {"MaxConcurrency": 0}, {"items": [1, 2]})
+    links = [(e["id"], e["previousEventId"], e["type"]) for e in api.history(tmp_path / "db", "exec")]
+    last_iteration = max(i for i, _, t in links if t == "MapIterationSucceeded")
+    assert links[-3:] == [(last_iteration + 1, last_iteration, "MapStateSucceeded"),
+                          (last_iteration + 2, last_iteration + 1, "MapStateExited"),
+                          (last_iteration + 3, last_iteration + 2, "ExecutionSucceeded")]
