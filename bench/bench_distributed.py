@@ -3,6 +3,7 @@ durably to the log. Prints wall time and events/s (parent and child histories to
 
     python bench/bench_distributed.py [--items 10000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,18 +16,26 @@ from replay import api
 
 DEFINITION = {
     "StartAt": "Fan",
-    "States": {"Fan": {
-        "Type": "Map", "Label": "Fan", "MaxConcurrency": 1000, "End": True,
-        "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-            "StartAt": "Double",
-            "States": {
-                "Double": {"Type": "Pass", "Parameters": {"v.$": "States.MathAdd($.n, $.n)"},
-                           "Next": "Done"},
-                "Done": {"Type": "Succeed"},
+    "States": {
+        "Fan": {
+            "Type": "Map",
+            "Label": "Fan",
+            "MaxConcurrency": 1000,
+            "End": True,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Double",
+                "States": {
+                    "Double": {
+                        "Type": "Pass",
+                        "Parameters": {"v.$": "States.MathAdd($.n, $.n)"},
+                        "Next": "Done",
+                    },
+                    "Done": {"Type": "Succeed"},
+                },
             },
-        },
-    }},
+        }
+    },
 }
 
 
@@ -38,13 +47,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "db"
         start = time.perf_counter()
-        result = api.run(db, json.dumps(DEFINITION), items, state_machine_name="fan",
-                         name="big", seed=1, start_micros=0)
+        result = api.run(
+            db,
+            json.dumps(DEFINITION),
+            items,
+            state_machine_name="fan",
+            name="big",
+            seed=1,
+            start_micros=0,
+        )
         elapsed = time.perf_counter() - start
         executions = api.list_executions(db)
         events = sum(doc["events"] for doc in executions)
-    print(f"{a.items} items: {result['status']}, {len(executions) - 1} child executions, "
-          f"{events} events in {elapsed:.2f} s ({events / elapsed:,.0f} events/s)")
+    print(
+        f"{a.items} items: {result['status']}, {len(executions) - 1} child executions, "
+        f"{events} events in {elapsed:.2f} s ({events / elapsed:,.0f} events/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ measured when it happens to be installed; it is not a dependency.
 `--sizes` adds evaluate times for growing inputs: jsonatapy converts the bound values on every
 call, jsonata-python reads the Python objects in place.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,13 @@ from replay.asl.jsonata import compile_jsonata
 
 EXPRESSION = "$states.input.i + 1"
 CONTEXT = {
-    "Execution": {"Id": "arn:aws:states:us-east-1:111111111111:execution:sm:run", "Input": {},
-                  "Name": "run", "StartTime": "2024-01-01T00:00:00.000Z", "RedriveCount": 0},
+    "Execution": {
+        "Id": "arn:aws:states:us-east-1:111111111111:execution:sm:run",
+        "Input": {},
+        "Name": "run",
+        "StartTime": "2024-01-01T00:00:00.000Z",
+        "RedriveCount": 0,
+    },
     "StateMachine": {"Id": "arn:aws:states:us-east-1:111111111111:stateMachine:sm", "Name": "sm"},
     "State": {"Name": "S", "EnteredTime": "2024-01-01T00:00:00.000Z"},
 }
@@ -70,15 +76,19 @@ def main() -> None:
     for name, (compile_, evaluate) in engines().items():
         compiled = compile_(EXPRESSION)
         assert evaluate(compiled, bindings) == 2
-        print(f"{name:<34}{median_us(a.calls, compile_, EXPRESSION):>12.1f}"
-              f"{median_us(a.calls, evaluate, compiled, bindings):>13.1f}")
+        print(
+            f"{name:<34}{median_us(a.calls, compile_, EXPRESSION):>12.1f}"
+            f"{median_us(a.calls, evaluate, compiled, bindings):>13.1f}"
+        )
     text = "{% " + EXPRESSION + " %}"
     env = Env(data, CONTEXT, {"unused": [1, 2, 3]})
     expr = compile_jsonata(text, "Output")
     assert expr(env) == 2
-    print(f"{'replay.asl.jsonata (jsonatapy)':<34}"
-          f"{median_us(a.calls, compile_jsonata, text, 'Output'):>12.1f}"
-          f"{median_us(a.calls, expr, env):>13.1f}")
+    print(
+        f"{'replay.asl.jsonata (jsonatapy)':<34}"
+        f"{median_us(a.calls, compile_jsonata, text, 'Output'):>12.1f}"
+        f"{median_us(a.calls, expr, env):>13.1f}"
+    )
     if a.sizes:
         sizes(a.calls // 20 or 1)
 
@@ -86,11 +96,14 @@ def main() -> None:
 def sizes(calls: int) -> None:
     print("\nevaluate us by input size (same expression, input grown with 'items')")
     found = engines()
-    print(f"{'input bytes':>12}" + "".join(f"{name:>16}" for name in found)
-          + f"{'replay layer':>16}")
+    print(
+        f"{'input bytes':>12}" + "".join(f"{name:>16}" for name in found) + f"{'replay layer':>16}"
+    )
     for count in (0, 10, 100, 1000):
-        data = {"i": 1, "items": [{"id": n, "name": f"item{n}", "tags": ["a", "b"]}
-                                  for n in range(count)]}
+        data = {
+            "i": 1,
+            "items": [{"id": n, "name": f"item{n}", "tags": ["a", "b"]} for n in range(count)],
+        }
         bindings = {"states": {"input": data, "context": CONTEXT}}
         row = f"{len(json.dumps(data)):>12}"
         for compile_, evaluate in found.values():

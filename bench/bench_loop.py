@@ -6,6 +6,7 @@ durably to LMDB (one transaction per step).
 
     python bench/bench_loop.py [--iterations 3000] [--repeat 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,16 +39,33 @@ def main() -> None:
         for n in range(a.repeat):
             db = str(Path(tmp) / f"db{n}")
             validates.append(timed(["validate", str(DEFINITION)]))
-            runs.append(timed(["run", str(DEFINITION), "--input",
-                               json.dumps({"limit": a.iterations}), "--db", db, "--seed", "1"]))
-            out = subprocess.run(CLI + ["history", "--db", db, "--format", "aws",
-                                        _only_execution(db)], capture_output=True, text=True)
+            runs.append(
+                timed(
+                    [
+                        "run",
+                        str(DEFINITION),
+                        "--input",
+                        json.dumps({"limit": a.iterations}),
+                        "--db",
+                        db,
+                        "--seed",
+                        "1",
+                    ]
+                )
+            )
+            out = subprocess.run(
+                CLI + ["history", "--db", db, "--format", "aws", _only_execution(db)],
+                capture_output=True,
+                text=True,
+            )
             events = len(json.loads(out.stdout)["events"])
     transitions = 2 * a.iterations + 2  # Check + Increment per iteration, Init, final Check/Done
     net = statistics.median(runs) - statistics.median(validates)
     print(f"loop of {a.iterations} iterations: {transitions} transitions, {events} events")
-    print(f"run median {statistics.median(runs) * 1000:.0f} ms, validate median "
-          f"{statistics.median(validates) * 1000:.0f} ms, net {net * 1000:.0f} ms")
+    print(
+        f"run median {statistics.median(runs) * 1000:.0f} ms, validate median "
+        f"{statistics.median(validates) * 1000:.0f} ms, net {net * 1000:.0f} ms"
+    )
     print(f"transitions/s: {transitions / net:,.0f}   events/s: {events / net:,.0f}")
     print_memory()
 
@@ -61,12 +79,26 @@ def print_memory() -> None:
 
     text = DEFINITION.read_text()
     with tempfile.TemporaryDirectory() as tmp:
-        api.run(Path(tmp) / "db", text, {"limit": 10}, state_machine_name="loop", name="warm",
-                seed=1, start_micros=0)
+        api.run(
+            Path(tmp) / "db",
+            text,
+            {"limit": 10},
+            state_machine_name="loop",
+            name="warm",
+            seed=1,
+            start_micros=0,
+        )
         for n, limit in enumerate((1000, 6000)):
             tracemalloc.start()
-            api.run(Path(tmp) / "db", text, {"limit": limit}, state_machine_name="loop",
-                    name=f"m{n}", seed=1, start_micros=0)
+            api.run(
+                Path(tmp) / "db",
+                text,
+                {"limit": limit},
+                state_machine_name="loop",
+                name=f"m{n}",
+                seed=1,
+                start_micros=0,
+            )
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             print(f"peak memory, {limit} iterations ({4 * limit} events): {peak / 1024:,.0f} KiB")

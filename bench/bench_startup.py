@@ -4,6 +4,7 @@ the CLI adds on top of the bare interpreter (the issue asks <= 120 ms).
 
     python bench/bench_startup.py [--runs 11]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,10 @@ def _row(label: str, figures: tuple[float, float], bare: tuple[float, float]) ->
     (wall, cpu), (bare_wall, bare_cpu) = figures, bare
     if figures is bare:
         return f"{label:<26}{wall:7.1f} ms wall  {cpu:7.1f} ms cpu"
-    return (f"{label:<26}{wall:7.1f} ms wall (+{wall - bare_wall:5.1f})  "
-            f"{cpu:7.1f} ms cpu (+{cpu - bare_cpu:5.1f})")
+    return (
+        f"{label:<26}{wall:7.1f} ms wall (+{wall - bare_wall:5.1f})  "
+        f"{cpu:7.1f} ms cpu (+{cpu - bare_cpu:5.1f})"
+    )
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Throughput of store.EventLog: single-record appends/s and reads/s (median of runs).
 
-    python bench/bench_store.py [--appends 12000] [--repeat 3]
+python bench/bench_store.py [--appends 12000] [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse

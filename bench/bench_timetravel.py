@@ -5,6 +5,7 @@ in-process), replay against the record (events/s) and import of its export (even
 
     python bench/bench_timetravel.py [--iterations 6200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,15 @@ def main() -> None:
     a = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "db"
-        api.run(db, DEFINITION, {"limit": a.iterations}, state_machine_name="loop", name="big",
-                seed=1, start_micros=0)
+        api.run(
+            db,
+            DEFINITION,
+            {"limit": a.iterations},
+            state_machine_name="loop",
+            name="big",
+            seed=1,
+            start_micros=0,
+        )
         events = api.events(db, "big")
         total = len(events)
         print(f"execution of {total} events")
@@ -46,26 +54,33 @@ def main() -> None:
                 start = time.perf_counter()
                 state_at(log, doc, n)
                 times.append(time.perf_counter() - start)
-            print(f"state_at: median {statistics.median(times) * 1000:.2f} ms, "
-                  f"max {max(times) * 1000:.2f} ms (200 random events)")
+            print(
+                f"state_at: median {statistics.median(times) * 1000:.2f} ms, "
+                f"max {max(times) * 1000:.2f} ms (200 random events)"
+            )
             assert list(read_events(log, doc, total, total))[0]["id"] == total
         runs = []
         for _ in range(3):
             start = time.perf_counter()
             assert api.replay(db, "big") is None
             runs.append(time.perf_counter() - start)
-        print(f"replay: {total / statistics.median(runs):,.0f} events/s "
-              f"(median of 3, {statistics.median(runs) * 1000:.0f} ms)")
+        print(
+            f"replay: {total / statistics.median(runs):,.0f} events/s "
+            f"(median of 3, {statistics.median(runs) * 1000:.0f} ms)"
+        )
         exported = api.export(db, "big")
         text = json.dumps(exported)
         imports = []
         for n in range(3):
             start = time.perf_counter()
-            api.import_history(db, [json.loads(text)], DEFINITION, state_machine_name="loop",
-                               name=f"copy{n}")
+            api.import_history(
+                db, [json.loads(text)], DEFINITION, state_machine_name="loop", name=f"copy{n}"
+            )
             imports.append(time.perf_counter() - start)
-        print(f"import: {total / statistics.median(imports):,.0f} events/s "
-              f"(median of 3, {statistics.median(imports) * 1000:.0f} ms, JSON parsing included)")
+        print(
+            f"import: {total / statistics.median(imports):,.0f} events/s "
+            f"(median of 3, {statistics.median(imports) * 1000:.0f} ms, JSON parsing included)"
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ random positions (median and max).
 
     PYTHONPATH=. python bench/bench_tui.py [--iterations 6200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,17 +59,21 @@ async def drive(db: Path, total: int) -> None:
             times.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
             assert screen.query_one(Inspector).shown["event"] in (n - 1, n + 1, 1, total)
-        print(f"scrub key to inspector: median {statistics.median(times) * 1000:.1f} ms, "
-              f"max {max(times) * 1000:.1f} ms wall; median {statistics.median(cpu) * 1000:.1f}"
-              f" ms CPU (200 random positions, render included)")
+        print(
+            f"scrub key to inspector: median {statistics.median(times) * 1000:.1f} ms, "
+            f"max {max(times) * 1000:.1f} ms wall; median {statistics.median(cpu) * 1000:.1f}"
+            f" ms CPU (200 random positions, render included)"
+        )
         shows = []
         for _ in range(200):
             n = rng.randint(1, total)
             start = time.perf_counter()
             screen.show(n)  # fold, inspector, outline and scrub bar contents; no screen render
             shows.append(time.perf_counter() - start)
-        print(f"fold + widget updates per move: median {statistics.median(shows) * 1000:.1f} ms, "
-              f"max {max(shows) * 1000:.1f} ms (200 random positions)")
+        print(
+            f"fold + widget updates per move: median {statistics.median(shows) * 1000:.1f} ms, "
+            f"max {max(shows) * 1000:.1f} ms (200 random positions)"
+        )
 
 
 def _children_cpu() -> float:
@@ -82,8 +87,15 @@ def main() -> None:
     a = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "db"
-        api.run(db, DEFINITION, {"limit": a.iterations}, state_machine_name="loop", name="big",
-                seed=1, start_micros=0)
+        api.run(
+            db,
+            DEFINITION,
+            {"limit": a.iterations},
+            state_machine_name="loop",
+            name="big",
+            seed=1,
+            start_micros=0,
+        )
         total = len(api.events(db, "big"))
         print(f"execution of {total} events")
         runs, cpu = [], []
@@ -92,9 +104,11 @@ def main() -> None:
             subprocess.run([sys.executable, "-c", OPEN_SCRIPT, str(db)], cwd=ROOT, check=True)
             runs.append(time.perf_counter() - start)
             cpu.append(_children_cpu() - before)
-        print(f"open in a fresh process (start, imports, open, exit): median "
-              f"{statistics.median(runs) * 1000:.0f} ms wall, {statistics.median(cpu) * 1000:.0f}"
-              " ms CPU, of 3")
+        print(
+            f"open in a fresh process (start, imports, open, exit): median "
+            f"{statistics.median(runs) * 1000:.0f} ms wall, {statistics.median(cpu) * 1000:.0f}"
+            " ms CPU, of 3"
+        )
         asyncio.run(drive(db, total))
 
 

@@ -15,6 +15,7 @@ starts with "killed by hand" are mutants of code that runs at import time (mutmu
 mutants on at call time, so it cannot test them): they were applied to the source by hand, the
 tests failed, and the adjusted score counts them as killed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,15 +42,24 @@ def settings() -> dict:
 
 
 def target_files(config: dict, words: list[str]) -> list[str]:
-    files = sorted({str(Path(p).relative_to(ROOT)) for pattern in config["only_mutate"]
-                    for p in glob.glob(str(ROOT / pattern))})
+    files = sorted(
+        {
+            str(Path(p).relative_to(ROOT))
+            for pattern in config["only_mutate"]
+            for p in glob.glob(str(ROOT / pattern))
+        }
+    )
     files = [f for f in files if not f.endswith("__init__.py")]
     return [f for f in files if not words or any(w in f for w in words)]
 
 
 def copy_tree(dest: Path) -> None:
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
     for raw in filter(None, listed):
         source = ROOT / raw.decode()
         if source.is_file():
@@ -66,8 +76,9 @@ def write_config(scratch: Path, config: dict, target: str) -> None:
     text = (ROOT / "pyproject.toml").read_text()
     start = text.index("[tool.mutmut]")
     end = text.find("\n[", start + 1)
-    section = ["[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in
-                                   dict(config, only_mutate=[target]).items()]
+    section = ["[tool.mutmut]"] + [
+        f"{key} = {json.dumps(value)}" for key, value in dict(config, only_mutate=[target]).items()
+    ]
     rest = text[end:] if end != -1 else ""
     (scratch / "pyproject.toml").write_text(text[:start] + "\n".join(section) + "\n" + rest)
 
@@ -76,13 +87,26 @@ def run_mutmut(scratch: Path, children: int) -> None:
     shutil.rmtree(scratch / "mutants", ignore_errors=True)
     log = scratch / "mutmut.log"
     with log.open("w") as out:
-        done = subprocess.run(["nice", "-n", "10", sys.executable, "-m", "mutmut", "run",
-                               "--max-children", str(children)], cwd=scratch, check=False,
-                              stdout=out, stderr=subprocess.STDOUT,
-                              env=dict(os.environ, PYTHONHASHSEED="0"))
+        done = subprocess.run(
+            [
+                "nice",
+                "-n",
+                "10",
+                sys.executable,
+                "-m",
+                "mutmut",
+                "run",
+                "--max-children",
+                str(children),
+            ],
+            cwd=scratch,
+            check=False,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, PYTHONHASHSEED="0"),
+        )
     if done.returncode != 0 and "could not find any test case" not in log.read_text():
-        sys.exit(f"mutmut failed (exit {done.returncode}); see {log}:\n"
-                 + log.read_text()[-2000:])
+        sys.exit(f"mutmut failed (exit {done.returncode}); see {log}:\n" + log.read_text()[-2000:])
 
 
 def statuses(scratch: Path, target: str) -> dict[str, str]:
@@ -93,14 +117,19 @@ def statuses(scratch: Path, target: str) -> dict[str, str]:
         return {}
     meta = json.loads(meta_file.read_text())
     # no selected test reaches any of them: mutmut stops before checking ("not checked")
-    return {key: "no tests" if code is None else status_by_exit_code[code]
-            for key, code in meta["exit_code_by_key"].items()}
+    return {
+        key: "no tests" if code is None else status_by_exit_code[code]
+        for key, code in meta["exit_code_by_key"].items()
+    }
 
 
 def functions(source: str) -> dict[str, str]:
     tree = ast.parse(source)
-    return {node.name: ast.get_source_segment(source, node) or "" for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
 
 
 def describe(key: str, defs: dict[str, str]) -> tuple[str, list[str], list[str]]:
@@ -150,8 +179,15 @@ def report(target: str, found: dict[str, str], scratch: Path, show: bool) -> tup
         elif reason:
             equivalent += 1
         if show:
-            label = "" if not reason else (f" ({reason})" if reason.startswith("killed by hand")
-                                             else f" (equivalent: {reason})")
+            label = (
+                ""
+                if not reason
+                else (
+                    f" ({reason})"
+                    if reason.startswith("killed by hand")
+                    else f" (equivalent: {reason})"
+                )
+            )
             print(f"  {status}{label}: {function}")
             for line in removed:
                 print(f"    - {line}")
@@ -195,25 +231,32 @@ def main() -> None:
 
 
 def print_table(rows: list[tuple]) -> None:
-    print(f"\n{'module':<40} {'killed':>6} {'hand':>4} {'equiv':>5} {'left':>4} {'total':>5} "
-          f"{'score':>6} {'adjusted':>8}")
+    print(
+        f"\n{'module':<40} {'killed':>6} {'hand':>4} {'equiv':>5} {'left':>4} {'total':>5} "
+        f"{'score':>6} {'adjusted':>8}"
+    )
     totals = [0] * 6
     for target, *numbers in rows:
         totals = [a + b for a, b in zip(totals, numbers)]
         print(line(target, *numbers))
     if len(rows) > 1:
         print(line("all", *totals))
-    print("score: killed by mutmut / all mutants; adjusted: (killed + killed by hand) / "
-          "(all - equivalent); left: survived or reached by no selected test, unexplained")
+    print(
+        "score: killed by mutmut / all mutants; adjusted: (killed + killed by hand) / "
+        "(all - equivalent); left: survived or reached by no selected test, unexplained"
+    )
 
 
-def line(name: str, killed: int, by_hand: int, survived: int, no_tests: int, total: int,
-         equivalent: int) -> str:
+def line(
+    name: str, killed: int, by_hand: int, survived: int, no_tests: int, total: int, equivalent: int
+) -> str:
     score = killed / total if total else 1.0
     adjusted = (killed + by_hand) / (total - equivalent) if total > equivalent else 1.0
     left = total - killed - by_hand - equivalent
-    return (f"{name:<40} {killed:>6} {by_hand:>4} {equivalent:>5} {left:>4} {total:>5} "
-            f"{score:>6.1%} {adjusted:>8.1%}")
+    return (
+        f"{name:<40} {killed:>6} {by_hand:>4} {equivalent:>5} {left:>4} {total:>5} "
+        f"{score:>6.1%} {adjusted:>8.1%}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """The Python API: what the CLI does, callable from a user's own tests.
 
-    from replay import api
-    result = api.run("db", definition_text, {"x": 1}, state_machine_name="orders", seed=7,
-                     mocks=mock_config_dict, test_case="happy")
-    events = api.history("db", result["executionArn"])
+from replay import api
+result = api.run("db", definition_text, {"x": 1}, state_machine_name="orders", seed=7,
+                 mocks=mock_config_dict, test_case="happy")
+events = api.history("db", result["executionArn"])
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -69,8 +70,17 @@ if TYPE_CHECKING:
     from store.check import CheckReport
 
 # Errors that mean "bad input or configuration": the CLI prints them and exits 2.
-EXPECTED_ERRORS = (InvalidDefinition, RunError, MockConfigError, HandlerError,
-                   NoTaskAnswer, StoreError, PositionError, HistoryFormatError, FaultError)
+EXPECTED_ERRORS = (
+    InvalidDefinition,
+    RunError,
+    MockConfigError,
+    HandlerError,
+    NoTaskAnswer,
+    StoreError,
+    PositionError,
+    HistoryFormatError,
+    FaultError,
+)
 
 Faults = list[Fault | str | dict]
 
@@ -99,7 +109,9 @@ def load_handlers(path: Path) -> dict:
     try:
         spec.loader.exec_module(module)  # type: ignore[union-attr]
     except Exception as exc:
-        raise RunError(f"handlers file {path} failed to import: {type(exc).__name__}: {exc}")
+        raise RunError(
+            f"handlers file {path} failed to import: {type(exc).__name__}: {exc}"
+        ) from None
     handlers = getattr(module, "HANDLERS", None)
     if not isinstance(handlers, dict):
         raise RunError(f"handlers file {path} must define HANDLERS = {{name or ARN: callable}}")
@@ -131,8 +143,13 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
     return out
 
 
-def _world(mocks: Any, test_case: str | None, state_machine_name: str, handlers: dict | None,
-           handlers_file: Path | None) -> World:
+def _world(
+    mocks: Any,
+    test_case: str | None,
+    state_machine_name: str,
+    handlers: dict | None,
+    handlers_file: Path | None,
+) -> World:
     mock_world = None
     if mocks is not None:
         if test_case is None:
@@ -164,8 +181,7 @@ def _s3(doc: dict, *, writes: bool = True) -> LocalS3 | None:
     return LocalS3(Path(doc["s3Root"]), writes) if doc.get("s3Root") else None
 
 
-def _recorded_world(log: EventLog, doc: dict, machine=None, with_faults: bool = True
-                    ) -> World:
+def _recorded_world(log: EventLog, doc: dict, machine=None, with_faults: bool = True) -> World:
     """The world an execution was run with: its mocks and handlers, and its fault rules
     (checked against `machine`, default its own definition's)."""
     mocks = doc.get("mocks")
@@ -230,8 +246,9 @@ def run(
             setup["faults"] = [rule.to_dict() for rule in rules]
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
-        run_execution(log, definition, info, world, seed, setup=setup, s3=_s3(setup),
-                      schedule=schedule)
+        run_execution(
+            log, definition, info, world, seed, setup=setup, s3=_s3(setup), schedule=schedule
+        )
         return _describe(log, log.get_doc(EXECUTIONS, info.execution_arn))
 
 
@@ -292,6 +309,7 @@ def _interrupted(log: EventLog, doc: dict) -> dict:
 
 # -- time travel, replay, branching, import and export ----------------------------------------
 
+
 def state(db: str | Path, execution: str, at: int | str = -1) -> dict:
     """The state of an execution as of event `at`: N, -N from the end, 'failure' (the failure
     that ended the execution) or 'failure:K' (its K-th failure, see `failures`). At a failure
@@ -337,8 +355,11 @@ def _recorded_run(log: EventLog, doc: dict) -> tuple[list[dict], Any, int]:
 
 def _children(log: EventLog, doc: dict) -> list[list[dict]]:
     """The histories of an execution's Distributed Map child executions."""
-    return [list(read_events(log, child)) for _, child in log.docs(EXECUTIONS)
-            if child.get("parentExecution") == doc["executionArn"]]
+    return [
+        list(read_events(log, child))
+        for _, child in log.docs(EXECUTIONS)
+        if child.get("parentExecution") == doc["executionArn"]
+    ]
 
 
 def _definition_of(log: EventLog, doc: dict) -> str:
@@ -348,8 +369,7 @@ def _definition_of(log: EventLog, doc: dict) -> str:
     return blob.decode("utf-8")
 
 
-def replay(db: str | Path, execution: str, definition_text: str | None = None
-           ) -> Divergence | None:
+def replay(db: str | Path, execution: str, definition_text: str | None = None) -> Divergence | None:
     """Re-run the interpreter against the recorded history (Tasks answered from the record).
 
     None means identical; otherwise the first divergence.
@@ -361,8 +381,16 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None
         info = info_from_record(doc, recorded, input_value)
         children = _children(log, doc)
         s3 = RecordedS3.from_events(recorded, *children, live=_s3(doc, writes=False))
-        return verify(definition, info, seed, recorded, with_time=not _imported(log, doc),
-                      s3=s3, children=children, schedule=_schedule(recorded))
+        return verify(
+            definition,
+            info,
+            seed,
+            recorded,
+            with_time=not _imported(log, doc),
+            s3=s3,
+            children=children,
+            schedule=_schedule(recorded),
+        )
 
 
 def branch(
@@ -391,7 +419,8 @@ def branch(
         new_definition = load_definition(definition_text) if definition_text else None
         parent_info = info_from_record(parent, recorded, input_value)
         child_name = name or default_execution_name(
-            parent_seed ^ (n * 0x9E37) ^ (seed or 0) ^ len(list(log.docs(EXECUTIONS))))
+            parent_seed ^ (n * 0x9E37) ^ (seed or 0) ^ len(list(log.docs(EXECUTIONS)))
+        )
         check_name("execution", child_name)
         arn = parent["executionArn"].rsplit(":", 1)[0] + ":" + child_name
         child_info = replace(parent_info, execution_arn=arn, name=child_name)
@@ -408,8 +437,10 @@ def branch(
         except FaultError as exc:
             if faults is not None:
                 raise
-            raise FaultError(f"the parent's fault rules do not fit the new definition "
-                             f"(--no-faults drops them): {exc}") from None
+            raise FaultError(
+                f"the parent's fault rules do not fit the new definition "
+                f"(--no-faults drops them): {exc}"
+            ) from None
         if rules:
             setup["faults"] = [rule.to_dict() for rule in rules]
         if parent.get("s3Root"):
@@ -421,16 +452,28 @@ def branch(
             setup["forkSeed"] = seed
         if new_definition is not None:  # the branch's record names the definition it ends with
             setup["definition"] = log.put_blob(new_definition.text.encode("utf-8"))
-        fork = Fork(at=n, world=after, machine=new_definition.machine if new_definition else None,
-                    seed=seed, input_override=input_override, info=child_info)
+        fork = Fork(
+            at=n,
+            world=after,
+            machine=new_definition.machine if new_definition else None,
+            seed=seed,
+            input_override=input_override,
+            info=child_info,
+        )
         children = _children(log, parent)
         run_execution(
-            log, parent_definition, parent_info,
+            log,
+            parent_definition,
+            parent_info,
             ChainWorld.of([RecordedWorld.from_events(recorded[:n], *children), after]),
-            parent_seed, setup=setup, fork=fork, parent_events=recorded,
+            parent_seed,
+            setup=setup,
+            fork=fork,
+            parent_events=recorded,
             strict_prefix=not _imported(log, parent),
             s3=RecordedS3.from_events(recorded[:n], *children, live=_s3(parent)),
-            schedule=_schedule(recorded))
+            schedule=_schedule(recorded),
+        )
         return _describe(log, log.get_doc(EXECUTIONS, arn))
 
 
@@ -450,8 +493,10 @@ def tree(db: str | Path, execution: str) -> dict:
         docs = [d for _, d in log.docs(EXECUTIONS)]
 
         def node(d: dict) -> dict:
-            kids = sorted((k for k in docs if k.get("parent") == d["executionArn"]),
-                          key=lambda k: (k["forkAt"], k["name"]))
+            kids = sorted(
+                (k for k in docs if k.get("parent") == d["executionArn"]),
+                key=lambda k: (k["forkAt"], k["name"]),
+            )
             return {"execution": d, "children": [node(k) for k in kids]}
 
         return node(doc)
@@ -465,12 +510,16 @@ def diff(db: str | Path, a: str, b: str) -> dict:
     replay.compare: times are compared as time since each execution's start)."""
     with EventLog(db, readonly=True) as log:
         doc_a, doc_b = resolve(log, a), resolve(log, b)
-        differences = compare_histories(list(read_events(log, doc_a)),
-                                        list(read_events(log, doc_b)))
-        return {"a": _describe(log, doc_a), "b": _describe(log, doc_b),
-                "identical": not differences,
-                "firstDifference": differences[0] if differences else None,
-                "differences": differences}
+        differences = compare_histories(
+            list(read_events(log, doc_a)), list(read_events(log, doc_b))
+        )
+        return {
+            "a": _describe(log, doc_a),
+            "b": _describe(log, doc_b),
+            "identical": not differences,
+            "firstDifference": differences[0] if differences else None,
+            "differences": differences,
+        }
 
 
 def export(db: str | Path, execution: str) -> dict:
@@ -480,8 +529,14 @@ def export(db: str | Path, execution: str) -> dict:
         return export_history(doc, list(read_events(log, doc)))
 
 
-def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
-                   state_machine_name: str, name: str | None = None) -> dict:
+def import_history(
+    db: str | Path,
+    pages: list[Any],
+    definition_text: str,
+    *,
+    state_machine_name: str,
+    name: str | None = None,
+) -> dict:
     """Store a GetExecutionHistory document (one or more pages) as a local execution."""
     definition = load_definition(definition_text)
     events, ours = parse_pages(pages)
@@ -495,25 +550,42 @@ def import_history(db: str | Path, pages: list[Any], definition_text: str, *,
     check_name("execution", name)
     check_name("state machine", state_machine_name)
     arn = names.execution_arn(name)
-    status = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
-              "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}.get(
-                  events[-1]["type"], "RUNNING")
+    status = {
+        "ExecutionSucceeded": "SUCCEEDED",
+        "ExecutionFailed": "FAILED",
+        "ExecutionTimedOut": "TIMED_OUT",
+        "ExecutionAborted": "ABORTED",
+    }.get(events[-1]["type"], "RUNNING")
     with EventLog(db) as log:
         doc = execution_record(
-            arn=arn, name=name, state_machine_arn=names.state_machine_arn(),
-            state_machine_name=state_machine_name, status=status,
+            arn=arn,
+            name=name,
+            state_machine_arn=names.state_machine_arn(),
+            state_machine_name=state_machine_name,
+            status=status,
             start=events[0]["timestamp"],
             stop=events[-1]["timestamp"] if status != "RUNNING" else None,
-            events=len(events), seed=(events[0].get(EXTRA) or {}).get("seed", 0),
-            definition=log.put_blob(definition.text.encode("utf-8")), imported=not ours,
-            **{key: previous[key] for key in ("mocks", "testCase", "handlers", "faults")
-               if key in previous})
+            events=len(events),
+            seed=(events[0].get(EXTRA) or {}).get("seed", 0),
+            definition=log.put_blob(definition.text.encode("utf-8")),
+            imported=not ours,
+            **{
+                key: previous[key]
+                for key in ("mocks", "testCase", "handlers", "faults")
+                if key in previous
+            },
+        )
         try:  # all or nothing, and never onto an existing (or half-written) execution
-            log.append_many({arn: events}, docs={(EXECUTIONS, arn): doc}, new_streams=[arn],
-                            new_docs=[(EXECUTIONS, arn)])
+            log.append_many(
+                {arn: events},
+                docs={(EXECUTIONS, arn): doc},
+                new_streams=[arn],
+                new_docs=[(EXECUTIONS, arn)],
+            )
         except StoreConflictError as exc:
-            raise already_exists(arn, name, state_machine_name,
-                                 half=exc.stream is not None) from None
+            raise already_exists(
+                arn, name, state_machine_name, half=exc.stream is not None
+            ) from None
         return _describe(log, doc)
 
 
@@ -531,8 +603,10 @@ def check(db: str | Path) -> CheckReport:
         docs = dict(log.docs(EXECUTIONS))
         for stream in log.streams():
             if stream not in docs:
-                report.add(f"{stream}: events without an execution record (a half-written "
-                           "execution, e.g. an import interrupted by an older version)")
+                report.add(
+                    f"{stream}: events without an execution record (a half-written "
+                    "execution, e.g. an import interrupted by an older version)"
+                )
         for arn, doc in docs.items():
             damage = check_record(doc)
             if damage:
@@ -542,10 +616,14 @@ def check(db: str | Path) -> CheckReport:
                 report.add(f"{arn}: its parent {doc['parent']} is not in the db")
             elif not doc.get("forkAt") and not log.length(arn):
                 report.add(f"{arn}: an execution record without events")
-            elif doc.get("status") not in (None, "RUNNING") and doc.get("events") is not None \
-                    and doc["events"] != history_length(log, doc):
-                report.add(f"{arn}: {history_length(log, doc)} events, its record says "
-                           f"{doc['events']}")
+            elif (
+                doc.get("status") not in (None, "RUNNING")
+                and doc.get("events") is not None
+                and doc["events"] != history_length(log, doc)
+            ):
+                report.add(
+                    f"{arn}: {history_length(log, doc)} events, its record says {doc['events']}"
+                )
             if doc.get("definition") and log.get_blob(doc["definition"]) is None:
                 report.add(f"{arn}: its definition {doc['definition']} is not in the db")
     return report
@@ -566,8 +644,15 @@ def _account_region(previous: dict, started: dict) -> tuple[str, str]:
 _WORLD_KEYS = ("mocks", "testCase", "handlers")
 
 
-def resume(db: str | Path, execution: str, *, mocks: Any = None, test_case: str | None = None,
-           handlers_file: Path | None = None, handlers: dict | None = None) -> dict:
+def resume(
+    db: str | Path,
+    execution: str,
+    *,
+    mocks: Any = None,
+    test_case: str | None = None,
+    handlers_file: Path | None = None,
+    handlers: dict | None = None,
+) -> dict:
     """Continue an interrupted execution (killed, or stopped at a Task nothing answered) from
     its last committed event, to the same events as a run never interrupted.
 
@@ -576,29 +661,30 @@ def resume(db: str | Path, execution: str, *, mocks: Any = None, test_case: str 
     with EventLog(db) as log:
         doc = resolve(log, execution)
         if doc.get("parentExecution"):
-            raise RunError(f"{doc['name']} is a child execution of a Distributed Map: resume "
-                           f"its parent {doc['parentExecution']}")
+            raise RunError(
+                f"{doc['name']} is a child execution of a Distributed Map: resume "
+                f"its parent {doc['parentExecution']}"
+            )
         try:
             lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
         except Busy:
-            raise RunError(f"execution {doc['name']} is still running in another process"
-                           ) from None
+            raise RunError(f"execution {doc['name']} is still running in another process") from None
         try:
             doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
             if doc["status"] != "RUNNING":
                 raise RunError(f"execution {doc['name']} already finished ({doc['status']})")
             after, setup = None, None
             if mocks is not None or handlers_file is not None or handlers:
-                after = _world(mocks, test_case, doc["stateMachineName"], handlers,
-                               handlers_file)
+                after = _world(mocks, test_case, doc["stateMachineName"], handlers, handlers_file)
                 setup = _setup(log, mocks, test_case, handlers_file)
             return continue_execution(log, doc, after=after, setup=setup)
         finally:
             lock.__exit__(None, None, None)
 
 
-def continue_execution(log: EventLog, doc: dict, *, after: World | None = None,
-                       setup: dict | None = None) -> dict:
+def continue_execution(
+    log: EventLog, doc: dict, *, after: World | None = None, setup: dict | None = None
+) -> dict:
     """Go on with an execution from its log: re-run it with every Task up to its last committed
     event answered from the record (which the re-run must reproduce: same seed, mock counters,
     schedule, virtual clock), then with `after` (default: the world recorded with it), appending
@@ -618,21 +704,37 @@ def continue_execution(log: EventLog, doc: dict, *, after: World | None = None,
         parent = log.get_doc(EXECUTIONS, doc["parent"])
         answers += _children(log, parent)
         parent_definition = load_definition(_definition_of(log, parent))
-        override = (json.loads(doc["inputOverride"]) if "inputOverride" in doc
-                    else NO_OVERRIDE)
-        fork = Fork(at=doc["forkAt"], machine=definition.machine
-                    if doc["definition"] != parent["definition"] else None,
-                    seed=doc.get("forkSeed"), input_override=override, info=info)
+        override = json.loads(doc["inputOverride"]) if "inputOverride" in doc else NO_OVERRIDE
+        fork = Fork(
+            at=doc["forkAt"],
+            machine=definition.machine if doc["definition"] != parent["definition"] else None,
+            seed=doc.get("forkSeed"),
+            input_override=override,
+            info=info,
+        )
         definition, info = parent_definition, info_from_record(parent, recorded, input_value)
-    world = ChainWorld.of([RecordedWorld.from_events(recorded, *answers),
-                           after or _recorded_world(log, doc)])
-    run_execution(log, definition, info, world, seed, setup=extra, fork=fork,
-                  strict_prefix=not _imported(log, doc), s3=_s3(doc),
-                  schedule=_schedule(recorded), committed=Committed(recorded, own_children))
+    world = ChainWorld.of(
+        [RecordedWorld.from_events(recorded, *answers), after or _recorded_world(log, doc)]
+    )
+    run_execution(
+        log,
+        definition,
+        info,
+        world,
+        seed,
+        setup=extra,
+        fork=fork,
+        strict_prefix=not _imported(log, doc),
+        s3=_s3(doc),
+        schedule=_schedule(recorded),
+        committed=Committed(recorded, own_children),
+    )
     return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
 
 
 def _child_histories(log: EventLog, doc: dict) -> dict[str, list[dict]]:
-    return {child["executionArn"]: list(read_events(log, child))
-            for _, child in log.docs(EXECUTIONS)
-            if child.get("parentExecution") == doc["executionArn"]}
+    return {
+        child["executionArn"]: list(read_events(log, child))
+        for _, child in log.docs(EXECUTIONS)
+        if child.get("parentExecution") == doc["executionArn"]
+    }

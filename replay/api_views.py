@@ -4,6 +4,7 @@ shows, per-state visits and outcomes, and two histories aligned by event id.
 
 Nothing here writes to the db.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -114,9 +115,14 @@ def _context(doc: dict, state: dict, frame: dict) -> dict:
     if frame["type"] == "Task":
         context_state["RetryCount"] = frame["retries"]
     return {
-        "Execution": {"Id": doc["executionArn"], "Input": decode(state["input"]),
-                      "Name": doc["name"], "StartTime": iso_context(doc["startMicros"]),
-                      "RoleArn": state.get("roleArn"), "RedriveCount": 0},
+        "Execution": {
+            "Id": doc["executionArn"],
+            "Input": decode(state["input"]),
+            "Name": doc["name"],
+            "StartTime": iso_context(doc["startMicros"]),
+            "RoleArn": state.get("roleArn"),
+            "RedriveCount": 0,
+        },
         "StateMachine": {"Id": doc["stateMachineArn"], "Name": doc["stateMachineName"]},
         "State": context_state,
     }
@@ -129,8 +135,12 @@ def inspect(doc: dict, state: dict, event: dict, label: str) -> dict:
     label, frame = _event_frame(state, label)
     out: dict[str, Any] = {"event": event["id"], "type": event["type"], "frame": label or "(root)"}
     if frame is not None and frame["state"] is not None:
-        out.update(state=frame["state"], stateType=frame["type"],
-                   input=decode(frame["input"]), parameters=decode(frame["parameters"]))
+        out.update(
+            state=frame["state"],
+            stateType=frame["type"],
+            input=decode(frame["input"]),
+            parameters=decode(frame["parameters"]),
+        )
         if event["type"].endswith("Succeeded") and "output" in d:
             out["result"] = decode(d["output"])
         out["output"] = decode(frame["output"])
@@ -199,13 +209,19 @@ class StateIndex:
 
     def summary(self, n: int) -> dict[str, dict]:
         """{state name: {visits, outcome}} as of event n."""
-        return {name: {"visits": self.visits(name, n), "outcome": self.outcome(name, n)}
-                for name in self.entered if self.visits(name, n)}
+        return {
+            name: {"visits": self.visits(name, n), "outcome": self.outcome(name, n)}
+            for name in self.entered
+            if self.visits(name, n)
+        }
 
 
 def _outcome(kind: str) -> str | None:
-    if kind.endswith("StateEntered") or kind in ("TaskScheduled", "LambdaFunctionScheduled",
-                                                 "ActivityScheduled"):
+    if kind.endswith("StateEntered") or kind in (
+        "TaskScheduled",
+        "LambdaFunctionScheduled",
+        "ActivityScheduled",
+    ):
         return "running"
     if kind.endswith("StateExited"):
         return "succeeded"
@@ -232,6 +248,9 @@ class Aligned:
 
 
 def align(a: list[dict], b: list[dict]) -> Aligned:
-    differs = [i + 1 for i in range(max(len(a), len(b)))
-               if i >= len(a) or i >= len(b) or comparable(a[i], False) != comparable(b[i], False)]
+    differs = [
+        i + 1
+        for i in range(max(len(a), len(b)))
+        if i >= len(a) or i >= len(b) or comparable(a[i], False) != comparable(b[i], False)
+    ]
     return Aligned(a, b, differs)

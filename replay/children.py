@@ -1,5 +1,6 @@
 """Child executions of a Distributed Map: each records its own history, handed to the runner
 step by step and written to a stream of its own."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,11 +12,32 @@ from replay.recorder import Recorder
 class ChildExecution(Recorder):
     """An execution started by a Distributed Map: its events form a history of their own."""
 
-    __slots__ = ("arn", "name", "state_machine_arn", "map_run_arn", "parent_arn", "context",
-                 "start", "status", "stop", "dirty", "born")
+    __slots__ = (
+        "arn",
+        "name",
+        "state_machine_arn",
+        "map_run_arn",
+        "parent_arn",
+        "context",
+        "start",
+        "status",
+        "stop",
+        "dirty",
+        "born",
+    )
 
-    def __init__(self, arn: str, name: str, state_machine_arn: str, map_run_arn: str,
-                 parent_arn: str, context: dict, start: int, dirty: list, born: int) -> None:
+    def __init__(
+        self,
+        arn: str,
+        name: str,
+        state_machine_arn: str,
+        map_run_arn: str,
+        parent_arn: str,
+        context: dict,
+        start: int,
+        dirty: list,
+        born: int,
+    ) -> None:
         super().__init__()
         self.born = born  # the parent's last event id when this child was started
         self.arn, self.name, self.state_machine_arn = arn, name, state_machine_arn
@@ -23,8 +45,15 @@ class ChildExecution(Recorder):
         self.start, self.status, self.stop = start, "RUNNING", None
         self.dirty = dirty  # the engine's list of children with pending events
 
-    def record(self, frame: Any, event_type: str, details: dict | None, now: int,
-               previous: int | None, extra: dict | None) -> int:
+    def record(
+        self,
+        frame: Any,
+        event_type: str,
+        details: dict | None,
+        now: int,
+        previous: int | None,
+        extra: dict | None,
+    ) -> int:
         if not self.pending:
             self.dirty.append(self)
         return super().record(frame, event_type, details, now, previous, extra)
@@ -32,10 +61,18 @@ class ChildExecution(Recorder):
     def doc(self) -> dict:
         """The executions-index record of the child."""
         return execution_record(
-            arn=self.arn, name=self.name, state_machine_arn=self.state_machine_arn,
-            state_machine_name=self.state_machine_arn.rsplit(":", 1)[1], status=self.status,
-            start=self.start, stop=self.stop, events=self.last_id, seed=0,
-            mapRunArn=self.map_run_arn, parentExecution=self.parent_arn)
+            arn=self.arn,
+            name=self.name,
+            state_machine_arn=self.state_machine_arn,
+            state_machine_name=self.state_machine_arn.rsplit(":", 1)[1],
+            status=self.status,
+            start=self.start,
+            stop=self.stop,
+            events=self.last_id,
+            seed=0,
+            mapRunArn=self.map_run_arn,
+            parentExecution=self.parent_arn,
+        )
 
 
 class ChildOutbox:

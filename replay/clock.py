@@ -1,4 +1,5 @@
 """Virtual time: integer microseconds since the epoch, formatted the way AWS prints them."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,8 +24,9 @@ def from_datetime(moment: datetime) -> int:
 # The times a timestamp can show (four-digit years, as on AWS); the engine never goes past.
 MIN_MICROS = from_datetime(datetime(1, 1, 1, tzinfo=UTC))
 MAX_MICROS = from_datetime(datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC))
-BEYOND_TIMESTAMPS = ("the virtual time would pass 9999-12-31T23:59:59.999Z, the latest time "
-                     "a timestamp can show")
+BEYOND_TIMESTAMPS = (
+    "the virtual time would pass 9999-12-31T23:59:59.999Z, the latest time a timestamp can show"
+)
 _Y2K = from_datetime(datetime(2000, 1, 1, tzinfo=UTC))
 
 
@@ -53,8 +55,14 @@ def iso_aws(micros: int) -> str:
 @lru_cache(maxsize=64)
 def iso_context(micros: int) -> str:
     """`2026-01-01T00:00:00.123Z`, as the Context object carries times."""
-    return _format(micros, lambda moment: f"{moment.year:04d}"
-                   + moment.strftime("-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z")
+    return _format(
+        micros,
+        lambda moment: (
+            f"{moment.year:04d}"
+            + moment.strftime("-%m-%dT%H:%M:%S.")
+            + f"{moment.microsecond // 1000:03d}Z"
+        ),
+    )
 
 
 def parse_iso(text: str) -> int:

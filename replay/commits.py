@@ -8,6 +8,7 @@ step (which reserves the execution's name) and its end. A `kill -9` loses only p
 yet committed, which `resume` derives again. Committed data is synced (fsync) at most a
 second later, also while a slow handler runs, and at the end of the run.
 """
+
 from __future__ import annotations
 
 import _thread
@@ -36,8 +37,14 @@ class GroupCommit:
         self.count = 0
         self.last = time.monotonic()
 
-    def add(self, streams: dict[str, list[dict]], docs: dict[tuple[str, str], Any], *,
-            new_streams: list[str] = (), new_docs: list[tuple[str, str]] = ()) -> None:
+    def add(
+        self,
+        streams: dict[str, list[dict]],
+        docs: dict[tuple[str, str], Any],
+        *,
+        new_streams: list[str] = (),
+        new_docs: list[tuple[str, str]] = (),
+    ) -> None:
         self.new_streams.extend(new_streams)
         self.new_docs.extend(new_docs)
         for stream, events in streams.items():
@@ -55,19 +62,21 @@ class GroupCommit:
     def due(self, calling_out: bool) -> bool:
         """Whether to commit now, before the engine goes on (`calling_out`: it is about to ask
         a world that may leave the process)."""
-        return (calling_out or self.count >= MAX_PENDING
-                or time.monotonic() - self.last >= MAX_WAIT)
+        return calling_out or self.count >= MAX_PENDING or time.monotonic() - self.last >= MAX_WAIT
 
     def flush(self) -> None:
         """Commit what waits, in one transaction (StoreConflictError when a stream or doc
         that must be new exists: then nothing is written, and nothing waits any more)."""
         if self.streams or self.docs:
-            streams, docs, new_streams, new_docs = (self.streams, self.docs, self.new_streams,
-                                                    self.new_docs)
+            streams, docs, new_streams, new_docs = (
+                self.streams,
+                self.docs,
+                self.new_streams,
+                self.new_docs,
+            )
             self.streams, self.docs, self.new_streams, self.new_docs = {}, {}, [], []
             self.count = 0
-            self.log.append_many(streams, docs=docs, new_streams=new_streams,
-                                 new_docs=new_docs)
+            self.log.append_many(streams, docs=docs, new_streams=new_streams, new_docs=new_docs)
             self.syncer.dirty = True
         self.last = time.monotonic()
 

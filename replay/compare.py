@@ -1,6 +1,7 @@
 """Two histories side by side, aligned by event id: every event that differs and, field by field,
 what differs (type, previous event, time since the execution's start, each key of the details,
 JSON text compared as the JSON it holds)."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,9 @@ def _start(events: list[dict]) -> int:
     return (events[0].get("timestamp") or 0) if events else 0
 
 
-def event_changes(x: dict | None, y: dict | None, start_a: int | None = None,
-                  start_b: int | None = None) -> list[dict]:
+def event_changes(
+    x: dict | None, y: dict | None, start_a: int | None = None, start_b: int | None = None
+) -> list[dict]:
     """What differs between two events with the same id; with the executions' start times,
     times are compared as time since the start."""
     if x is None or y is None:
@@ -51,8 +53,10 @@ def event_changes(x: dict | None, y: dict | None, start_a: int | None = None,
     if key_a != key_b:  # events of other types: their details as a whole
         changes.append({"field": "details", "a": details_a, "b": details_b})
     else:
-        changes.extend({"field": field, **values}
-                       for field, values in _walk(key_a or "details", details_a, details_b))
+        changes.extend(
+            {"field": field, **values}
+            for field, values in _walk(key_a or "details", details_a, details_b)
+        )
     return changes
 
 
@@ -63,13 +67,26 @@ def _time_change(x: dict, y: dict, start_a: int | None, start_b: int | None) -> 
     if start_a is None or start_b is None:
         if ta == tb:
             return []
-        return [{"field": "timestamp", "a": iso_aws(ta), "b": iso_aws(tb),
-                 "deltaSeconds": (tb - ta) / MICROS}]
+        return [
+            {
+                "field": "timestamp",
+                "a": iso_aws(ta),
+                "b": iso_aws(tb),
+                "deltaSeconds": (tb - ta) / MICROS,
+            }
+        ]
     if ta - start_a == tb - start_b:
         return []
-    return [{"field": "timestamp", "a": iso_aws(ta), "b": iso_aws(tb),
-             "aSinceStart": (ta - start_a) / MICROS, "bSinceStart": (tb - start_b) / MICROS,
-             "deltaSeconds": ((tb - start_b) - (ta - start_a)) / MICROS}]
+    return [
+        {
+            "field": "timestamp",
+            "a": iso_aws(ta),
+            "b": iso_aws(tb),
+            "aSinceStart": (ta - start_a) / MICROS,
+            "bSinceStart": (tb - start_b) / MICROS,
+            "deltaSeconds": ((tb - start_b) - (ta - start_a)) / MICROS,
+        }
+    ]
 
 
 def _details_key(event: dict) -> str | None:
@@ -88,8 +105,7 @@ def _walk(path: str, a: Any, b: Any) -> Iterator[tuple[str, dict]]:
         for index, (x, y) in enumerate(zip(a, b)):
             yield from _walk(f"{path}[{index}]", x, y)
     elif a != b:
-        yield path, {side: value for side, value in (("a", a), ("b", b))
-                     if value is not _ABSENT}
+        yield path, {side: value for side, value in (("a", a), ("b", b)) if value is not _ABSENT}
 
 
 def _as_json(value: Any) -> Any:

@@ -1,5 +1,6 @@
 """The Context object (`$$`, `$states.context`) a state sees: its execution, state machine and
 state (name, entered time, retry count)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,9 @@ class ContextObjects:
         """A branch goes on under its own execution ARN and name."""
         self.execution = dict(self.execution, Id=info.execution_arn, Name=info.name)
 
-    def for_state(self, state_name: str, entered: int, retry_count: int | None = None,
-                  frame: Any = None) -> dict:
+    def for_state(
+        self, state_name: str, entered: int, retry_count: int | None = None, frame: Any = None
+    ) -> dict:
         """The Context object of a state entered at `entered` (virtual micros); a frame of a
         Distributed Map child execution sees its child execution instead."""
         state: dict = {"Name": state_name, "EnteredTime": iso_context(entered)}

@@ -1,4 +1,5 @@
 """Loading a definition: JSON text -> validated, compiled Machine, or a clear error."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ The parts with a job of their own live beside it: `scheduler` (frames and turns)
 (events), `context` (the Context object), `payloads` (JSON text and its quota), `fork` (what a
 branch changes), `children` (Distributed Map child executions).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -107,8 +108,14 @@ class Engine:
         return self.history.last_id
 
     # -- events -------------------------------------------------------------------------------
-    def emit(self, frame: Frame, event_type: str, details: dict | None = None,
-             previous: int | None = None, extra: dict | None = None) -> int:
+    def emit(
+        self,
+        frame: Frame,
+        event_type: str,
+        details: dict | None = None,
+        previous: int | None = None,
+        extra: dict | None = None,
+    ) -> int:
         """Record an event in the history the frame records into; `extra` facts go under
         EXTRA, with the frame's label (Parallel branch, Map iteration) in the execution's own."""
         if self.facts:
@@ -139,12 +146,21 @@ class Engine:
         """Events of child executions recorded since the last call, with their index docs."""
         return self.children.take()
 
-    def ask_world(self, state_name: str, resource: str, value: Any, context: dict, *,
-                  attempt: int = 0, frame: str = "") -> TaskAnswer:
+    def ask_world(
+        self,
+        state_name: str,
+        resource: str,
+        value: Any,
+        context: dict,
+        *,
+        attempt: int = 0,
+        frame: str = "",
+    ) -> TaskAnswer:
         invocation = self.invocations.get(state_name, 0)
         self.invocations[state_name] = invocation + 1
-        answer = self.world.answer(TaskRequest(state_name, resource, value, invocation, context,
-                                               attempt, frame))
+        answer = self.world.answer(
+            TaskRequest(state_name, resource, value, invocation, context, attempt, frame)
+        )
         if answer is None:
             raise NoTaskAnswer(state_name, resource)
         return answer
@@ -179,11 +195,15 @@ class Engine:
         except EventLimitExceeded:
             self.closing = True
             self.cancel([root])
-            self._end(root, Failed(
-                errors.RUNTIME,
-                f"The execution reached the maximum number of history events "
-                f"({self.max_events}).",
-            ), force=True)
+            self._end(
+                root,
+                Failed(
+                    errors.RUNTIME,
+                    f"The execution reached the maximum number of history events "
+                    f"({self.max_events}).",
+                ),
+                force=True,
+            )
         except NoTaskAnswer:
             if history.pending:
                 yield history.take()
@@ -196,8 +216,12 @@ class Engine:
             "inputDetails": {"truncated": False},
             "roleArn": self.info.role_arn,
         }
-        self.emit(root, "ExecutionStarted", event_details,
-                  extra=dict(self.started_extra, seed=self.seed, schedule=self.schedule))
+        self.emit(
+            root,
+            "ExecutionStarted",
+            event_details,
+            extra=dict(self.started_extra, seed=self.seed, schedule=self.schedule),
+        )
 
     def _end(self, root: Frame, outcome: Outcome, *, force: bool = False) -> None:
         if force:  # the event that ends an execution over the quota is still recorded
@@ -209,8 +233,11 @@ class Engine:
                 outcome = Failed(exc.error, exc.cause)
             else:
                 self.status, self.output = "SUCCEEDED", outcome.output
-                self.emit(root, "ExecutionSucceeded",
-                          {"output": text, "outputDetails": {"truncated": False}})
+                self.emit(
+                    root,
+                    "ExecutionSucceeded",
+                    {"output": text, "outputDetails": {"truncated": False}},
+                )
                 return
         self.status, self.error, self.cause = "FAILED", outcome.error, outcome.cause
         failed: dict = {}

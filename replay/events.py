@@ -5,6 +5,7 @@ since the epoch), `type`, and one `<x>EventDetails` member whose `input`/`output
 /`cause` are JSON text, as AWS returns them. Facts of our own (the frame an event belongs to,
 the seed, an injected fault) live under the one key `EXTRA`, which the AWS projection drops.
 """
+
 from __future__ import annotations
 
 import json
@@ -63,8 +64,12 @@ def to_aws_event(event: dict) -> dict:
     """The event as `aws stepfunctions get-execution-history` prints it (ISO timestamp)."""
     from replay.clock import iso_aws
 
-    out: dict = {"timestamp": iso_aws(event["timestamp"]), "type": event["type"],
-                 "id": event["id"], "previousEventId": event["previousEventId"]}
+    out: dict = {
+        "timestamp": iso_aws(event["timestamp"]),
+        "type": event["type"],
+        "id": event["id"],
+        "previousEventId": event["previousEventId"],
+    }
     for key, value in event.items():
         if key.endswith("EventDetails"):
             out[key] = value

@@ -8,6 +8,7 @@ after its HeartbeatSeconds), `latency` (extra virtual time on the answer) or `re
 `FaultWorld` is layered over the mocks and handlers: a fault beats a mock, a mock beats a
 handler. Rules are plain data (`Fault.to_dict`) so the record keeps them.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -26,8 +27,17 @@ from replay.world import TaskAnswer, TaskRequest, World
 EFFECTS = ("throw", "timeout", "heartbeat-timeout", "latency", "return")
 _TIMEOUT_ERRORS = {"timeout": errors.TIMEOUT, "heartbeat-timeout": errors.HEARTBEAT_TIMEOUT}
 _EFFECT_OF_ERROR = {error: effect for effect, error in _TIMEOUT_ERRORS.items()}
-_FIELDS = ("state", "effect", "error", "cause", "attempts", "iteration", "branch", "seconds",
-           "result")
+_FIELDS = (
+    "state",
+    "effect",
+    "error",
+    "cause",
+    "attempts",
+    "iteration",
+    "branch",
+    "seconds",
+    "result",
+)
 _ATTEMPTS = re.compile(r"^\s*(?:(\*)|(\d+)\s*(?:-\s*(\d+|\*))?)\s*$")
 _NO_RESULT = object()
 SYNTAX = "STATE:ERROR[:CAUSE][@ATTEMPTS]"
@@ -72,8 +82,12 @@ class Fault:
 
     def applies(self, attempt: int, iteration: int | None, branch: int | None) -> bool:
         low, high = attempt_range(self.attempts)
-        return (low <= attempt and (high is None or attempt <= high)
-                and self.iteration in (None, iteration) and self.branch in (None, branch))
+        return (
+            low <= attempt
+            and (high is None or attempt <= high)
+            and self.iteration in (None, iteration)
+            and self.branch in (None, branch)
+        )
 
     def problem(self, name: str, message: str) -> FaultError:
         """An error about one field: plan rules name it as a JSON pointer."""
@@ -131,8 +145,10 @@ def parse_rule(text: str) -> Fault:
     try:
         attempts = _attempts(attempts)
     except ValueError:
-        raise FaultError(f"{where}: attempts {attempts!r} cannot parse: {_ATTEMPTS_HELP} "
-                         "(a cause with '@' needs --fault-plan)") from None
+        raise FaultError(
+            f"{where}: attempts {attempts!r} cannot parse: {_ATTEMPTS_HELP} "
+            "(a cause with '@' needs --fault-plan)"
+        ) from None
     effect = _EFFECT_OF_ERROR.get(error.strip(), "throw")
     if effect != "throw" and cause:
         raise FaultError(f"{where}: a {effect} records no cause")
@@ -142,10 +158,11 @@ def parse_rule(text: str) -> Fault:
 def parse_plan(value: Any, source: str) -> list[Fault]:
     """The rules of a fault-plan file: a JSON list of rule objects."""
     if not isinstance(value, list):
-        raise FaultError(f"fault plan {source}: expected a JSON list of fault rules, e.g. "
-                         '[{"state": "Charge", "error": "States.TaskFailed"}]')
-    return [from_dict(item, f"fault plan {source}: /{index}") for index, item in
-            enumerate(value)]
+        raise FaultError(
+            f"fault plan {source}: expected a JSON list of fault rules, e.g. "
+            '[{"state": "Charge", "error": "States.TaskFailed"}]'
+        )
+    return [from_dict(item, f"fault plan {source}: /{index}") for index, item in enumerate(value)]
 
 
 def from_dict(value: Any, where: str) -> Fault:
@@ -169,42 +186,64 @@ def from_dict(value: Any, where: str) -> Fault:
     try:
         attempts = _attempts(value.get("attempts", "*"))
     except ValueError:
-        raise probe.problem("attempts", f"{value.get('attempts')!r} cannot parse: "
-                            f"{_ATTEMPTS_HELP}") from None
+        raise probe.problem(
+            "attempts", f"{value.get('attempts')!r} cannot parse: {_ATTEMPTS_HELP}"
+        ) from None
     for key in ("iteration", "branch"):
         index = value.get(key)
-        if index is not None and (isinstance(index, bool) or not isinstance(index, int)
-                                  or index < 0):
+        if index is not None and (
+            isinstance(index, bool) or not isinstance(index, int) or index < 0
+        ):
             raise probe.problem(key, f"must be an index (an integer >= 0), not {index!r}")
     _check_effect(probe, value, effect, error, cause)
     if effect in _TIMEOUT_ERRORS:
         error = _TIMEOUT_ERRORS[effect]
     seconds = value.get("seconds")
-    return Fault(state, effect, error, cause, attempts, value.get("iteration"),
-                 value.get("branch"), float(seconds) if seconds is not None else None,
-                 value.get("result", _NO_RESULT), where=where)
+    return Fault(
+        state,
+        effect,
+        error,
+        cause,
+        attempts,
+        value.get("iteration"),
+        value.get("branch"),
+        float(seconds) if seconds is not None else None,
+        value.get("result", _NO_RESULT),
+        where=where,
+    )
 
 
-def _check_effect(probe: Fault, value: dict, effect: str, error: str | None,
-                  cause: str | None) -> None:
+def _check_effect(
+    probe: Fault, value: dict, effect: str, error: str | None, cause: str | None
+) -> None:
     """The fields an effect needs, and none it cannot use."""
     if effect == "throw" and not error:
         raise probe.problem("error", "a throw needs an error name, e.g. States.TaskFailed")
     if effect in _TIMEOUT_ERRORS and error not in (None, _TIMEOUT_ERRORS[effect]):
-        raise probe.problem("error", f"a {effect} fails with {_TIMEOUT_ERRORS[effect]}, "
-                            f"not {error!r} (use effect throw to throw it at once)")
+        raise probe.problem(
+            "error",
+            f"a {effect} fails with {_TIMEOUT_ERRORS[effect]}, "
+            f"not {error!r} (use effect throw to throw it at once)",
+        )
     if effect in ("latency", "return") and error is not None:
         raise probe.problem("error", f"a {effect} does not fail: it takes no error")
     if effect != "throw" and cause is not None:
         raise probe.problem("cause", f"a {effect} records no cause")
     seconds = value.get("seconds")
     if effect == "latency":
-        if (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
-                or not math.isfinite(seconds) or seconds <= 0):
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not math.isfinite(seconds)
+            or seconds <= 0
+        ):
             raise probe.problem("seconds", "a latency needs seconds: a number > 0")
     elif seconds is not None:
-        raise probe.problem("seconds", f"only a latency takes seconds (a {effect} takes "
-                            "the state's own TimeoutSeconds or HeartbeatSeconds)")
+        raise probe.problem(
+            "seconds",
+            f"only a latency takes seconds (a {effect} takes "
+            "the state's own TimeoutSeconds or HeartbeatSeconds)",
+        )
     if effect == "return" and "result" not in value:
         raise probe.problem("result", "a return needs a result (any JSON value)")
     if effect != "return" and "result" in value:
@@ -244,30 +283,35 @@ def _unfit(rule: Fault, state: State, nesting: Nesting) -> tuple[str, str] | Non
     """Why a rule cannot apply to a Task state: (field, reason), or None when it fits."""
     name = state.name
     if rule.effect == "heartbeat-timeout" and getattr(state, "heartbeat_seconds", None) is None:
-        return "effect", (f"Task state {name!r} has no HeartbeatSeconds: it cannot time out "
-                          "on a heartbeat")
+        return "effect", (
+            f"Task state {name!r} has no HeartbeatSeconds: it cannot time out on a heartbeat"
+        )
     if rule.effect == "timeout" and getattr(state, "timeout_seconds", None) is None:
-        return "effect", (f"Task state {name!r} has no TimeoutSeconds, so it never times out "
-                          "(AWS's default, 99999999 s, outlasts any execution); give it "
-                          "TimeoutSeconds, or throw States.Timeout with effect throw")
+        return "effect", (
+            f"Task state {name!r} has no TimeoutSeconds, so it never times out "
+            "(AWS's default, 99999999 s, outlasts any execution); give it "
+            "TimeoutSeconds, or throw States.Timeout with effect throw"
+        )
     if rule.iteration is not None and not any(kind == "Map" for kind, *_ in nesting):
         return "iteration", f"Task state {name!r} is not inside a Map"
     if rule.branch is not None:
-        parallels = [(parallel, index) for kind, parallel, index in nesting
-                     if kind == "Parallel"]
+        parallels = [(parallel, index) for kind, parallel, index in nesting if kind == "Parallel"]
         if not parallels:
             return "branch", f"Task state {name!r} is not inside a Parallel"
         parallel, index = parallels[-1]
         if index != rule.branch:
-            return "branch", (f"Task state {name!r} is in branch {index} of Parallel "
-                              f"{parallel!r}, never in branch {rule.branch}")
+            return "branch", (
+                f"Task state {name!r} is in branch {index} of Parallel "
+                f"{parallel!r}, never in branch {rule.branch}"
+            )
     return None
 
 
 def _unknown_state(rule: Fault, states: dict) -> FaultError:
     tasks = [name for name, (state, _) in states.items() if state.type == "Task"]
-    close = (difflib.get_close_matches(rule.state, tasks, n=3, cutoff=0.5)
-             or difflib.get_close_matches(rule.state, list(states), n=3, cutoff=0.5))
+    close = difflib.get_close_matches(
+        rule.state, tasks, n=3, cutoff=0.5
+    ) or difflib.get_close_matches(rule.state, list(states), n=3, cutoff=0.5)
     if close:
         hint = f"did you mean {', '.join(repr(n) for n in close)}?"
     else:
@@ -284,15 +328,19 @@ def targets(rules: Iterable[Fault], machine: Machine) -> dict[str, list[Fault]]:
     _walk(machine, (), states)
     out: dict[str, list[Fault]] = {}
     for rule in rules:
-        names = ([rule.state] if rule.state in states
-                 else [n for n in states if fnmatch.fnmatchcase(n, rule.state)])
+        names = (
+            [rule.state]
+            if rule.state in states
+            else [n for n in states if fnmatch.fnmatchcase(n, rule.state)]
+        )
         if not names:
             raise _unknown_state(rule, states)
         tasks = [n for n in names if states[n][0].type == "Task"]
         if not tasks:
             state = states[names[0]][0]
-            raise rule.problem("state", f"{state.name!r} is a {state.type} state; faults "
-                               "apply to Task states")
+            raise rule.problem(
+                "state", f"{state.name!r} is a {state.type} state; faults apply to Task states"
+            )
         reasons = [_unfit(rule, *states[n]) for n in tasks]
         if all(reasons):
             raise rule.problem(*reasons[0])  # type: ignore[misc]
@@ -306,8 +354,9 @@ def _containers(machine: Machine) -> dict[str, str]:
     """Map and Parallel states by name: what a frame label's segments name."""
     states: dict[str, tuple[State, Nesting]] = {}
     _walk(machine, (), states)
-    return {name: state.type for name, (state, _) in states.items()
-            if state.type in ("Map", "Parallel")}
+    return {
+        name: state.type for name, (state, _) in states.items() if state.type in ("Map", "Parallel")
+    }
 
 
 def frame_indexes(label: str, containers: dict[str, str]) -> tuple[int | None, int | None]:
@@ -340,8 +389,9 @@ class FaultWorld:
         return getattr(self.inner, "leaves_process", True)
 
     @classmethod
-    def build(cls, rules: Iterable[Fault | str | dict], machine: Machine,
-              inner: World) -> FaultWorld:
+    def build(
+        cls, rules: Iterable[Fault | str | dict], machine: Machine, inner: World
+    ) -> FaultWorld:
         return cls(targets(coerce(rules), machine), _containers(machine), inner)
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
@@ -358,8 +408,11 @@ class FaultWorld:
         if answer is None:
             return None
         latency = sum(rule.seconds or 0.0 for rule in applied if rule.effect == "latency")
-        return replace(answer, delay_seconds=answer.delay_seconds + latency,
-                       injected=tuple(rule.to_dict() for rule in applied))
+        return replace(
+            answer,
+            delay_seconds=answer.delay_seconds + latency,
+            injected=tuple(rule.to_dict() for rule in applied),
+        )
 
 
 def _outcome(rule: Fault) -> TaskAnswer:
@@ -367,8 +420,9 @@ def _outcome(rule: Fault) -> TaskAnswer:
         return TaskAnswer(failed=True, error=rule.error, cause=rule.cause)
     if rule.effect == "return":
         return TaskAnswer(output=rule.result)
-    return TaskAnswer(failed=True, error=_TIMEOUT_ERRORS[rule.effect],
-                      timed_out=_TIMEOUT_ERRORS[rule.effect])
+    return TaskAnswer(
+        failed=True, error=_TIMEOUT_ERRORS[rule.effect], timed_out=_TIMEOUT_ERRORS[rule.effect]
+    )
 
 
 def describe(rule: dict) -> str:

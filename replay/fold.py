@@ -13,6 +13,7 @@ A frame is {state, type, input, output, enteredEvent, retries, status, parameter
 variables}; variables hold JSON text as recorded, a Parallel branch or Map iteration starting
 with a copy of its parent's (it reads them; what it assigns stays its own).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -21,10 +22,20 @@ from replay.events import EXTRA, details
 
 ROOT = ""
 _TASK_SCHEDULED = ("TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled")
-_TASK_FAILED = ("TaskFailed", "LambdaFunctionFailed", "ActivityFailed", "TaskTimedOut",
-                "LambdaFunctionTimedOut", "ActivityTimedOut")
-_END_STATUS = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
-               "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}
+_TASK_FAILED = (
+    "TaskFailed",
+    "LambdaFunctionFailed",
+    "ActivityFailed",
+    "TaskTimedOut",
+    "LambdaFunctionTimedOut",
+    "ActivityTimedOut",
+)
+_END_STATUS = {
+    "ExecutionSucceeded": "SUCCEEDED",
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED_OUT",
+    "ExecutionAborted": "ABORTED",
+}
 
 
 FOLD_VERSION = 2  # of the state's shape: snapshots of another shape are folded again
@@ -32,10 +43,24 @@ FOLD_VERSION = 2  # of the state's shape: snapshots of another shape are folded 
 
 def initial_state() -> dict:
     """The state before the first event: every field of the shape the docstring describes."""
-    return {"event": 0, "time": None, "status": "RUNNING", "input": None, "output": None,
-            "error": None, "cause": None, "frames": {}, "invocations": {}, "eventFrames": {},
-            "parallelStarts": {}, "seed": None, "lastOutput": None, "lastFrame": ROOT,
-            "lastOfFrame": {}, "inferFrames": False}
+    return {
+        "event": 0,
+        "time": None,
+        "status": "RUNNING",
+        "input": None,
+        "output": None,
+        "error": None,
+        "cause": None,
+        "frames": {},
+        "invocations": {},
+        "eventFrames": {},
+        "parallelStarts": {},
+        "seed": None,
+        "lastOutput": None,
+        "lastFrame": ROOT,
+        "lastOfFrame": {},
+        "inferFrames": False,
+    }
 
 
 def to_snapshot(state: dict) -> dict:
@@ -74,11 +99,11 @@ def _copy(state: dict) -> dict:
 
 # Events of a Map or Parallel state itself (not of its iterations or branches).
 _CONTAINER_ENDS = frozenset(
-    f"{kind}State{end}" for kind in ("Map", "Parallel")
-    for end in ("Succeeded", "Failed", "Exited", "Aborted")) | {
-    "MapRunSucceeded", "MapRunFailed", "MapRunAborted"}
-_CONTAINER_EVENTS = _CONTAINER_ENDS | {"MapStateStarted", "ParallelStateStarted",
-                                       "MapRunStarted"}
+    f"{kind}State{end}"
+    for kind in ("Map", "Parallel")
+    for end in ("Succeeded", "Failed", "Exited", "Aborted")
+) | {"MapRunSucceeded", "MapRunFailed", "MapRunAborted"}
+_CONTAINER_EVENTS = _CONTAINER_ENDS | {"MapStateStarted", "ParallelStateStarted", "MapRunStarted"}
 
 
 def _outer(label: str) -> str:
@@ -144,8 +169,10 @@ def apply(state: dict, event: dict) -> None:
     if state["inferFrames"]:
         if kind == "ParallelStateStarted":
             state["parallelStarts"][str(event["id"])] = {
-                "frame": label, "name": state["frames"].get(label, {}).get("state"),
-                "branches": 0}
+                "frame": label,
+                "name": state["frames"].get(label, {}).get("state"),
+                "branches": 0,
+            }
         inferred = state["eventFrames"]
         previous = state["lastOfFrame"].get(label)
         if previous is not None:
@@ -159,20 +186,35 @@ def apply(state: dict, event: dict) -> None:
     frame = frames.get(label)
     if frame is None:
         outer = frames.get(label.rsplit("/", 1)[0] if "/" in label else ROOT)
-        frame = frames[label] = {"state": None, "type": None, "input": None, "output": None,
-                                 "enteredEvent": None, "retries": 0, "status": "running",
-                                 "parameters": None,
-                                 "variables": dict(outer["variables"]) if outer else {}}
+        frame = frames[label] = {
+            "state": None,
+            "type": None,
+            "input": None,
+            "output": None,
+            "enteredEvent": None,
+            "retries": 0,
+            "status": "running",
+            "parameters": None,
+            "variables": dict(outer["variables"]) if outer else {},
+        }
     if kind == "ExecutionStarted":
         state["input"] = d.get("input")
         extra = event.get(EXTRA) or {}
         state["seed"] = extra.get("seed")
         state["roleArn"] = d.get("roleArn")
     elif kind.endswith("StateEntered"):
-        frame.update(state=d.get("name"), type=kind[: -len("StateEntered")],
-                     input=d.get("input"), output=None, enteredEvent=event["id"], retries=0,
-                     enteredTime=event.get("timestamp"),
-                     parameters=None, status="running", scheduled=False)
+        frame.update(
+            state=d.get("name"),
+            type=kind[: -len("StateEntered")],
+            input=d.get("input"),
+            output=None,
+            enteredEvent=event["id"],
+            retries=0,
+            enteredTime=event.get("timestamp"),
+            parameters=None,
+            status="running",
+            scheduled=False,
+        )
     elif kind.endswith("StateExited"):
         if "assignedVariables" in d:
             frame["variables"] = {**frame["variables"], **d["assignedVariables"]}
@@ -208,8 +250,11 @@ def apply(state: dict, event: dict) -> None:
 
 def active_frames(state: dict) -> dict[str, dict]:
     """Frames whose current state has not finished."""
-    return {label: f for label, f in state["frames"].items()
-            if f["status"] in ("running", "task failed")}
+    return {
+        label: f
+        for label, f in state["frames"].items()
+        if f["status"] in ("running", "task failed")
+    }
 
 
 def is_failure(kind: str) -> bool:
@@ -250,15 +295,22 @@ def failures(events: Iterable[dict]) -> list[dict]:
 
 def _failure(group: list[dict], successor: dict[int, dict]) -> dict:
     recorded = [details(e) for e in group if details(e).get("error") is not None] or [{}]
-    return {"event": group[0], "error": recorded[0].get("error"),
-            "cause": recorded[0].get("cause"), "outcome": _outcome(group, successor)}
+    return {
+        "event": group[0],
+        "error": recorded[0].get("error"),
+        "cause": recorded[0].get("cause"),
+        "outcome": _outcome(group, successor),
+    }
 
 
 def _outcome(group: list[dict], successor: dict[int, dict]) -> str:
     if any(event["type"] in _END_STATUS for event in group):
         return "ended the execution"
-    after = [successor[i] for i in [*(e["id"] for e in group),
-                                    group[0].get("previousEventId") or 0] if i in successor]
+    after = [
+        successor[i]
+        for i in [*(e["id"] for e in group), group[0].get("previousEventId") or 0]
+        if i in successor
+    ]
     kind = after[0]["type"] if after else ""
     if kind.endswith(("Scheduled", "Started")):
         return "retried"

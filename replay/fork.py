@@ -1,4 +1,5 @@
 """Branching: what changes once a re-run of the parent reaches the fork point."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,8 +54,9 @@ class ForkedDefinition:
         self._pending_input = fork.input_override
         if fork.machine is not None:
             new = machine_paths(fork.machine)
-            self._replaced = {id(old): new[path] for path, old in
-                              machine_paths(machine).items() if path in new}
+            self._replaced = {
+                id(old): new[path] for path, old in machine_paths(machine).items() if path in new
+            }
 
     def current(self, machine: Machine) -> Machine:
         """The machine to read states from: after a fork with a new definition, its twin."""

@@ -1,13 +1,20 @@
 """The workflow of a definition as an outline, a Mermaid flowchart, a Graphviz digraph or text,
 with the path an execution took and each state's outcome. Pure: a definition dict and a
 {state name: {visits, outcome}} summary in, text out."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 FORMATS = ("mermaid", "dot", "text")
-MARKS = {"succeeded": "✓", "failed": "✗", "running": "…", "aborted": "⊘", "timed out": "⧗",
-         None: " "}
+MARKS = {
+    "succeeded": "✓",
+    "failed": "✗",
+    "running": "…",
+    "aborted": "⊘",
+    "timed out": "⧗",
+    None: " ",
+}
 
 
 @dataclass(frozen=True)
@@ -134,16 +141,23 @@ def _header(state: dict, i: int) -> str:
 def render_mermaid(machine: dict, summary: dict) -> str:
     lines = ["flowchart TD"]
     _mermaid(machine, summary, _ids(machine, {}), lines, "  ")
-    lines += ["  classDef succeeded fill:#d4edda,stroke:#2e7d32",
-              "  classDef failed fill:#f8d7da,stroke:#c62828",
-              "  classDef running fill:#fff3cd,stroke:#f9a825",
-              "  classDef aborted fill:#e2e3e5,stroke:#616161",
-              "  classDef timed_out fill:#f8d7da,stroke:#c62828"]
+    lines += [
+        "  classDef succeeded fill:#d4edda,stroke:#2e7d32",
+        "  classDef failed fill:#f8d7da,stroke:#c62828",
+        "  classDef running fill:#fff3cd,stroke:#f9a825",
+        "  classDef aborted fill:#e2e3e5,stroke:#616161",
+        "  classDef timed_out fill:#f8d7da,stroke:#c62828",
+    ]
     return "\n".join(lines)
 
 
-_DOT_COLOURS = {"succeeded": "palegreen", "failed": "lightpink", "running": "lightyellow",
-                "aborted": "lightgrey", "timed out": "lightpink"}
+_DOT_COLOURS = {
+    "succeeded": "palegreen",
+    "failed": "lightpink",
+    "running": "lightyellow",
+    "aborted": "lightgrey",
+    "timed out": "lightpink",
+}
 
 
 def _dot(machine: dict, summary: dict, ids: dict, lines: list[str], pad: str) -> None:
@@ -156,7 +170,7 @@ def _dot(machine: dict, summary: dict, ids: dict, lines: list[str], pad: str) ->
         lines.append(f'{pad}{ids[name]} [label="{label}"{fill}];')
         nested = state.get("Branches", []) + ([processor(state)] if processor(state) else [])
         for i, inner in enumerate(nested):
-            lines.append(f'{pad}subgraph cluster_{ids[name]}_{i} {{')
+            lines.append(f"{pad}subgraph cluster_{ids[name]}_{i} {{")
             lines.append(f'{pad}  label="{name}: {_header(state, i)}";')
             _dot(inner, summary, ids, lines, pad + "  ")
             lines.append(f"{pad}}}")

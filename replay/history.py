@@ -1,5 +1,6 @@
 """Reading an execution's events from the log, branches included: a branch's events 1..N are
 its parent's (read from the parent, never copied), its own start at N+1."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -18,8 +19,9 @@ def length(log: EventLog, doc: dict) -> int:
     return doc.get("forkAt", 0) + log.length(doc["executionArn"])
 
 
-def read_events(log: EventLog, doc: dict, start: int = 1, stop: int | None = None
-                ) -> Iterator[dict]:
+def read_events(
+    log: EventLog, doc: dict, start: int = 1, stop: int | None = None
+) -> Iterator[dict]:
     """Events start..stop (inclusive ids) of the full history."""
     fork = doc.get("forkAt", 0)
     end = length(log, doc) if stop is None else min(stop, length(log, doc))

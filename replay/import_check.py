@@ -1,6 +1,7 @@
 """What an imported history must look like before anything is stored: the links and fields
 the fold, replay and the table rely on. Each problem is one HistoryFormatError naming the
 event; nothing is written when one is found."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ def check_raw_event(raw: Any, where: str) -> None:
         raise HistoryFormatError(f"{where}: type {str(raw['type'])[:80]!r} is not an event type")
     previous = raw.get("previousEventId", 0)
     if not _integer(previous) or not 0 <= previous < raw["id"]:
-        raise HistoryFormatError(f"event {raw['id']}: previousEventId {str(previous)[:40]!r} "
-                                 "points to no earlier event")
+        raise HistoryFormatError(
+            f"event {raw['id']}: previousEventId {str(previous)[:40]!r} points to no earlier event"
+        )
     for key, value in raw.items():
         if key.endswith("EventDetails") and not isinstance(value, dict):
             raise HistoryFormatError(f"event {raw['id']}: {key} is not an object")
@@ -46,15 +48,19 @@ def _check_texts(event_id: int, key: str, details: dict) -> None:
     for field in ("input", "output", "parameters", "name", "error", "cause", "resource"):
         value = details.get(field)
         if value is not None and not isinstance(value, str):
-            raise HistoryFormatError(f"event {event_id}: {key}.{field} must be text (JSON "
-                                     "text for input, output and parameters)")
+            raise HistoryFormatError(
+                f"event {event_id}: {key}.{field} must be text (JSON "
+                "text for input, output and parameters)"
+            )
     assigned = details.get("assignedVariables")
     if assigned is not None and not isinstance(assigned, dict):
         raise HistoryFormatError(f"event {event_id}: {key}.assignedVariables must be an object")
     if key.startswith("mapIteration") and not (
-            isinstance(details.get("name"), str) and _integer(details.get("index"))):
-        raise HistoryFormatError(f"event {event_id}: {key} needs the Map state's name and the "
-                                 "iteration's index")
+        isinstance(details.get("name"), str) and _integer(details.get("index"))
+    ):
+        raise HistoryFormatError(
+            f"event {event_id}: {key} needs the Map state's name and the iteration's index"
+        )
 
 
 def check_timestamp(micros: int, where: str) -> int:
@@ -71,13 +77,16 @@ def check_history(events: list[dict]) -> None:
         raise HistoryFormatError("the history has more than one ExecutionStarted event")
     started = events[0].get("executionStartedEventDetails")
     if not isinstance(started, dict) or not isinstance(started.get("input"), str):
-        raise HistoryFormatError("event 1: ExecutionStarted needs the execution's input "
-                                 "(executionStartedEventDetails.input, JSON text)")
+        raise HistoryFormatError(
+            "event 1: ExecutionStarted needs the execution's input "
+            "(executionStartedEventDetails.input, JSON text)"
+        )
     try:
         loads(started["input"])
     except (JsonValueError, json.JSONDecodeError) as exc:
-        raise HistoryFormatError(f"event 1: the execution's input is not JSON text: "
-                                 f"{exc}") from None
+        raise HistoryFormatError(
+            f"event 1: the execution's input is not JSON text: {exc}"
+        ) from None
     if started.get("roleArn") is not None and not isinstance(started["roleArn"], str):
         raise HistoryFormatError("event 1: roleArn must be text")
 
@@ -97,14 +106,18 @@ def check_ours(ours: Any, count: int) -> None:
             raise HistoryFormatError(f"sfnReplay.execution.{field} must be text")
     for key, extra in extras.items():
         if not key.isdigit() or not 1 <= int(key) <= count or not isinstance(extra, dict):
-            raise HistoryFormatError(f"sfnReplay.eventExtras[{key[:20]!r}] names no event "
-                                     "of the history, or is not an object")
+            raise HistoryFormatError(
+                f"sfnReplay.eventExtras[{key[:20]!r}] names no event "
+                "of the history, or is not an object"
+            )
         if "frame" in extra and not isinstance(extra["frame"], str):
             raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].frame must be text")
         for field in ("seed", "invocation"):
             if field in extra and not _integer(extra[field]):
-                raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].{field} must be an "
-                                         "integer")
+                raise HistoryFormatError(
+                    f"sfnReplay.eventExtras[{key!r}].{field} must be an integer"
+                )
         if extra.get("schedule", "round-robin") not in ("round-robin", "random"):
-            raise HistoryFormatError(f"sfnReplay.eventExtras[{key!r}].schedule must be "
-                                     "round-robin or random")
+            raise HistoryFormatError(
+                f"sfnReplay.eventExtras[{key!r}].schedule must be round-robin or random"
+            )

@@ -1,5 +1,6 @@
 """Running a machine inside a frame: states in sequence, each entered, run, retried or caught,
 and exited, with the events AWS records for each."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,11 +23,22 @@ _TRUNCATED = {"truncated": False}
 class Step:
     """One state being run in one frame: what its handler needs to see and to record."""
 
-    __slots__ = ("engine", "frame", "state", "raw_input", "entered_id", "entered_at",
-                 "retry_count", "assigned", "entered_link", "_context")
+    __slots__ = (
+        "engine",
+        "frame",
+        "state",
+        "raw_input",
+        "entered_id",
+        "entered_at",
+        "retry_count",
+        "assigned",
+        "entered_link",
+        "_context",
+    )
 
-    def __init__(self, engine: Engine, frame: Frame, state: State, raw_input: Any,
-                 entered_id: int) -> None:
+    def __init__(
+        self, engine: Engine, frame: Frame, state: State, raw_input: Any, entered_id: int
+    ) -> None:
         self.engine = engine
         self.frame = frame
         self.state = state
@@ -53,8 +65,10 @@ class Step:
         cached = self._context
         if cached is None or cached[0] != self.retry_count:
             retry = self.retry_count if self.state.type == "Task" else None
-            cached = self._context = (self.retry_count, self.engine.context(
-                self.state.name, self.entered_at, retry, self.frame))
+            cached = self._context = (
+                self.retry_count,
+                self.engine.context(self.state.name, self.entered_at, retry, self.frame),
+            )
         return cached[1]
 
     def env(self, value: Any) -> Env:
@@ -77,12 +91,18 @@ def _check_sizes(assigned: dict) -> None:
     for name, value in assigned.items():
         size = len(to_json_text(value).encode("utf-8"))
         if size > MAX_VARIABLES:
-            raise StatesError(errors.RUNTIME, f"The variable '{name}' is {size} bytes, over the "
-                              f"limit of {MAX_VARIABLES} bytes for a variable.")
+            raise StatesError(
+                errors.RUNTIME,
+                f"The variable '{name}' is {size} bytes, over the "
+                f"limit of {MAX_VARIABLES} bytes for a variable.",
+            )
         total += size
     if total > MAX_VARIABLES:
-        raise StatesError(errors.RUNTIME, f"The variables assigned by this state total {total} "
-                          f"bytes, over the limit of {MAX_VARIABLES} bytes for one Assign.")
+        raise StatesError(
+            errors.RUNTIME,
+            f"The variables assigned by this state total {total} "
+            f"bytes, over the limit of {MAX_VARIABLES} bytes for one Assign.",
+        )
 
 
 def run_machine(engine: Engine, frame: Frame, machine: Machine, value: Any) -> FrameBody:
@@ -106,8 +126,11 @@ def run_machine(engine: Engine, frame: Frame, machine: Machine, value: Any) -> F
 
 def _entered(engine: Engine, frame: Frame, state: State, raw_input: Any) -> int:
     text = engine.json_text(raw_input, state.name)
-    return engine.emit(frame, state.type + "StateEntered",
-                       {"name": state.name, "input": text, "inputDetails": _TRUNCATED})
+    return engine.emit(
+        frame,
+        state.type + "StateEntered",
+        {"name": state.name, "input": text, "inputDetails": _TRUNCATED},
+    )
 
 
 def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
@@ -140,8 +163,10 @@ def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
                 _evaluation_failed(step, failure, getattr(exc, "location", None))
         delay = _retry_delay(state.retry, attempts, failure, engine)
         if delay is not None and beyond_timestamps(engine.now, delay):
-            failure = _locate(StatesError(errors.RUNTIME, f"Cannot retry {failure.error}: "
-                                          f"{BEYOND_TIMESTAMPS}"), step)
+            failure = _locate(
+                StatesError(errors.RUNTIME, f"Cannot retry {failure.error}: {BEYOND_TIMESTAMPS}"),
+                step,
+            )
             delay = None
         if delay is not None:
             step.retry_count += 1
@@ -180,8 +205,10 @@ def _exited(step: Step, output: Any) -> None:
     text = step.engine.json_text(output, step.state.name)
     details = {"name": step.state.name, "output": text, "outputDetails": _TRUNCATED}
     if step.assigned:  # AWS records nothing for an empty Assign
-        details["assignedVariables"] = {name: step.engine.json_text(value, step.state.name)
-                                        for name, value in sorted(step.assigned.items())}
+        details["assignedVariables"] = {
+            name: step.engine.json_text(value, step.state.name)
+            for name, value in sorted(step.assigned.items())
+        }
         details["assignedVariablesDetails"] = _TRUNCATED
         step.frame.variables = {**step.frame.variables, **step.assigned}
     step.emit(step.state.type + "StateExited", details)
@@ -211,8 +238,11 @@ def error_matches(names: tuple[str, ...], error: str | None) -> bool:
             return True
         if name == errors.TIMEOUT and error == errors.HEARTBEAT_TIMEOUT:
             return True
-        if name == errors.TASK_FAILED and error is not None and error not in (
-                errors.TIMEOUT, errors.HEARTBEAT_TIMEOUT, errors.RUNTIME):
+        if (
+            name == errors.TASK_FAILED
+            and error is not None
+            and error not in (errors.TIMEOUT, errors.HEARTBEAT_TIMEOUT, errors.RUNTIME)
+        ):
             return True
     return False
 
@@ -220,8 +250,9 @@ def error_matches(names: tuple[str, ...], error: str | None) -> bool:
 _LONGEST_SECONDS = (MAX_MICROS - MIN_MICROS) // MICROS + 1  # longer than any possible wait
 
 
-def _retry_delay(retriers: tuple[Retrier, ...], attempts: list[int], failure: StatesError,
-                 engine: Engine) -> int | None:
+def _retry_delay(
+    retriers: tuple[Retrier, ...], attempts: list[int], failure: StatesError, engine: Engine
+) -> int | None:
     """Microseconds to wait before the next attempt, or None when no retrier applies.
     States.Runtime is never retried, even when a retrier names it (Developer Guide)."""
     if failure.error == errors.RUNTIME:

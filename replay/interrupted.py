@@ -1,5 +1,6 @@
 """What a signal raises through a run: kept apart so that the CLI can catch it without
 importing the interpreter (start-up time)."""
+
 from __future__ import annotations
 
 

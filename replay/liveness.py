@@ -7,6 +7,7 @@ The locks are advisory open-file-description locks (Linux) on bytes far past the
 data.mdb, at an offset drawn from the execution's ARN: they belong to the open file, as `flock`
 locks do; LMDB takes no lock on that file; and no file is created for them (creating a file per
 db or per run costs milliseconds)."""
+
 from __future__ import annotations
 
 import errno
@@ -64,8 +65,12 @@ class ExecutionLock:
         _held[self.key] = 1
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self.key not in _held:
             return
         _held[self.key] -= 1

@@ -1,4 +1,5 @@
 """The JSON text of payloads recorded in events, under AWS's 256 KiB payload quota."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,6 +3,7 @@
 Because the state is a plain int it can be recorded in the log and restored when a branch
 continues from event N; `random.Random` would hide it in an opaque tuple.
 """
+
 from __future__ import annotations
 
 _MASK = (1 << 64) - 1

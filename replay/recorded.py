@@ -1,6 +1,7 @@
 """A world that answers Tasks from a recorded history: the n-th invocation of state S gets the
 outcome the record holds for the n-th time S was scheduled. Replay and branching use it, so the
 world is never asked again for what already happened."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,14 @@ from replay.world import TaskAnswer, TaskRequest
 
 _SCHEDULED = ("TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled")
 _SUCCEEDED = ("TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded")
-_FAILED = ("TaskFailed", "LambdaFunctionFailed", "ActivityFailed", "TaskTimedOut",
-           "LambdaFunctionTimedOut", "ActivityTimedOut")
+_FAILED = (
+    "TaskFailed",
+    "LambdaFunctionFailed",
+    "ActivityFailed",
+    "TaskTimedOut",
+    "LambdaFunctionTimedOut",
+    "ActivityTimedOut",
+)
 
 
 def _decode(text: str | None):
@@ -67,15 +74,18 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             d = details(event)
             delay = _seconds(event["timestamp"] - since) if since is not None else 0.0
             if kind in _SUCCEEDED:
-                answers[name][invocation] = TaskAnswer(output=_decode(d.get("output")),
-                                                       delay_seconds=delay)
+                answers[name][invocation] = TaskAnswer(
+                    output=_decode(d.get("output")), delay_seconds=delay
+                )
             elif "TimedOut" in kind:  # on the limit it timed out on (a timeout injected on a
                 error = d.get("error", "States.Timeout")  # Task with a shorter heartbeat too)
-                answers[name][invocation] = TaskAnswer(failed=True, error=error,
-                                                       cause=d.get("cause"), timed_out=error)
+                answers[name][invocation] = TaskAnswer(
+                    failed=True, error=error, cause=d.get("cause"), timed_out=error
+                )
             else:
-                answers[name][invocation] = TaskAnswer(failed=True, error=d.get("error"),
-                                                       cause=d.get("cause"), delay_seconds=delay)
+                answers[name][invocation] = TaskAnswer(
+                    failed=True, error=d.get("error"), cause=d.get("cause"), delay_seconds=delay
+                )
 
 
 def _seconds(micros: int) -> float:

@@ -1,5 +1,6 @@
 """The one place history events are made: an execution's event ids, the links between events,
 and the events not yet handed to the runner."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,13 +17,23 @@ class Recorder:
         self.last_id = 0
         self.pending: list[dict] = []  # recorded, not yet handed to the runner
 
-    def record(self, frame: Any, event_type: str, details: dict | None, now: int,
-               previous: int | None, extra: dict | None) -> int:
+    def record(
+        self,
+        frame: Any,
+        event_type: str,
+        details: dict | None,
+        now: int,
+        previous: int | None,
+        extra: dict | None,
+    ) -> int:
         """Append an event linked to the frame's last one (or to `previous`); return its id."""
         self.last_id = event_id = self.last_id + 1
-        event = {"id": event_id,
-                 "previousEventId": frame.last_event if previous is None else previous,
-                 "timestamp": now, "type": event_type}
+        event = {
+            "id": event_id,
+            "previousEventId": frame.last_event if previous is None else previous,
+            "timestamp": now,
+            "type": event_type,
+        }
         if details is not None:
             event[DETAILS_KEY.get(event_type) or details_key(event_type)] = details
         if extra:

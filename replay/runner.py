@@ -1,4 +1,5 @@
 """The one loop that does I/O: runs an engine and appends each step's events to the log."""
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ def check_name(kind: str, name: str) -> None:
     if not _NAME.match(name):
         raise RunError(
             f"invalid {kind} name {name!r}: 1-80 characters, no whitespace and none of "
-            "< > { } [ ] ? * \" # % \\ ^ | ~ ` $ & , ; : /"
+            '< > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /'
         )
 
 
@@ -47,8 +48,10 @@ class Names:
         return f"arn:aws:states:{self.region}:{self.account}:stateMachine:{self.state_machine}"
 
     def execution_arn(self, execution: str) -> str:
-        return (f"arn:aws:states:{self.region}:{self.account}:execution:"
-                f"{self.state_machine}:{execution}")
+        return (
+            f"arn:aws:states:{self.region}:{self.account}:execution:"
+            f"{self.state_machine}:{execution}"
+        )
 
 
 def default_execution_name(seed: int) -> str:
@@ -76,10 +79,17 @@ def execution_info(names: Names, input_value: Any, seed: int, start_micros: int)
 def summary(info: ExecutionInfo, engine: Engine, **extra: Any) -> dict:
     """The execution's index record as of the engine's last step (`extra`: its setup)."""
     return execution_record(
-        arn=info.execution_arn, name=info.name, state_machine_arn=info.state_machine_arn,
-        state_machine_name=info.state_machine_name, status=engine.status,
-        start=info.start_micros, stop=engine.now if engine.status != "RUNNING" else None,
-        events=engine.last_id, seed=engine.seed, **extra)
+        arn=info.execution_arn,
+        name=info.name,
+        state_machine_arn=info.state_machine_arn,
+        state_machine_name=info.state_machine_name,
+        status=engine.status,
+        start=info.start_micros,
+        stop=engine.now if engine.status != "RUNNING" else None,
+        events=engine.last_id,
+        seed=engine.seed,
+        **extra,
+    )
 
 
 class BranchDiverged(RunError):
@@ -91,9 +101,11 @@ class TaskUnanswered(NoTaskAnswer, RunError):
 
     def __init__(self, missing: NoTaskAnswer, name: str, db: str, event: int) -> None:
         super().__init__(missing.state, missing.resource)
-        message = (f"{missing}: execution {name} stops at event {event}; give one and "
-                   f"continue with: sfn-replay resume {name} --db {db} --mock-config F "
-                   "--test-case T (or --handlers F.py)")
+        message = (
+            f"{missing}: execution {name} stops at event {event}; give one and "
+            f"continue with: sfn-replay resume {name} --db {db} --mock-config F "
+            "--test-case T (or --handlers F.py)"
+        )
         self.args = (message,)
 
 
@@ -136,9 +148,10 @@ def run_execution(
     except Busy:
         raise RunError(
             f"execution {own.name!r} is running in another process"
-            if committed is not None else
-            f"ExecutionAlreadyExists: an execution named {own.name!r} of state machine "
-            f"{own.state_machine_name!r} is being started by another process") from None
+            if committed is not None
+            else f"ExecutionAlreadyExists: an execution named {own.name!r} of state machine "
+            f"{own.state_machine_name!r} is being started by another process"
+        ) from None
     try:
         arn = own.execution_arn
         exists = log.get_doc(EXECUTIONS, arn) is not None
@@ -151,8 +164,15 @@ def run_execution(
         syncer = SyncTimer(log)
         if fork is not None and fork.world is not None:
             fork = replace(fork, world=CallOut(fork.world, syncer))
-        engine = Engine(definition.machine, info, CallOut(world, syncer), seed,
-                        started_extra=started, fork=fork, schedule=schedule)
+        engine = Engine(
+            definition.machine,
+            info,
+            CallOut(world, syncer),
+            seed,
+            started_extra=started,
+            fork=fork,
+            schedule=schedule,
+        )
         engine.s3 = s3
         if committed is not None:
             parent_events = committed.events
@@ -160,13 +180,27 @@ def run_execution(
         with syncer:
             commits = GroupCommit(log, syncer)
             try:
-                _loop(log, engine, definition, info, own, extra, commits, shared,
-                      parent_events or [], strict_prefix, committed)
+                _loop(
+                    log,
+                    engine,
+                    definition,
+                    info,
+                    own,
+                    extra,
+                    commits,
+                    shared,
+                    parent_events or [],
+                    strict_prefix,
+                    committed,
+                )
             except StoreConflictError as exc:  # another process took the name first
                 taken = exc.stream or exc.doc[1]  # type: ignore[index]
                 raise already_exists(
-                    taken, own.name if taken == arn else taken.rsplit(":", 1)[-1],
-                    own.state_machine_name, half=exc.stream is not None) from exc
+                    taken,
+                    own.name if taken == arn else taken.rsplit(":", 1)[-1],
+                    own.state_machine_name,
+                    half=exc.stream is not None,
+                ) from exc
             except BaseException as exc:
                 _keep_whole_steps(commits)
                 _stopped(log, own, exc)
@@ -176,15 +210,26 @@ def run_execution(
     return engine
 
 
-def _loop(log: EventLog, engine: Engine, definition: Definition, info: ExecutionInfo,
-          own: ExecutionInfo, extra: dict, commits: GroupCommit, shared: int,
-          parent_events: list[dict], strict_prefix: bool, committed: Committed | None) -> None:
+def _loop(
+    log: EventLog,
+    engine: Engine,
+    definition: Definition,
+    info: ExecutionInfo,
+    own: ExecutionInfo,
+    extra: dict,
+    commits: GroupCommit,
+    shared: int,
+    parent_events: list[dict],
+    strict_prefix: bool,
+    committed: Committed | None,
+) -> None:
     arn = own.execution_arn
     first = True
     # streams this run creates: the name check and their first write are one transaction
     written: set[str] = {arn, *committed.children} if committed is not None else set()
-    for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,
-                                                            info.input)):
+    for batch in engine.steps(
+        lambda eng, root: run_machine(eng, root, definition.machine, info.input)
+    ):
         if shared:
             _check_shared(batch, parent_events, shared, strict_prefix)
             batch = [event for event in batch if event["id"] > shared]
@@ -192,8 +237,9 @@ def _loop(log: EventLog, engine: Engine, definition: Definition, info: Execution
         if committed is not None and children:
             children = _new_child_events(children, committed.children)
         elif shared and children:
-            children = _branch_children(children, engine.children.born, shared,
-                                        engine.last_id <= shared)
+            children = _branch_children(
+                children, engine.children.born, shared, engine.last_id <= shared
+            )
         if batch and not (children or first or engine.status != "RUNNING"):
             commits.add_events(arn, batch)  # the common step: events of the execution only
         elif batch or children:
@@ -217,8 +263,10 @@ def _loop(log: EventLog, engine: Engine, definition: Definition, info: Execution
         commits.add({}, {(EXECUTIONS, arn): summary(own, engine, **extra)})
     commits.flush()
     if shared and engine.last_id < shared:
-        raise BranchDiverged(f"re-running the execution ends at event {engine.last_id}, "
-                             f"before the {shared} events of the record")
+        raise BranchDiverged(
+            f"re-running the execution ends at event {engine.last_id}, "
+            f"before the {shared} events of the record"
+        )
 
 
 def _keep_whole_steps(commits: GroupCommit) -> None:
@@ -230,8 +278,7 @@ def _keep_whole_steps(commits: GroupCommit) -> None:
         pass
 
 
-def _branch_children(children: dict, born: dict[str, int], shared: int,
-                     in_prefix: bool) -> dict:
+def _branch_children(children: dict, born: dict[str, int], shared: int, in_prefix: bool) -> dict:
     """The child executions a branch writes: those started in its shared prefix are its
     parent's (read, never written again); one of those going on after the fork cannot be."""
     out = {}
@@ -242,7 +289,8 @@ def _branch_children(children: dict, born: dict[str, int], shared: int,
             raise RunError(
                 f"cannot branch inside a Distributed Map run: child execution {arn} started "
                 "before the fork point and goes on after it; branch before the MapRunStarted "
-                "event or after the Map Run ends")
+                "event or after the Map Run ends"
+            )
     return out
 
 
@@ -292,9 +340,12 @@ def already_exists(arn: str, name: str, state_machine: str, half: bool = False) 
         return RunError(
             f"ExecutionAlreadyExists: the db holds events of an execution named {name!r} of "
             f"state machine {state_machine!r} without its record (a half-written import by an "
-            "older version; `sfn-replay check` lists them): use another name")
-    return RunError(f"ExecutionAlreadyExists: an execution named {name!r} of state machine "
-                    f"{state_machine!r} is already in the db")
+            "older version; `sfn-replay check` lists them): use another name"
+        )
+    return RunError(
+        f"ExecutionAlreadyExists: an execution named {name!r} of state machine "
+        f"{state_machine!r} is already in the db"
+    )
 
 
 def _check_shared(batch: list[dict], parent: list[dict], shared: int, strict: bool) -> None:
@@ -302,8 +353,11 @@ def _check_shared(batch: list[dict], parent: list[dict], shared: int, strict: bo
         if event["id"] > shared:
             return
         recorded = parent[event["id"] - 1]
-        same = (comparable(event, False) == comparable(recorded, False) if strict
-                else event["type"] == recorded["type"])
+        same = (
+            comparable(event, False) == comparable(recorded, False)
+            if strict
+            else event["type"] == recorded["type"]
+        )
         if not same:
             raise BranchDiverged(
                 f"cannot branch at event {shared}: re-running the parent gives "

@@ -7,6 +7,7 @@ world. Ready frames take turns, one step each (round robin, or in an order drawn
 so branches and iterations progress together as they do on AWS, and an execution is a pure
 function of definition, input, world answers and seed.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -53,8 +54,20 @@ FrameBody = Generator[Any, Any, Outcome]
 class Frame:
     """One thread of an execution: the root machine, a Parallel branch or a Map iteration."""
 
-    __slots__ = ("id", "body", "parent", "label", "last_event", "outcome", "waiter",
-                 "finished", "children", "cancelled", "variables", "sink")
+    __slots__ = (
+        "id",
+        "body",
+        "parent",
+        "label",
+        "last_event",
+        "outcome",
+        "waiter",
+        "finished",
+        "children",
+        "cancelled",
+        "variables",
+        "sink",
+    )
 
     def __init__(self, fid: int, parent: "Frame | None", label: str | None) -> None:
         self.id = fid
@@ -76,8 +89,16 @@ class Scheduler:
     """Which frame steps next: the one that is calling out, else ready frames in turn (a
     queue) or in a seeded order (a heap), else the sleeper that wakes first."""
 
-    __slots__ = ("_queue", "_ready", "_timers", "_shuffle", "_turn", "_timer_count",
-                 "_frame_count", "calling")
+    __slots__ = (
+        "_queue",
+        "_ready",
+        "_timers",
+        "_shuffle",
+        "_turn",
+        "_timer_count",
+        "_frame_count",
+        "calling",
+    )
 
     def __init__(self, schedule: str, seed: int) -> None:
         if schedule not in SCHEDULES:
@@ -96,8 +117,9 @@ class Scheduler:
         self.make_ready(frame)
         return frame
 
-    def spawn(self, parent: Frame | None, label: str | None,
-              make: Callable[[Frame], FrameBody]) -> Frame:
+    def spawn(
+        self, parent: Frame | None, label: str | None, make: Callable[[Frame], FrameBody]
+    ) -> Frame:
         self._frame_count += 1
         frame = Frame(self._frame_count, parent, label)
         frame.body = make(frame)
@@ -106,8 +128,7 @@ class Scheduler:
         self.make_ready(frame)
         return frame
 
-    def spawn_scoped(self, parent: Frame, label: str,
-                     make: Callable[[Frame], FrameBody]) -> Frame:
+    def spawn_scoped(self, parent: Frame, label: str, make: Callable[[Frame], FrameBody]) -> Frame:
         """A child frame (Parallel branch, Map iteration) that reads its parent's variables;
         what it assigns stays in its own scope."""
         frame = self.spawn(parent, label, make)

@@ -11,6 +11,7 @@ The rules, as AWS's JSON parser (Jackson) applies them or stricter where Python 
 * Values nest at most `MAX_DEPTH` levels (arrays and objects); deeper ones are rejected, so
   that every later step (encoding, storing, folding, replaying) stays within its limits.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,16 +37,19 @@ def _constant(name: str) -> Any:
 def _integer(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_INT_DIGITS:
-        raise JsonValueError(f"an integer of {digits} digits is too long "
-                             f"(at most {MAX_INT_DIGITS} digits)")
+        raise JsonValueError(
+            f"an integer of {digits} digits is too long (at most {MAX_INT_DIGITS} digits)"
+        )
     return int(text)
 
 
 def _float(text: str) -> float:
     value = float(text)
     if math.isinf(value):
-        raise JsonValueError(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is out "
-                             "of range (beyond a double)")
+        raise JsonValueError(
+            f"the number {text[:20]}{'...' if len(text) > 20 else ''} is out "
+            "of range (beyond a double)"
+        )
     return value
 
 
@@ -62,8 +66,9 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
             continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children
-                     if isinstance(child, (dict, list, tuple)))
+        stack.extend(
+            (child, depth + 1) for child in children if isinstance(child, (dict, list, tuple))
+        )
     return False
 
 
@@ -74,15 +79,16 @@ def _check_unicode(value: Any) -> None:
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise JsonValueError(f"a string holds an unpaired surrogate "
-                             f"(\\u{ord(exc.object[exc.start]):04x}), which is not text") from None
+        raise JsonValueError(
+            f"a string holds an unpaired surrogate "
+            f"(\\u{ord(exc.object[exc.start]):04x}), which is not text"
+        ) from None
 
 
 def loads(text: str) -> Any:
     """Parse JSON text by the rules above; JsonValueError (or json.JSONDecodeError) if not."""
     try:
-        value = json.loads(text, parse_constant=_constant, parse_int=_integer,
-                           parse_float=_float)
+        value = json.loads(text, parse_constant=_constant, parse_int=_integer, parse_float=_float)
     except RecursionError:
         raise JsonValueError(f"nested more than {MAX_DEPTH} levels deep") from None
     if too_deep(value):
@@ -128,8 +134,10 @@ def _plain(value: Any, depth: int) -> bool:
     if depth >= MAX_DEPTH:
         return False
     if kind is dict:
-        return all(type(key) is str and _text(key) and _plain(item, depth + 1)
-                   for key, item in value.items())
+        return all(
+            type(key) is str and _text(key) and _plain(item, depth + 1)
+            for key, item in value.items()
+        )
     if kind is list:
         return all(_plain(item, depth + 1) for item in value)
     return False

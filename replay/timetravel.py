@@ -1,5 +1,6 @@
 """The state of an execution at any event: the nearest snapshot at or before it, then a fold of
 at most SNAPSHOT_EVERY events. Snapshots are caches in the log's index, made on first use."""
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,11 @@ class PositionError(ValueError):
     """An `--at` that names no event of this execution."""
 
 
-POSITION_FORMS = ("N (an event id), -N (counted from the end: -1 is the last event), "
-                  "'failure' (the failure that ended the execution) or 'failure:K' "
-                  "(its K-th failure)")
+POSITION_FORMS = (
+    "N (an event id), -N (counted from the end: -1 is the last event), "
+    "'failure' (the failure that ended the execution) or 'failure:K' "
+    "(its K-th failure)"
+)
 
 
 def parse_position(at: int | str) -> tuple[str, int]:
@@ -71,16 +74,16 @@ def find_failure(log: EventLog, doc: dict, k: int) -> dict:
     for index, entry in enumerate(found, 1):
         entry["index"] = index
     if k > len(found):
-        raise PositionError(f"failure:{k} is out of range: {doc['name']} has "
-                            f"{_count(found)}")
+        raise PositionError(f"failure:{k} is out of range: {doc['name']} has {_count(found)}")
     if k:
         return found[k - 1]
     ending = ending_failure(found)
     if ending is None:
         last = f" .. failure:{len(found)}" if len(found) > 1 else ""
         hint = f": --at failure:1{last}, or list them with --failures" if found else ""
-        raise PositionError(f"no failure ended {doc['name']} (status {doc['status']}); it has "
-                            f"{_count(found)}{hint}")
+        raise PositionError(
+            f"no failure ended {doc['name']} (status {doc['status']}); it has {_count(found)}{hint}"
+        )
     return found[ending]
 
 
@@ -100,9 +103,13 @@ def list_failures(log: EventLog, doc: dict) -> list[dict]:
     """Every failure where an error arose, in order (see fold.failures), for `--failures`."""
     events = list(read_events(log, doc))
     names = _state_names(events)
-    return [dict(_failure_row(entry, index),
-                 state=names.get(entry["event"].get("previousEventId") or entry["event"]["id"]))
-            for index, entry in enumerate(failures(events), 1)]
+    return [
+        dict(
+            _failure_row(entry, index),
+            state=names.get(entry["event"].get("previousEventId") or entry["event"]["id"]),
+        )
+        for index, entry in enumerate(failures(events), 1)
+    ]
 
 
 def _state_names(events: list[dict]) -> dict[int, str | None]:
@@ -118,9 +125,15 @@ def _state_names(events: list[dict]) -> dict[int, str | None]:
 
 def _failure_row(entry: dict, index: int) -> dict:
     event = entry["event"]
-    row = {"at": f"failure:{index}", "event": event["id"], "type": event["type"],
-           "time": _iso(event.get("timestamp")), "error": entry["error"],
-           "cause": entry["cause"], "outcome": entry["outcome"]}
+    row = {
+        "at": f"failure:{index}",
+        "event": event["id"],
+        "type": event["type"],
+        "time": _iso(event.get("timestamp")),
+        "error": entry["error"],
+        "cause": entry["cause"],
+        "outcome": entry["outcome"],
+    }
     rules = injected(event)
     if rules:  # an injected fault made this failure
         row["injected"] = rules
@@ -175,9 +188,12 @@ def _context(doc: dict, state: dict, frame: dict) -> dict:
         context_state["RetryCount"] = frame["retries"]
     return {
         "Execution": {
-            "Id": doc["executionArn"], "Input": decode(state["input"]),
-            "StartTime": iso_context(doc["startMicros"]), "Name": doc["name"],
-            "RoleArn": state.get("roleArn"), "RedriveCount": 0,
+            "Id": doc["executionArn"],
+            "Input": decode(state["input"]),
+            "StartTime": iso_context(doc["startMicros"]),
+            "Name": doc["name"],
+            "RoleArn": state.get("roleArn"),
+            "RedriveCount": 0,
         },
         "StateMachine": {"Id": doc["stateMachineArn"], "Name": doc["stateMachineName"]},
         "State": context_state,
@@ -190,19 +206,21 @@ def describe_state(doc: dict, state: dict, event: dict) -> dict:
     for label, frame in sorted(active_frames(state).items()):
         if frame["state"] is None:
             continue
-        active.append({
-            "frame": label or "(root)",
-            "state": frame["state"],
-            "type": frame["type"],
-            "enteredEvent": frame["enteredEvent"],
-            "enteredTime": _iso(frame.get("enteredTime")),
-            "input": decode(frame["input"]),
-            "parameters": decode(frame["parameters"]),
-            "output": decode(frame["output"]),
-            "retries": frame["retries"],
-            "context": _context(doc, state, frame),
-            "variables": {name: decode(text) for name, text in frame["variables"].items()},
-        })
+        active.append(
+            {
+                "frame": label or "(root)",
+                "state": frame["state"],
+                "type": frame["type"],
+                "enteredEvent": frame["enteredEvent"],
+                "enteredTime": _iso(frame.get("enteredTime")),
+                "input": decode(frame["input"]),
+                "parameters": decode(frame["parameters"]),
+                "output": decode(frame["output"]),
+                "retries": frame["retries"],
+                "context": _context(doc, state, frame),
+                "variables": {name: decode(text) for name, text in frame["variables"].items()},
+            }
+        )
     return {
         "executionArn": doc["executionArn"],
         "event": state["event"],
@@ -227,10 +245,17 @@ def describe_failure(log: EventLog, doc: dict, entry: dict) -> dict:
     label = before.get("lastFrame", "")
     frame = before["frames"].get(label)
     if frame is None or frame["state"] is None:
-        return dict(row, frame=label or "(root)", state=None, stateType=None, input=None,
-                    context=None)
-    return dict(row, frame=label or "(root)", state=frame["state"], stateType=frame["type"],
-                input=decode(frame["input"]), context=_context(doc, before, frame))
+        return dict(
+            row, frame=label or "(root)", state=None, stateType=None, input=None, context=None
+        )
+    return dict(
+        row,
+        frame=label or "(root)",
+        state=frame["state"],
+        stateType=frame["type"],
+        input=decode(frame["input"]),
+        context=_context(doc, before, frame),
+    )
 
 
 def _iso(micros: int | None) -> str | None:

@@ -4,6 +4,7 @@ Export adds our own facts (the index record and each event's extras) under the o
 key `sfnReplay`, which AWS tools ignore and import reads back, so export -> import is the
 identity.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -58,20 +59,27 @@ def parse_pages(pages: list[Any]) -> tuple[list[dict], dict | None]:
         for index, raw in enumerate(page["events"]):
             where = f"page {number} event {index}"
             check_raw_event(raw, where)
-            event = {"id": raw["id"], "previousEventId": raw.get("previousEventId", 0),
-                     "timestamp": _timestamp(raw["timestamp"], where), "type": raw["type"]}
+            event = {
+                "id": raw["id"],
+                "previousEventId": raw.get("previousEventId", 0),
+                "timestamp": _timestamp(raw["timestamp"], where),
+                "type": raw["type"],
+            }
             for key, value in raw.items():
                 if key.endswith("EventDetails"):
                     event[key] = value
             events.append(event)
     events.sort(key=lambda e: e["id"])
     if events and events[0]["id"] != 1:
-        raise HistoryFormatError(f"the history has no event 1 (ExecutionStarted): it starts at "
-                                 f"event {events[0]['id']}; is a page missing?")
+        raise HistoryFormatError(
+            f"the history has no event 1 (ExecutionStarted): it starts at "
+            f"event {events[0]['id']}; is a page missing?"
+        )
     for expected, event in enumerate(events, 1):
         if event["id"] != expected:
-            raise HistoryFormatError(f"event ids must run 1, 2, 3...: found {event['id']} where "
-                                     f"{expected} was expected")
+            raise HistoryFormatError(
+                f"event ids must run 1, 2, 3...: found {event['id']} where {expected} was expected"
+            )
     check_history(events)
     check_ours(ours, len(events))
     if ours:

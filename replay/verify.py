@@ -1,5 +1,6 @@
 """Replay verification: re-run the interpreter against a recorded history, every Task answered
 from the record, and report the first event where what it produces differs from the record."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,9 +27,13 @@ class Divergence:
 
     def to_dict(self) -> dict:
         """The divergence as JSON: both events in AWS shape (ISO times) and what differs."""
-        return {"event": self.event_id, "reason": self.reason,
-                "recorded": shown(self.recorded), "produced": shown(self.produced),
-                "changes": self.changes()}
+        return {
+            "event": self.event_id,
+            "reason": self.reason,
+            "recorded": shown(self.recorded),
+            "produced": shown(self.produced),
+            "changes": self.changes(),
+        }
 
 
 def comparable(event: dict, with_time: bool) -> dict:
@@ -39,9 +44,17 @@ def comparable(event: dict, with_time: bool) -> dict:
     return out
 
 
-def verify(definition: Definition, info: ExecutionInfo, seed: int, recorded: list[dict],
-           *, with_time: bool = True, s3: Any = None, children: tuple = (),
-           schedule: str = "round-robin") -> Divergence | None:
+def verify(
+    definition: Definition,
+    info: ExecutionInfo,
+    seed: int,
+    recorded: list[dict],
+    *,
+    with_time: bool = True,
+    s3: Any = None,
+    children: tuple = (),
+    schedule: str = "round-robin",
+) -> Divergence | None:
     """None when the interpreter reproduces `recorded` exactly; else the first divergence.
 
     `children` are the histories of its Distributed Map child executions, whose Tasks are
@@ -51,12 +64,14 @@ def verify(definition: Definition, info: ExecutionInfo, seed: int, recorded: lis
     engine.s3 = s3
     position = 0
     try:
-        for batch in engine.steps(lambda eng, root: run_machine(eng, root, definition.machine,
-                                                                info.input)):
+        for batch in engine.steps(
+            lambda eng, root: run_machine(eng, root, definition.machine, info.input)
+        ):
             for event in batch:
                 if position >= len(recorded):
-                    return Divergence(event["id"], None, comparable(event, with_time),
-                                      "the record ends here")
+                    return Divergence(
+                        event["id"], None, comparable(event, with_time), "the record ends here"
+                    )
                 want = comparable(recorded[position], with_time)
                 got = comparable(event, with_time)
                 if want != got:
@@ -64,11 +79,19 @@ def verify(definition: Definition, info: ExecutionInfo, seed: int, recorded: lis
                 position += 1
     except NoTaskAnswer as missing:
         want = recorded[position] if position < len(recorded) else None
-        return Divergence(position + 1, want and comparable(want, with_time), None,
-                          f"the record has no answer for Task state {missing.state!r}")
+        return Divergence(
+            position + 1,
+            want and comparable(want, with_time),
+            None,
+            f"the record has no answer for Task state {missing.state!r}",
+        )
     if position < len(recorded):
-        return Divergence(position + 1, comparable(recorded[position], with_time), None,
-                          "the interpreter ended here")
+        return Divergence(
+            position + 1,
+            comparable(recorded[position], with_time),
+            None,
+            "the interpreter ended here",
+        )
     return None
 
 
@@ -82,7 +105,8 @@ def info_from_record(doc: dict, recorded: list[dict], input_value: Any) -> Execu
         state_machine_arn=doc["stateMachineArn"],
         state_machine_name=doc["stateMachineName"],
         role_arn=recorded[0]["executionStartedEventDetails"].get(
-            "roleArn", f"arn:aws:iam::{account}:role/sfn-replay"),
+            "roleArn", f"arn:aws:iam::{account}:role/sfn-replay"
+        ),
         region=region,
         account=account,
         start_micros=recorded[0]["timestamp"],

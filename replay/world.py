@@ -1,5 +1,6 @@
 """The world answers Task states: mocks (Step Functions Local MockConfigFile), Python handlers,
 or a chain of both. The interpreter passes the invocation number, so mocks stay stateless."""
+
 from __future__ import annotations
 
 import re
@@ -171,8 +172,9 @@ def handler_result(state_name: str, value: Any) -> Any:
     try:
         return to_json_value(value)
     except JsonValueError as exc:
-        raise HandlerError(f"the handler of state {state_name!r} returned a value that is not "
-                           f"JSON: {exc}") from None
+        raise HandlerError(
+            f"the handler of state {state_name!r} returned a value that is not JSON: {exc}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -193,8 +195,10 @@ class HandlerWorld:
         try:
             output = handler(request.input, request.context)
         except SystemExit as exc:
-            raise HandlerError(f"the handler of state {request.state_name!r} called sys.exit "
-                               f"({exc.code!r}); raise an exception to fail the task") from None
+            raise HandlerError(
+                f"the handler of state {request.state_name!r} called sys.exit "
+                f"({exc.code!r}); raise an exception to fail the task"
+            ) from None
         except Exception as exc:  # the handler's failure is the task's failure
             error = getattr(exc, "error", None) or type(exc).__name__
             return TaskAnswer(failed=True, error=str(error), cause=str(exc) or None)

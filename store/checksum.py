@@ -26,8 +26,9 @@ def seal(key: bytes, payload: bytes) -> bytes:
 
 def seal_items(keys: Iterable[bytes], payloads: Iterable[bytes]) -> list[tuple[bytes, bytes]]:
     """``(key, seal(key, payload))`` for each pair: the append path, without a call each."""
-    return [(key, _pack_crc(crc32(key + payload)) + payload)
-            for key, payload in zip(keys, payloads)]
+    return [
+        (key, _pack_crc(crc32(key + payload)) + payload) for key, payload in zip(keys, payloads)
+    ]
 
 
 def unseal(key: bytes, value: bytes) -> bytes | None:

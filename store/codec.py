@@ -55,6 +55,4 @@ def pack(obj: Any) -> bytes:
 
 def unpack(data: bytes) -> Any:
     """Decode bytes written by :func:`pack`; maps have str keys, arrays are lists."""
-    return msgpack.unpackb(
-        data, raw=False, use_list=True, strict_map_key=True, ext_hook=_ext_hook
-    )
+    return msgpack.unpackb(data, raw=False, use_list=True, strict_map_key=True, ext_hook=_ext_hook)

@@ -79,8 +79,15 @@ def open_env(path: Path, *, readonly: bool, map_size: int) -> lmdb.Environment:
 
 def _lmdb_open(path: Path, readonly: bool, map_size: int, lock: bool) -> lmdb.Environment:
     return lmdb.open(
-        str(path), map_size=map_size, subdir=True, readonly=readonly, create=not readonly,
-        lock=lock, sync=False, max_dbs=len(DBS) + 2, max_spare_txns=1,
+        str(path),
+        map_size=map_size,
+        subdir=True,
+        readonly=readonly,
+        create=not readonly,
+        lock=lock,
+        sync=False,
+        max_dbs=len(DBS) + 2,
+        max_spare_txns=1,
     )
 
 
@@ -90,7 +97,8 @@ def is_permission_error(exc: BaseException) -> bool:
         return True
     codes = (errno.EACCES, errno.EPERM, errno.EROFS)
     return getattr(exc, "errno", None) in codes or any(
-        os.strerror(code) in str(exc) for code in codes)
+        os.strerror(code) in str(exc) for code in codes
+    )
 
 
 def open_dbs(env: lmdb.Environment, path: Path, readonly: bool) -> list:
@@ -118,10 +126,14 @@ def _check_version(path: Path, raw: bytes | None) -> None:
     if version is None:
         raise StoreCorruptError(path, "no format version: not an sfn-replay store")
     if version != FORMAT_VERSION:
-        raise StoreVersionError(path, (
-            f"written in store format {version}, this version of sfn-replay reads format "
-            f"{FORMAT_VERSION}: export its executions with the version that wrote it, or use "
-            "a new --db"))
+        raise StoreVersionError(
+            path,
+            (
+                f"written in store format {version}, this version of sfn-replay reads format "
+                f"{FORMAT_VERSION}: export its executions with the version that wrote it, or use "
+                "a new --db"
+            ),
+        )
 
 
 class LmdbStore:
@@ -151,7 +163,8 @@ class LmdbStore:
         # commits not yet synced (a new db's first one creates it)
         self._unsynced = not readonly and not (self.path / "data.mdb").exists()
         self._env: lmdb.Environment | None = open_env(
-            self.path, readonly=readonly, map_size=_round_page(map_size))
+            self.path, readonly=readonly, map_size=_round_page(map_size)
+        )
         try:
             dbs = open_dbs(self._env, self.path, readonly)
         except BaseException:
@@ -189,8 +202,12 @@ class LmdbStore:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def __repr__(self) -> str:

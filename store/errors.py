@@ -70,19 +70,32 @@ class StoreConflictError(_PathError):
     `stream` is the stream that already has records, or `doc` the ``(table, key)`` that
     already exists."""
 
-    def __init__(self, path: str | os.PathLike[str], *, stream: str | None = None,
-                 doc: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        stream: str | None = None,
+        doc: tuple[str, str] | None = None,
+    ) -> None:
         self.stream, self.doc = stream, doc
-        what = f"stream {stream!r} already has records" if stream is not None else (
-            f"doc {doc[0]}/{doc[1]} already exists" if doc else "conflict")
+        what = (
+            f"stream {stream!r} already has records"
+            if stream is not None
+            else (f"doc {doc[0]}/{doc[1]} already exists" if doc else "conflict")
+        )
         super().__init__(path, what)
 
 
 _CORRUPT = tuple(
     getattr(lmdb, name)
     for name in (
-        "CorruptedError", "InvalidError", "VersionMismatchError", "PageNotFoundError",
-        "PanicError", "BadChecksumError", "IncompatibleError",
+        "CorruptedError",
+        "InvalidError",
+        "VersionMismatchError",
+        "PageNotFoundError",
+        "PanicError",
+        "BadChecksumError",
+        "IncompatibleError",
     )
     if hasattr(lmdb, name)
 )

@@ -5,6 +5,7 @@ lose; only a power cut can lose what was not yet synced. So closing a log that h
 commits does not wait for the disk: a daemon thread fsyncs its data file within `DELAY`
 seconds, and whatever is still waiting when the interpreter exits is synced then.
 """
+
 from __future__ import annotations
 
 import atexit

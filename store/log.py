@@ -165,8 +165,12 @@ class EventLog(LmdbStore):
             lengths[stream] = length
         return lengths
 
-    def _check_new(self, txn: lmdb.Transaction, streams: Collection[str],
-                   docs: list[tuple[bytes, tuple[str, str]]]) -> None:
+    def _check_new(
+        self,
+        txn: lmdb.Transaction,
+        streams: Collection[str],
+        docs: list[tuple[bytes, tuple[str, str]]],
+    ) -> None:
         for raw_key, doc in docs:  # docs first: a stream conflict then means "no doc"
             if txn.get(raw_key, db=self._docs) is not None:
                 raise StoreConflictError(self.path, doc=doc)
@@ -175,10 +179,10 @@ class EventLog(LmdbStore):
             if sid and last_position(txn.cursor(self._records), sid):
                 raise StoreConflictError(self.path, stream=stream)
 
-    def _put_records(self, txn: lmdb.Transaction, stream: str, sid: int, n: int,
-                     values: list[bytes]) -> None:
-        items = seal_items([record_key(sid, p) for p in range(n + 1, n + 1 + len(values))],
-                           values)
+    def _put_records(
+        self, txn: lmdb.Transaction, stream: str, sid: int, n: int, values: list[bytes]
+    ) -> None:
+        items = seal_items([record_key(sid, p) for p in range(n + 1, n + 1 + len(values))], values)
         cur = txn.cursor(self._records)
         _, added = cur.putmulti(items, append=True)  # fast path: newest stream
         if added == 0:  # an older stream: its keys sort before the db's end
@@ -214,8 +218,11 @@ class EventLog(LmdbStore):
             first = record_key(sid, pos)
             items = self._scan(self._records, first, pack_sid(sid), min(_CHUNK, stop - pos + 1))
             n = len(items)  # keys are unique and sorted: first and last in place, none missing
-            if not n or items[0][0] != first or (
-                    n > 1 and items[-1][0] != record_key(sid, pos + n - 1)):
+            if (
+                not n
+                or items[0][0] != first
+                or (n > 1 and items[-1][0] != record_key(sid, pos + n - 1))
+            ):
                 raise self._corrupt(f"stream {stream!r}", f"misses records from {pos}")
             payloads = [unseal(key, value) for key, value in items]
             if None in payloads:

@@ -36,8 +36,10 @@ def _meta(buf: bytes, hdr: int) -> tuple[int, int, int] | None:
     if _U32.unpack_from(buf, hdr)[0] != _MAGIC:
         return None
     psize = _U32.unpack_from(buf, hdr + 24)[0]  # mm_psize aliases the free db's md_pad
-    last_pg, txnid = _U64.unpack_from(buf, hdr + 24 + 2 * _DB), _U64.unpack_from(
-        buf, hdr + 32 + 2 * _DB)
+    last_pg, txnid = (
+        _U64.unpack_from(buf, hdr + 24 + 2 * _DB),
+        _U64.unpack_from(buf, hdr + 32 + 2 * _DB),
+    )
     if psize < 512 or psize > 65536 or psize & (psize - 1):
         return None
     return psize, last_pg[0], txnid[0]

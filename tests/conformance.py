@@ -1,5 +1,6 @@
 """Runs the recorded AWS executions of ../shared/conformance through the Python API and compares
 them the way the outside checker does (its matcher is loaded from ../shared, never copied)."""
+
 from __future__ import annotations
 
 import collections
@@ -67,7 +68,8 @@ def run_case(case_dir: Path, db: Path, checker, number: int) -> CaseResult:
         if not ok:
             result.note = f"error {description['error']!r} != {expected.get('error')!r}"
         result.cause = expected.get("cause") is None or checker.match(
-            expected.get("cause"), description["cause"])
+            expected.get("cause"), description["cause"]
+        )
         if not result.cause and ok:
             result.note = f"cause {description['cause']!r}"[:300]
     else:
@@ -88,18 +90,25 @@ def run_case(case_dir: Path, db: Path, checker, number: int) -> CaseResult:
             result.details = all(
                 mine["previousEventId"] == recorded["previousEventId"]
                 and _same_details(checker, mine, recorded, f"case-{number}")
-                for mine, recorded in zip(history, expected["history"]))
+                for mine, recorded in zip(history, expected["history"])
+            )
     return result
 
 
 def _same_details(checker, mine: dict, recorded: dict, execution: str) -> bool:
     """Compare one event's details after the README's placeholder normalisation."""
     text = json.dumps({k: v for k, v in mine.items() if k.endswith("EventDetails")})
-    text = (text.replace("arn:aws:", "arn:<partition>:").replace("us-east-1", "<region>")
-            .replace("stateMachine:conformance", "stateMachine:<ArnPart_0idx>")
-            .replace(":conformance:", ":<ArnPart_0idx>:").replace(execution, "<ExecArnPart_0idx>"))
-    normalised = {key: {k: checker.jsonish(v) for k, v in value.items()}
-                  for key, value in json.loads(text).items()}
+    text = (
+        text.replace("arn:aws:", "arn:<partition>:")
+        .replace("us-east-1", "<region>")
+        .replace("stateMachine:conformance", "stateMachine:<ArnPart_0idx>")
+        .replace(":conformance:", ":<ArnPart_0idx>:")
+        .replace(execution, "<ExecArnPart_0idx>")
+    )
+    normalised = {
+        key: {k: checker.jsonish(v) for k, v in value.items()}
+        for key, value in json.loads(text).items()
+    }
     return checker.match(recorded["details"], normalised)
 
 
@@ -161,11 +170,18 @@ def aws_shape(history: list[dict]) -> dict:
     for index, event in enumerate(history):
         if isinstance(event["id"], int):
             renumbered[event["id"]] = index + 1
-        out = {"timestamp": f"2026-01-01T00:00:{index // 1000:02d}.{index % 1000:03d}000+00:00",
-               "type": event["type"], "id": index + 1,
-               "previousEventId": renumbered.get(event["previousEventId"], 0)}
+        out = {
+            "timestamp": f"2026-01-01T00:00:{index // 1000:02d}.{index % 1000:03d}000+00:00",
+            "type": event["type"],
+            "id": index + 1,
+            "previousEventId": renumbered.get(event["previousEventId"], 0),
+        }
         for key, value in event["details"].items():
-            out[key] = {k: json.dumps(v) if k in ("input", "output", "parameters", "cause")
-                        and not isinstance(v, str) else v for k, v in value.items()}
+            out[key] = {
+                k: json.dumps(v)
+                if k in ("input", "output", "parameters", "cause") and not isinstance(v, str)
+                else v
+                for k, v in value.items()
+            }
         events.append(out)
     return {"events": events}

@@ -1,4 +1,5 @@
 """Prints the conformance rates by feature after the test run."""
+
 from __future__ import annotations
 
 from tests import conformance

@@ -4,6 +4,7 @@ documents in every role a file plays. Whatever comes in: exit 0, 1 or 2; on 2 on
 (validate: one per diagnostic); never a traceback or an "internal error"; and the db still
 opens afterwards.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,9 +28,12 @@ COMMANDS = typer.main.get_command(app).commands
 runner = CliRunner()
 # The suite runs a fixed, fast sample; SFN_REPLAY_FUZZ_EXAMPLES=2000 explores further at random.
 _EXPLORE = int(os.environ.get("SFN_REPLAY_FUZZ_EXAMPLES", "0"))
-FUZZ = settings(max_examples=_EXPLORE or 50, deadline=None, derandomize=not _EXPLORE,
-                suppress_health_check=[HealthCheck.too_slow,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=_EXPLORE or 50,
+    deadline=None,
+    derandomize=not _EXPLORE,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 class Place:
@@ -56,9 +60,23 @@ class Place:
             (root / name).write_bytes(text.encode("latin-1" if "latin" in name else "utf-8"))
         (root / "folder").mkdir()
         shutil.copytree(ROOT / "scenarios" / "report-fanout", root / "fanout")
-        assert self.cli("run", root / "definition.json", "--input", root / "input.json",
-                        "--mock-config", root / "mocks.json", "--test-case", "payment-declined",
-                        "--name", "seeded", "--seed", "3").exit_code == 1
+        assert (
+            self.cli(
+                "run",
+                root / "definition.json",
+                "--input",
+                root / "input.json",
+                "--mock-config",
+                root / "mocks.json",
+                "--test-case",
+                "payment-declined",
+                "--name",
+                "seeded",
+                "--seed",
+                "3",
+            ).exit_code
+            == 1
+        )
         (root / "export.json").write_text(self.cli("export", "seeded").stdout)
         self.paths = [str(root / name) for name in [*files, "folder", "export.json", "nope.json"]]
 
@@ -67,8 +85,11 @@ class Place:
         wants_db = command is not None and any(p.name == "db" for p in command.params)
         extra = ["--db", str(self.db)] if db and wants_db else []
         with contextlib.chdir(self.work):
-            return runner.invoke(app, [str(a) for a in args] + extra,
-                                 env={"SFN_REPLAY_DB": str(self.root / "default-db")})
+            return runner.invoke(
+                app,
+                [str(a) for a in args] + extra,
+                env={"SFN_REPLAY_DB": str(self.root / "default-db")},
+            )
 
 
 @pytest.fixture(scope="module")
@@ -103,15 +124,45 @@ def check_db(place: Place) -> None:
 
 _INTERACTIVE = {"tui", "serve"}  # they wait for a person or a client: not fuzzed here
 
-_WORDS = ["", "seeded", "nope", "x" * 81, "a b", "1", "-1", "0", "failure", "999999", "abc",
-          "{}", "[1, 2]", '{"a": NaN}', "arn:aws:states:us-east-1:123456789012:execution:x:y",
-          "happy", "table", "aws", "random", "round-robin", "2026-01-01T00:00:00Z", "--json",
-          "111111111111", "us-east-1", "-", "\u00e9\u4e2d", "..", "."]
+_WORDS = [
+    "",
+    "seeded",
+    "nope",
+    "x" * 81,
+    "a b",
+    "1",
+    "-1",
+    "0",
+    "failure",
+    "999999",
+    "abc",
+    "{}",
+    "[1, 2]",
+    '{"a": NaN}',
+    "arn:aws:states:us-east-1:123456789012:execution:x:y",
+    "happy",
+    "table",
+    "aws",
+    "random",
+    "round-robin",
+    "2026-01-01T00:00:00Z",
+    "--json",
+    "111111111111",
+    "us-east-1",
+    "-",
+    "\u00e9\u4e2d",
+    "..",
+    ".",
+]
 
 
 def _values(place: Place):
-    return st.one_of(st.sampled_from(_WORDS), st.sampled_from(place.paths),
-                     st.text(max_size=20), st.integers(-10**6, 10**6).map(str))
+    return st.one_of(
+        st.sampled_from(_WORDS),
+        st.sampled_from(place.paths),
+        st.text(max_size=20),
+        st.integers(-(10**6), 10**6).map(str),
+    )
 
 
 @st.composite
@@ -147,9 +198,11 @@ def test_fuzz_argument_lists(place, data):
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                 max_size=4),
-    max_leaves=15)
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=15,
+)
 
 
 @st.composite
@@ -174,25 +227,49 @@ def mutated(draw, document):
 
 
 _IMPORTS = itertools.count()
-_ROLES = ["definition", "input", "mocks", "import", "override", "replay-definition",
-          "fanout-definition", "fanout-input"]
+_ROLES = [
+    "definition",
+    "input",
+    "mocks",
+    "import",
+    "override",
+    "replay-definition",
+    "fanout-definition",
+    "fanout-input",
+]
 
 
 def _fanout(root: Path, definition: Path, input_file: Path) -> list:
     """The JSONata / Distributed Map scenario, on a copy of its S3 stand-in."""
     fanout = root / "fanout"
-    return ["run", definition, "--input", input_file, "--mock-config", fanout / "mocks.json",
-            "--test-case", "scores", "--s3-root", fanout / "s3"]
+    return [
+        "run",
+        definition,
+        "--input",
+        input_file,
+        "--mock-config",
+        fanout / "mocks.json",
+        "--test-case",
+        "scores",
+        "--s3-root",
+        fanout / "s3",
+    ]
 
 
 @FUZZ
 @given(data=st.data())
 def test_fuzz_files(place, data):
     role = data.draw(st.sampled_from(_ROLES))
-    valid = {"definition": "definition.json", "replay-definition": "definition.json",
-             "input": "input.json", "override": "input.json", "mocks": "mocks.json",
-             "import": "export.json", "fanout-definition": "fanout/definition.json",
-             "fanout-input": "fanout/input.json"}[role]
+    valid = {
+        "definition": "definition.json",
+        "replay-definition": "definition.json",
+        "input": "input.json",
+        "override": "input.json",
+        "mocks": "mocks.json",
+        "import": "export.json",
+        "fanout-definition": "fanout/definition.json",
+        "fanout-input": "fanout/input.json",
+    }[role]
     kind = data.draw(st.sampled_from(["bytes", "json", "mutated"]))
     if kind == "bytes":
         content = data.draw(st.binary(max_size=200))
@@ -206,12 +283,36 @@ def test_fuzz_files(place, data):
     imported = f"i-{next(_IMPORTS)}"  # a new name each call, so a failure replays
     r = place.root
     args = {
-        "definition": ["run", path, "--input", r / "input.json", "--mock-config",
-                       r / "mocks.json", "--test-case", "happy"],
-        "input": ["run", r / "definition.json", "--input", path, "--mock-config",
-                  r / "mocks.json", "--test-case", "happy"],
-        "mocks": ["run", r / "definition.json", "--input", r / "input.json", "--mock-config",
-                  path, "--test-case", "happy"],
+        "definition": [
+            "run",
+            path,
+            "--input",
+            r / "input.json",
+            "--mock-config",
+            r / "mocks.json",
+            "--test-case",
+            "happy",
+        ],
+        "input": [
+            "run",
+            r / "definition.json",
+            "--input",
+            path,
+            "--mock-config",
+            r / "mocks.json",
+            "--test-case",
+            "happy",
+        ],
+        "mocks": [
+            "run",
+            r / "definition.json",
+            "--input",
+            r / "input.json",
+            "--mock-config",
+            path,
+            "--test-case",
+            "happy",
+        ],
         "import": ["import", path, "--definition", r / "definition.json", "--name", imported],
         "override": ["branch", "seeded", "--at", "5", "--input-override", path],
         "replay-definition": ["replay", "seeded", "--definition", path],
@@ -220,10 +321,13 @@ def test_fuzz_files(place, data):
     }[role]
     check_outcome(place, [str(a) for a in args], place.cli(*args))
     if role == "import" and place.cli("list").stdout.count(imported):
-        for more in (["history", imported], ["state", imported, "--at", "-1"],
-                     ["history", imported, "--format", "aws"], ["tree", imported]):
+        for more in (
+            ["history", imported],
+            ["state", imported, "--at", "-1"],
+            ["history", imported, "--format", "aws"],
+            ["tree", imported],
+        ):
             check_outcome(place, more, place.cli(*more))
     if role.endswith("definition"):
         check_outcome(place, ["validate", str(path)], place.cli("validate", path, db=False))
     check_db(place)
-

@@ -3,6 +3,7 @@
 Prints the pass rates by feature at the end of the run (see conftest.py) and holds the floors:
 they may rise, never fall. Skipped when ../shared is absent.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,13 +49,19 @@ def _check(cases: list, outcome_floor: float, types_floor: float) -> None:
 
 
 def test_core_cases_reproduce_outcome_and_event_types(results):
-    _check([r for r in results if not ISSUE_6 & set(r.features)],
-           FLOORS["core outcome"], FLOORS["core event types"])
+    _check(
+        [r for r in results if not ISSUE_6 & set(r.features)],
+        FLOORS["core outcome"],
+        FLOORS["core event types"],
+    )
 
 
 def test_jsonata_variables_distributed_map_cases(results):
-    _check([r for r in results if ISSUE_6 & set(r.features)],
-           FLOORS["issue 6 outcome"], FLOORS["issue 6 event types"])
+    _check(
+        [r for r in results if ISSUE_6 & set(r.features)],
+        FLOORS["issue 6 outcome"],
+        FLOORS["issue 6 event types"],
+    )
 
 
 def test_all_cases_outcome_floor(results):
@@ -70,4 +77,5 @@ def test_replay_of_every_reproduced_case_is_identical(results):
 def test_event_details_match_the_recordings(results):
     compared = [r for r in results if r.details is not None]
     assert _rate([r.details for r in compared]) >= FLOORS["event details"], [
-        r.case for r in compared if not r.details][:20]
+        r.case for r in compared if not r.details
+    ][:20]

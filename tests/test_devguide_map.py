@@ -1,5 +1,6 @@
 """The Developer Guide's rules for the inline Map state and the Parallel state, one test per
 rule, through `replay.api.run`. (Distributed Map limits are another helper's part.)"""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,16 +19,25 @@ def wait_processor(seconds: int = 5) -> dict:
 
 def fail_on_one() -> dict:
     """Fails for the item 1, waits 10 s for the others."""
-    return {"StartAt": "C", "States": {
-        "C": {"Type": "Choice", "Default": "W",
-              "Choices": [{"Variable": "$", "NumericEquals": 1, "Next": "F"}]},
-        "F": {"Type": "Fail", "Error": "Bad", "Cause": "one"},
-        "W": {"Type": "Wait", "Seconds": 10, "End": True}}}
+    return {
+        "StartAt": "C",
+        "States": {
+            "C": {
+                "Type": "Choice",
+                "Default": "W",
+                "Choices": [{"Variable": "$", "NumericEquals": 1, "Next": "F"}],
+            },
+            "F": {"Type": "Fail", "Error": "Bad", "Cause": "one"},
+            "W": {"Type": "Wait", "Seconds": 10, "End": True},
+        },
+    }
 
 
 def map_machine(processor: dict = PASS, **fields: Any) -> dict:
-    return {"StartAt": "M", "States": {"M": {
-        "Type": "Map", "ItemProcessor": processor, "End": True, **fields}}}
+    return {
+        "StartAt": "M",
+        "States": {"M": {"Type": "Map", "ItemProcessor": processor, "End": True, **fields}},
+    }
 
 
 def seconds(description: dict) -> float:
@@ -60,8 +70,10 @@ def test_empty_array_gives_an_empty_result(tmp_path: Path) -> None:
 def test_results_keep_the_item_order(tmp_path: Path) -> None:
     """The Map's result is an array with each iteration's output at its item's index, whatever
     order they finish in."""
-    processor = {"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s",
-                                                  "End": True}}}
+    processor = {
+        "StartAt": "W",
+        "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": True}},
+    }
     items = [{"s": 30}, {"s": 1}, {"s": 10}]
     assert output(run(tmp_path, map_machine(processor), items)) == items
 
@@ -70,8 +82,9 @@ def test_item_selector_sees_the_item_its_index_and_the_state_input(tmp_path: Pat
     """ItemSelector builds each iteration's input: `$$.Map.Item.Value`, `$$.Map.Item.Index`,
     and `$` the Map state's input."""
     selector = {"v.$": "$$.Map.Item.Value", "i.$": "$$.Map.Item.Index", "c.$": "$.c"}
-    r = run(tmp_path, map_machine(ItemsPath="$.xs", ItemSelector=selector),
-            {"xs": ["p", "q"], "c": 7})
+    r = run(
+        tmp_path, map_machine(ItemsPath="$.xs", ItemSelector=selector), {"xs": ["p", "q"], "c": 7}
+    )
     assert output(r) == [{"v": "p", "i": 0, "c": 7}, {"v": "q", "i": 1, "c": 7}]
 
 
@@ -111,8 +124,10 @@ def test_a_failed_iteration_fails_the_map_and_aborts_the_others(tmp_path: Path) 
 def test_tolerated_failures_do_not_apply_to_an_inline_map(tmp_path: Path) -> None:
     """ToleratedFailureCount/Percentage are Distributed Map settings: an inline Map still
     fails with its first failed iteration."""
-    for name, field in (("count", {"ToleratedFailureCount": 5}),
-                        ("percentage", {"ToleratedFailurePercentage": 100})):
+    for name, field in (
+        ("count", {"ToleratedFailureCount": 5}),
+        ("percentage", {"ToleratedFailurePercentage": 100}),
+    ):
         r = run(tmp_path, map_machine(fail_on_one(), **field), [0, 1, 2], name=name)
         assert (r["status"], r["error"]) == ("FAILED", "Bad"), name
 
@@ -128,25 +143,35 @@ def test_map_catch_handles_an_iteration_failure(tmp_path: Path) -> None:
 
 def test_map_result_selector_and_result_path(tmp_path: Path) -> None:
     """ResultSelector and ResultPath apply to the array of iteration results."""
-    r = run(tmp_path, map_machine(ItemsPath="$.xs", ResultSelector={"n.$": "$[1]"},
-                                  ResultPath="$.out"), {"xs": [4, 5]})
+    r = run(
+        tmp_path,
+        map_machine(ItemsPath="$.xs", ResultSelector={"n.$": "$[1]"}, ResultPath="$.out"),
+        {"xs": [4, 5]},
+    )
     assert output(r) == {"xs": [4, 5], "out": {"n": 5}}
 
 
 # --- Parallel -------------------------------------------------------------------------------
 
+
 def parallel(*branches: dict, **fields: Any) -> dict:
-    return {"StartAt": "P", "States": {"P": {
-        "Type": "Parallel", "Branches": list(branches), "End": True, **fields}}}
+    return {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Parallel", "Branches": list(branches), "End": True, **fields}},
+    }
 
 
 def test_parallel_output_is_the_branch_outputs_in_branch_order(tmp_path: Path) -> None:
     """Each branch gets the state's effective input; the result is the array of branch
     outputs, in the order of Branches."""
-    slow = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 9, "Next": "R"},
-                                       "R": {"Type": "Pass", "Result": "slow", "End": True}}}
-    fast = {"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$.a",
-                                             "End": True}}}
+    slow = {
+        "StartAt": "W",
+        "States": {
+            "W": {"Type": "Wait", "Seconds": 9, "Next": "R"},
+            "R": {"Type": "Pass", "Result": "slow", "End": True},
+        },
+    }
+    fast = {"StartAt": "A", "States": {"A": {"Type": "Pass", "InputPath": "$.a", "End": True}}}
     assert output(run(tmp_path, parallel(slow, fast), {"a": 1})) == ["slow", 1]
 
 
@@ -189,8 +214,17 @@ def test_items_path_that_selects_nothing_is_a_runtime_error(tmp_path: Path) -> N
 def test_iterator_and_parameters_are_the_older_names(tmp_path: Path) -> None:
     """`Iterator` and `Parameters` are the deprecated names of ItemProcessor and ItemSelector,
     still accepted."""
-    d = {"StartAt": "M", "States": {"M": {"Type": "Map", "Iterator": PASS, "End": True,
-                                          "Parameters": {"v.$": "$$.Map.Item.Value"}}}}
+    d = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "Iterator": PASS,
+                "End": True,
+                "Parameters": {"v.$": "$$.Map.Item.Value"},
+            }
+        },
+    }
     assert output(run(tmp_path, d, [1, 2])) == [{"v": 1}, {"v": 2}]
 
 
@@ -198,28 +232,58 @@ def test_the_guides_map_example_with_parameters(tmp_path: Path) -> None:
     """The guide's "Map State Example With Parameters": InputPath `$.detail`, ItemsPath
     `$.shipped`, Parameters with `$$.Map.Item.Value` and `$.delivery-partner`, and ResultPath
     `$.detail.shipped` overwriting the array in the (whole) input with the results."""
-    shipped = [{"prod": "R31", "dest-code": 9511, "quantity": 1344},
-               {"prod": "S39", "dest-code": 9511, "quantity": 40}]
-    state_input = {"ship-date": "2016-03-14T01:59:00Z",
-                   "detail": {"delivery-partner": "UQS", "shipped": shipped}}
-    validate = {"StartAt": "Validate", "States": {"Validate": {
-        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:ship-val",
-        "End": True}}}
-    d = {"StartAt": "Validate-All", "States": {"Validate-All": {
-        "Type": "Map", "InputPath": "$.detail", "ItemsPath": "$.shipped", "MaxConcurrency": 0,
-        "ResultPath": "$.detail.shipped", "Iterator": validate, "End": True,
-        "Parameters": {"parcel.$": "$$.Map.Item.Value", "courier.$": "$.delivery-partner"}}}}
+    shipped = [
+        {"prod": "R31", "dest-code": 9511, "quantity": 1344},
+        {"prod": "S39", "dest-code": 9511, "quantity": 40},
+    ]
+    state_input = {
+        "ship-date": "2016-03-14T01:59:00Z",
+        "detail": {"delivery-partner": "UQS", "shipped": shipped},
+    }
+    validate = {
+        "StartAt": "Validate",
+        "States": {
+            "Validate": {
+                "Type": "Task",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:ship-val",
+                "End": True,
+            }
+        },
+    }
+    d = {
+        "StartAt": "Validate-All",
+        "States": {
+            "Validate-All": {
+                "Type": "Map",
+                "InputPath": "$.detail",
+                "ItemsPath": "$.shipped",
+                "MaxConcurrency": 0,
+                "ResultPath": "$.detail.shipped",
+                "Iterator": validate,
+                "End": True,
+                "Parameters": {"parcel.$": "$$.Map.Item.Value", "courier.$": "$.delivery-partner"},
+            }
+        },
+    }
     r = run(tmp_path, d, state_input, handlers={"Validate": lambda value, context: value})
-    assert output(r) == {"ship-date": "2016-03-14T01:59:00Z", "detail": {
-        "delivery-partner": "UQS",
-        "shipped": [{"parcel": item, "courier": "UQS"} for item in shipped]}}
+    assert output(r) == {
+        "ship-date": "2016-03-14T01:59:00Z",
+        "detail": {
+            "delivery-partner": "UQS",
+            "shipped": [{"parcel": item, "courier": "UQS"} for item in shipped],
+        },
+    }
 
 
 def test_iterator_states_transition_only_to_each_other() -> None:
     """States within an Iterator can only transition to each other."""
     inner = {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "After"}}}
-    d = {"StartAt": "M", "States": {
-        "M": {"Type": "Map", "ItemProcessor": inner, "Next": "After"},
-        "After": {"Type": "Succeed"}}}
+    d = {
+        "StartAt": "M",
+        "States": {
+            "M": {"Type": "Map", "ItemProcessor": inner, "Next": "After"},
+            "After": {"Type": "Succeed"},
+        },
+    }
     pointers = [x.pointer for x in validate_definition(d)]
     assert pointers == ["/States/M/ItemProcessor/States/X/Next"]

@@ -1,6 +1,7 @@
 """The Developer Guide's rules for JSONPath input and output processing (InputPath,
 Parameters, ResultSelector, ResultPath, OutputPath), one test per rule, through `replay.api.run`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,10 +18,17 @@ def pass_state(input_value: Any, tmp: Path, name: str = "exec", **fields: Any) -
 
 
 def task_state(input_value: Any, result: Any, tmp: Path, **fields: Any) -> dict:
-    definition = {"StartAt": "T", "States": {
-        "T": {"Type": "Task", "Resource": LAMBDA, "End": True, **fields}}}
-    return run(tmp, definition, input_value, mocks=mock_config({"T": {"0": {"Return": result}}}),
-               test_case="t")
+    definition = {
+        "StartAt": "T",
+        "States": {"T": {"Type": "Task", "Resource": LAMBDA, "End": True, **fields}},
+    }
+    return run(
+        tmp,
+        definition,
+        input_value,
+        mocks=mock_config({"T": {"0": {"Return": result}}}),
+        test_case="t",
+    )
 
 
 def test_input_path_selects_the_effective_input(tmp_path: Path) -> None:
@@ -81,11 +89,18 @@ def test_parameters_dollar_fields_select_and_others_are_literal(tmp_path: Path) 
     """Parameters: a key ending in `.$` takes the value its path selects (from the effective
     input or, with `$$`, the Context object); other keys are literal, even if they look like
     paths."""
-    r = pass_state({"a": 1}, tmp_path, Parameters={"v.$": "$.a", "lit": "$.a",
-                                                    "name.$": "$$.Execution.Name",
-                                                    "all.$": "$", "nested": {"w.$": "$.a"}})
-    assert output(r) == {"v": 1, "lit": "$.a", "name": "exec", "all": {"a": 1},
-                         "nested": {"w": 1}}
+    r = pass_state(
+        {"a": 1},
+        tmp_path,
+        Parameters={
+            "v.$": "$.a",
+            "lit": "$.a",
+            "name.$": "$$.Execution.Name",
+            "all.$": "$",
+            "nested": {"w.$": "$.a"},
+        },
+    )
+    assert output(r) == {"v": 1, "lit": "$.a", "name": "exec", "all": {"a": 1}, "nested": {"w": 1}}
 
 
 def test_parameters_see_the_input_path_selection(tmp_path: Path) -> None:
@@ -100,8 +115,10 @@ def test_parameters_path_that_selects_nothing_is_a_runtime_error(tmp_path: Path)
     in the input ...")."""
     r = pass_state({"a": 1}, tmp_path, Parameters={"v.$": "$.nope"})
     assert (r["status"], r["error"]) == ("FAILED", "States.Runtime")
-    assert r["cause"].endswith("The JSONPath '$.nope' specified for the field 'v.$' could not "
-                               "be found in the input '{\"a\":1}'")
+    assert r["cause"].endswith(
+        "The JSONPath '$.nope' specified for the field 'v.$' could not "
+        "be found in the input '{\"a\":1}'"
+    )
 
 
 def test_input_path_that_selects_nothing_is_a_runtime_error(tmp_path: Path) -> None:
@@ -116,8 +133,13 @@ def test_input_path_that_selects_nothing_is_a_runtime_error(tmp_path: Path) -> N
 def test_result_selector_shapes_the_result_before_result_path(tmp_path: Path) -> None:
     """ResultSelector builds a new result from the task result (its `$`), then ResultPath
     places it."""
-    r = task_state({"in": 1}, {"Payload": {"x": 7}, "StatusCode": 200}, tmp_path,
-                   ResultSelector={"x.$": "$.Payload.x", "k": "lit"}, ResultPath="$.out")
+    r = task_state(
+        {"in": 1},
+        {"Payload": {"x": 7}, "StatusCode": 200},
+        tmp_path,
+        ResultSelector={"x.$": "$.Payload.x", "k": "lit"},
+        ResultPath="$.out",
+    )
     assert output(r) == {"in": 1, "out": {"x": 7, "k": "lit"}}
 
 
@@ -137,8 +159,10 @@ def test_result_selector_path_that_selects_nothing_is_a_runtime_error(tmp_path: 
     States.Runtime, worded as for Parameters."""
     r = task_state({}, {"Payload": 1}, tmp_path, ResultSelector={"x.$": "$.nope"})
     assert (r["status"], r["error"]) == ("FAILED", "States.Runtime")
-    assert r["cause"].endswith("The JSONPath '$.nope' specified for the field 'x.$' could not "
-                               "be found in the input '{\"Payload\":1}'")
+    assert r["cause"].endswith(
+        "The JSONPath '$.nope' specified for the field 'x.$' could not "
+        "be found in the input '{\"Payload\":1}'"
+    )
 
 
 def test_the_guides_input_result_output_example(tmp_path: Path) -> None:
@@ -146,14 +170,31 @@ def test_the_guides_input_result_output_example(tmp_path: Path) -> None:
     `$.sum`, a task returning 7: the output is the input plus "sum": 7; with OutputPath
     `$.sum` it is 7."""
     state_input = {"title": "Numbers to add", "numbers": {"val1": 3, "val2": 4}}
-    r = task_state(state_input, 7, tmp_path, InputPath="$.numbers", ResultPath="$.sum",
-                   OutputPath="$")
+    r = task_state(
+        state_input, 7, tmp_path, InputPath="$.numbers", ResultPath="$.sum", OutputPath="$"
+    )
     assert output(r) == {**state_input, "sum": 7}
-    definition = {"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": LAMBDA, "End": True, "InputPath": "$.numbers",
-        "ResultPath": "$.sum", "OutputPath": "$.sum"}}}
-    r = run(tmp_path, definition, state_input, name="sum",
-            mocks=mock_config({"T": {"0": {"Return": 7}}}), test_case="t")
+    definition = {
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": LAMBDA,
+                "End": True,
+                "InputPath": "$.numbers",
+                "ResultPath": "$.sum",
+                "OutputPath": "$.sum",
+            }
+        },
+    }
+    r = run(
+        tmp_path,
+        definition,
+        state_input,
+        name="sum",
+        mocks=mock_config({"T": {"0": {"Return": 7}}}),
+        test_case="t",
+    )
     assert output(r) == 7
 
 
@@ -168,8 +209,10 @@ def test_result_path_must_be_a_reference_path() -> None:
     from replay.asl.validate import validate_definition
 
     def result_path_errors(path: str) -> list[str]:
-        definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
-                                                       "ResultPath": path}}}
+        definition = {
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "End": True, "ResultPath": path}},
+        }
         return [d.pointer for d in validate_definition(definition)]
 
     for path in ("$.a[*]", "$..a", "$.a[0:1]", "$['a','b']", "$.a[?(@.b)]", "$.a[0,1]"):
@@ -184,7 +227,10 @@ def test_a_dollar_field_must_hold_a_path_or_an_intrinsic() -> None:
     from replay.asl.validate import validate_definition
 
     for value in (5, None, "nope", "$.a[", "States.Nope(1)"):
-        definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
-                                                       "Parameters": {"a.$": value}}}}
+        definition = {
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "End": True, "Parameters": {"a.$": value}}},
+        }
         assert [d.pointer for d in validate_definition(definition)] == [
-            "/States/P/Parameters/a.$"], value
+            "/States/P/Parameters/a.$"
+        ], value

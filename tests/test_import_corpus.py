@@ -1,5 +1,6 @@
 """The recorded AWS histories of ../shared/conformance as import fixtures: each imports, reads
 back, folds, and a failed Task can be branched with a mocked success and finished locally."""
+
 from __future__ import annotations
 
 import json
@@ -9,16 +10,23 @@ import pytest
 from replay import api
 from tests import conformance
 
-CASES = [c for c in conformance.all_cases()
-         if json.loads((c / "expected.json").read_text()).get("history")]
+CASES = [
+    c
+    for c in conformance.all_cases()
+    if json.loads((c / "expected.json").read_text()).get("history")
+]
 pytestmark = pytest.mark.skipif(not CASES, reason="../shared/conformance is not present")
 
 
 def _import(case, db, name):
     expected = json.loads((case / "expected.json").read_text())
-    api.import_history(db, [conformance.aws_shape(expected["history"])],
-                       (case / "definition.json").read_text(),
-                       state_machine_name="conformance", name=name)
+    api.import_history(
+        db,
+        [conformance.aws_shape(expected["history"])],
+        (case / "definition.json").read_text(),
+        state_machine_name="conformance",
+        name=name,
+    )
     return expected
 
 
@@ -42,8 +50,9 @@ def test_branching_an_imported_failed_task_with_a_mocked_success(tmp_path):
         features = set(expected["features"])
         if expected["status"] != "FAILED" or features & {"jsonata", "map", "parallel"}:
             continue
-        failures = [i for i, t in enumerate(types, 1) if t in ("TaskFailed",
-                                                                 "LambdaFunctionFailed")]
+        failures = [
+            i for i, t in enumerate(types, 1) if t in ("TaskFailed", "LambdaFunctionFailed")
+        ]
         if not failures or not (case / "mocks.json").exists():
             continue
         _import(case, tmp_path / "db", f"f{number}")
@@ -52,13 +61,17 @@ def test_branching_an_imported_failed_task_with_a_mocked_success(tmp_path):
         mocks = json.loads((case / "mocks.json").read_text())
         mocks["StateMachines"]["conformance"]["TestCases"]["fix"] = dict(
             mocks["StateMachines"]["conformance"]["TestCases"]["recorded"],
-            **{failing_state: "MockedSuccess"})
+            **{failing_state: "MockedSuccess"},
+        )
         mocks["MockedResponses"]["MockedSuccess"] = {"0": {"Return": {"ok": True}}}
-        result = api.branch(tmp_path / "db", f"f{number}", at, name=f"fixed{number}",
-                            mocks=mocks, test_case="fix")
+        result = api.branch(
+            tmp_path / "db", f"f{number}", at, name=f"fixed{number}", mocks=mocks, test_case="fix"
+        )
         assert result["status"] in ("SUCCEEDED", "FAILED")
         assert api.events(tmp_path / "db", f"fixed{number}")[at]["type"] in (
-            "TaskSucceeded", "LambdaFunctionSucceeded")
+            "TaskSucceeded",
+            "LambdaFunctionSucceeded",
+        )
         finished += 1
     assert finished >= 5
 
@@ -73,9 +86,16 @@ def test_imported_branches_and_iterations_get_frames_of_their_own(tmp_path):
         name = f"p{number}"
         _import(case, tmp_path / "db", name)
         types = [e["type"] for e in expected["history"]]
-        inner = [i for i, t in enumerate(types, 1) if t in ("PassStateEntered", "FailStateEntered")
-                 and i > types.index("MapStateEntered" if "map" in expected["features"]
-                                     else "ParallelStateEntered") + 1]
+        inner = [
+            i
+            for i, t in enumerate(types, 1)
+            if t in ("PassStateEntered", "FailStateEntered")
+            and i
+            > types.index(
+                "MapStateEntered" if "map" in expected["features"] else "ParallelStateEntered"
+            )
+            + 1
+        ]
         if inner:
             frames = [f["frame"] for f in api.state(tmp_path / "db", name, inner[0])["active"]]
             assert any("#" in frame for frame in frames), (case.name, frames)

@@ -1,6 +1,7 @@
 """Intrinsic functions at their edges: the exact cause of each argument error (function name,
 argument position, what was wanted and what was given), seeded States.MathRandom against
 values printed by `java.util.Random`, and the limits of the functions' arguments."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,7 +26,7 @@ def cause(text: str, data: Any = None) -> str:
     assert caught.value.error == INTRINSIC_FAILURE
     prefix = f"The function '{text}' had the following error: "
     assert caught.value.cause.startswith(prefix)
-    return caught.value.cause[len(prefix):]
+    return caught.value.cause[len(prefix) :]
 
 
 def bad(function: str, detail: str) -> str:
@@ -164,15 +165,18 @@ def test_seeded_math_random_offsets_by_the_start():
     assert ev("States.MathRandom(5, 1005, -1)") == 918
 
 
-@pytest.mark.parametrize("text, value", [
-    ("States.MathAdd(2147483647, -2147483648)", -1),
-    ("States.MathAdd(-2147483648, 0)", -2147483648),
-    ("States.MathAdd(0, 2147483647)", 2147483647),
-    ("States.MathAdd(2147483646.5, 0)", 2147483647),  # rounded half up, then in range
-    ("States.ArrayGetItem(States.Array(1, 2), 0)", 1),
-    ("States.ArrayRange(-3, 3, 3)", [-3, 0, 3]),
-    ("States.ArrayPartition(States.Array(1, 2, 3), 3)", [[1, 2, 3]]),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("States.MathAdd(2147483647, -2147483648)", -1),
+        ("States.MathAdd(-2147483648, 0)", -2147483648),
+        ("States.MathAdd(0, 2147483647)", 2147483647),
+        ("States.MathAdd(2147483646.5, 0)", 2147483647),  # rounded half up, then in range
+        ("States.ArrayGetItem(States.Array(1, 2), 0)", 1),
+        ("States.ArrayRange(-3, 3, 3)", [-3, 0, 3]),
+        ("States.ArrayPartition(States.Array(1, 2, 3), 3)", [[1, 2, 3]]),
+    ],
+)
 def test_values_at_the_limits(text, value):
     assert ev(text) == value
 
@@ -184,22 +188,27 @@ def runtime_cause(text: str, data: Any, variables: dict) -> str:
     return caught.value.cause
 
 
-@pytest.mark.parametrize("path, variables, quoted", [
-    ("$v.nope", {"v": {"a": 1}}, '{"a":1}'),  # the variable's value, not the input
-    ("$v[5]", {"v": [1]}, "[1]"),
-    ("$_u.k", {"_u": {"z": 0}}, '{"z":0}'),
-    ("$.nope", {"v": {"a": 1}}, '{"i":1}'),
-])
+@pytest.mark.parametrize(
+    "path, variables, quoted",
+    [
+        ("$v.nope", {"v": {"a": 1}}, '{"a":1}'),  # the variable's value, not the input
+        ("$v[5]", {"v": [1]}, "[1]"),
+        ("$_u.k", {"_u": {"z": 0}}, '{"z":0}'),
+        ("$.nope", {"v": {"a": 1}}, '{"i":1}'),
+    ],
+)
 def test_a_missing_path_quotes_the_document_it_was_read_from(path, variables, quoted):
     text = f"States.Format('{{}}', {path})"
     assert runtime_cause(text, {"i": 1}, variables) == (
         f"The function '{text}' had the following error: The JsonPath argument for the field "
-        f"'{path}' could not be found in the input '{quoted}'")
+        f"'{path}' could not be found in the input '{quoted}'"
+    )
 
 
 def test_an_open_escape_in_any_string_argument_fails_when_evaluated():
     assert cause(r"States.Array('a\p')") == (
-        "the string literal contains the open escape sequence '\\p'")
+        "the string literal contains the open escape sequence '\\p'"
+    )
 
 
 def test_escaped_braces_in_a_format_template_are_not_placeholders():
@@ -214,15 +223,19 @@ def test_a_bad_path_in_a_nested_call_names_the_whole_call():
     with pytest.raises(IntrinsicSyntaxError) as caught:
         compile_intrinsic(text, compile_path)
     assert str(caught.value).startswith(
-        f"invalid intrinsic function call {text!r}: invalid path '$.a[?(@.x ==)]'")
+        f"invalid intrinsic function call {text!r}: invalid path '$.a[?(@.x ==)]'"
+    )
 
 
-@pytest.mark.parametrize("encoded, decoded", [
-    ("YWJjZGVmZw", "abcdefg"),  # ten characters, padding left out
-    ("YWJjZGVmZw==", "abcdefg"),
-    ("YW Jj", "abc"),  # blanks are ignored
-    ("/w==", "\ufffd"),  # not UTF-8: the replacement character, as Java's String does
-])
+@pytest.mark.parametrize(
+    "encoded, decoded",
+    [
+        ("YWJjZGVmZw", "abcdefg"),  # ten characters, padding left out
+        ("YWJjZGVmZw==", "abcdefg"),
+        ("YW Jj", "abc"),  # blanks are ignored
+        ("/w==", "\ufffd"),  # not UTF-8: the replacement character, as Java's String does
+    ],
+)
 def test_base64_decode(encoded, decoded):
     assert ev(f"States.Base64Decode('{encoded}')") == decoded
 
@@ -230,42 +243,60 @@ def test_base64_decode(encoded, decoded):
 @pytest.mark.parametrize("encoded", ["YW*Jj", "Y!WJj", "a$b="])
 def test_base64_decode_rejects_characters_outside_the_alphabet(encoded):
     assert cause(f"States.Base64Decode('{encoded}')") == bad(
-        "Base64Decode", "the input is not a valid Base64 string")
+        "Base64Decode", "the input is not a valid Base64 string"
+    )
 
 
 def test_invalid_json_is_shown_up_to_200_characters():
     assert cause("States.StringToJson($.a)", {"a": "{" * 200}) == bad(
-        "StringToJson", "the string is not valid JSON: " + "{" * 200)
+        "StringToJson", "the string is not valid JSON: " + "{" * 200
+    )
     assert cause("States.StringToJson($.a)", {"a": "{" * 201}) == bad(
-        "StringToJson", "the string is not valid JSON: " + "{" * 200 + "...")
+        "StringToJson", "the string is not valid JSON: " + "{" * 200 + "..."
+    )
 
 
-@pytest.mark.parametrize("text, data", [
-    ("States.Format('{}', 1, 2)", None),
-    ("States.Format($.t, 1, 2)", {"t": "{}"}),  # a template read from the input
-])
+@pytest.mark.parametrize(
+    "text, data",
+    [
+        ("States.Format('{}', 1, 2)", None),
+        ("States.Format($.t, 1, 2)", {"t": "{}"}),  # a template read from the input
+    ],
+)
 def test_format_needs_one_value_per_placeholder(text, data):
     assert cause(text, data) == bad(
-        "Format", "the template has 1 placeholder(s) but 2 value(s) were given")
+        "Format", "the template has 1 placeholder(s) but 2 value(s) were given"
+    )
 
 
-@pytest.mark.parametrize("text, data, value", [
-    ("States.StringSplit('', '')", None, []),
-    ("States.StringSplit('ab', '')", None, ["ab"]),
-    ("States.ArrayUnique($.a)", {"a": [[1], [2], [1], {"k": [1]}, {"k": [2]}]},
-     [[1], [2], {"k": [1]}, {"k": [2]}]),
-    ("States.ArrayContains($.a, $.v)", {"a": [[1]], "v": [2]}, False),
-    ("States.ArrayRange(-2147483648, -2147483648, 1)", None, [-2147483648]),
-    ("States.ArrayRange(2147483647, 2147483647, 1)", None, [2147483647]),
-    ("States.JsonToString($.a)", {"a": {"é": "ü"}}, '{"é":"ü"}'),
-])
+@pytest.mark.parametrize(
+    "text, data, value",
+    [
+        ("States.StringSplit('', '')", None, []),
+        ("States.StringSplit('ab', '')", None, ["ab"]),
+        (
+            "States.ArrayUnique($.a)",
+            {"a": [[1], [2], [1], {"k": [1]}, {"k": [2]}]},
+            [[1], [2], {"k": [1]}, {"k": [2]}],
+        ),
+        ("States.ArrayContains($.a, $.v)", {"a": [[1]], "v": [2]}, False),
+        ("States.ArrayRange(-2147483648, -2147483648, 1)", None, [-2147483648]),
+        ("States.ArrayRange(2147483647, 2147483647, 1)", None, [2147483647]),
+        ("States.JsonToString($.a)", {"a": {"é": "ü"}}, '{"é":"ü"}'),
+    ],
+)
 def test_edge_values(text, data, value):
     assert ev(text, data) == value
 
 
-@pytest.mark.parametrize("value, shown", [
-    (float("inf"), "Infinity"), (float("-inf"), "-Infinity"), (float("nan"), "NaN"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        (float("inf"), "Infinity"),
+        (float("-inf"), "-Infinity"),
+        (float("nan"), "NaN"),
+    ],
+)
 def test_java_double_names_the_special_values_as_java_does(value, shown):
     from replay.asl.intrinsics.values import java_double
 

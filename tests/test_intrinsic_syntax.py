@@ -1,5 +1,6 @@
 """What `validate` says about a malformed intrinsic call: the whole message, with the offset
 of the problem, so a user can find it in a long definition."""
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,10 @@ def test_syntax_errors_give_the_problem_and_its_offset(text, problem):
 
 def test_validate_reports_the_message_at_the_field():
     text = "States.Array(1 2)"
-    definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
-                                                   "Parameters": {"a.$": text}}}}
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "End": True, "Parameters": {"a.$": text}}},
+    }
     diagnostics = [str(d) for d in api.validate(json.dumps(definition))]
     assert len(diagnostics) == 1
     assert diagnostics[0].startswith("/States/P/Parameters/a.$: ")
@@ -69,21 +72,26 @@ def test_a_non_string_is_not_a_call():
     assert str(caught.value) == "an intrinsic function call must be a string, not 5"
 
 
-@pytest.mark.parametrize("text, paths", [
-    ("States.Array($.a[?(@.k == ')')], 1)", ["$.a[?(@.k == ')')]", 1]),
-    ('States.Array($.a[?(@.k == "]")],$.b)', ['$.a[?(@.k == "]")]', "$.b"]),
-    ("States.Array($.a[1] , 2)", ["$.a[1]", 2]),
-    ("States.Array($.a\t,2)", ["$.a", 2]),
-    ("States.Array($.a['x\\')'])", ["$.a['x\\')']"]),
-    ("States.Array( $.x )", ["$.x"]),
-    ("States.Array($$.Execution.Id)", ["$$.Execution.Id"]),
-    ("States.Array($.a['\\''], 1)", ["$.a['\\'']", 1]),  # an escaped quote, then the closing one
-    ("States.Array(1, $.a['q\\'x'], 2)", [1, "$.a['q\\'x']", 2]),
-    ("States.Array($.a[?(@.X == 1)], 2)", ["$.a[?(@.X == 1)]", 2]),
-    ("States.Array($.X, $.XX)", ["$.X", "$.XX"]),
-    ("States.Array(')', $.a['\\''])", [")", "$.a['\\'']"]),
-])
+@pytest.mark.parametrize(
+    "text, paths",
+    [
+        ("States.Array($.a[?(@.k == ')')], 1)", ["$.a[?(@.k == ')')]", 1]),
+        ('States.Array($.a[?(@.k == "]")],$.b)', ['$.a[?(@.k == "]")]', "$.b"]),
+        ("States.Array($.a[1] , 2)", ["$.a[1]", 2]),
+        ("States.Array($.a\t,2)", ["$.a", 2]),
+        ("States.Array($.a['x\\')'])", ["$.a['x\\')']"]),
+        ("States.Array( $.x )", ["$.x"]),
+        ("States.Array($$.Execution.Id)", ["$$.Execution.Id"]),
+        (
+            "States.Array($.a['\\''], 1)",
+            ["$.a['\\'']", 1],
+        ),  # an escaped quote, then the closing one
+        ("States.Array(1, $.a['q\\'x'], 2)", [1, "$.a['q\\'x']", 2]),
+        ("States.Array($.a[?(@.X == 1)], 2)", ["$.a[?(@.X == 1)]", 2]),
+        ("States.Array($.X, $.XX)", ["$.X", "$.XX"]),
+        ("States.Array(')', $.a['\\''])", [")", "$.a['\\'']"]),
+    ],
+)
 def test_paths_run_to_the_next_top_level_separator(text, paths):
     args = parse_intrinsic(text).args
     assert [getattr(a, "text", getattr(a, "value", None)) for a in args] == paths
-

@@ -1,4 +1,5 @@
 """Intrinsic functions: parser, each function's semantics and errors, and the recorded corpus."""
+
 from __future__ import annotations
 
 import ast
@@ -56,17 +57,21 @@ def intrinsic_failure(text: str, data: Any = None, **env: Any) -> str:
 
 # --- recognising and parsing ---------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("States.Format('x')", True),
-    ("States.UUID()", True),
-    ("States.NoSuchThing(1)", True),
-    ("States.Array (1)", True),
-    ("$.a", False),
-    ("States.Format", False),
-    (" States.Format('x')", False),
-    ("States.('x')", False),
-    ("{% States %}", False),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("States.Format('x')", True),
+        ("States.UUID()", True),
+        ("States.NoSuchThing(1)", True),
+        ("States.Array (1)", True),
+        ("$.a", False),
+        ("States.Format", False),
+        (" States.Format('x')", False),
+        ("States.('x')", False),
+        ("{% States %}", False),
+    ],
+)
 def test_looks_like_intrinsic(text: str, expected: bool) -> None:
     assert looks_like_intrinsic(text) is expected
 
@@ -77,8 +82,9 @@ def test_parse_builds_a_small_ast() -> None:
     template, path, inner = call.args
     assert template == String("a {} b", ("a ", " b"))
     assert path == PathArg("$.x")
-    assert inner == Call("States.Array", (Literal(1), Literal(-2.5), Literal(True),
-                                          Literal(None)), inner.start)
+    assert inner == Call(
+        "States.Array", (Literal(1), Literal(-2.5), Literal(True), Literal(None)), inner.start
+    )
 
 
 def test_parse_numbers_keep_int_and_float() -> None:
@@ -97,8 +103,11 @@ def test_parse_escapes_and_placeholders() -> None:
 
 def test_parse_paths_with_brackets_and_blanks() -> None:
     call = parse_intrinsic("States.Array( $.a['b, c)'][0] , $$.Execution.Id,$v.x[?(@.k == 1)] )")
-    assert [a.text for a in call.args] == ["$.a['b, c)'][0]", "$$.Execution.Id",
-                                           "$v.x[?(@.k == 1)]"]
+    assert [a.text for a in call.args] == [
+        "$.a['b, c)'][0]",
+        "$$.Execution.Id",
+        "$v.x[?(@.k == 1)]",
+    ]
 
 
 def test_parse_empty_and_nested_calls() -> None:
@@ -107,24 +116,27 @@ def test_parse_empty_and_nested_calls() -> None:
     assert call.args[0].name == "States.StringSplit"
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("States.Nope(1)", "unknown intrinsic function 'States.Nope'"),
-    ("States.MathAdd(1)", "States.MathAdd takes exactly 2 arguments, got 1"),
-    ("States.UUID(1)", "States.UUID takes no arguments, got 1"),
-    ("States.MathRandom(1)", "takes 2 or 3 arguments"),
-    ("States.Format()", "takes at least 1 argument, got 0"),
-    ("States.Format('abc)", "unterminated string literal"),
-    ("States.Format('abc\\')", "unterminated string literal"),
-    ("States.Array(1) x", "unexpected 'x' after the closing parenthesis"),
-    ("States.Array(1,)", "where an argument was expected"),
-    ("States.Array(1 2)", "expected ',' or ')'"),
-    ("States.Array(1", "missing ')'"),
-    ("States.Array(foo)", "unexpected 'foo'"),
-    ("States.Array(01)", "invalid number"),
-    ("States.Array($.a[0)", "unbalanced"),
-    ("Foo.Array(1)", "starting with 'States.'"),
-    ("States.(1)", "expected a function name"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("States.Nope(1)", "unknown intrinsic function 'States.Nope'"),
+        ("States.MathAdd(1)", "States.MathAdd takes exactly 2 arguments, got 1"),
+        ("States.UUID(1)", "States.UUID takes no arguments, got 1"),
+        ("States.MathRandom(1)", "takes 2 or 3 arguments"),
+        ("States.Format()", "takes at least 1 argument, got 0"),
+        ("States.Format('abc)", "unterminated string literal"),
+        ("States.Format('abc\\')", "unterminated string literal"),
+        ("States.Array(1) x", "unexpected 'x' after the closing parenthesis"),
+        ("States.Array(1,)", "where an argument was expected"),
+        ("States.Array(1 2)", "expected ',' or ')'"),
+        ("States.Array(1", "missing ')'"),
+        ("States.Array(foo)", "unexpected 'foo'"),
+        ("States.Array(01)", "invalid number"),
+        ("States.Array($.a[0)", "unbalanced"),
+        ("Foo.Array(1)", "starting with 'States.'"),
+        ("States.(1)", "expected a function name"),
+    ],
+)
 def test_syntax_errors_say_what_and_where(text: str, fragment: str) -> None:
     with pytest.raises(IntrinsicSyntaxError) as info:
         parse_intrinsic(text)
@@ -146,13 +158,24 @@ def test_open_escape_fails_when_evaluated() -> None:
 
 # --- States.Format and value rendering -----------------------------------------------------
 
-@pytest.mark.parametrize("value, shown", [
-    ("text", "text"), ("", ""), (None, "null"), (True, "true"), (False, "false"),
-    (1, "1"), (-3, "-3"), (1.1, "1.1"), (2.0, "2.0"),
-    ({"Arg1": 1, "Arg2": []}, "{Arg1=1, Arg2=[]}"),
-    ([1, "a", None, {"k": [True]}], "[1, a, null, {k=[true]}]"),
-    ('{"Arg1": 1}', '{"Arg1": 1}'),
-])
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("text", "text"),
+        ("", ""),
+        (None, "null"),
+        (True, "true"),
+        (False, "false"),
+        (1, "1"),
+        (-3, "-3"),
+        (1.1, "1.1"),
+        (2.0, "2.0"),
+        ({"Arg1": 1, "Arg2": []}, "{Arg1=1, Arg2=[]}"),
+        ([1, "a", None, {"k": [True]}], "[1, a, null, {k=[true]}]"),
+        ('{"Arg1": 1}', '{"Arg1": 1}'),
+    ],
+)
 def test_format_renders_values_as_aws(value: Any, shown: str) -> None:
     assert ev("States.Format('<{}>', $.v)", {"v": value}) == f"<{shown}>"
 
@@ -173,24 +196,46 @@ def test_format_placeholder_count_must_match() -> None:
     assert "must be a string" in intrinsic_failure("States.Format($.t)", {"t": 5})
 
 
-@pytest.mark.parametrize("value, text", [
-    (1.0, "1.0"), (100.0, "100.0"), (0.001, "0.001"), (1e-4, "1.0E-4"), (1.5e-4, "1.5E-4"),
-    (123456.789, "123456.789"), (9999999.0, "9999999.0"), (1e7, "1.0E7"),
-    (12345678.9, "1.23456789E7"), (-2.5, "-2.5"), (0.0, "0.0"), (-0.0, "-0.0"),
-    (1e21, "1.0E21"), (0.1, "0.1"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (1.0, "1.0"),
+        (100.0, "100.0"),
+        (0.001, "0.001"),
+        (1e-4, "1.0E-4"),
+        (1.5e-4, "1.5E-4"),
+        (123456.789, "123456.789"),
+        (9999999.0, "9999999.0"),
+        (1e7, "1.0E7"),
+        (12345678.9, "1.23456789E7"),
+        (-2.5, "-2.5"),
+        (0.0, "0.0"),
+        (-0.0, "-0.0"),
+        (1e21, "1.0E21"),
+        (0.1, "0.1"),
+    ],
+)
 def test_java_double(value: float, text: str) -> None:
     assert java_double(value) == text
 
 
 # --- JSON and strings ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, value", [
-    ("null", None), ("-0", 0), ("1", 1), ("1.1", 1.1), ("true", True), ('"HelloWorld"', "HelloWorld"),
-    ('[1, 2, "HelloWorld"]', [1, 2, "HelloWorld"]),
-    ('{"Arg1": 1, "Arg2": []}', {"Arg1": 1, "Arg2": []}),
-    (' {"a": "é"} ', {"a": "é"}),
-])
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("null", None),
+        ("-0", 0),
+        ("1", 1),
+        ("1.1", 1.1),
+        ("true", True),
+        ('"HelloWorld"', "HelloWorld"),
+        ('[1, 2, "HelloWorld"]', [1, 2, "HelloWorld"]),
+        ('{"Arg1": 1, "Arg2": []}', {"Arg1": 1, "Arg2": []}),
+        (' {"a": "é"} ', {"a": "é"}),
+    ],
+)
 def test_string_to_json(text: str, value: Any) -> None:
     result = ev("States.StringToJson($.s)", {"s": text})
     assert result == value and type(result) is type(value)
@@ -205,36 +250,52 @@ def test_string_to_json_needs_a_string() -> None:
     assert "argument 1 must be a string" in intrinsic_failure("States.StringToJson($.s)", {"s": 1})
 
 
-@pytest.mark.parametrize("value, text", [
-    (None, "null"), (0, "0"), (1.1, "1.1"), ("HelloWorld", '"HelloWorld"'),
-    ({"Arg1": 1, "Arg2": []}, '{"Arg1":1,"Arg2":[]}'), (["é"], '["é"]'),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (None, "null"),
+        (0, "0"),
+        (1.1, "1.1"),
+        ("HelloWorld", '"HelloWorld"'),
+        ({"Arg1": 1, "Arg2": []}, '{"Arg1":1,"Arg2":[]}'),
+        (["é"], '["é"]'),
+    ],
+)
 def test_json_to_string(value: Any, text: str) -> None:
     assert ev("States.JsonToString($.v)", {"v": value}) == text
 
 
 def test_json_merge_is_shallow() -> None:
     data = {"a": {"x": 1, "keep": {"deep": 1}}, "b": {"keep": {"other": 2}, "y": 2}}
-    assert ev("States.JsonMerge($.a, $.b, false)", data) == {
-        "x": 1, "keep": {"other": 2}, "y": 2}
+    assert ev("States.JsonMerge($.a, $.b, false)", data) == {"x": 1, "keep": {"other": 2}, "y": 2}
     assert data["a"] == {"x": 1, "keep": {"deep": 1}}  # inputs untouched
 
 
 def test_json_merge_errors() -> None:
     assert "deep merging is not supported" in intrinsic_failure(
-        "States.JsonMerge($.a, $.a, true)", {"a": {}})
+        "States.JsonMerge($.a, $.a, true)", {"a": {}}
+    )
     assert "argument 2 must be a JSON object" in intrinsic_failure(
-        "States.JsonMerge($.a, $.b, false)", {"a": {}, "b": [1]})
+        "States.JsonMerge($.a, $.b, false)", {"a": {}, "b": [1]}
+    )
     assert "argument 3 must be a boolean" in intrinsic_failure(
-        "States.JsonMerge($.a, $.a, 'false')", {"a": {}})
+        "States.JsonMerge($.a, $.a, 'false')", {"a": {}}
+    )
 
 
-@pytest.mark.parametrize("text, delimiters, pieces", [
-    (" ", ",", [" "]), (" , ", ",", [" ", " "]), (",,,,", ",", []),
-    ("This.is+a,test=string", ".+,=", ["This", "is", "a", "test", "string"]),
-    ("split on T and \nnew line", "T\n", ["split on ", " and ", "new line"]),
-    ("a[b]c", "[]", ["a", "b", "c"]), ("abc", "", ["abc"]), ("", ",", []),
-])
+@pytest.mark.parametrize(
+    "text, delimiters, pieces",
+    [
+        (" ", ",", [" "]),
+        (" , ", ",", [" ", " "]),
+        (",,,,", ",", []),
+        ("This.is+a,test=string", ".+,=", ["This", "is", "a", "test", "string"]),
+        ("split on T and \nnew line", "T\n", ["split on ", " and ", "new line"]),
+        ("a[b]c", "[]", ["a", "b", "c"]),
+        ("abc", "", ["abc"]),
+        ("", ",", []),
+    ],
+)
 def test_string_split_is_a_tokenizer(text: str, delimiters: str, pieces: list) -> None:
     assert ev("States.StringSplit($.s, $.d)", {"s": text, "d": delimiters}) == pieces
 
@@ -246,16 +307,29 @@ def test_string_split_literal_newlines() -> None:
 
 # --- arrays --------------------------------------------------------------------------------
 
+
 def test_array() -> None:
     assert ev("States.Array()") == []
     assert ev("States.Array($.a, 'b', 3, null, $.o)", {"a": [1], "o": {"k": 1}}) == [
-        [1], "b", 3, None, {"k": 1}]
+        [1],
+        "b",
+        3,
+        None,
+        {"k": 1},
+    ]
 
 
-@pytest.mark.parametrize("items, size, chunks", [
-    ([], 1, []), ([0], 2, [[0]]), ([0, 1, 2], 2, [[0, 1], [2]]), ([0, 1, 2, 3], 4, [[0, 1, 2, 3]]),
-    ([0, 1], 1, [[0], [1]]), ([0, 1, 2], 1.5, [[0, 1], [2]]),
-])
+@pytest.mark.parametrize(
+    "items, size, chunks",
+    [
+        ([], 1, []),
+        ([0], 2, [[0]]),
+        ([0, 1, 2], 2, [[0, 1], [2]]),
+        ([0, 1, 2, 3], 4, [[0, 1, 2, 3]]),
+        ([0, 1], 1, [[0], [1]]),
+        ([0, 1, 2], 1.5, [[0, 1], [2]]),
+    ],
+)
 def test_array_partition(items: list, size: Any, chunks: list) -> None:
     assert ev("States.ArrayPartition($.a, $.n)", {"a": items, "n": size}) == chunks
 
@@ -263,25 +337,44 @@ def test_array_partition(items: list, size: Any, chunks: list) -> None:
 def test_array_partition_errors() -> None:
     assert "positive integer" in intrinsic_failure("States.ArrayPartition($.a, 0)", {"a": [1]})
     assert "argument 1 must be an array" in intrinsic_failure(
-        "States.ArrayPartition($.a, 1)", {"a": "x"})
+        "States.ArrayPartition($.a, 1)", {"a": "x"}
+    )
     assert "must be an integer" in intrinsic_failure("States.ArrayPartition($.a, 'x')", {"a": []})
 
 
-@pytest.mark.parametrize("items, item, found", [
-    ([], None, False), ([], 1, False), ([[1, 2, 3], 2], [1, 2, 3], True),
-    ([{"1": 2, "2": []}], [], False), ([True, False], True, True), ([True, False], False, True),
-    ([True], 1, False), ([1], True, False), ([1], 1.0, True), ([{"a": 1, "b": 2}], {"b": 2, "a": 1}, True),
-    ([None], None, True),
-])
+@pytest.mark.parametrize(
+    "items, item, found",
+    [
+        ([], None, False),
+        ([], 1, False),
+        ([[1, 2, 3], 2], [1, 2, 3], True),
+        ([{"1": 2, "2": []}], [], False),
+        ([True, False], True, True),
+        ([True, False], False, True),
+        ([True], 1, False),
+        ([1], True, False),
+        ([1], 1.0, True),
+        ([{"a": 1, "b": 2}], {"b": 2, "a": 1}, True),
+        ([None], None, True),
+    ],
+)
 def test_array_contains(items: list, item: Any, found: bool) -> None:
     assert ev("States.ArrayContains($.a, $.v)", {"a": items, "v": item}) is found
 
 
-@pytest.mark.parametrize("args, values", [
-    ("1, 9, 2", [1, 3, 5, 7, 9]), ("0, 10, 3", [0, 3, 6, 9]), ("1, 9, 9", [1]),
-    ("10, 0, -4", [10, 6, 2]), ("0, 10, -1", []), ("5, 5, 1", [5]), ("0.5, 2.4, 1", [1, 2]),
-    ("0, 999, 1", list(range(1000))),
-])
+@pytest.mark.parametrize(
+    "args, values",
+    [
+        ("1, 9, 2", [1, 3, 5, 7, 9]),
+        ("0, 10, 3", [0, 3, 6, 9]),
+        ("1, 9, 9", [1]),
+        ("10, 0, -4", [10, 6, 2]),
+        ("0, 10, -1", []),
+        ("5, 5, 1", [5]),
+        ("0.5, 2.4, 1", [1, 2]),
+        ("0, 999, 1", list(range(1000))),
+    ],
+)
 def test_array_range(args: str, values: list) -> None:
     assert ev(f"States.ArrayRange({args})") == values
 
@@ -289,7 +382,8 @@ def test_array_range(args: str, values: list) -> None:
 def test_array_range_errors() -> None:
     assert "must not be 0" in intrinsic_failure("States.ArrayRange(1, 2, 0)")
     assert "1001 items, more than the maximum of 1000" in intrinsic_failure(
-        "States.ArrayRange(0, 1000, 1)")
+        "States.ArrayRange(0, 1000, 1)"
+    )
     assert "argument 2 must be an integer" in intrinsic_failure("States.ArrayRange(1, 'a', 1)")
 
 
@@ -297,21 +391,54 @@ def test_array_get_item() -> None:
     assert ev("States.ArrayGetItem($.a, 5)", {"a": list(range(1, 10))}) == 6
     assert ev("States.ArrayGetItem($.a, $.i)", {"a": ["x", "y"], "i": 1}) == "y"
     assert "index 2 is out of bounds for an array of length 2" in intrinsic_failure(
-        "States.ArrayGetItem($.a, 2)", {"a": [1, 2]})
+        "States.ArrayGetItem($.a, 2)", {"a": [1, 2]}
+    )
     assert "index -1 is out of bounds" in intrinsic_failure(
-        "States.ArrayGetItem($.a, -1)", {"a": [1, 2]})
+        "States.ArrayGetItem($.a, -1)", {"a": [1, 2]}
+    )
 
 
 def test_array_length_and_unique() -> None:
     assert ev("States.ArrayLength($.a)", {"a": [1, 2, 3]}) == 3
-    data = [None, None, True, True, False, 1, 1, 1.0, 1.1, 0, "a", "a", [], [], [None], [None],
-            {"a": 1, "b": 2}, {"b": 2, "a": 1}, {"a": 1, "b": 1}]
+    data = [
+        None,
+        None,
+        True,
+        True,
+        False,
+        1,
+        1,
+        1.0,
+        1.1,
+        0,
+        "a",
+        "a",
+        [],
+        [],
+        [None],
+        [None],
+        {"a": 1, "b": 2},
+        {"b": 2, "a": 1},
+        {"a": 1, "b": 1},
+    ]
     assert ev("States.ArrayUnique($.a)", {"a": data}) == [
-        None, True, False, 1, 1.1, 0, "a", [], [None], {"a": 1, "b": 2}, {"a": 1, "b": 1}]
+        None,
+        True,
+        False,
+        1,
+        1.1,
+        0,
+        "a",
+        [],
+        [None],
+        {"a": 1, "b": 2},
+        {"a": 1, "b": 1},
+    ]
     assert "must be an array" in intrinsic_failure("States.ArrayLength($.a)", {"a": {}})
 
 
 # --- encoding and hashing ------------------------------------------------------------------
+
 
 def test_base64() -> None:
     assert ev("States.Base64Encode($.s)", {"s": ""}) == ""
@@ -325,16 +452,21 @@ def test_base64_errors() -> None:
     assert "not a valid Base64" in intrinsic_failure("States.Base64Decode('a$b=')")
     assert "not a valid Base64" in intrinsic_failure("States.Base64Decode('abcde')")
     too_long = {"s": "a" * 10_001}
-    assert "longer than 10000 characters" in intrinsic_failure(
-        "States.Base64Encode($.s)", too_long)
+    assert "longer than 10000 characters" in intrinsic_failure("States.Base64Encode($.s)", too_long)
     assert ev("States.Base64Encode($.s)", {"s": "a" * 10_000})
     assert "must be a string" in intrinsic_failure("States.Base64Encode(1)")
 
 
-@pytest.mark.parametrize("algorithm, name", [
-    ("MD5", "md5"), ("SHA-1", "sha1"), ("SHA-256", "sha256"), ("SHA-384", "sha384"),
-    ("SHA-512", "sha512"),
-])
+@pytest.mark.parametrize(
+    "algorithm, name",
+    [
+        ("MD5", "md5"),
+        ("SHA-1", "sha1"),
+        ("SHA-256", "sha256"),
+        ("SHA-384", "sha384"),
+        ("SHA-512", "sha512"),
+    ],
+)
 def test_hash(algorithm: str, name: str) -> None:
     expected = hashlib.new(name, b"input data").hexdigest()
     assert ev("States.Hash($.d, $.a)", {"d": "input data", "a": algorithm}) == expected
@@ -342,17 +474,36 @@ def test_hash(algorithm: str, name: str) -> None:
 
 def test_hash_errors() -> None:
     assert "must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512" in intrinsic_failure(
-        "States.Hash('x', 'sha256')")
+        "States.Hash('x', 'sha256')"
+    )
     assert "argument 1 must be a string" in intrinsic_failure("States.Hash(1, 'MD5')")
 
 
 # --- math, random, uuid --------------------------------------------------------------------
 
-@pytest.mark.parametrize("a, b, total", [
-    (-9, 3, -6), (1.5, 1.51, 4), (-1.5, -1.51, -3), (1.49, 0, 1), (1.49, -1.49, 0), (1.51, 0, 2),
-    (-1.49, 0, -1), (-1.51, 0, -2), (0.5, 0, 1), (1.5, 0, 2), (2.5, 0, 3), (3.5, 0, 4),
-    (-0.5, 0.5, 1), (-0.5, 0, 0), (-1.5, 0, -1), (-2.5, 0, -2), (-3.5, 0, -3),
-])
+
+@pytest.mark.parametrize(
+    "a, b, total",
+    [
+        (-9, 3, -6),
+        (1.5, 1.51, 4),
+        (-1.5, -1.51, -3),
+        (1.49, 0, 1),
+        (1.49, -1.49, 0),
+        (1.51, 0, 2),
+        (-1.49, 0, -1),
+        (-1.51, 0, -2),
+        (0.5, 0, 1),
+        (1.5, 0, 2),
+        (2.5, 0, 3),
+        (3.5, 0, 4),
+        (-0.5, 0.5, 1),
+        (-0.5, 0, 0),
+        (-1.5, 0, -1),
+        (-2.5, 0, -2),
+        (-3.5, 0, -3),
+    ],
+)
 def test_math_add_rounds_half_up(a: float, b: float, total: int) -> None:
     result = ev("States.MathAdd($.a, $.b)", {"a": a, "b": b})
     assert result == total and type(result) is int
@@ -362,9 +513,11 @@ def test_math_add_literals_and_errors() -> None:
     assert ev("States.MathAdd(1, 2)") == 3
     assert ev("States.MathAdd(States.MathAdd(1, 2), -1)") == 2
     assert "between -2147483648 and 2147483647" in intrinsic_failure(
-        "States.MathAdd(2147483648, 1)")
+        "States.MathAdd(2147483648, 1)"
+    )
     assert "argument 2 must be an integer, but was string" in intrinsic_failure(
-        "States.MathAdd(1, '2')")
+        "States.MathAdd(1, '2')"
+    )
     assert "but was boolean" in intrinsic_failure("States.MathAdd(true, 2)")
 
 
@@ -399,10 +552,15 @@ def test_uuid_comes_from_env_rng() -> None:
 
 # --- paths, errors and performance ---------------------------------------------------------
 
+
 def test_paths_read_input_context_and_variables() -> None:
     env = {"context": {"Execution": {"Name": "run-1"}}, "variables": {"v": {"x": 2}}}
     assert ev("States.Array($, $$.Execution.Name, $v.x, $v)", {"a": 1}, **env) == [
-        {"a": 1}, "run-1", 2, {"x": 2}]
+        {"a": 1},
+        "run-1",
+        2,
+        {"x": 2},
+    ]
 
 
 def test_missing_path_is_a_runtime_error() -> None:
@@ -411,7 +569,8 @@ def test_missing_path_is_a_runtime_error() -> None:
     assert error.error == RUNTIME
     assert error.cause == (
         f"The function '{text}' had the following error: The JsonPath argument for the field "
-        """'$.fromDate' could not be found in the input '{"toDate":"b"}'""")
+        """'$.fromDate' could not be found in the input '{"toDate":"b"}'"""
+    )
 
 
 def test_missing_context_path_quotes_the_context() -> None:
@@ -435,8 +594,11 @@ def test_package_imports_no_impure_modules() -> None:
     for module in PACKAGE.glob("*.py"):
         tree = ast.parse(module.read_text())
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             assert not {n.split(".")[0] for n in names} & forbidden, module.name
 
 
@@ -461,9 +623,12 @@ def _simple_cases() -> list[Path]:
         features = set(expected.get("features", []))
         definition = json.loads((case / "definition.json").read_text())
         states = definition.get("States", {}).values()
-        if ("intrinsics" in features and features <= SIMPLE_FEATURES
-                and "QueryLanguage" not in definition
-                and all(s.get("Type") in ("Pass", "Fail", "Succeed") for s in states)):
+        if (
+            "intrinsics" in features
+            and features <= SIMPLE_FEATURES
+            and "QueryLanguage" not in definition
+            and all(s.get("Type") in ("Pass", "Fail", "Succeed") for s in states)
+        ):
             chosen.append(case)
     return chosen
 
@@ -477,8 +642,12 @@ def _expression(text: str) -> Any:
 def _template(template: Any) -> Any:
     """Compile a payload template (`key.$` values are paths or intrinsics)."""
     if isinstance(template, dict):
-        parts = [(k[:-2], _expression(v)) if k.endswith(".$") and isinstance(v, str)
-                 else (k, _template(v)) for k, v in template.items()]
+        parts = [
+            (k[:-2], _expression(v))
+            if k.endswith(".$") and isinstance(v, str)
+            else (k, _template(v))
+            for k, v in template.items()
+        ]
         return lambda env: {k: fn(env) for k, fn in parts}
     if isinstance(template, list):
         items = [_template(item) for item in template]
@@ -534,9 +703,14 @@ def _run_chain(definition: dict, data: Any, context: dict) -> dict:
 def _context(data: Any) -> dict:
     arn = "arn:aws:states:us-east-1:111111111111"
     return {
-        "Execution": {"Id": f"{arn}:execution:conformance:conformance-exec", "Input": data,
-                      "Name": "conformance-exec", "RoleArn": "snf_role_arn",
-                      "StartTime": "2026-01-01T00:00:00.000Z", "RedriveCount": 0},
+        "Execution": {
+            "Id": f"{arn}:execution:conformance:conformance-exec",
+            "Input": data,
+            "Name": "conformance-exec",
+            "RoleArn": "snf_role_arn",
+            "StartTime": "2026-01-01T00:00:00.000Z",
+            "RedriveCount": 0,
+        },
         "StateMachine": {"Id": f"{arn}:stateMachine:conformance", "Name": "conformance"},
         "State": {"EnteredTime": "2026-01-01T00:00:00.000Z", "Name": "State0", "RetryCount": 0},
     }

@@ -5,6 +5,7 @@ Examples", "What is Returned When?"), its PathCompiler (the grammar) and its eva
 (ScanPathToken, ArraySliceToken, EvaluatorFactory). Where AWS differs from Jayway, the AWS
 evidence is cited instead (the shared conformance corpus or a recorded AWS error).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,14 +23,32 @@ from tests.helpers import output, run
 STORE = {
     "store": {
         "book": [
-            {"category": "reference", "author": "Nigel Rees",
-             "title": "Sayings of the Century", "price": 8.95},
-            {"category": "fiction", "author": "Evelyn Waugh",
-             "title": "Sword of Honour", "price": 12.99},
-            {"category": "fiction", "author": "Herman Melville", "title": "Moby Dick",
-             "isbn": "0-553-21311-3", "price": 8.99},
-            {"category": "fiction", "author": "J. R. R. Tolkien",
-             "title": "The Lord of the Rings", "isbn": "0-395-19395-8", "price": 22.99},
+            {
+                "category": "reference",
+                "author": "Nigel Rees",
+                "title": "Sayings of the Century",
+                "price": 8.95,
+            },
+            {
+                "category": "fiction",
+                "author": "Evelyn Waugh",
+                "title": "Sword of Honour",
+                "price": 12.99,
+            },
+            {
+                "category": "fiction",
+                "author": "Herman Melville",
+                "title": "Moby Dick",
+                "isbn": "0-553-21311-3",
+                "price": 8.99,
+            },
+            {
+                "category": "fiction",
+                "author": "J. R. R. Tolkien",
+                "title": "The Lord of the Rings",
+                "isbn": "0-395-19395-8",
+                "price": 22.99,
+            },
         ],
         "bicycle": {"color": "red", "price": 19.95},
     },
@@ -48,6 +67,7 @@ def titles(books: list) -> list[str]:
 
 
 # --- notation -------------------------------------------------------------------------------
+
 
 def test_dot_notation_is_definite() -> None:
     """README: `$.store.book[0].title` (dot-notation); a definite path gives the value."""
@@ -106,6 +126,7 @@ def test_multiple_properties_inside_a_path_iterate() -> None:
 
 # --- arrays ---------------------------------------------------------------------------------
 
+
 def test_negative_index() -> None:
     """README: `$..book[-2]` the second to last book."""
     assert read("$.store.book[-2].title") == "Moby Dick"
@@ -158,6 +179,7 @@ def test_index_out_of_range_fails_a_definite_path() -> None:
 
 # --- wildcard and deep scan -----------------------------------------------------------------
 
+
 def test_wildcard_on_array() -> None:
     """README: `$.store.book[*].author` the authors of all books."""
     assert read("$.store.book[*].author") == AUTHORS
@@ -201,10 +223,10 @@ def test_deep_scan_with_filter() -> None:
 
 # --- filters --------------------------------------------------------------------------------
 
+
 def test_filter_less_than() -> None:
     """README: `$.store.book[?(@.price < 10)]` all books cheaper than 10."""
-    assert titles(read("$.store.book[?(@.price < 10)]")) == ["Sayings of the Century",
-                                                             "Moby Dick"]
+    assert titles(read("$.store.book[?(@.price < 10)]")) == ["Sayings of the Century", "Moby Dick"]
 
 
 def test_filter_comparing_with_the_root() -> None:
@@ -215,8 +237,7 @@ def test_filter_comparing_with_the_root() -> None:
 
 def test_filter_and() -> None:
     """README: `[?(@.price < 10 && @.category == 'fiction')]`."""
-    assert titles(read("$.store.book[?(@.price < 10 && @.category == 'fiction')]")) == [
-        "Moby Dick"]
+    assert titles(read("$.store.book[?(@.price < 10 && @.category == 'fiction')]")) == ["Moby Dick"]
 
 
 def test_filter_or() -> None:
@@ -227,7 +248,8 @@ def test_filter_or() -> None:
 def test_filter_not() -> None:
     """README: `[?(!(@.price < 10 && @.category == 'fiction'))]`."""
     assert "Moby Dick" not in titles(
-        read("$.store.book[?(!(@.price < 10 && @.category == 'fiction'))]"))
+        read("$.store.book[?(!(@.price < 10 && @.category == 'fiction'))]")
+    )
 
 
 def test_filter_number_is_not_equal_to_its_string() -> None:
@@ -245,7 +267,8 @@ def test_filter_not_equal_keeps_items_without_the_property() -> None:
 def test_filter_double_quoted_string() -> None:
     """README: `[?(@.color == "blue")]` also works with double quotes."""
     assert read('$[?(@.color == "blue")]', [{"color": "blue"}, {"color": "red"}]) == [
-        {"color": "blue"}]
+        {"color": "blue"}
+    ]
 
 
 def test_filter_regex_must_match_the_whole_text() -> None:
@@ -321,6 +344,7 @@ def test_filter_no_match_is_an_empty_list() -> None:
 
 # --- functions and errors -------------------------------------------------------------------
 
+
 def test_path_functions_select_nothing_as_on_aws() -> None:
     """README lists `length()`, `sum()`...; AWS does not evaluate them: `$.Jobs.sum()` fails
     with "The JSONPath '$.Jobs.sum()' specified for the field 'Jobs.$' could not be found"
@@ -330,8 +354,23 @@ def test_path_functions_select_nothing_as_on_aws() -> None:
         read("$.Jobs.length()", {"Jobs": [1, 2]})
 
 
-@pytest.mark.parametrize("path", ["$.", "$..", "$.a..", "$...a", "$[", "$['a'", "$[?(@.a]",
-                                  "$[a]", "$.a[*", "$[1:2 ]x", "$[:]", "$[?]"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "$.",
+        "$..",
+        "$.a..",
+        "$...a",
+        "$[",
+        "$['a'",
+        "$[?(@.a]",
+        "$[a]",
+        "$.a[*",
+        "$[1:2 ]x",
+        "$[:]",
+        "$[?]",
+    ],
+)
 def test_malformed_paths_are_syntax_errors(path: str) -> None:
     """PathCompiler.fail: a path must not end with '.', brackets must close, etc."""
     with pytest.raises(PathSyntaxError):
@@ -346,27 +385,43 @@ def test_missing_leaf_fails_a_definite_path() -> None:
 
 # --- through the interpreter and the validator ----------------------------------------------
 
+
 def test_dot_before_index_in_parameters(tmp_path: Path) -> None:
     """`$.[0].body` in Parameters gives the value, not a one-element list."""
-    definition = {"StartAt": "P", "States": {"P": {
-        "Type": "Pass", "Parameters": {"b.$": "$.[0].body"}, "End": True}}}
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Parameters": {"b.$": "$.[0].body"}, "End": True}},
+    }
     assert output(run(tmp_path, definition, [{"body": "x"}])) == {"b": "x"}
 
 
 def test_validate_accepts_jayway_forms() -> None:
     """`validate` accepts every form above in the fields that take a full path."""
-    paths = ["$.[?(@.x > 0)]", "$.['a']", "$['a','b']", "$..a", "$.a[-2:]",
-             "$.a[?(@.s in ['S', 'M'] && !(@.t =~ /x.*/i))]", "$.a.length()"]
+    paths = [
+        "$.[?(@.x > 0)]",
+        "$.['a']",
+        "$['a','b']",
+        "$..a",
+        "$.a[-2:]",
+        "$.a[?(@.s in ['S', 'M'] && !(@.t =~ /x.*/i))]",
+        "$.a.length()",
+    ]
     params = {f"p{i}.$": p for i, p in enumerate(paths)}
-    definition = {"StartAt": "P", "States": {"P": {
-        "Type": "Pass", "InputPath": "$.[?(@.x > 0)]", "Parameters": params, "End": True}}}
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Pass", "InputPath": "$.[?(@.x > 0)]", "Parameters": params, "End": True}
+        },
+    }
     assert validate_definition(definition) == []
 
 
 def test_filter_in_input_path_runs(tmp_path: Path) -> None:
     """InputPath may use the whole syntax; its list feeds the state."""
-    definition = {"StartAt": "P", "States": {"P": {
-        "Type": "Pass", "InputPath": "$.[?(@.x > 0)]", "End": True}}}
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "InputPath": "$.[?(@.x > 0)]", "End": True}},
+    }
     assert output(run(tmp_path, definition, [{"x": 1}, {"x": 0}])) == [{"x": 1}]
 
 
@@ -379,8 +434,10 @@ def test_deep_scan_for_several_names_needs_all_of_them() -> None:
 
 def test_indefinite_input_path_matching_nothing_is_an_empty_list(tmp_path: Path) -> None:
     """An indefinite path never fails: InputPath `$.items[*]` on `{}` gives `[]`."""
-    definition = {"StartAt": "P", "States": {"P": {
-        "Type": "Pass", "InputPath": "$.items[*]", "End": True}}}
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "InputPath": "$.items[*]", "End": True}},
+    }
     assert output(run(tmp_path, definition, {})) == []
 
 

@@ -1,5 +1,6 @@
 """The JSONata expression layer: API, JSONata semantics, the Step Functions functions, AWS's
 error causes, and the expressions of the conformance corpus (read in place, skipped if absent)."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,9 @@ class SeqRng:
         return f"00000000-0000-4000-8000-{self._random.randint(0, 10**12):012d}"
 
 
-def env(input: Any = None, variables: dict | None = None, context: dict | None = None,
-        seed: int = 7) -> Env:
+def env(
+    input: Any = None, variables: dict | None = None, context: dict | None = None, seed: int = 7
+) -> Env:
     return Env(input, context or {}, variables or {}, SeqRng(seed))
 
 
@@ -62,6 +64,7 @@ def fails(text: str, input: Any = None, field: str = "Output", **kwargs: Any) ->
 
 
 # -- API ---------------------------------------------------------------------------------------
+
 
 def test_is_jsonata() -> None:
     assert is_jsonata("{% 1 %}") and is_jsonata("{%1%}") and is_jsonata("{%\n $x \n%}")
@@ -90,7 +93,10 @@ def test_states_and_variables_are_bound() -> None:
     expr = compile_jsonata("{% [$states.result.r, $states.errorOutput.Error] %}", "Output")
     assert expr(e, result={"r": 1}, error_output={"Error": "E"}) == [1, "E"]
     assert compile_jsonata("{% $states %}", "Output")(e, result=None) == {
-        "input": {"i": 1}, "context": {"State": {"Name": "S"}}, "result": None}
+        "input": {"i": 1},
+        "context": {"State": {"Name": "S"}},
+        "result": None,
+    }
     assert "undefined" in fails("$states.result", {})
 
 
@@ -107,11 +113,14 @@ def test_numbers_beyond_64_bits_are_doubles() -> None:
 
 def test_undefined_null_and_function_results() -> None:
     assert ev("null") is None and ev("$v", variables={"v": None}) is None
-    assert fails("$doesNotExist") == ("The JSONata expression '$doesNotExist' specified for "
-                                      "the field 'Output' returned nothing (undefined).")
+    assert fails("$doesNotExist") == (
+        "The JSONata expression '$doesNotExist' specified for "
+        "the field 'Output' returned nothing (undefined)."
+    )
     assert fails("$fn := function($x){$x}", field="Items") == (
         "The JSONata expression '$fn := function($x){$x}' specified for the field 'Items' "
-        "returned an unsupported result type.")
+        "returned an unsupported result type."
+    )
     assert "undefined" in fails("$states.input.a.b", {"a": 1})
     assert "undefined" in fails("[1,2][$ > 5]")
 
@@ -119,7 +128,8 @@ def test_undefined_null_and_function_results() -> None:
 def test_evaluation_errors() -> None:
     assert fails("1 + 'a'") == (
         "The JSONata expression '1 + 'a'' specified for the field 'Output' threw an error "
-        'during evaluation. T2002: The right side of the "+" operator must evaluate to a number')
+        'during evaluation. T2002: The right side of the "+" operator must evaluate to a number'
+    )
     assert fails("$nofunction(1)").endswith("T1006: Attempted to invoke a non-function")
     assert fails("$error('boom')").endswith("during evaluation. D3137: boom")
     assert "T0412" in fails("$sum('a')")
@@ -127,17 +137,26 @@ def test_evaluation_errors() -> None:
 
 
 def test_type_error_wording() -> None:
-    cases = [(True, "boolean", "true"), (None, "null", "null"), (1, "number", "1"),
-             ({"foo": "bar"}, "object", '{"foo":"bar"}'), ("string", "string", '"string"')]
+    cases = [
+        (True, "boolean", "true"),
+        (None, "null", "null"),
+        (1, "number", "1"),
+        ({"foo": "bar"}, "object", '{"foo":"bar"}'),
+        ("string", "string", '"string"'),
+    ]
     for value, name, text in cases:
         assert type_error("$ItemsVar", "Items", "array", value).cause == (
             "The JSONata expression '$ItemsVar' specified for the field 'Items' returned an "
-            f"unexpected result type. Expected 'array', but was '{name}' for value: {text}")
+            f"unexpected result type. Expected 'array', but was '{name}' for value: {text}"
+        )
 
 
 def test_template_fields_and_copies() -> None:
-    template = {"a": "{% $x %}", "b": [1, "{% $states.input.i %}", {"c": " {% not %} "}],
-                "lit": {"k": [1, 2]}}
+    template = {
+        "a": "{% $x %}",
+        "b": [1, "{% $states.input.i %}", {"c": " {% not %} "}],
+        "lit": {"k": [1, 2]},
+    }
     tpl = compile_jsonata_template(template, "Arguments")
     first = tpl(env({"i": 5}, {"x": "X"}))
     assert first == {"a": "X", "b": [1, 5, {"c": " {% not %} "}], "lit": {"k": [1, 2]}}
@@ -154,17 +173,35 @@ def test_template_fields_and_copies() -> None:
 
 # -- JSONata semantics through the chosen engine ----------------------------------------------
 
-DATA = {"i": 1, "f": 2.5, "fl": 2.0, "arr": [3, 1, 2], "s": "hello$world",
-        "objs": [{"k": "a", "v": 1}, {"k": "b", "v": 2}, {"k": "a", "v": 3}]}
+DATA = {
+    "i": 1,
+    "f": 2.5,
+    "fl": 2.0,
+    "arr": [3, 1, 2],
+    "s": "hello$world",
+    "objs": [{"k": "a", "v": 1}, {"k": "b", "v": 2}, {"k": "a", "v": 3}],
+}
 
 SEMANTICS = [
-    ("$states.input.i + 1", 2), ("$states.input.f * 2", 5), ("10 / 4", 2.5), ("7 % 3", 1),
-    ("$states.input.fl", 2), ("0.1 + 0.2", 0.30000000000000004),
-    ("$string(3)", "3"), ("$string(3.0)", "3"), ("$string(1/3)", "0.333333333333333"),
-    ("$string(1e21)", "1e+21"), ("$string(100000000000000000000)", "100000000000000000000"),
-    ("$string({'a': 1.0, 'b': [true]})", '{"a":1,"b":[true]}'), ("$string(0.1 + 0.2)", "0.3"),
-    ("$formatNumber(1234.5, '#,##0.00')", "1,234.50"), ("$formatBase(255, 16)", "ff"),
-    ("$round(2.5)", 2), ("$round(3.5)", 4), ("$number('2')", 2), ("$sum($states.input.arr)", 6),
+    ("$states.input.i + 1", 2),
+    ("$states.input.f * 2", 5),
+    ("10 / 4", 2.5),
+    ("7 % 3", 1),
+    ("$states.input.fl", 2),
+    ("0.1 + 0.2", 0.30000000000000004),
+    ("$string(3)", "3"),
+    ("$string(3.0)", "3"),
+    ("$string(1/3)", "0.333333333333333"),
+    ("$string(1e21)", "1e+21"),
+    ("$string(100000000000000000000)", "100000000000000000000"),
+    ("$string({'a': 1.0, 'b': [true]})", '{"a":1,"b":[true]}'),
+    ("$string(0.1 + 0.2)", "0.3"),
+    ("$formatNumber(1234.5, '#,##0.00')", "1,234.50"),
+    ("$formatBase(255, 16)", "ff"),
+    ("$round(2.5)", 2),
+    ("$round(3.5)", 4),
+    ("$number('2')", 2),
+    ("$sum($states.input.arr)", 6),
     ("$contains('hello$world', /^hello\\$/)", True),
     ("$contains('hello$world', /^hello\\ /)", False),
     ("$match('ab12cd345', /\\d+/).match", ["12", "345"]),
@@ -173,20 +210,28 @@ SEMANTICS = [
     ("$map($states.input.arr, function($v){$v * 2})", [6, 2, 4]),
     ("$filter($states.input.arr, function($v){$v > 1})", [3, 2]),
     ("$reduce($states.input.arr, function($a, $b){$a + $b})", 6),
-    ("$map([1], function($v){$v})", 1), ("$sort($states.input.arr)", [1, 2, 3]),
+    ("$map([1], function($v){$v})", 1),
+    ("$sort($states.input.arr)", [1, 2, 3]),
     ("$states.input.objs{k: $sum(v)}", {"a": 4, "b": 2}),
     ("$states.input.objs.{'key': k}", [{"key": "a"}, {"key": "b"}, {"key": "a"}]),
-    ("{'a': 1, 'b': $states.input.nope}", {"a": 1}), ("{'a': null}", {"a": None}),
-    ("[1, $states.input.nope, 2]", [1, 2]), ("$states.input.objs[v > 1].k", ["b", "a"]),
-    ("$states.input.arr[]", [3, 1, 2]), ("[$states.input.i][]", [1]),
+    ("{'a': 1, 'b': $states.input.nope}", {"a": 1}),
+    ("{'a': null}", {"a": None}),
+    ("[1, $states.input.nope, 2]", [1, 2]),
+    ("$states.input.objs[v > 1].k", ["b", "a"]),
+    ("$states.input.arr[]", [3, 1, 2]),
+    ("[$states.input.i][]", [1]),
     ("($a := 5; $b := $a * 2; $b + 1)", 11),
     ("($f := function($n){$n <= 1 ? 1 : $n * $f($n - 1)}; $f(5))", 120),
     ("($add := function($a){function($b){$a + $b}}; $add(2)(3))", 5),
-    ("$exists($states.input.nope)", False), ("$states.input.nope ? 1 : 2", 2),
-    ("$merge([{'a': 1}, {'b': 2}])", {"a": 1, "b": 2}), ("$keys({'a': 1, 'b': 2})", ["a", "b"]),
+    ("$exists($states.input.nope)", False),
+    ("$states.input.nope ? 1 : 2", 2),
+    ("$merge([{'a': 1}, {'b': 2}])", {"a": 1, "b": 2}),
+    ("$keys({'a': 1, 'b': 2})", ["a", "b"]),
     ("$fromMillis(1704164645678, '[Y0001]-[M01]-[D01]')", "2024-01-02"),
-    ("$toMillis('2024-01-02T03:04:05.678Z')", 1704164645678), ("[1..4]", [1, 2, 3, 4]),
-    ("$states.input.objs^(>v).v", [3, 2, 1]), ("'a' & null", "anull"),
+    ("$toMillis('2024-01-02T03:04:05.678Z')", 1704164645678),
+    ("[1..4]", [1, 2, 3, 4]),
+    ("$states.input.objs^(>v).v", [3, 2, 1]),
+    ("'a' & null", "anull"),
     ("$states.input.s ~> $uppercase()", "HELLO$WORLD"),
 ]
 
@@ -199,6 +244,7 @@ def test_semantics(text: str, expected: Any) -> None:
 
 
 # -- the Step Functions functions -------------------------------------------------------------
+
 
 def test_partition_range_parse() -> None:
     assert ev("$partition([1,2,3,4,5,6,7,8,9], 4)") == [[1, 2, 3, 4], [5, 6, 7, 8], [9]]
@@ -240,8 +286,10 @@ def test_random_and_uuid_come_from_the_execution() -> None:
 
 
 def test_clock_is_virtual() -> None:
-    context = {"Execution": {"StartTime": "2024-01-02T03:04:05.678Z"},
-               "State": {"EnteredTime": "2024-01-02T03:04:06.5Z"}}
+    context = {
+        "Execution": {"StartTime": "2024-01-02T03:04:05.678Z"},
+        "State": {"EnteredTime": "2024-01-02T03:04:06.5Z"},
+    }
     assert ev("$now()", context=context) == "2024-01-02T03:04:06.500Z"
     assert ev("$millis()", context=context) == 1704164646500
     assert ev("$now('[H01]:[m01]', '+0200')", context=context) == "05:04"
@@ -253,9 +301,14 @@ def test_clock_is_virtual() -> None:
 def test_variables_hide_functions_of_the_same_name() -> None:
     variables = {"now": "then", "range": [7], "partition": 3}
     assert ev("{'n': $now, 'r': $range, 'p': $partition}", variables=variables) == {
-        "n": "then", "r": [7], "p": 3}
+        "n": "then",
+        "r": [7],
+        "p": 3,
+    }
     assert ev("{'n': $now(), 'r': $range(1, 2, 1)}") == {
-        "n": "1970-01-01T00:00:00.000Z", "r": [1, 2]}
+        "n": "1970-01-01T00:00:00.000Z",
+        "r": [1, 2],
+    }
 
 
 def test_eval_is_not_available() -> None:
@@ -282,11 +335,15 @@ def test_threads_evaluate_one_expression_independently() -> None:
 
 # -- the conformance corpus -------------------------------------------------------------------
 
+
 def _jsonata_cases() -> list[str]:
     if not CORPUS.is_dir():
         return []
-    return sorted(path.name for path in CORPUS.iterdir()
-                  if "jsonata" in json.loads((path / "expected.json").read_text())["features"])
+    return sorted(
+        path.name
+        for path in CORPUS.iterdir()
+        if "jsonata" in json.loads((path / "expected.json").read_text())["features"]
+    )
 
 
 def _strings(value: Any) -> list[str]:
@@ -301,9 +358,12 @@ def _strings(value: Any) -> list[str]:
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="conformance corpus not present")
 def test_every_corpus_expression_compiles() -> None:
-    texts = {s for case in _jsonata_cases()
-             for s in _strings(json.loads((CORPUS / case / "definition.json").read_text()))
-             if is_jsonata(s)}
+    texts = {
+        s
+        for case in _jsonata_cases()
+        for s in _strings(json.loads((CORPUS / case / "definition.json").read_text()))
+        if is_jsonata(s)
+    }
     assert len(texts) >= 50
     for text in texts:
         compile_jsonata(text, "Output")
@@ -314,19 +374,25 @@ class Unsupported(Exception):
 
 
 _CAUSE_PREFIX = re.compile(
-    r"^An error occurred while executing the state '[^']*' \(entered at the event id #\d+\)\. ")
+    r"^An error occurred while executing the state '[^']*' \(entered at the event id #\d+\)\. "
+)
 _ARN = "arn:<partition>:states:<region>:111111111111:"
 
 
 def _context(state: str, execution_input: Any) -> dict:
     """The context object, with the values the corpus records as placeholders."""
-    return {"Execution": {"Id": f"{_ARN}execution:<ArnPart_0idx>:<ExecArnPart_0idx>",
-                          "Input": execution_input, "StartTime": "date",
-                          "Name": "<ExecArnPart_0idx>", "RoleArn": "snf_role_arn",
-                          "RedriveCount": 0},
-            "StateMachine": {"Id": f"{_ARN}stateMachine:<ArnPart_0idx>",
-                             "Name": "<ArnPart_0idx>"},
-            "State": {"Name": state, "EnteredTime": "date"}}
+    return {
+        "Execution": {
+            "Id": f"{_ARN}execution:<ArnPart_0idx>:<ExecArnPart_0idx>",
+            "Input": execution_input,
+            "StartTime": "date",
+            "Name": "<ExecArnPart_0idx>",
+            "RoleArn": "snf_role_arn",
+            "RedriveCount": 0,
+        },
+        "StateMachine": {"Id": f"{_ARN}stateMachine:<ArnPart_0idx>", "Name": "<ArnPart_0idx>"},
+        "State": {"Name": state, "EnteredTime": "date"},
+    }
 
 
 class Failed(Exception):
@@ -352,16 +418,26 @@ def _walk(definition: dict, execution_input: Any) -> Any:
             output = compile_template(state["Parameters"])(e) if "Parameters" in state else data
             assigned = compile_template(state.get("Assign", {}))(e)
         elif kind == "Choice" and jsonata and fields <= {"Choices", "Default", "Assign", "Output"}:
-            rule = next((rule for index, rule in enumerate(state["Choices"]) if compile_jsonata(
-                rule["Condition"], f"Choices[{index}]/Condition")(e) is True), state)
+            rule = next(
+                (
+                    rule
+                    for index, rule in enumerate(state["Choices"])
+                    if compile_jsonata(rule["Condition"], f"Choices[{index}]/Condition")(e) is True
+                ),
+                state,
+            )
             then = rule.get("Next", state.get("Default"))
             if then is None:
                 raise Unsupported("States.NoChoiceMatched")
             output = compile_jsonata_template(rule.get("Output", data), "Output")(e)
             assigned = compile_jsonata_template(rule.get("Assign", {}), "Assign")(e)
         elif kind == "Fail" and jsonata and fields <= {"Error", "Cause"}:
-            raise Failed(*(compile_jsonata_template(state[key], key)(e) if key in state else None
-                           for key in ("Error", "Cause")))
+            raise Failed(
+                *(
+                    compile_jsonata_template(state[key], key)(e) if key in state else None
+                    for key in ("Error", "Cause")
+                )
+            )
         elif kind == "Map" and jsonata and is_jsonata(state.get("Items")):
             items = compile_jsonata(state["Items"], "Items")(e)
             if not isinstance(items, list):
@@ -384,11 +460,17 @@ def _same(expected: Any, actual: Any) -> bool:
     if expected == "date" and isinstance(actual, str):
         return True
     if isinstance(expected, dict):
-        return isinstance(actual, dict) and expected.keys() == actual.keys() and all(
-            _same(expected[key], actual[key]) for key in expected)
+        return (
+            isinstance(actual, dict)
+            and expected.keys() == actual.keys()
+            and all(_same(expected[key], actual[key]) for key in expected)
+        )
     if isinstance(expected, list):
-        return isinstance(actual, list) and len(expected) == len(actual) and all(
-            _same(a, b) for a, b in zip(expected, actual))
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(_same(a, b) for a, b in zip(expected, actual))
+        )
     return to_json_text(expected) == to_json_text(actual)
 
 
@@ -409,7 +491,9 @@ def test_corpus_case(case: str) -> None:
     except StatesError as exc:
         assert expected["status"] == "FAILED", exc
         assert (exc.error, exc.cause) == (
-            expected["error"], _CAUSE_PREFIX.sub("", expected["cause"]))
+            expected["error"],
+            _CAUSE_PREFIX.sub("", expected["cause"]),
+        )
         return
     assert expected["status"] == "SUCCEEDED", output
     assert _same(expected["output"], output), (expected["output"], output)

@@ -1,4 +1,5 @@
 """A closed log's last commits reach the disk soon after, not while the caller waits."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,9 @@ from store import EventLog, late_sync
 def test_closing_a_written_log_syncs_it_within_the_delay(tmp_path, monkeypatch):
     synced: list[float] = []
     real_fsync = os.fsync
-    monkeypatch.setattr(late_sync.os, "fsync", lambda fd: (synced.append(time.monotonic()),
-                                                           real_fsync(fd)))
+    monkeypatch.setattr(
+        late_sync.os, "fsync", lambda fd: (synced.append(time.monotonic()), real_fsync(fd))
+    )
     with EventLog(tmp_path / "db") as log:
         log.append("s", [{"a": 1}])
     closed = time.monotonic()

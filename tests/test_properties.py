@@ -1,4 +1,5 @@
 """Invariants the design promises, checked on generated inputs."""
+
 from __future__ import annotations
 
 import copy
@@ -18,10 +19,14 @@ SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "order-pipeline"
 BASE = json.loads((SCENARIO / "definition.json").read_text())
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False,
-    allow_infinity=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                 max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -35,9 +40,17 @@ class AnswerEverything:
         return TaskAnswer(output={"Payload": {"valid": True, "total": 5}, "echo": request.input})
 
 
-INFO = ExecutionInfo("arn:aws:states:us-east-1:1:execution:sm:e", "e",
-                     "arn:aws:states:us-east-1:1:stateMachine:sm", "sm",
-                     "arn:aws:iam::1:role/r", "us-east-1", "1", 0, None)
+INFO = ExecutionInfo(
+    "arn:aws:states:us-east-1:1:execution:sm:e",
+    "e",
+    "arn:aws:states:us-east-1:1:stateMachine:sm",
+    "sm",
+    "arn:aws:iam::1:role/r",
+    "us-east-1",
+    "1",
+    0,
+    None,
+)
 
 
 def run_in_memory(definition, input_value, seed):
@@ -45,8 +58,9 @@ def run_in_memory(definition, input_value, seed):
 
     engine = Engine(definition.machine, replace(INFO, input=input_value), AnswerEverything(), seed)
     events = []
-    for batch in engine.steps(lambda e, root: run_machine(e, root, definition.machine,
-                                                          input_value)):
+    for batch in engine.steps(
+        lambda e, root: run_machine(e, root, definition.machine, input_value)
+    ):
         events.extend(batch)
     return engine, events
 
@@ -85,10 +99,13 @@ def _mutate(data, value, path_choice):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(action=st.sampled_from(["delete", "replace"]), value=json_values,
-       where=st.integers(0, 10**6), input_value=json_values)
-def test_no_definition_however_malformed_crashes_the_interpreter(action, value, where,
-                                                                  input_value):
+@given(
+    action=st.sampled_from(["delete", "replace"]),
+    value=json_values,
+    where=st.integers(0, 10**6),
+    input_value=json_values,
+)
+def test_no_definition_however_malformed_crashes_the_interpreter(action, value, where, input_value):
     mutated = _mutate(action, value, where)
     try:
         definition = load_definition(json.dumps(mutated))

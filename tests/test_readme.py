@@ -1,5 +1,6 @@
 """The README's Python API snippet runs as written (from a copy of the repository's scenarios,
 in a temporary directory so that its `my-db` lands there)."""
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,9 @@ def python_blocks(section: str) -> list[str]:
 def test_the_python_api_snippet_runs_as_written(tmp_path, monkeypatch, capsys):
     blocks = python_blocks("Python API")
     assert len(blocks) == 1
-    shutil.copytree(ROOT / "scenarios" / "order-pipeline",
-                    tmp_path / "scenarios" / "order-pipeline")
+    shutil.copytree(
+        ROOT / "scenarios" / "order-pipeline", tmp_path / "scenarios" / "order-pipeline"
+    )
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "readme"}
     exec(compile(blocks[0], "README.md#python-api", "exec"), namespace)

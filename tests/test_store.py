@@ -48,8 +48,9 @@ scalars = (
 )
 json_values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=30,
 )
 
@@ -367,7 +368,9 @@ def test_concurrent_reader_in_other_process(tmp_path: Path) -> None:
             print("ok", seen, flush=True)
         """)
         proc = subprocess.Popen(
-            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, "-c", code],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
         assert proc.stdout is not None
@@ -388,16 +391,17 @@ def test_concurrent_reader_in_other_process(tmp_path: Path) -> None:
 
 
 def test_new_stream_and_doc_are_checked_in_the_append(log: EventLog) -> None:
-    assert log.append_many({"s": [1]}, docs={("t", "s"): 1}, new_streams=["s"],
-                           new_docs=[("t", "s")]) == {"s": 1}
+    assert log.append_many(
+        {"s": [1]}, docs={("t", "s"): 1}, new_streams=["s"], new_docs=[("t", "s")]
+    ) == {"s": 1}
     with pytest.raises(StoreConflictError) as info:
-        log.append_many({"s": [2]}, docs={("t", "s"): 2}, new_streams=["s"],
-                        new_docs=[("t", "s")])
+        log.append_many({"s": [2]}, docs={("t", "s"): 2}, new_streams=["s"], new_docs=[("t", "s")])
     assert info.value.doc == ("t", "s") and info.value.stream is None
     log.append("orphan", [1])  # records but no doc: the stream check catches it
     with pytest.raises(StoreConflictError) as info:
-        log.append_many({"orphan": [2], "other": [1]}, new_streams=["orphan"],
-                        new_docs=[("t", "orphan")])
+        log.append_many(
+            {"orphan": [2], "other": [1]}, new_streams=["orphan"], new_docs=[("t", "orphan")]
+        )
     assert info.value.stream == "orphan"
     assert list(log.read("s")) == [1] and log.get_doc("t", "s") == 1
     assert list(log.read("orphan")) == [1] and log.length("other") == 0  # nothing written
@@ -480,8 +484,9 @@ def test_older_format_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("size", [0, 100, 4096, 12288])
-def test_truncated_data_file_is_caught_before_mapping(tmp_path: Path, size: int,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_truncated_data_file_is_caught_before_mapping(
+    tmp_path: Path, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(store.meta, "_RETRY_SECONDS", 0.001)
     with EventLog(tmp_path) as log:
         log.append("s", [os.urandom(100).hex() for _ in range(500)])
@@ -508,8 +513,9 @@ def test_readonly_creates_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "db").iterdir()) == ["data.mdb"]
 
 
-def test_snapshot_skipped_when_the_disk_is_full(log: EventLog,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snapshot_skipped_when_the_disk_is_full(
+    log: EventLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     log.append("s", [1])
 
     def full(*args: object) -> None:
@@ -539,8 +545,9 @@ def test_open_existing_falls_back_to_readonly(tmp_path: Path) -> None:
         os.chmod(tmp_path / "db" / "data.mdb", 0o644)
 
 
-def test_readonly_without_a_usable_lock_file(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readonly_without_a_usable_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A read-only directory (for a user other than root): the lock file cannot be opened."""
     with EventLog(tmp_path) as log:
         log.append("s", [1])
@@ -568,8 +575,9 @@ def test_check_store_reports_each_kind_of_damage(tmp_path: Path) -> None:
         log.put_snapshot("s", 9, "past the end")
         log.put_blob(b"blob")
     clean = check_store(tmp_path)
-    assert clean == [(f"{tmp_path / 'data.mdb'}: snapshot 9 of stream 's': is past the stream's "
-                     "end (3)")]
+    assert clean == [
+        (f"{tmp_path / 'data.mdb'}: snapshot 9 of stream 's': is past the stream's end (3)")
+    ]
     assert clean.counts == {"streams": 2, "records": 4, "docs": 1, "blobs": 1, "snapshots": 2}
     env = lmdb.open(str(tmp_path), max_dbs=8)
     with env.begin(write=True) as txn:

@@ -1,6 +1,7 @@
 """A damaged db (truncated data.mdb, flipped bytes, broken LMDB pages, an older format) gives
 exit 2 and one stderr line naming the file, never a signal and never a different history;
 `check` says what is damaged."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,15 @@ LOOP = REPO / "bench" / "loop_definition.json"
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("pristine") / "db"
-    api.run(db, LOOP.read_text(), {"limit": 300}, state_machine_name="loop", name="big",
-            seed=1, start_micros=START)
+    api.run(
+        db,
+        LOOP.read_text(),
+        {"limit": 300},
+        state_machine_name="loop",
+        name="big",
+        seed=1,
+        start_micros=START,
+    )
     api.state(db, "big", -1)  # writes snapshots too
     return db
 
@@ -39,8 +47,14 @@ def db(pristine: Path, tmp_path: Path) -> Path:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], check=False, cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def assert_one_line_exit_2(result: subprocess.CompletedProcess, *words: str) -> None:
@@ -55,8 +69,11 @@ def test_truncated_data_file(db: Path) -> None:
     size = (db / "data.mdb").stat().st_size
     os.truncate(db / "data.mdb", size // 2)
     for command in (["history", "big"], ["list"], ["state", "big", "--at", "5"], ["check"]):
-        assert_one_line_exit_2(cli(*command, "--db", str(db)), str(db / "data.mdb"),
-                               f"is truncated: {size // 2} bytes, the db needs {size}")
+        assert_one_line_exit_2(
+            cli(*command, "--db", str(db)),
+            str(db / "data.mdb"),
+            f"is truncated: {size // 2} bytes, the db needs {size}",
+        )
 
 
 def _flip_last(db: Path, needle: bytes) -> None:
@@ -69,9 +86,12 @@ def _flip_last(db: Path, needle: bytes) -> None:
 
 def test_flipped_bytes_in_a_record(db: Path) -> None:
     _flip_last(db, b'"i":123,')  # the input of Increment at i=123: event ~495
-    assert_one_line_exit_2(cli("history", "big", "--db", str(db)), str(db / "data.mdb"),
-                           "of stream 'arn:aws:states:us-east-1:123456789012:execution:loop:big'",
-                           "fails its checksum")
+    assert_one_line_exit_2(
+        cli("history", "big", "--db", str(db)),
+        str(db / "data.mdb"),
+        "of stream 'arn:aws:states:us-east-1:123456789012:execution:loop:big'",
+        "fails its checksum",
+    )
     assert_one_line_exit_2(cli("state", "big", "--at", "510", "--db", str(db)), "checksum")
     listed = cli("list", "--db", str(db))
     assert listed.returncode == 0 and "big" in listed.stdout  # the rest still answers
@@ -84,8 +104,9 @@ def test_check_clean_and_missing(db: Path, tmp_path: Path) -> None:
     ok = cli("check", "--db", str(db))
     assert ok.returncode == 0 and ok.stderr == ""
     assert ok.stdout.startswith("ok: 1 stream, 1208 records, 1 doc, 1 blob, 4 snapshots")
-    assert_one_line_exit_2(cli("check", "--db", str(tmp_path / "typo")),
-                           f"no such db at {tmp_path / 'typo'}")
+    assert_one_line_exit_2(
+        cli("check", "--db", str(tmp_path / "typo")), f"no such db at {tmp_path / 'typo'}"
+    )
     assert not (tmp_path / "typo").exists()
 
 
@@ -121,8 +142,9 @@ def test_older_format_is_one_line(tmp_path: Path) -> None:
         txn.put(b"format", pack(1), db=env.open_db(b"meta", txn=txn))
     env.close()
     for command in (["list"], ["run", str(LOOP), "--input", json.dumps({"limit": 1})]):
-        assert_one_line_exit_2(cli(*command, "--db", str(tmp_path / "old")),
-                               "store format 1", "reads format 2")
+        assert_one_line_exit_2(
+            cli(*command, "--db", str(tmp_path / "old")), "store format 1", "reads format 2"
+        )
 
 
 def test_check_finds_what_the_records_disagree_on(db: Path) -> None:
@@ -132,11 +154,15 @@ def test_check_finds_what_the_records_disagree_on(db: Path) -> None:
         log.put_doc("executions", arn, dict(doc, events=1300, definition="0" * 64))
         log.append("arn:aws:states:us-east-1:123456789012:execution:loop:half", [{"id": 1}])
     report = api.check(db)
-    assert sorted(report) == sorted([
-        f"{arn}: 1208 events, its record says 1300",
-        f"{arn}: its definition {'0' * 64} is not in the db",
-        ("arn:aws:states:us-east-1:123456789012:execution:loop:half: events without an "
-        "execution record (a half-written execution, e.g. an import interrupted by an older "
-        "version)"),
-    ])
+    assert sorted(report) == sorted(
+        [
+            f"{arn}: 1208 events, its record says 1300",
+            f"{arn}: its definition {'0' * 64} is not in the db",
+            (
+                "arn:aws:states:us-east-1:123456789012:execution:loop:half: events without an "
+                "execution record (a half-written execution, e.g. an import interrupted by an older "
+                "version)"
+            ),
+        ]
+    )
     assert report.counts["streams"] == 2

@@ -1,6 +1,7 @@
 """Read-only commands open the db read-only: they work on a read-only directory, create
 nothing (not even LMDB's lock file), never create a db at a mistyped path, and `state`
 answers when its snapshot cache cannot be written (read-only, full disk)."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,14 @@ from tui.cli import app
 LOOP = Path(__file__).resolve().parents[1] / "bench" / "loop_definition.json"
 runner = CliRunner()
 READ_COMMANDS = [
-    ["list"], ["history", "a"], ["history", "a", "--format", "aws"], ["state", "a", "--at", "700"],
-    ["tree", "a"], ["diff", "a", "b"], ["export", "a"], ["replay", "a"],
+    ["list"],
+    ["history", "a"],
+    ["history", "a", "--format", "aws"],
+    ["state", "a", "--at", "700"],
+    ["tree", "a"],
+    ["diff", "a", "b"],
+    ["export", "a"],
+    ["replay", "a"],
 ]
 
 
@@ -32,8 +39,15 @@ def cli(*args: object):
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("ro") / "db"
     for name, limit in (("a", 200), ("b", 201)):  # 808 events: state at 700 needs snapshots
-        api.run(db, LOOP.read_text(), {"limit": limit}, state_machine_name="loop", name=name,
-                seed=1, start_micros=START)
+        api.run(
+            db,
+            LOOP.read_text(),
+            {"limit": limit},
+            state_machine_name="loop",
+            name=name,
+            seed=1,
+            start_micros=START,
+        )
     return db
 
 
@@ -89,8 +103,9 @@ def test_read_only_directory(db: Path) -> None:
             path.chmod(path.stat().st_mode | stat.S_IWUSR)
 
 
-def test_state_on_a_full_disk_answers(pristine: Path, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_state_on_a_full_disk_answers(
+    pristine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copytree(pristine, tmp_path / "cached")
     expected = api.state(tmp_path / "cached", "a", 700)  # with its snapshots written
     full = tmp_path / "full"

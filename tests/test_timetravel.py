@@ -1,4 +1,5 @@
 """Time travel, replay, branching, import and export on real runs."""
+
 from __future__ import annotations
 
 import json
@@ -19,27 +20,47 @@ LOOP = {
     "StartAt": "Init",
     "States": {
         "Init": {"Type": "Pass", "Parameters": {"i": 0}, "Next": "Work"},
-        "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                 "ResultPath": "$.r",
-                 "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 2}],
-                 "Next": "Fan"},
-        "Fan": {"Type": "Map", "ItemsPath": "$.r.items", "ResultPath": "$.mapped",
-                "ItemProcessor": {"StartAt": "Inc", "States": {"Inc": {
-                    "Type": "Pass", "Parameters": {"v.$": "States.MathAdd($, 1)",
-                                                   "u.$": "States.UUID()"}, "End": True}}},
-                "Next": "Count"},
-        "Count": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"},
-                  "Next": "Again"},
-        "Again": {"Type": "Choice", "Choices": [
-            {"Variable": "$.i", "NumericLessThan": 3, "Next": "Work"}], "Default": "Done"},
+        "Work": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "ResultPath": "$.r",
+            "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+            "Next": "Fan",
+        },
+        "Fan": {
+            "Type": "Map",
+            "ItemsPath": "$.r.items",
+            "ResultPath": "$.mapped",
+            "ItemProcessor": {
+                "StartAt": "Inc",
+                "States": {
+                    "Inc": {
+                        "Type": "Pass",
+                        "Parameters": {"v.$": "States.MathAdd($, 1)", "u.$": "States.UUID()"},
+                        "End": True,
+                    }
+                },
+            },
+            "Next": "Count",
+        },
+        "Count": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "Again"},
+        "Again": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.i", "NumericLessThan": 3, "Next": "Work"}],
+            "Default": "Done",
+        },
         "Done": {"Type": "Succeed"},
     },
 }
-LOOP_MOCKS = mock_config({"Work": {
-    "0": {"Throw": {"Error": "Flaky", "Cause": "once"}},
-    "1": {"Return": {"items": [1, 2, 3]}},
-    "2": {"Return": {"items": [4]}},
-}})
+LOOP_MOCKS = mock_config(
+    {
+        "Work": {
+            "0": {"Throw": {"Error": "Flaky", "Cause": "once"}},
+            "1": {"Return": {"items": [1, 2, 3]}},
+            "2": {"Return": {"items": [4]}},
+        }
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +124,21 @@ def test_branch_with_other_mocks_finishes_differently(tmp_path):
     definition = (SCENARIO / "definition.json").read_text()
     mocks = json.loads((SCENARIO / "mocks.json").read_text())
     inp = json.loads((SCENARIO / "input.json").read_text())
-    api.run(tmp_path, definition, inp, state_machine_name="orders", name="p", seed=1,
-            start_micros=START, mocks=mocks, test_case="payment-declined")
+    api.run(
+        tmp_path,
+        definition,
+        inp,
+        state_machine_name="orders",
+        name="p",
+        seed=1,
+        start_micros=START,
+        mocks=mocks,
+        test_case="payment-declined",
+    )
     failed_task = api.state(tmp_path, "p", "failure:1")["event"]
-    result = api.branch(tmp_path, "p", failed_task - 1, name="fixed", mocks=mocks,
-                        test_case="happy")
+    result = api.branch(
+        tmp_path, "p", failed_task - 1, name="fixed", mocks=mocks, test_case="happy"
+    )
     assert result["status"] == "SUCCEEDED"
     tree = api.tree(tmp_path, "fixed")
     assert tree["execution"]["name"] == "p"
@@ -116,8 +147,10 @@ def test_branch_with_other_mocks_finishes_differently(tmp_path):
 
 
 def test_branch_input_override_replaces_the_next_state_input(tmp_path):
-    d = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
-                                    "B": {"Type": "Pass", "End": True}}}
+    d = {
+        "StartAt": "A",
+        "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": True}},
+    }
     run(tmp_path, d, {"x": 1}, name="p")
     # event 3 is A's exit: B is the next state entered
     result = api.branch(tmp_path / "db", "p", 3, name="c", input_override={"x": 2})
@@ -125,11 +158,15 @@ def test_branch_input_override_replaces_the_next_state_input(tmp_path):
 
 
 def test_branch_with_a_new_definition(tmp_path):
-    d = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
-                                    "B": {"Type": "Fail", "Error": "Broken"}}}
+    d = {
+        "StartAt": "A",
+        "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Fail", "Error": "Broken"}},
+    }
     run(tmp_path, d, {}, name="p")
-    fixed = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"},
-                                        "B": {"Type": "Succeed"}}}
+    fixed = {
+        "StartAt": "A",
+        "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}},
+    }
     result = api.branch(tmp_path / "db", "p", 3, name="c", definition_text=json.dumps(fixed))
     assert result["status"] == "SUCCEEDED"
 
@@ -143,8 +180,9 @@ def test_branch_of_a_branch(loop_db):
 def test_export_import_is_the_identity(loop_db):
     exported = api.export(loop_db / "db", "parent")
     assert "sfnReplay" in exported and all("sfnReplay" not in e for e in exported["events"])
-    api.import_history(loop_db / "db", [exported], json.dumps(LOOP), state_machine_name="sm",
-                       name="copy")
+    api.import_history(
+        loop_db / "db", [exported], json.dumps(LOOP), state_machine_name="sm", name="copy"
+    )
     assert api.events(loop_db / "db", "copy") == api.events(loop_db / "db", "parent")
     assert api.export(loop_db / "db", "copy")["events"] == exported["events"]
 
@@ -157,11 +195,24 @@ def test_import_in_pages_and_replay(loop_db, tmp_path):
 
 
 def test_state_shows_variables_with_their_scopes(tmp_path):
-    d = {"StartAt": "Set", "States": {
-        "Set": {"Type": "Pass", "Assign": {"outer": 1}, "Next": "M"},
-        "M": {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": {"StartAt": "Inner",
-              "States": {"Inner": {"Type": "Pass", "Assign": {"inner.$": "$"}, "Next": "W"},
-                         "W": {"Type": "Wait", "Seconds": 5, "End": True}}}, "End": True}}}
+    d = {
+        "StartAt": "Set",
+        "States": {
+            "Set": {"Type": "Pass", "Assign": {"outer": 1}, "Next": "M"},
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "StartAt": "Inner",
+                    "States": {
+                        "Inner": {"Type": "Pass", "Assign": {"inner.$": "$"}, "Next": "W"},
+                        "W": {"Type": "Wait", "Seconds": 5, "End": True},
+                    },
+                },
+                "End": True,
+            },
+        },
+    }
     run(tmp_path, d, {"items": [7]}, name="v")
     events = api.events(tmp_path / "db", "v")
     wait_entered = next(e["id"] for e in events if e["type"] == "WaitStateEntered")
@@ -178,13 +229,20 @@ def test_a_snapshot_of_another_shape_is_folded_again(tmp_path):
     from replay.timetravel import SNAPSHOT_EVERY, ensure_snapshots, state_at
     from store import EventLog
 
-    long_loop = {"StartAt": "A", "States": {
-        "A": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "B"},
-        "B": {"Type": "Choice", "Choices": [{"Variable": "$.i", "NumericLessThan": 200,
-                                             "Next": "A"}], "Default": "C"},
-        "C": {"Type": "Succeed"}}}
+    long_loop = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Parameters": {"i.$": "States.MathAdd($.i, 1)"}, "Next": "B"},
+            "B": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.i", "NumericLessThan": 200, "Next": "A"}],
+                "Default": "C",
+            },
+            "C": {"Type": "Succeed"},
+        },
+    }
     run(tmp_path, long_loop, {"i": 0}, name="loop")
-    expected = fold(api.events(tmp_path / "db", "loop")[:SNAPSHOT_EVERY + 3])
+    expected = fold(api.events(tmp_path / "db", "loop")[: SNAPSHOT_EVERY + 3])
     with EventLog(tmp_path / "db") as log:
         doc = api.resolve(log, "loop")
         arn = doc["executionArn"]

@@ -1,4 +1,5 @@
 """Pilot tests of the terminal UI: keys pressed, widgets read, on executions run in a tmp db."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,10 +36,12 @@ def db(tmp_path_factory) -> Path:
 
 def drive(app: ReplayApp, script, size=(100, 30)):
     """Run the app headless and hand the pilot to `script` (an async function)."""
+
     async def main():
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             await script(pilot)
+
     asyncio.run(main())
 
 
@@ -78,11 +81,28 @@ def test_branches_show_as_a_tree_sort_cycles_and_running_executions_reload(tmp_p
     run_case(db, "happy", "a-other")
     api.branch(db, "b-root", 5, name="c-child")
     api.branch(db, "c-child", 8, name="d-grandchild")
-    definition = json.dumps({"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:x", "End": True}}})
+    definition = json.dumps(
+        {
+            "StartAt": "T",
+            "States": {
+                "T": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:lambda:us-east-1:1:function:x",
+                    "End": True,
+                }
+            },
+        }
+    )
     with pytest.raises(api.NoTaskAnswer):  # stops at a Task nothing answers: INTERRUPTED
-        api.run(db, definition, {}, state_machine_name="stuck", name="e-stuck", seed=1,
-                start_micros=START + 1)
+        api.run(
+            db,
+            definition,
+            {},
+            state_machine_name="stuck",
+            name="e-stuck",
+            seed=1,
+            start_micros=START + 1,
+        )
     app = ReplayApp(db)
 
     async def script(pilot):
@@ -92,8 +112,7 @@ def test_branches_show_as_a_tree_sort_cycles_and_running_executions_reload(tmp_p
         assert names == ["a-other", "b-root", "└ c-child", "  └ d-grandchild", "e-stuck"]
         assert str(table.get_row_at(2)[6]) == "b-root @5"
         await pilot.press("s")  # by name
-        assert [str(table.get_row_at(i)[0]) for i in range(3)] == ["a-other", "b-root",
-                                                                    "c-child"]
+        assert [str(table.get_row_at(i)[0]) for i in range(3)] == ["a-other", "b-root", "c-child"]
         run_case(db, "happy", "f-new")  # written by another process while the list is open
         screen.reload_live()
         assert table.row_count == 6
@@ -158,8 +177,31 @@ def test_help_theme_and_yank_in_a_small_terminal(db, tmp_path, monkeypatch):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         shown = dict(app.screen.entries)
-        for key in ("←", "→", "shift+←", "shift+→", "home", "end", "n", "p", "e", "E", "g",
-                    "/", "b", "d", "r", "R", "y", "escape", "?", "ctrl+t", "q", "↑", "↓"):
+        for key in (
+            "←",
+            "→",
+            "shift+←",
+            "shift+→",
+            "home",
+            "end",
+            "n",
+            "p",
+            "e",
+            "E",
+            "g",
+            "/",
+            "b",
+            "d",
+            "r",
+            "R",
+            "y",
+            "escape",
+            "?",
+            "ctrl+t",
+            "q",
+            "↑",
+            "↓",
+        ):
             assert key in shown, key
         assert shown["E"] == "Prev failure" and shown["shift+←"] == "Back 10"
         await pilot.press("escape")
@@ -212,7 +254,8 @@ def test_errors_are_messages_in_the_app(tmp_path, db):
     async def script2(pilot):
         assert isinstance(app.screen, ExecutionsScreen)
         assert "no execution named 'no-such-execution'" in str(
-            app.screen.query_one("#message").render())
+            app.screen.query_one("#message").render()
+        )
 
     drive(app, script2)
 
@@ -223,8 +266,11 @@ def test_branch_from_the_cursor_then_compare_with_the_parent(db):
     async def script(pilot):
         screen = app.screen
         await pilot.press("e")  # ChargePayment's TaskFailed
-        fork = next(e["id"] for e in screen.execution.events  # IsValid's exit
-                    if e["type"] == "ChoiceStateExited")
+        fork = next(
+            e["id"]
+            for e in screen.execution.events  # IsValid's exit
+            if e["type"] == "ChoiceStateExited"
+        )
         await pilot.press("g", *str(fork), "enter", "b")
         form = app.screen  # a branch that cannot start: a message, and the app goes on
         form.query_one("#mocks").value = str(SCENARIO / "mocks.json")
@@ -244,10 +290,10 @@ def test_branch_from_the_cursor_then_compare_with_the_parent(db):
         await pilot.pause()
         assert "invalid JSON" in str(form.query_one("#json-status").render())
         await pilot.press("ctrl+s")
-        assert app.screen is form and "invalid JSON" in str(
-            form.query_one("#form-error").render())
-        editor.text = json.dumps({"orderId": "o-2", "items": [{"sku": "pen"}],
-                                  "validation": {"valid": True, "total": 1}})
+        assert app.screen is form and "invalid JSON" in str(form.query_one("#form-error").render())
+        editor.text = json.dumps(
+            {"orderId": "o-2", "items": [{"sku": "pen"}], "validation": {"valid": True, "total": 1}}
+        )
         form.query_one("#mocks").value = str(SCENARIO / "mocks.json")
         form.query_one("#test-case").value = "happy"
         form.query_one("#name").value = "retry-with-happy"
@@ -274,7 +320,8 @@ def test_branch_from_the_cursor_then_compare_with_the_parent(db):
         table = compare.query_one("#compare")
         assert table.cursor == first - 1 and table.row_cells(first - 1)[0].endswith("◆ first")
         assert f"first divergence at event {first}" in str(
-            compare.query_one("#compare-summary").render())
+            compare.query_one("#compare-summary").render()
+        )
         await pilot.press("n")
         assert table.cursor == compare.aligned.differs[1] - 1
         assert table.row_cells(table.cursor)[0].endswith("≠")
@@ -302,8 +349,9 @@ def test_replay_checks_and_compare_with_a_picked_execution(db, tmp_path):
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        first_ship = next(e["id"] for e in screen.execution.events
-                          if e["type"] == "PassStateExited")
+        first_ship = next(
+            e["id"] for e in screen.execution.events if e["type"] == "PassStateExited"
+        )
         assert position(app) == first_ship
         assert "≠ replay" in screen.query_one(Timeline).row_cells(first_ship - 1)[0]
         assert f"replay diverges at {first_ship}" in screen.query_one(ScrubBar).label
@@ -328,8 +376,9 @@ def test_the_tui_command_needs_a_terminal(db):
 
 def test_headless_commands_do_not_import_textual():
     code = "import sys, tui.cli; print('textual' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert out.stdout.strip() == "False", out.stderr
 
 
@@ -385,8 +434,10 @@ def test_branch_with_an_injected_fault(db):
         await pilot.press("escape", "escape")
         table = app.screen.query_one("#executions")
         await pilot.press("ctrl+r")  # the list shows the new execution and its rules
-        rows = {str(table.get_row_at(i)[0]).lstrip("└ "): table.get_row_at(i)
-                for i in range(table.row_count)}
+        rows = {
+            str(table.get_row_at(i)[0]).lstrip("└ "): table.get_row_at(i)
+            for i in range(table.row_count)
+        }
         assert rows["declined-by-fault"][7] == "ChargePayment:Payment.Declined:card declined@*"
 
     drive(app, script)
@@ -398,8 +449,18 @@ def test_the_view_of_a_running_execution_follows_its_new_events(tmp_path):
     from store import EventLog
 
     db = tmp_path / "db"
-    definition = json.dumps({"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:x", "End": True}}})
+    definition = json.dumps(
+        {
+            "StartAt": "T",
+            "States": {
+                "T": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:lambda:us-east-1:1:function:x",
+                    "End": True,
+                }
+            },
+        }
+    )
     with pytest.raises(api.NoTaskAnswer):  # stops at a Task nothing answers: still RUNNING
         api.run(db, definition, {}, state_machine_name="stuck", name="stuck", seed=1)
     app = ReplayApp(db, "stuck")
@@ -411,11 +472,19 @@ def test_the_view_of_a_running_execution_follows_its_new_events(tmp_path):
         with EventLog(db) as log:  # another process writes the end of the execution
             doc = api.resolve(log, "stuck")
             last = next(read_events(log, doc, length(log, doc)))
-            log.append(doc["executionArn"], [{
-                "id": total + 1, "previousEventId": total, "timestamp": last["timestamp"],
-                "type": "ExecutionFailed",
-                "executionFailedEventDetails": {"error": "E", "cause": "c"}}],
-                docs={(EXECUTIONS, doc["executionArn"]): dict(doc, status="FAILED")})
+            log.append(
+                doc["executionArn"],
+                [
+                    {
+                        "id": total + 1,
+                        "previousEventId": total,
+                        "timestamp": last["timestamp"],
+                        "type": "ExecutionFailed",
+                        "executionFailedEventDetails": {"error": "E", "cause": "c"},
+                    }
+                ],
+                docs={(EXECUTIONS, doc["executionArn"]): dict(doc, status="FAILED")},
+            )
         screen.follow()
         await pilot.pause()
         assert position(app) == total + 1 and inspected(app)["type"] == "ExecutionFailed"

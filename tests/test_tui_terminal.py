@@ -1,5 +1,6 @@
 """The `tui` command in a real terminal (tmux): the list shows the executions, Enter opens one,
 End reaches the last event, `?` shows help, `q` quits and the shell gets its terminal back."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,5 +1,6 @@
 """The read-only views behind the terminal UI and `graph`: incremental folding, frame labels,
 per-state visits and outcomes, alignment, and the graph renderings."""
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,17 @@ SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "order-pipelin
 
 
 def run_case(db: Path, case: str, name: str) -> dict:
-    return api.run(db, (SCENARIO / "definition.json").read_text(),
-                   json.loads((SCENARIO / "input.json").read_text()),
-                   state_machine_name="order-pipeline", name=name, seed=3, start_micros=START,
-                   mocks=json.loads((SCENARIO / "mocks.json").read_text()), test_case=case)
+    return api.run(
+        db,
+        (SCENARIO / "definition.json").read_text(),
+        json.loads((SCENARIO / "input.json").read_text()),
+        state_machine_name="order-pipeline",
+        name=name,
+        seed=3,
+        start_micros=START,
+        mocks=json.loads((SCENARIO / "mocks.json").read_text()),
+        test_case=case,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +44,8 @@ def test_cursor_matches_a_full_fold_at_every_position_in_any_order(db, monkeypat
     events = api_views.load(db, "happy-1").events
     cursor = api_views.Cursor(events)
     moves = list(range(1, len(events) + 1)) + random.Random(5).choices(
-        range(1, len(events) + 1), k=60)
+        range(1, len(events) + 1), k=60
+    )
     for n in moves:
         assert cursor.at(n) == fold(events[:n]), n
 
@@ -74,16 +83,16 @@ def test_visits_and_outcomes_follow_the_cursor(db):
     assert end["Refund"] == {"visits": 1, "outcome": "failed"}
     assert "ShipItems" not in end
     happy = api_views.load(db, "happy-1")
-    assert happy.index.summary(len(happy.events))["Ship"] == {"visits": 3,
-                                                               "outcome": "succeeded"}
+    assert happy.index.summary(len(happy.events))["Ship"] == {"visits": 3, "outcome": "succeeded"}
 
 
 def test_inspect_shows_input_parameters_result_context_and_error(db):
     loaded = api_views.load(db, "declined-1")
     cursor = api_views.Cursor(loaded.events)
     failed = next(e for e in loaded.events if e["type"] == "TaskFailed")
-    shown = api_views.inspect(loaded.doc, cursor.at(failed["id"]), failed,
-                              loaded.labels[failed["id"] - 1])
+    shown = api_views.inspect(
+        loaded.doc, cursor.at(failed["id"]), failed, loaded.labels[failed["id"] - 1]
+    )
     assert shown["state"] == "ChargePayment" and shown["frame"] == "ReserveAndCharge#1"
     assert shown["parameters"]["Payload"] == {"orderId": "o-1001", "amount": 42.5}
     assert shown["error"] == "Payment.Declined" and shown["cause"] == "card declined"
@@ -112,8 +121,11 @@ def test_outline_nests_branches_and_processors_in_flow_order():
     assert rows[:3] == [(0, "ValidateOrder"), (0, "IsValid"), (0, "ReserveAndCharge")]
     assert (1, "branch 2") in rows and (2, "ChargePayment") in rows
     assert rows.index((2, "Ship")) == rows.index((1, "item processor")) + 1
-    assert [name for depth, name in rows if depth == 0][-3:] == ["Refund", "Rejected",
-                                                                 "ManualReview"]
+    assert [name for depth, name in rows if depth == 0][-3:] == [
+        "Refund",
+        "Rejected",
+        "ManualReview",
+    ]
 
 
 def test_graph_command_renders_the_path_and_outcomes(db):
@@ -140,8 +152,13 @@ def test_imported_histories_get_the_same_frame_labels_by_inference(db, tmp_path)
     own = api_views.load(db, "happy-1")
     pages = [json.loads(json.dumps({"events": api.history(db, "happy-1")}))]
     imported_db = tmp_path / "imported"
-    api.import_history(imported_db, pages, (SCENARIO / "definition.json").read_text(),
-                       state_machine_name="order-pipeline", name="imported")
+    api.import_history(
+        imported_db,
+        pages,
+        (SCENARIO / "definition.json").read_text(),
+        state_machine_name="order-pipeline",
+        name="imported",
+    )
     imported = api_views.load(imported_db, "imported")
     assert all("sfnReplay" not in event for event in imported.events[1:])
     assert imported.labels == own.labels

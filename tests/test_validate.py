@@ -456,11 +456,16 @@ def test_choice_rule_errors_come_from_compile_rule() -> None:
     assert_reports(nested, "/States/A/Choices/0/And/0/Variable", "must be a path")
     no_operator = choice({"Variable": "$.a", "Next": "A"})
     assert_reports(no_operator, "/States/A/Choices/0", "comparison operator")
-    with_extras = machine({
-        "A": {"Type": "Choice", "Default": "Z",
-              "Choices": [{"Variable": "$.a", "IsNull": True, "Next": "A", "Comment": "c"}]},
-        "Z": {"Type": "Succeed"},
-    })
+    with_extras = machine(
+        {
+            "A": {
+                "Type": "Choice",
+                "Default": "Z",
+                "Choices": [{"Variable": "$.a", "IsNull": True, "Next": "A", "Comment": "c"}],
+            },
+            "Z": {"Type": "Succeed"},
+        }
+    )
     assert found(with_extras) == []
 
 
@@ -568,8 +573,10 @@ LOOP = {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Wait", "Seconds": 1, 
 def test_machine_without_terminal_state_is_rejected() -> None:
     """AWS MISSING_END_STATE ("The workflow does not have a terminal state", API reference
     ValidateStateMachineDefinitionDiagnostic): every path from StartAt loops forever."""
-    expected = ('/States: MISSING_END_STATE: no terminal state (Succeed, Fail or "End": true) '
-                "can be reached from StartAt; every path loops forever")
+    expected = (
+        '/States: MISSING_END_STATE: no terminal state (Succeed, Fail or "End": true) '
+        "can be reached from StartAt; every path loops forever"
+    )
     assert found(machine(LOOP)) == [expected]
 
 
@@ -577,14 +584,23 @@ def test_loop_with_an_exit_has_a_terminal_state() -> None:
     """A loop is fine when some path leaves it (a Choice Default, a Catch)."""
     states = {
         "A": {"Type": "Pass", "Next": "C"},
-        "C": {"Type": "Choice", "Default": "Done",
-              "Choices": [{"Variable": "$.again", "BooleanEquals": True, "Next": "A"}]},
+        "C": {
+            "Type": "Choice",
+            "Default": "Done",
+            "Choices": [{"Variable": "$.again", "BooleanEquals": True, "Next": "A"}],
+        },
         "Done": {"Type": "Succeed"},
     }
     assert found(machine(states)) == []
-    caught = {"T": {"Type": "Task", "Resource": LAMBDA, "Next": "T",
-                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}]},
-              "F": {"Type": "Fail"}}
+    caught = {
+        "T": {
+            "Type": "Task",
+            "Resource": LAMBDA,
+            "Next": "T",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}],
+        },
+        "F": {"Type": "Fail"},
+    }
     assert found(machine(caught, start="T")) == []
 
 
@@ -595,24 +611,30 @@ def test_terminal_state_that_cannot_be_reached_does_not_count() -> None:
     assert '/States/C: state "C" is not reachable from StartAt' in diagnostics
 
 
-@pytest.mark.parametrize("wrap, pointer", [
-    (lambda inner: one(Type="Parallel", Branches=[inner], End=True), "/States/A/Branches/0"),
-    (lambda inner: one(Type="Map", ItemProcessor=inner, End=True), "/States/A/ItemProcessor"),
-])
+@pytest.mark.parametrize(
+    "wrap, pointer",
+    [
+        (lambda inner: one(Type="Parallel", Branches=[inner], End=True), "/States/A/Branches/0"),
+        (lambda inner: one(Type="Map", ItemProcessor=inner, End=True), "/States/A/ItemProcessor"),
+    ],
+)
 def test_nested_machine_without_terminal_state_is_rejected(wrap: Any, pointer: str) -> None:
     """Each Parallel branch and Map processor needs its own terminal state."""
     inner = {"StartAt": "X", "States": {"X": {"Type": "Pass", "Next": "X"}}}
     assert_reports(wrap(inner), pointer + "/States", "MISSING_END_STATE")
 
 
-@pytest.mark.parametrize("state", [
-    {"Type": "Pass", "Next": "Bee"},  # a typo in Next
-    {"Type": "Pass"},  # Next forgotten
-    {"Type": "Pass", "Next": 5},
-    {"Type": "Choice", "Choices": {"Variable": "$.a"}, "Default": "B"},
-    {"Type": "Task", "Resource": LAMBDA, "End": True, "Catch": [{"ErrorEquals": ["X"]}]},
-    "not a state",
-])
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"Type": "Pass", "Next": "Bee"},  # a typo in Next
+        {"Type": "Pass"},  # Next forgotten
+        {"Type": "Pass", "Next": 5},
+        {"Type": "Choice", "Choices": {"Variable": "$.a"}, "Default": "B"},
+        {"Type": "Task", "Resource": LAMBDA, "End": True, "Catch": [{"ErrorEquals": ["X"]}]},
+        "not a state",
+    ],
+)
 def test_one_broken_transition_is_reported_once(state: Any) -> None:
     """When a transition cannot be read, B being unreachable (or no terminal state being
     reachable) follows from that one mistake: only the mistake is reported."""
@@ -623,15 +645,23 @@ def test_one_broken_transition_is_reported_once(state: Any) -> None:
 
 def test_unreachable_region_is_one_diagnostic() -> None:
     """States only reachable from an unreachable state are named in its diagnostic."""
-    states = {"A": {"Type": "Succeed"}, "C": {"Type": "Pass", "Next": "D"},
-              "D": {"Type": "Pass", "Next": "C"}, "X": {"Type": "Pass", "Next": "C"}}
-    expected = ('/States/X: state "X" is not reachable from StartAt (nor are the states it '
-                'leads to: "C", "D")')
+    states = {
+        "A": {"Type": "Succeed"},
+        "C": {"Type": "Pass", "Next": "D"},
+        "D": {"Type": "Pass", "Next": "C"},
+        "X": {"Type": "Pass", "Next": "C"},
+    }
+    expected = (
+        '/States/X: state "X" is not reachable from StartAt (nor are the states it '
+        'leads to: "C", "D")'
+    )
     assert found(machine(states)) == [expected]
 
 
 def test_bad_path_is_one_diagnostic_naming_the_problem() -> None:
     """An unclosed bracket says what was expected, once."""
-    expected = ("/States/A/InputPath: invalid JSONPath '$.a[': could not parse the token at "
-                "position 2: expected ?, ', 0-9, *")
+    expected = (
+        "/States/A/InputPath: invalid JSONPath '$.a[': could not parse the token at "
+        "position 2: expected ?, ', 0-9, *"
+    )
     assert found(one(Type="Pass", InputPath="$.a[", End=True)) == [expected]

@@ -1,5 +1,6 @@
 """The Textual app: the executions list, then one screen per opened execution. All data comes
 through `tui.seam.Seam`; nothing a user does raises out of the app."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

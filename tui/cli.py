@@ -4,6 +4,7 @@ Every command hands off to one library call. Bad input of any kind exits 2 with 
 on stderr; a FAILED, TIMED_OUT or ABORTED execution exits 1. The library is imported when a
 command needs it (`api` below is lazy), so `--help` and `validate` start fast.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,14 @@ from tui.shell import LazyModule, OneLineErrors, PipeClosed, one_line, version_o
 api = LazyModule("replay.api")  # `api.run(...)` imports replay.api on first use
 commands = LazyModule("tui.commands")  # the formatting, likewise
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, cls=OneLineErrors,
-                  rich_markup_mode=None, pretty_exceptions_enable=False,
-                  help="Simulate AWS Step Functions locally, with replay and time travel.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    cls=OneLineErrors,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Simulate AWS Step Functions locally, with replay and time travel.",
+)
 
 
 @app.callback()
@@ -44,14 +50,31 @@ def _root(version: Annotated[bool, version_option()] = False) -> None:
     """Simulate AWS Step Functions locally, with replay and time travel."""
 
 
-DbOption = Annotated[Optional[Path], typer.Option("--db", help="Database directory "
-                     "(default: $SFN_REPLAY_DB or a per-user data directory).")]
-FaultOption = Annotated[Optional[list[str]], typer.Option(
-    "--fault", metavar="RULE", help="Inject a fault: STATE:ERROR[:CAUSE][@ATTEMPTS] "
-    "(repeatable; see README, Fault injection).")]
-FaultPlanOption = Annotated[Optional[Path], typer.Option(
-    "--fault-plan", metavar="FILE.json", help="JSON list of fault rules as objects (state, "
-    "error, cause, attempts, iteration, branch, effect, seconds, result).")]
+DbOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--db", help="Database directory (default: $SFN_REPLAY_DB or a per-user data directory)."
+    ),
+]
+FaultOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--fault",
+        metavar="RULE",
+        help="Inject a fault: STATE:ERROR[:CAUSE][@ATTEMPTS] "
+        "(repeatable; see README, Fault injection).",
+    ),
+]
+FaultPlanOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--fault-plan",
+        metavar="FILE.json",
+        help="JSON list of fault rules as objects (state, "
+        "error, cause, attempts, iteration, branch, effect, seconds, result).",
+    ),
+]
+
 
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"sfn-replay: {one_line(message)}", err=True)
@@ -91,8 +114,10 @@ def guarded(fn):
                 fail(str(exc))
             if os.environ.get("SFN_REPLAY_DEBUG"):  # a bug of ours: one line, traceback on demand
                 raise
-            fail(f"internal error ({type(exc).__name__}: {str(exc)[:300]}); rerun with "
-                 "SFN_REPLAY_DEBUG=1 for the traceback, and please report it")
+            fail(
+                f"internal error ({type(exc).__name__}: {str(exc)[:300]}); rerun with "
+                "SFN_REPLAY_DEBUG=1 for the traceback, and please report it"
+            )
 
     return wrapper
 
@@ -116,33 +141,61 @@ def validate(definition: Annotated[Path, typer.Argument(help="State machine defi
 @guarded
 def run(
     definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")],
-    input: Annotated[Optional[str], typer.Option("--input", help="Input: a JSON file or inline "
-                     "JSON text (default {}).")] = None,
-    mock_config: Annotated[Optional[Path], typer.Option("--mock-config",
-                           help="Step Functions Local MockConfigFile.")] = None,
-    test_case: Annotated[Optional[str], typer.Option("--test-case",
-                         help="Test case of the mock config to use.")] = None,
-    handlers: Annotated[Optional[Path], typer.Option("--handlers",
-                        help="Python file defining HANDLERS = {state name or ARN: fn}.")] = None,
-    state_machine_name: Annotated[Optional[str], typer.Option("--state-machine-name",
-                                  help="State machine name (default: the definition file's "
-                                  "stem; for definition.json, its folder's name).")] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Execution name "
-                    "(default: a UUID from the seed).")] = None,
-    account: Annotated[str, typer.Option("--account", help="AWS account id in the ARNs "
-                       "(12 digits).")] = "123456789012",
-    region: Annotated[str, typer.Option("--region", help="AWS region in the ARNs.")
-                      ] = "us-east-1",
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Random seed (default: drawn "
-                    "from the OS and recorded).")] = None,
-    start_time: Annotated[Optional[str], typer.Option("--start-time", help="Virtual start "
-                          "time, ISO 8601 (default: now).")] = None,
-    schedule: Annotated[str, typer.Option("--schedule", help="Order of the steps of Parallel "
-                        "branches and Map iterations: round-robin, or random (seeded).")
-                        ] = "round-robin",
-    s3_root: Annotated[Optional[Path], typer.Option("--s3-root", help="Directory standing in "
-                       "for S3 (s3://BUCKET/KEY is DIR/BUCKET/KEY) for Distributed Map "
-                       "ItemReader and ResultWriter.")] = None,
+    input: Annotated[
+        Optional[str],
+        typer.Option("--input", help="Input: a JSON file or inline JSON text (default {})."),
+    ] = None,
+    mock_config: Annotated[
+        Optional[Path], typer.Option("--mock-config", help="Step Functions Local MockConfigFile.")
+    ] = None,
+    test_case: Annotated[
+        Optional[str], typer.Option("--test-case", help="Test case of the mock config to use.")
+    ] = None,
+    handlers: Annotated[
+        Optional[Path],
+        typer.Option("--handlers", help="Python file defining HANDLERS = {state name or ARN: fn}."),
+    ] = None,
+    state_machine_name: Annotated[
+        Optional[str],
+        typer.Option(
+            "--state-machine-name",
+            help="State machine name (default: the definition file's "
+            "stem; for definition.json, its folder's name).",
+        ),
+    ] = None,
+    name: Annotated[
+        Optional[str],
+        typer.Option("--name", help="Execution name (default: a UUID from the seed)."),
+    ] = None,
+    account: Annotated[
+        str, typer.Option("--account", help="AWS account id in the ARNs (12 digits).")
+    ] = "123456789012",
+    region: Annotated[str, typer.Option("--region", help="AWS region in the ARNs.")] = "us-east-1",
+    seed: Annotated[
+        Optional[int],
+        typer.Option("--seed", help="Random seed (default: drawn from the OS and recorded)."),
+    ] = None,
+    start_time: Annotated[
+        Optional[str],
+        typer.Option("--start-time", help="Virtual start time, ISO 8601 (default: now)."),
+    ] = None,
+    schedule: Annotated[
+        str,
+        typer.Option(
+            "--schedule",
+            help="Order of the steps of Parallel "
+            "branches and Map iterations: round-robin, or random (seeded).",
+        ),
+    ] = "round-robin",
+    s3_root: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--s3-root",
+            help="Directory standing in "
+            "for S3 (s3://BUCKET/KEY is DIR/BUCKET/KEY) for Distributed Map "
+            "ItemReader and ResultWriter.",
+        ),
+    ] = None,
     fault: FaultOption = None,
     fault_plan: FaultPlanOption = None,
     db: DbOption = None,
@@ -163,8 +216,11 @@ def run(
     if test_case is not None and mock_config is None:
         raise UsageError("--test-case needs --mock-config FILE")
     mocks = read_json_arg(str(mock_config), "--mock-config") if mock_config else None
-    sm_name = (state_machine_name if state_machine_name is not None
-               else default_state_machine_name(definition))
+    sm_name = (
+        state_machine_name
+        if state_machine_name is not None
+        else default_state_machine_name(definition)
+    )
     result = api.run(
         db_path(db),
         text,
@@ -202,12 +258,21 @@ def print_description(description: dict, as_json: bool) -> None:
 @guarded
 def resume(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
-    mock_config: Annotated[Optional[Path], typer.Option("--mock-config", help="Answer Tasks "
-                           "from now on with this MockConfigFile (recorded).")] = None,
-    test_case: Annotated[Optional[str], typer.Option("--test-case",
-                         help="Test case of the mock config to use.")] = None,
-    handlers: Annotated[Optional[Path], typer.Option("--handlers", help="Answer Tasks from now "
-                        "on with this handlers file (recorded).")] = None,
+    mock_config: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--mock-config", help="Answer Tasks from now on with this MockConfigFile (recorded)."
+        ),
+    ] = None,
+    test_case: Annotated[
+        Optional[str], typer.Option("--test-case", help="Test case of the mock config to use.")
+    ] = None,
+    handlers: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--handlers", help="Answer Tasks from now on with this handlers file (recorded)."
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -216,8 +281,9 @@ def resume(
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
     mocks = read_json_arg(str(mock_config), "mock config") if mock_config else None
-    result = api.resume(db_path(db), execution, mocks=mocks, test_case=test_case,
-                        handlers_file=handlers)
+    result = api.resume(
+        db_path(db), execution, mocks=mocks, test_case=test_case, handlers_file=handlers
+    )
     print_description(result, as_json)
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
 
@@ -227,8 +293,13 @@ def resume(
 def history(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
     db: DbOption = None,
-    format: Annotated[str, typer.Option("--format", help="table (readable, with each "
-                      "event's frame) or aws (GetExecutionHistory JSON).")] = "table",
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table (readable, with each event's frame) or aws (GetExecutionHistory JSON).",
+        ),
+    ] = "table",
 ):
     """Print an execution's history."""
     if format not in ("aws", "table"):
@@ -256,18 +327,30 @@ def list_(db: DbOption = None):
 @guarded
 def state(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
-    at: Annotated[str, typer.Option("--at", help="Event id N, -N from the end (-1: the last "
-                  "event), 'failure' (the failure that ended the execution) or 'failure:K' "
-                  "(its K-th failure, retried or caught ones included).")] = "-1",
-    failures: Annotated[bool, typer.Option("--failures", help="List every failure of the "
-                        "execution (event, state, error, retried/caught/ended) instead.")
-                        ] = False,
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at",
+            help="Event id N, -N from the end (-1: the last "
+            "event), 'failure' (the failure that ended the execution) or 'failure:K' "
+            "(its K-th failure, retried or caught ones included).",
+        ),
+    ] = "-1",
+    failures: Annotated[
+        bool,
+        typer.Option(
+            "--failures",
+            help="List every failure of the "
+            "execution (event, state, error, retried/caught/ended) instead.",
+        ),
+    ] = False,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the state as JSON.")] = False,
 ):
     """The state of an execution as of an event, rebuilt from the log."""
-    shown: Any = (api.failures(db_path(db), execution) if failures
-                  else api.state(db_path(db), execution, at))
+    shown: Any = (
+        api.failures(db_path(db), execution) if failures else api.state(db_path(db), execution, at)
+    )
     if as_json:
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     elif failures:
@@ -280,8 +363,12 @@ def state(
 @guarded
 def replay(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
-    definition: Annotated[Optional[Path], typer.Option("--definition", help="Replay with this "
-                          "definition instead of the recorded one.")] = None,
+    definition: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--definition", help="Replay with this definition instead of the recorded one."
+        ),
+    ] = None,
     db: DbOption = None,
 ):
     """Re-run the interpreter against the recorded history; exit 1 at the first divergence."""
@@ -298,29 +385,59 @@ def replay(
 @guarded
 def branch(
     execution: Annotated[str, typer.Argument(help="Parent execution name or ARN.")],
-    at: Annotated[str, typer.Option("--at", help="Fork after this event: N, -N, "
-                  "'failure' or 'failure:K' (as in `state --at`).")],
-    name: Annotated[Optional[str], typer.Option("--name", help="Name of the new execution "
-                    "(default: a UUID).")] = None,
-    input_override: Annotated[Optional[str], typer.Option("--input-override", help="JSON file "
-                              "or text: the input of the next state entered after N.")] = None,
-    definition: Annotated[Optional[Path], typer.Option("--definition", help="Continue with "
-                          "this definition (states are looked up in it after N).")] = None,
-    mock_config: Annotated[Optional[Path], typer.Option("--mock-config", help="MockConfigFile "
-                           "answering the Tasks after N (default: the parent's).")] = None,
-    test_case: Annotated[Optional[str], typer.Option("--test-case",
-                         help="Test case of the mock config to use.")] = None,
-    handlers: Annotated[Optional[Path], typer.Option("--handlers", help="Python file defining "
-                        "HANDLERS, answering the Tasks after N.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Reseed the generator at the "
-                    "fork (default: continue the parent's).")] = None,
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at",
+            help="Fork after this event: N, -N, 'failure' or 'failure:K' (as in `state --at`).",
+        ),
+    ],
+    name: Annotated[
+        Optional[str], typer.Option("--name", help="Name of the new execution (default: a UUID).")
+    ] = None,
+    input_override: Annotated[
+        Optional[str],
+        typer.Option(
+            "--input-override",
+            help="JSON file or text: the input of the next state entered after N.",
+        ),
+    ] = None,
+    definition: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--definition",
+            help="Continue with this definition (states are looked up in it after N).",
+        ),
+    ] = None,
+    mock_config: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--mock-config",
+            help="MockConfigFile answering the Tasks after N (default: the parent's).",
+        ),
+    ] = None,
+    test_case: Annotated[
+        Optional[str], typer.Option("--test-case", help="Test case of the mock config to use.")
+    ] = None,
+    handlers: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--handlers", help="Python file defining HANDLERS, answering the Tasks after N."
+        ),
+    ] = None,
+    seed: Annotated[
+        Optional[int],
+        typer.Option(
+            "--seed", help="Reseed the generator at the fork (default: continue the parent's)."
+        ),
+    ] = None,
     fault: FaultOption = None,
     fault_plan: FaultPlanOption = None,
-    no_faults: Annotated[bool, typer.Option("--no-faults", help="Drop the parent's fault "
-                         "rules after the fork.")] = False,
+    no_faults: Annotated[
+        bool, typer.Option("--no-faults", help="Drop the parent's fault rules after the fork.")
+    ] = False,
     db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")
-                       ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
     """A new execution sharing events 1..N with its parent, continued with the changes."""
     check_name("--name", name)
@@ -331,17 +448,18 @@ def branch(
         raise UsageError("--test-case needs --mock-config FILE")
     faults = fault_rules(fault, fault_plan)
     if no_faults and faults is not None:
-        raise UsageError("--no-faults drops the fault rules: give it without --fault and "
-                         "--fault-plan")
-    options: dict[str, Any] = dict(name=name, seed=seed, handlers_file=handlers,
-                                   faults=[] if no_faults else faults)
+        raise UsageError(
+            "--no-faults drops the fault rules: give it without --fault and --fault-plan"
+        )
+    options: dict[str, Any] = dict(
+        name=name, seed=seed, handlers_file=handlers, faults=[] if no_faults else faults
+    )
     if input_override is not None:
         options["input_override"] = read_json_arg(input_override, "--input-override")
     if definition is not None:
         options["definition_text"] = read_text(definition, "--definition")
     if mock_config is not None:
-        options.update(mocks=read_json_arg(str(mock_config), "--mock-config"),
-                       test_case=test_case)
+        options.update(mocks=read_json_arg(str(mock_config), "--mock-config"), test_case=test_case)
     result = api.branch(db_path(db), execution, at, **options)
     print_description(result, as_json)
     raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
@@ -349,8 +467,9 @@ def branch(
 
 @app.command()
 @guarded
-def tree(execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
-         db: DbOption = None):
+def tree(
+    execution: Annotated[str, typer.Argument(help="Execution name or ARN.")], db: DbOption = None
+):
     """The branch tree an execution belongs to: parents, children, fork points, outcomes."""
     for line in commands.format_tree(api.tree(db_path(db), execution)):
         typer.echo(line)
@@ -358,11 +477,12 @@ def tree(execution: Annotated[str, typer.Argument(help="Execution name or ARN.")
 
 @app.command()
 @guarded
-def diff(a: Annotated[str, typer.Argument(help="First execution (name or ARN).")],
-         b: Annotated[str, typer.Argument(help="Second execution (name or ARN).")],
-         db: DbOption = None,
-         as_json: Annotated[bool, typer.Option("--json", help="Print the differences as "
-                            "JSON.")] = False):
+def diff(
+    a: Annotated[str, typer.Argument(help="First execution (name or ARN).")],
+    b: Annotated[str, typer.Argument(help="Second execution (name or ARN).")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,
+):
     """Every event where two histories differ, aligned by event id; exit 1 when they differ."""
     result = api.diff(db_path(db), a, b)
     if as_json:
@@ -375,15 +495,28 @@ def diff(a: Annotated[str, typer.Argument(help="First execution (name or ARN).")
 @app.command(name="import")
 @guarded
 def import_(
-    history_files: Annotated[list[Path], typer.Argument(help="GetExecutionHistory JSON "
-                             "(several files: pages in order).")],
-    definition: Annotated[Path, typer.Option("--definition", help="The state machine "
-                          "definition the history was recorded with.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="Execution name (default: the "
-                    "one in the history, else a UUID).")] = None,
-    state_machine_name: Annotated[Optional[str], typer.Option("--state-machine-name",
-                                  help="State machine name (default: as for run, from the "
-                                  "definition's file name).")] = None,
+    history_files: Annotated[
+        list[Path], typer.Argument(help="GetExecutionHistory JSON (several files: pages in order).")
+    ],
+    definition: Annotated[
+        Path,
+        typer.Option(
+            "--definition", help="The state machine definition the history was recorded with."
+        ),
+    ],
+    name: Annotated[
+        Optional[str],
+        typer.Option(
+            "--name", help="Execution name (default: the one in the history, else a UUID)."
+        ),
+    ] = None,
+    state_machine_name: Annotated[
+        Optional[str],
+        typer.Option(
+            "--state-machine-name",
+            help="State machine name (default: as for run, from the definition's file name).",
+        ),
+    ] = None,
     db: DbOption = None,
 ):
     """Import a history printed by `aws stepfunctions get-execution-history`."""
@@ -391,11 +524,17 @@ def import_(
     check_name("--state-machine-name", state_machine_name)
     text = read_text(definition, "--definition")
     pages = [read_json_file(path, "history file") for path in history_files]
-    result = api.import_history(db_path(db), pages, text,
-                                state_machine_name=(state_machine_name
-                                                    if state_machine_name is not None
-                                                    else default_state_machine_name(definition)),
-                                name=name)
+    result = api.import_history(
+        db_path(db),
+        pages,
+        text,
+        state_machine_name=(
+            state_machine_name
+            if state_machine_name is not None
+            else default_state_machine_name(definition)
+        ),
+        name=name,
+    )
     print_description(result, False)
     divergence = api.replay(db_path(db), result["executionArn"])
     if divergence is not None:
@@ -407,8 +546,13 @@ def import_(
 @guarded
 def export(
     execution: Annotated[str, typer.Argument(help="Execution name or ARN.")],
-    format: Annotated[str, typer.Option("--format", help="aws (the only format: "
-                      "GetExecutionHistory JSON plus our facts under sfnReplay).")] = "aws",
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="aws (the only format: GetExecutionHistory JSON plus our facts under sfnReplay).",
+        ),
+    ] = "aws",
     db: DbOption = None,
 ):
     """Print an execution's history as GetExecutionHistory JSON (import reads it back)."""
@@ -426,8 +570,10 @@ def check(db: DbOption = None):
         typer.echo(problem)
     if report:
         raise typer.Exit(1)
-    typer.echo("ok: " + ", ".join(f"{n} {what[:-1] if n == 1 else what}"
-                                  for what, n in report.counts.items()))
+    typer.echo(
+        "ok: "
+        + ", ".join(f"{n} {what[:-1] if n == 1 else what}" for what, n in report.counts.items())
+    )
 
 
 def fault_rules(rules: list[str] | None, plan: Path | None) -> list | None:
@@ -445,8 +591,12 @@ def fault_rules(rules: list[str] | None, plan: Path | None) -> list | None:
 @app.command()
 @guarded
 def tui(
-    execution: Annotated[Optional[str], typer.Argument(help="Execution name or ARN to open "
-                         "directly (default: the executions list).")] = None,
+    execution: Annotated[
+        Optional[str],
+        typer.Argument(
+            help="Execution name or ARN to open directly (default: the executions list)."
+        ),
+    ] = None,
     db: DbOption = None,
 ):
     """The terminal UI: browse executions, scrub through time, branch and compare."""
@@ -501,8 +651,11 @@ def main() -> None:
     except (Interrupted, KeyboardInterrupt) as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         if getattr(exc, "event", None) is not None:
-            typer.echo(f"sfn-replay: interrupted at event {exc.event}; continue with: "
-                       f"sfn-replay resume {exc.execution} --db {exc.db}", err=True)
+            typer.echo(
+                f"sfn-replay: interrupted at event {exc.event}; continue with: "
+                f"sfn-replay resume {exc.execution} --db {exc.db}",
+                err=True,
+            )
         else:
             typer.echo("sfn-replay: interrupted", err=True)
         sys.exit(128 + signum)

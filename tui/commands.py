@@ -1,4 +1,5 @@
 """How the CLI shows what the replay API returns: tables, states, divergences, trees."""
+
 from __future__ import annotations
 
 import json
@@ -29,14 +30,24 @@ def history_table(events: Iterable[dict]) -> list[str]:
     rows = [_HEADERS]
     for event, label, state in with_frames(events):
         d = details(event)
-        rows.append((str(event["id"]), str(event["previousEventId"]),
-                     iso_aws(event["timestamp"]), event["type"], label or "-",
-                     d.get("name") or state or "", _detail(d) + _injected(event)))
+        rows.append(
+            (
+                str(event["id"]),
+                str(event["previousEventId"]),
+                iso_aws(event["timestamp"]),
+                event["type"],
+                label or "-",
+                d.get("name") or state or "",
+                _detail(d) + _injected(event),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS) - 1)]
     lines = []
     for row in rows:
-        cells = [cell.rjust(w) if i < 2 else cell.ljust(w)
-                 for i, (cell, w) in enumerate(zip(row, widths))]
+        cells = [
+            cell.rjust(w) if i < 2 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths))
+        ]
         lines.append("  ".join(cells + [row[-1]]).rstrip())
     return lines
 
@@ -59,8 +70,10 @@ def list_executions(db) -> list[str]:
     for doc in api.list_executions(db):
         stop = iso_aws(doc["stopMicros"]) if doc.get("stopMicros") is not None else "-"
         why = f"  ({doc['stopReason']})" if doc["status"] == "INTERRUPTED" else ""
-        rows.append(f"{doc['status']:<11} {doc['stateMachineName']:<24} {doc['name']:<38} "
-                    f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}")
+        rows.append(
+            f"{doc['status']:<11} {doc['stateMachineName']:<24} {doc['name']:<38} "
+            f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}"
+        )
     return rows
 
 
@@ -71,12 +84,16 @@ def _short(value, limit: int = 100) -> str:
 
 def format_state(shown: dict) -> str:
     lines = format_failure(shown["failure"]) if shown.get("failure") else []
-    lines.append(f"event {shown['event']} ({shown['eventType']})  {shown['time']}  "
-                 f"status {shown['status']}" + _injected(shown))
+    lines.append(
+        f"event {shown['event']} ({shown['eventType']})  {shown['time']}  "
+        f"status {shown['status']}" + _injected(shown)
+    )
     for frame in shown["active"]:
-        lines.append(f"  [{frame['frame']}] {frame['type']} state {frame['state']!r} "
-                     f"(entered at event {frame['enteredEvent']}, {frame['enteredTime']}, "
-                     f"retries {frame['retries']})")
+        lines.append(
+            f"  [{frame['frame']}] {frame['type']} state {frame['state']!r} "
+            f"(entered at event {frame['enteredEvent']}, {frame['enteredTime']}, "
+            f"retries {frame['retries']})"
+        )
         lines.append(f"      input:  {_short(frame['input'])}")
         if frame["parameters"] is not None:
             lines.append(f"      params: {_short(frame['parameters'])}")
@@ -92,22 +109,30 @@ def format_failure(failure: dict) -> list[str]:
     """A failure event: its error and cause, the state it arose in, that state's input and
     its Context object, one `$$.` path a line."""
     outcome = f"  ({failure['outcome']})" if failure["outcome"] else ""
-    lines = [(f"{failure['at']}: event {failure['event']} {failure['type']}  "
-              f"{failure['time']}{outcome}" + _injected(failure)),
-             f"  error: {failure['error']}",
-             f"  cause: {failure['cause']}"]
+    lines = [
+        (
+            f"{failure['at']}: event {failure['event']} {failure['type']}  "
+            f"{failure['time']}{outcome}" + _injected(failure)
+        ),
+        f"  error: {failure['error']}",
+        f"  cause: {failure['cause']}",
+    ]
     if failure["state"] is not None:
-        lines.append(f"  state: {failure['state']!r} ({failure['stateType']}) in frame "
-                     f"{failure['frame']}")
+        lines.append(
+            f"  state: {failure['state']!r} ({failure['stateType']}) in frame {failure['frame']}"
+        )
         lines.append("  input:")
         lines.extend("    " + line for line in _pretty(failure["input"]))
         lines.append("  context:")
-        lines.extend(f"    {path:<28} {_short(value)}"
-                     for path, value in _paths("$$", failure["context"]))
+        lines.extend(
+            f"    {path:<28} {_short(value)}" for path, value in _paths("$$", failure["context"])
+        )
     index = int(failure["at"].split(":")[1])
     if index > 1:
-        lines.append(f"  earlier failures: failure:1 .. failure:{index - 1} "
-                     "(state EXECUTION --failures lists them)")
+        lines.append(
+            f"  earlier failures: failure:1 .. failure:{index - 1} "
+            "(state EXECUTION --failures lists them)"
+        )
     lines.append("")
     return lines
 
@@ -130,16 +155,20 @@ def format_failures(rows: list[dict]) -> list[str]:
     """One line per failure: how to go there (`--at failure:K`), event, state, error."""
     if not rows:
         return ["no failures"]
-    return [f"{row['at']:<11} event {row['event']:>6}  {row['time']}  {row['type']:<24} "
-            f"{row['state'] or '-'}: {row['error']}: {row['cause']}  ({row['outcome'] or '-'})"
-            + _injected(row) for row in rows]
+    return [
+        f"{row['at']:<11} event {row['event']:>6}  {row['time']}  {row['type']:<24} "
+        f"{row['state'] or '-'}: {row['error']}: {row['cause']}  ({row['outcome'] or '-'})"
+        + _injected(row)
+        for row in rows
+    ]
 
 
 def format_divergence(divergence) -> str:
     """The first divergent event: as recorded, as produced now (ISO times), what differs."""
     shown = divergence.to_dict()
-    lines = [f"diverges at event {shown['event']}" +
-             (f": {shown['reason']}" if shown["reason"] else "")]
+    lines = [
+        f"diverges at event {shown['event']}" + (f": {shown['reason']}" if shown["reason"] else "")
+    ]
     lines.append(f"  recorded: {_short(shown['recorded'], 400)}")
     lines.append(f"  now:      {_short(shown['produced'], 400)}")
     if shown["recorded"] is not None and shown["produced"] is not None:
@@ -165,8 +194,10 @@ def format_diff(result: dict) -> str:
     """The outcomes, the first differing event in full, then every later differing event
     with what differs in it."""
     a, b, differences = result["a"], result["b"], result["differences"]
-    lines = [f"a: {a['name']}  {a['status']}  {a.get('error') or ''}".rstrip(),
-             f"b: {b['name']}  {b['status']}  {b.get('error') or ''}".rstrip()]
+    lines = [
+        f"a: {a['name']}  {a['status']}  {a.get('error') or ''}".rstrip(),
+        f"b: {b['name']}  {b['status']}  {b.get('error') or ''}".rstrip(),
+    ]
     if not differences:
         lines.append("identical histories")
         return "\n".join(lines)
@@ -203,8 +234,11 @@ def _change(change: dict) -> str:
         return f"only in {only}: {kind}"
     if field == "timestamp":
         delta = change["deltaSeconds"]
-        since = (f"; {change['aSinceStart']:.6f} s -> {change['bSinceStart']:.6f} s from the "
-                 "start" if "aSinceStart" in change else "")
+        since = (
+            f"; {change['aSinceStart']:.6f} s -> {change['bSinceStart']:.6f} s from the start"
+            if "aSinceStart" in change
+            else ""
+        )
         return f"timestamp: {change['a']} -> {change['b']} ({delta:+.6f} s{since})"
     shown = [_short(change[side], 120) if side in change else "(absent)" for side in "ab"]
     return f"{field}: {shown[0]} -> {shown[1]}"

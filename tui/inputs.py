@@ -1,5 +1,6 @@
 """What a user hands the CLI: files, inline JSON, names. Every problem becomes one UsageError
 line (exit 2) that names the option and the file; the JSON rules are `replay.strict_json`'s."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ def _decode(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{what} is not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at "
-                         f"offset {exc.start})") from None
+        raise UsageError(
+            f"{what} is not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
 
 
 _STREAM_LIMIT = 64 * 1024 * 1024
@@ -75,8 +77,9 @@ def parse_json(text: str, where: str) -> Any:
     try:
         return loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column "
-                         f"{exc.colno}") from None
+        raise UsageError(
+            f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except JsonValueError as exc:
         raise UsageError(f"{where} is not valid JSON: {exc}") from None
 
@@ -120,8 +123,9 @@ def check_directory(path: Path | None, what: str) -> None:
         return
     kind = _kind(path)
     if kind != "dir":
-        raise UsageError(f"{what} {path} " + ("is a file, not a directory" if kind
-                                             else "does not exist"))
+        raise UsageError(
+            f"{what} {path} " + ("is a file, not a directory" if kind else "does not exist")
+        )
 
 
 def check_handlers(path: Path | None) -> None:
@@ -137,8 +141,10 @@ def check_input_size(value: Any) -> None:
 
     size = payload_size(to_json_text(value))
     if size > 262_144:
-        raise UsageError(f"--input is {size:,} bytes of JSON: an execution's input is at most "
-                         "256 KiB (262,144 bytes)")
+        raise UsageError(
+            f"--input is {size:,} bytes of JSON: an execution's input is at most "
+            "256 KiB (262,144 bytes)"
+        )
 
 
 def check_account(account: str) -> None:
@@ -157,11 +163,15 @@ def check_name(option: str, name: str | None) -> None:
         return
     kind = "state machine" if "machine" in option else "execution"
     if not name:
-        raise UsageError(f"{option} is empty: give a name of 1-80 characters, or leave the "
-                         "option out for the default")
+        raise UsageError(
+            f"{option} is empty: give a name of 1-80 characters, or leave the "
+            "option out for the default"
+        )
     if len(name) > 80 or _FORBIDDEN.search(name):
-        raise UsageError(f"{option} {name[:100]!r}: invalid {kind} name (1-80 characters, no "
-                         "whitespace and none of < > { } [ ] ? * \" # % \\ ^ | ~ ` $ & , ; : /)")
+        raise UsageError(
+            f"{option} {name[:100]!r}: invalid {kind} name (1-80 characters, no "
+            'whitespace and none of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /)'
+        )
 
 
 def default_state_machine_name(definition: Path) -> str:

@@ -1,6 +1,7 @@
 """The one narrow adapter between the terminal UI and the replay API: every read and every
 branch the UI makes goes through here, and every error comes back as a SeamError whose
 message the UI shows (never a traceback)."""
+
 from __future__ import annotations
 
 import threading
@@ -29,8 +30,9 @@ class Seam:
 
     def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if not (self.db / "data.mdb").is_file():
-            raise SeamError(f"no event store at {self.db} (run an execution first, or pass "
-                            "--db DIR)")
+            raise SeamError(
+                f"no event store at {self.db} (run an execution first, or pass --db DIR)"
+            )
         if not self._lock.acquire(blocking=False):
             raise SeamError("busy: a branch or replay is running; try again when it ends")
         try:

@@ -1,5 +1,6 @@
 """How the CLI meets the shell: usage errors as one line with a hint, a closed pipe as a quiet
 exit, `--version`, and a lazily imported library (start-up time is what `--help` costs)."""
+
 from __future__ import annotations
 
 import importlib
@@ -93,6 +94,7 @@ _PLAIN = {str: str, Path: Path, int: int, bool: bool}
 _TYPE_NAMES = {str: "text", Path: "path", int: "integer", bool: "flag"}
 
 if RuntimeParam is not None:
+
     @dataclass(frozen=True)
     class _PlainParam(RuntimeParam):  # type: ignore[misc,valid-type]
         """A str, Path, int or bool parameter converted directly."""
@@ -103,9 +105,9 @@ if RuntimeParam is not None:
             try:
                 return _PLAIN[self.annotation](value)
             except (TypeError, ValueError):
-                raise typer.BadParameter(f"{value!r} is not a valid "
-                                         f"{_TYPE_NAMES[self.annotation]}", ctx=ctx,
-                                         param=param) from None
+                raise typer.BadParameter(
+                    f"{value!r} is not a valid {_TYPE_NAMES[self.annotation]}", ctx=ctx, param=param
+                ) from None
 
 
 def _plain_coercion(group: TyperGroup) -> None:
@@ -116,19 +118,28 @@ def _plain_coercion(group: TyperGroup) -> None:
     for command in [group, *group.commands.values()]:
         for param in command.get_params(Context(command)):  # --help included
             descriptor = getattr(param, "type_descriptor", None)
-            if (descriptor is not None and getattr(param, "_runtime_param", 1) is None
-                    and descriptor.annotation in _PLAIN and param.nargs == 1
-                    and not param.multiple):
-                param._runtime_param = _PlainParam(descriptor.parameter_info,
-                                                   descriptor.annotation)
+            if (
+                descriptor is not None
+                and getattr(param, "_runtime_param", 1) is None
+                and descriptor.annotation in _PLAIN
+                and param.nargs == 1
+                and not param.multiple
+            ):
+                param._runtime_param = _PlainParam(descriptor.parameter_info, descriptor.annotation)
 
 
 class OneLineErrors(TyperGroup):
     """The root command: click's usage errors as one stderr line and exit 2, Ctrl-C as exit
     130, a closed stdout as a quiet exit 141; otherwise the command's own exit code."""
 
-    def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
-             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,  # type: ignore[override]
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         _plain_coercion(self)
         try:
             code = super().main(args, PROG, complete_var, standalone_mode=False, **extra)
@@ -175,5 +186,6 @@ def _print_version(value: bool) -> None:
 
 
 def version_option() -> Any:
-    return typer.Option("--version", callback=_print_version, is_eager=True,
-                        help="Print the version and exit.")
+    return typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    )

@@ -1,4 +1,5 @@
 """Turn a validated definition (parsed JSON) into the immutable, compiled `Machine` model."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -15,9 +16,7 @@ Evaluator = Callable[..., Any]
 
 def compile_machine(raw: dict, *, parent_language: str = "JSONPath") -> model.Machine:
     language = raw.get("QueryLanguage", parent_language)
-    states = {
-        name: compile_state(name, body, language) for name, body in raw["States"].items()
-    }
+    states = {name: compile_state(name, body, language) for name, body in raw["States"].items()}
     return model.Machine(
         start_at=raw["StartAt"],
         states=states,
@@ -119,8 +118,9 @@ def _task(raw: dict, common: dict, language: str) -> model.State:
 
 def _choice(raw: dict, common: dict, language: str) -> model.State:
     rules = tuple(
-        model.ChoiceRule(condition=compile_rule(rule, compile_path), next=rule["Next"],
-                         assign=_assign(rule))
+        model.ChoiceRule(
+            condition=compile_rule(rule, compile_path), next=rule["Next"], assign=_assign(rule)
+        )
         for rule in raw["Choices"]
     )
     return model.ChoiceState(
@@ -164,9 +164,7 @@ def _fail(raw: dict, common: dict, language: str) -> model.State:
             return compile_expression(raw[key + "Path"], key + "Path")
         return None
 
-    return model.FailState(
-        io=JsonPathIO(), error=field("Error"), cause=field("Cause"), **common
-    )
+    return model.FailState(io=JsonPathIO(), error=field("Error"), cause=field("Cause"), **common)
 
 
 def _parallel(raw: dict, common: dict, language: str) -> model.State:

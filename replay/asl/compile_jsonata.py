@@ -1,5 +1,6 @@
 """Compiling states written in the JSONata query language into the same models as JSONPath
 states: only the expressions differ (`{% %}` strings with `$states` bound)."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -38,31 +39,48 @@ def compile_jsonata_state(raw: dict, common: dict, compile_machine) -> model.Sta
         return model.PassState(io=jio.JsonataIO.from_raw(raw, arguments=False), **common)
     if kind == "Task":
         return model.TaskState(
-            io=jio.JsonataIO.from_raw(raw), resource=raw["Resource"],
+            io=jio.JsonataIO.from_raw(raw),
+            resource=raw["Resource"],
             timeout_seconds=_field(raw, "TimeoutSeconds"),
             heartbeat_seconds=_field(raw, "HeartbeatSeconds"),
-            credentials=raw.get("Credentials"), **common)
+            credentials=raw.get("Credentials"),
+            **common,
+        )
     if kind == "Choice":
         rules = tuple(
-            model.ChoiceRule(condition=jio.condition(rule), next=rule["Next"],
-                             assign=jio.assigner(rule), output=_field(rule, "Output"))
-            for rule in raw["Choices"])
-        return model.ChoiceState(io=jio.JsonataIO.from_raw(raw, arguments=False),
-                                 choices=rules, default=raw.get("Default"), **common)
+            model.ChoiceRule(
+                condition=jio.condition(rule),
+                next=rule["Next"],
+                assign=jio.assigner(rule),
+                output=_field(rule, "Output"),
+            )
+            for rule in raw["Choices"]
+        )
+        return model.ChoiceState(
+            io=jio.JsonataIO.from_raw(raw, arguments=False),
+            choices=rules,
+            default=raw.get("Default"),
+            **common,
+        )
     if kind == "Wait":
-        return model.WaitState(io=jio.JsonataIO.from_raw(raw, arguments=False),
-                               seconds=_field(raw, "Seconds"),
-                               timestamp=_field(raw, "Timestamp"), **common)
+        return model.WaitState(
+            io=jio.JsonataIO.from_raw(raw, arguments=False),
+            seconds=_field(raw, "Seconds"),
+            timestamp=_field(raw, "Timestamp"),
+            **common,
+        )
     if kind == "Succeed":
         return model.SucceedState(io=jio.JsonataIO.from_raw(raw, arguments=False), **common)
     if kind == "Fail":
-        return model.FailState(io=jio.JsonataIO(), error=_field(raw, "Error"),
-                               cause=_field(raw, "Cause"), **common)
+        return model.FailState(
+            io=jio.JsonataIO(), error=_field(raw, "Error"), cause=_field(raw, "Cause"), **common
+        )
     if kind == "Parallel":
         return model.ParallelState(
             io=jio.JsonataIO.from_raw(raw),
-            branches=tuple(compile_machine(b, parent_language="JSONata")
-                           for b in raw["Branches"]), **common)
+            branches=tuple(compile_machine(b, parent_language="JSONata") for b in raw["Branches"]),
+            **common,
+        )
     from replay.asl.compile import map_settings
 
     return model.MapState(

@@ -1,4 +1,5 @@
 """What an expression sees when it is evaluated: `$`, `$$`, variables and the seeded generator."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

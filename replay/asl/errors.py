@@ -1,4 +1,5 @@
 """The error names of the States language and the one exception that carries them."""
+
 from __future__ import annotations
 
 ALL = "States.ALL"

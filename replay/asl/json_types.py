@@ -1,4 +1,5 @@
 """The JSON type of a Python value, as AWS names it in its error causes."""
+
 from __future__ import annotations
 
 from typing import Any

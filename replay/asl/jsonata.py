@@ -24,6 +24,7 @@ for callers that need a given type (Items, TimeoutSeconds...).
 whose strings may be expressions; the field of an error is the path inside it: 'Output',
 'Output/result', 'Arguments/list[0]'.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,9 +53,18 @@ from replay.asl.jsonata_functions import (
 from replay.events import to_json_text
 
 __all__ = [
-    "MISSING", "JsonataExpression", "JsonataSyntaxError", "JsonataTemplate", "check_jsonata_syntax",
-    "compile_jsonata", "compile_jsonata_template", "expression_of", "is_jsonata",
-    "jsonata_type", "type_error", "undefined_error",
+    "MISSING",
+    "JsonataExpression",
+    "JsonataSyntaxError",
+    "JsonataTemplate",
+    "check_jsonata_syntax",
+    "compile_jsonata",
+    "compile_jsonata_template",
+    "expression_of",
+    "is_jsonata",
+    "jsonata_type",
+    "type_error",
+    "undefined_error",
 ]
 
 MISSING: Any = object()  # "no value" for the optional `result` / `error_output` keywords
@@ -81,12 +91,11 @@ def expression_of(text: str) -> str:
     return text[2:-2].strip()
 
 
-
-
 def _failure(expression: str, field: str, tail: str) -> StatesError:
     """A QueryEvaluationError whose `location` is the field, for the EvaluationFailed event."""
     return evaluation_error(
-        f"The JSONata expression '{expression}' specified for the field '{field}' {tail}", field)
+        f"The JSONata expression '{expression}' specified for the field '{field}' {tail}", field
+    )
 
 
 def undefined_error(expression: str, field: str) -> StatesError:
@@ -95,8 +104,10 @@ def undefined_error(expression: str, field: str) -> StatesError:
 
 def type_error(expression: str, field: str, expected: str, value: Any) -> StatesError:
     """AWS's cause when a field needs another type, e.g. Items needs 'array'."""
-    tail = (f"returned an unexpected result type. Expected '{expected}', but was "
-            f"'{jsonata_type(value)}' for value: {to_json_text(value)}")
+    tail = (
+        f"returned an unexpected result type. Expected '{expected}', but was "
+        f"'{jsonata_type(value)}' for value: {to_json_text(value)}"
+    )
     return _failure(expression, field, tail)
 
 
@@ -143,7 +154,8 @@ class JsonataExpression:
             check_jsonata_syntax(expression)
         except JsonataSyntaxError as exc:
             raise JsonataSyntaxError(
-                f"invalid JSONata expression '{expression}' in field '{field}': {exc}") from None
+                f"invalid JSONata expression '{expression}' in field '{field}': {exc}"
+            ) from None
         self._names = names = frozenset(_NAME.findall(expression))
         self._variables = tuple(sorted(names - {"states"}))
         self._states = _states_members(expression) if "states" in names else ()
@@ -157,13 +169,17 @@ class JsonataExpression:
         return f"JsonataExpression({self.text!r}, {self.field!r})"
 
     def __call__(self, env: Env, result: Any = MISSING, error_output: Any = MISSING) -> Any:
-        bindings = {name: env.variables[name] for name in self._variables
-                    if name in env.variables}
+        bindings = {name: env.variables[name] for name in self._variables if name in env.variables}
         if self._states:
-            states = {"input": env.input, "context": env.context,
-                      "result": result, "errorOutput": error_output}
-            bindings["states"] = {key: states[key] for key in self._states
-                                  if states[key] is not MISSING}
+            states = {
+                "input": env.input,
+                "context": env.context,
+                "result": result,
+                "errorOutput": error_output,
+            }
+            bindings["states"] = {
+                key: states[key] for key in self._states if states[key] is not MISSING
+            }
         program = thread_programs().get(self._serial) or self._compile_here()
         if self._preludes and any(name in env.variables for name in self._preludes):
             program = self._shadowed(env)
@@ -172,8 +188,7 @@ class JsonataExpression:
             if value == UNDEFINED:
                 raise undefined_error(self.expression, self.field)
             if value == FUNCTION:
-                raise _failure(self.expression, self.field,
-                               "returned an unsupported result type.")
+                raise _failure(self.expression, self.field, "returned an unsupported result type.")
         elif value.__class__ is float and not math.isfinite(value):
             number = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
             raise self._threw(f"D1001: Number out of range: {number}")
@@ -216,8 +231,7 @@ class JsonataExpression:
         return variants[shadowed]
 
     def _threw(self, message: str) -> StatesError:
-        return _failure(self.expression, self.field,
-                        f"threw an error during evaluation. {message}")
+        return _failure(self.expression, self.field, f"threw an error during evaluation. {message}")
 
 
 def _doubles(value: Any) -> Any:

@@ -13,6 +13,7 @@ Each function here takes the `Env` first, then the JSONata arguments as jsonatap
 (lists, dicts, int/float, str, bool, None; a function argument arrives as None). A bad argument
 raises `FunctionError` with the text that follows "threw an error during evaluation. ".
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,11 @@ MAX_RANGE_ITEMS = MAX_SEQUENCE_ITEMS
 MAX_STRING_CHARS = 16 * 1024 * 1024
 
 HASH_ALGORITHMS: dict[str, str] = {
-    "MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512",
+    "MD5": "md5",
+    "SHA-1": "sha1",
+    "SHA-256": "sha256",
+    "SHA-384": "sha384",
+    "SHA-512": "sha512",
 }
 
 _JAVA_MULTIPLIER, _JAVA_ADDEND, _JAVA_MASK = 0x5DEECE66D, 0xB, (1 << 48) - 1
@@ -72,9 +77,9 @@ def partition(env: Env, array: Any = None, size: Any = None) -> list:
     chunk = _integer(size, 2, "partition")
     if chunk <= 0:
         raise FunctionError(
-            f"The chunk size argument of function \"partition\" must be a positive integer: {chunk}"
+            f'The chunk size argument of function "partition" must be a positive integer: {chunk}'
         )
-    return [items[start:start + chunk] for start in range(0, len(items), chunk)]
+    return [items[start : start + chunk] for start in range(0, len(items), chunk)]
 
 
 def range_values(env: Env, start: Any = None, end: Any = None, step: Any = None) -> list:
@@ -159,8 +164,9 @@ def parse_json(env: Env, text: Any = None) -> Any:
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_int=_json_integer)
     except RecursionError:
-        raise FunctionError(f'Unable to parse JSON string "{text[:200]}": nested too '
-                            "deeply") from None
+        raise FunctionError(
+            f'Unable to parse JSON string "{text[:200]}": nested too deeply'
+        ) from None
     except ValueError as exc:
         raise FunctionError(f'Unable to parse JSON string "{text}": {exc}') from None
     return value
@@ -206,7 +212,8 @@ def _fits(name: str, size: float) -> bool:
     if size > MAX_STRING_CHARS:
         raise FunctionError(
             f'The result of function "{name}" would be longer than {MAX_STRING_CHARS} '
-            "characters, the bound on a string built in an expression")
+            "characters, the bound on a string built in an expression"
+        )
     return True
 
 
@@ -224,8 +231,9 @@ def join_fits(env: Env, items: Any = None, separator: Any = None) -> bool:
     return _fits("join", sum(map(len, texts)) + gaps)
 
 
-def replace_fits(env: Env, text: Any = None, pattern: Any = None, replacement: Any = None,
-                 limit: Any = None) -> bool:
+def replace_fits(
+    env: Env, text: Any = None, pattern: Any = None, replacement: Any = None, limit: Any = None
+) -> bool:
     """Whether `$replace(text, pattern, replacement[, limit])` stays within MAX_STRING_CHARS:
     a string pattern is counted, a regex (None here) may match at every position."""
     if not isinstance(text, str) or not isinstance(replacement, str):
@@ -253,7 +261,8 @@ def split_fits(env: Env, text: Any = None, separator: Any = None, limit: Any = N
     if pieces > MAX_SEQUENCE_ITEMS:
         raise FunctionError(
             f'The result of function "split" would have more than {MAX_SEQUENCE_ITEMS} items, '
-            "the bound on a sequence")
+            "the bound on a sequence"
+        )
     return True
 
 
@@ -267,8 +276,14 @@ HostFunction = Callable[..., Any]
 
 # JSONata name -> implementation, for names bound as host functions.
 HOST_FUNCTIONS: dict[str, HostFunction] = {
-    "partition": partition, "hash": hash_hex, "random": random_value, "uuid": uuid_value,
-    "parse": parse_json, "shuffle": shuffle, "eval": no_eval, "millis": virtual_millis,
+    "partition": partition,
+    "hash": hash_hex,
+    "random": random_value,
+    "uuid": uuid_value,
+    "parse": parse_json,
+    "shuffle": shuffle,
+    "eval": no_eval,
+    "millis": virtual_millis,
 }
 
 # Names defined in JSONata itself, in front of the expression, with the host functions they
@@ -276,8 +291,10 @@ HOST_FUNCTIONS: dict[str, HostFunction] = {
 # with the built-in `$fromMillis` (same picture and timezone arguments as `$now`).
 PRELUDES: dict[str, tuple[str, dict[str, HostFunction]]] = {
     "range": (
-        ("$range := function($start, $end, $step)"
-         "{ $map($__sfn_range($start, $end, $step), function($v){ $v }) }"),
+        (
+            "$range := function($start, $end, $step)"
+            "{ $map($__sfn_range($start, $end, $step), function($v){ $v }) }"
+        ),
         {"__sfn_range": range_values},
     ),
     "now": (
@@ -286,23 +303,31 @@ PRELUDES: dict[str, tuple[str, dict[str, HostFunction]]] = {
     ),
     # The string builders, guarded: the built-in runs only when its result fits.
     "pad": (
-        ("$__sfn_pad := $pad; $pad := function($s, $w, $c)<s-ns?:s>"
-         "{ $__sfn_pad_fits($w) ? $__sfn_pad($s, $w, $c) }"),
+        (
+            "$__sfn_pad := $pad; $pad := function($s, $w, $c)<s-ns?:s>"
+            "{ $__sfn_pad_fits($w) ? $__sfn_pad($s, $w, $c) }"
+        ),
         {"__sfn_pad_fits": pad_fits},
     ),
     "join": (
-        ("$__sfn_join := $join; $join := function($a, $sep)<a<s>s?:s>"
-         "{ $__sfn_join_fits($a, $sep) ? $__sfn_join($a, $sep) }"),
+        (
+            "$__sfn_join := $join; $join := function($a, $sep)<a<s>s?:s>"
+            "{ $__sfn_join_fits($a, $sep) ? $__sfn_join($a, $sep) }"
+        ),
         {"__sfn_join_fits": join_fits},
     ),
     "split": (
-        ("$__sfn_split := $split; $split := function($s, $sep, $n)<s-(sf)n?:a<s>>"
-         "{ $__sfn_split_fits($s, $sep, $n) ? $__sfn_split($s, $sep, $n) }"),
+        (
+            "$__sfn_split := $split; $split := function($s, $sep, $n)<s-(sf)n?:a<s>>"
+            "{ $__sfn_split_fits($s, $sep, $n) ? $__sfn_split($s, $sep, $n) }"
+        ),
         {"__sfn_split_fits": split_fits},
     ),
     "replace": (
-        ("$__sfn_replace := $replace; $replace := function($s, $p, $r, $n)<s-(sf)(sf)n?:s>"
-         "{ $__sfn_replace_fits($s, $p, $r, $n) ? $__sfn_replace($s, $p, $r, $n) }"),
+        (
+            "$__sfn_replace := $replace; $replace := function($s, $p, $r, $n)<s-(sf)(sf)n?:s>"
+            "{ $__sfn_replace_fits($s, $p, $r, $n) ? $__sfn_replace($s, $p, $r, $n) }"
+        ),
         {"__sfn_replace_fits": replace_fits},
     ),
 }
@@ -340,8 +365,9 @@ def _host(function: HostFunction) -> Callable[..., Any]:
     return call
 
 
-def build_program(expression: str, names: frozenset[str],
-                  shadowed: frozenset[str] = frozenset()) -> tuple[Any, bool]:
+def build_program(
+    expression: str, names: frozenset[str], shadowed: frozenset[str] = frozenset()
+) -> tuple[Any, bool]:
     """Compile `expression` inside a block that defines the prelude functions it names (but
     not those `shadowed` by workflow variables, which win as they do over host functions) and
     turns an undefined or function result into UNDEFINED / FUNCTION (jsonatapy returns None
@@ -358,8 +384,9 @@ def build_program(expression: str, names: frozenset[str],
         "$exists($__sfn_v) ? ($type($__sfn_v) = 'function' ? '\\u0000sfn:function' : $__sfn_v)"
         " : '\\u0000sfn:undefined'\n)"
     )
-    program = jsonatapy.compile(source, timeout=EVALUATION_TIMEOUT_MS,
-                                max_sequence_length=MAX_SEQUENCE_ITEMS)
+    program = jsonatapy.compile(
+        source, timeout=EVALUATION_TIMEOUT_MS, max_sequence_length=MAX_SEQUENCE_ITEMS
+    )
     for name, function in hosts.items():
         try:
             program.register(name, _host(function))
@@ -391,7 +418,7 @@ def thread_programs() -> ThreadPrograms:
         programs = _TLS.programs = ThreadPrograms()
     if programs.seen != len(_RETIRED):
         end = len(_RETIRED)
-        for serial in _RETIRED[programs.seen:end]:
+        for serial in _RETIRED[programs.seen : end]:
             programs.pop(serial, None)
             programs.pop(("shadowed", serial), None)
         programs.seen = end

@@ -4,6 +4,7 @@ Every field that may hold `{% %}` expressions is compiled once by `compile_jsona
 failures are States.QueryEvaluationError carrying the field (`location`) for the
 EvaluationFailed event.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,8 +61,9 @@ class JsonataIO:
 
     @classmethod
     def from_raw(cls, raw: dict, *, arguments: bool = True) -> "JsonataIO":
-        return cls(compile_field(raw, "Arguments") if arguments else None,
-                   compile_field(raw, "Output"))
+        return cls(
+            compile_field(raw, "Arguments") if arguments else None, compile_field(raw, "Output")
+        )
 
     def selected_input(self, raw_input: Any, env: Env) -> Any:
         return raw_input

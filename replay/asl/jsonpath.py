@@ -12,6 +12,7 @@ an indefinite one (wildcards, slices, index lists, filters, deep scans) selects 
 when nothing matches. Walking into a value of the wrong kind fails a definite path, and is
 skipped in an indefinite one, as in Jayway.
 """
+
 from __future__ import annotations
 
 import re
@@ -108,7 +109,7 @@ def split_root(text: str) -> tuple[str, str | None, str]:
     m = _NAME.match(text, 1)
     if not m:
         raise PathSyntaxError(f"invalid variable reference: {text!r}")
-    return "variable", m.group(0), text[m.end():]
+    return "variable", m.group(0), text[m.end() :]
 
 
 class _Tokenizer:
@@ -170,7 +171,7 @@ class _Tokenizer:
             if self.text[self.pos] in _SPACE:
                 raise self.fail("use bracket notation ['my prop'] for a name with blanks")
             self.pos += 1
-        name = self.text[start:self.pos]
+        name = self.text[start : self.pos]
         if self.char_at(self.pos) == "(":
             if not self.text.endswith(")"):
                 raise self.fail(f"function '{name}' is not closed properly")
@@ -195,8 +196,9 @@ class _Tokenizer:
         elif char == "?":
             self.read_filter(first)
         else:
-            raise self.fail(f"could not parse the token at position {self.pos}: "
-                            "expected ?, ', 0-9, *")
+            raise self.fail(
+                f"could not parse the token at position {self.pos}: expected ?, ', 0-9, *"
+            )
 
     def read_quoted(self, pos: int, quote: str) -> None:
         names: list[str] = []
@@ -212,8 +214,9 @@ class _Tokenizer:
             if self.char_at(pos) == "]":
                 break
             if self.char_at(pos) != ",":
-                raise self.fail(f"property must be separated by comma or terminated by ']' "
-                                f"at index {pos}")
+                raise self.fail(
+                    f"property must be separated by comma or terminated by ']' at index {pos}"
+                )
             pos = self.significant(pos + 1)
             if self.char_at(pos) != quote:
                 raise self.fail(f"found empty property at index {pos}")
@@ -224,7 +227,7 @@ class _Tokenizer:
         close = self.text.find("]", self.pos)
         if close < 0:
             raise self.fail("missing ']'")
-        body = self.text[self.pos + 1:close].strip(_SPACE)
+        body = self.text[self.pos + 1 : close].strip(_SPACE)
         if any(not (c.isdigit() or c in ",-: ") for c in body):
             raise self.fail(f"could not parse the array token [{body}]")
         try:
@@ -241,7 +244,7 @@ class _Tokenizer:
         end = self.significant(close + 1) if close >= 0 else -1
         if close < 0 or self.char_at(end) != "]":
             raise self.fail("a filter must be written [?(<expression>)]")
-        body = self.text[open_paren + 1:close]
+        body = self.text[open_paren + 1 : close]
         try:
             predicate = compile_filter(body, _compile_relative)
         except (FilterSyntaxError, PathSyntaxError) as exc:
@@ -357,8 +360,11 @@ class _Walk:
             for index in _positions(step, len(model)):
                 self.next(i, model[index])
         elif isinstance(step, Wildcard):
-            children = model.values() if isinstance(model, dict) else (
-                model if isinstance(model, list) else ())
+            children = (
+                model.values()
+                if isinstance(model, dict)
+                else (model if isinstance(model, list) else ())
+            )
             for child in children:
                 self.next(i, child)
         elif isinstance(step, Filter):
@@ -408,7 +414,7 @@ class _Walk:
                     self.eval(target + 1, child)
             else:
                 self.eval(target, model)
-        for child in (model.values() if isinstance(model, dict) else model):
+        for child in model.values() if isinstance(model, dict) else model:
             self.scan(target, child)
 
 

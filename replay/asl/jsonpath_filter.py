@@ -9,6 +9,7 @@ Grammar (Jayway's FilterCompiler): `||` over `&&` over `!`/parentheses over rela
 and are false otherwise, `=~` must match the whole text, a missing property is "undefined" and
 equal to nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,7 +60,7 @@ class _Parser:
         predicate = self.parse_or()
         self.skip()
         if self.pos != len(self.text):
-            raise self.fail(f"unexpected {self.text[self.pos:]!r}")
+            raise self.fail(f"unexpected {self.text[self.pos :]!r}")
         return predicate
 
     def parse_or(self) -> Predicate:
@@ -114,7 +115,8 @@ class _Parser:
         for op in _WORD_OPS:
             end = self.pos + len(op)
             if self.text.startswith(op, self.pos) and (
-                    end == len(self.text) or not self.text[end].isalnum()):
+                end == len(self.text) or not self.text[end].isalnum()
+            ):
                 self.pos = end
                 return op
         return None
@@ -150,7 +152,7 @@ class _Parser:
             elif depth == 0 and char in _PATH_END:
                 break
             self.pos += 1
-        return self.text[start:self.pos]
+        return self.text[start : self.pos]
 
     def read_regex(self) -> _Pattern:
         end = self.pos + 1
@@ -158,7 +160,7 @@ class _Parser:
             end += 2 if self.text[end] == "\\" else 1
         if end >= len(self.text):
             raise self.fail("unterminated regular expression")
-        body = self.text[self.pos + 1:end]
+        body = self.text[self.pos + 1 : end]
         self.pos = end + 1
         flags = 0
         while self.pos < len(self.text) and self.text[self.pos] in _FLAGS:
@@ -286,18 +288,27 @@ def _in(left: Any, right: Any) -> bool:
 
 
 def _subset(left: Any, right: Any) -> bool:
-    return isinstance(left, list) and isinstance(right, list) and all(
-        _contains(right, v) for v in left)
+    return (
+        isinstance(left, list)
+        and isinstance(right, list)
+        and all(_contains(right, v) for v in left)
+    )
 
 
 def _any_of(left: Any, right: Any) -> bool:
-    return isinstance(left, list) and isinstance(right, list) and any(
-        _contains(right, v) for v in left)
+    return (
+        isinstance(left, list)
+        and isinstance(right, list)
+        and any(_contains(right, v) for v in left)
+    )
 
 
 def _none_of(left: Any, right: Any) -> bool:
-    return isinstance(left, list) and isinstance(right, list) and not any(
-        _contains(right, v) for v in left)
+    return (
+        isinstance(left, list)
+        and isinstance(right, list)
+        and not any(_contains(right, v) for v in left)
+    )
 
 
 def _text_or_list_contains(left: Any, right: Any) -> bool:

@@ -1,5 +1,6 @@
 """The JSONPath input/output pipeline of a state: InputPath, Parameters, ResultSelector,
 ResultPath, OutputPath, with AWS's rules for absent (`$`) and null (`{}` / keep input) paths."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Every path, template and rule is compiled once, when the definition is loaded; t
 only calls the compiled pieces. `io` is the state's query-language pipeline (JSONPath today;
 JSONata plugs in as another implementation of the same protocol).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,8 +22,9 @@ class StateIO(Protocol):
 
     def output(self, raw_input: Any, result: Any, env: Env) -> Any: ...
 
-    def error_output(self, raw_input: Any, error_output: Any, catcher: "Catcher",
-                     env: Env) -> Any: ...
+    def error_output(
+        self, raw_input: Any, error_output: Any, catcher: "Catcher", env: Env
+    ) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)

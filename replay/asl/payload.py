@@ -3,6 +3,7 @@
 A template is JSON in which a key ending in `.$` takes its value from a path or an intrinsic
 function. Templates and paths are compiled once per definition into closures.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable

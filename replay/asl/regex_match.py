@@ -4,6 +4,7 @@ A backtracking engine takes exponential time on patterns like `(a+)+b`; RE2 (goo
 never does. A pattern RE2 cannot take (a backreference, a lookaround) falls back to Python's
 `re`, where such features live.
 """
+
 from __future__ import annotations
 
 import re

@@ -69,11 +69,17 @@ def _duplicates(document: Any) -> list[Diagnostic]:
             for key in value.duplicates:
                 what = "state name" if parent_key == "States" else "field"
                 found.append(Diagnostic(join(pointer, key), f"duplicate {what} {quote(key)}"))
-            children = [(item, join(pointer, key), key) for key, item in value.items()
-                        if isinstance(item, (dict, list))]
+            children = [
+                (item, join(pointer, key), key)
+                for key, item in value.items()
+                if isinstance(item, (dict, list))
+            ]
         elif isinstance(value, list):
-            children = [(item, join(pointer, index), None) for index, item in enumerate(value)
-                        if isinstance(item, (dict, list))]
+            children = [
+                (item, join(pointer, index), None)
+                for index, item in enumerate(value)
+                if isinstance(item, (dict, list))
+            ]
         else:
             continue
         stack.extend(reversed(children))

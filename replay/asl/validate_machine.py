@@ -77,7 +77,8 @@ def _is_terminal(state: Any) -> bool:
     if not isinstance(state, dict):
         return False
     return state.get("Type") in ("Succeed", "Fail") or (
-        state.get("Type") != "Choice" and state.get("End") is True)
+        state.get("Type") != "Choice" and state.get("End") is True
+    )
 
 
 def _flow_known(state: Any) -> bool:
@@ -93,11 +94,13 @@ def _flow_known(state: Any) -> bool:
         if not all(isinstance(r, dict) and isinstance(r.get("Next"), str) for r in rules):
             return False
     elif state_type not in ("Succeed", "Fail") and not (
-            isinstance(state.get("Next"), str) or state.get("End") is True):
+        isinstance(state.get("Next"), str) or state.get("End") is True
+    ):
         return False
     catchers = state.get("Catch", [])
     return isinstance(catchers, list) and all(
-        isinstance(c, dict) and isinstance(c.get("Next"), str) for c in catchers)
+        isinstance(c, dict) and isinstance(c.get("Next"), str) for c in catchers
+    )
 
 
 def _reach(graph: dict[str, list[str]], starts: list[str], allowed: set[str]) -> list[str]:
@@ -112,8 +115,9 @@ def _reach(graph: dict[str, list[str]], starts: list[str], allowed: set[str]) ->
     return list(seen)
 
 
-def _report_unreachable(graph: dict, states: dict, reached: set, pointer: str,
-                        context: Context) -> None:
+def _report_unreachable(
+    graph: dict, states: dict, reached: set, pointer: str, context: Context
+) -> None:
     """One diagnostic per unreachable region, at the state that leads into it."""
     unreachable = [name for name in states if name not in reached]
     targeted = {t for name in unreachable for t in graph[name] if t != name}
@@ -126,8 +130,11 @@ def _report_unreachable(graph: dict, states: dict, reached: set, pointer: str,
         covered.update(region)
         message = f"state {quote(entry)} is not reachable from StartAt"
         if len(region) > 1:
-            message += " (nor are the states it leads to: " + ", ".join(
-                quote(name) for name in region[1:]) + ")"
+            message += (
+                " (nor are the states it leads to: "
+                + ", ".join(quote(name) for name in region[1:])
+                + ")"
+            )
         context.report.add(join(pointer, "States", entry), message)
 
 

@@ -4,6 +4,7 @@
 an ItemBatcher, `write_results` a ResultWriter; each fails with a `StatesError` carrying the
 AWS error name (States.ItemReaderFailed, States.Runtime, States.ResultWriterFailed).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,10 +28,12 @@ class LocalS3:
     def read_items(self, item_reader: dict, arguments: dict) -> list[Any]:
         return read_items(item_reader, arguments, self.root)
 
-    def write_results(self, result_writer: dict, arguments: dict, map_run_arn: str,
-                      results: list[dict]) -> dict:
-        return write_results(result_writer, arguments, self.root, map_run_arn, results,
-                             dry_run=not self.writes)
+    def write_results(
+        self, result_writer: dict, arguments: dict, map_run_arn: str, results: list[dict]
+    ) -> dict:
+        return write_results(
+            result_writer, arguments, self.root, map_run_arn, results, dry_run=not self.writes
+        )
 
 
 __all__ = [

@@ -5,6 +5,7 @@ Each child gets `{"BatchInput": <BatchInput>, "Items": [...]}` (the AWS guide's 
 UTF-8 size of that whole JSON text, written compactly as AWS writes payloads; it is at most
 256 KiB, which is also the bound when only `MaxItemsPerBatch` is set.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ def batch_items(items: list[Any], item_batcher: dict, batch_input: Any | None) -
     (None: no BatchInput member). An item that cannot fit in a batch on its own is an error.
     """
     max_items = _limit(item_batcher, "MaxItemsPerBatch")
-    max_bytes = min(_limit(item_batcher, "MaxInputBytesPerBatch") or MAX_BATCH_BYTES,
-                    MAX_BATCH_BYTES)
+    max_bytes = min(
+        _limit(item_batcher, "MaxInputBytesPerBatch") or MAX_BATCH_BYTES, MAX_BATCH_BYTES
+    )
     head = {} if batch_input is None else {"BatchInput": batch_input}
     empty = payload_size(to_json_text({**head, "Items": []}))
     batches: list[dict] = []
@@ -44,7 +46,8 @@ def batch_items(items: list[Any], item_batcher: dict, batch_input: Any | None) -
         if empty + item_size > max_bytes:
             raise ItemBatcherError(
                 f"Item at index {index} needs a batch of {empty + item_size} bytes, more than "
-                f"the {max_bytes} bytes MaxInputBytesPerBatch allows")
+                f"the {max_bytes} bytes MaxInputBytesPerBatch allows"
+            )
         full = max_items is not None and len(current) >= max_items
         if current and (full or size + 1 + item_size > max_bytes):
             batches.append({**head, "Items": current})
@@ -63,6 +66,5 @@ def _limit(item_batcher: dict, key: str) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ItemBatcherError(f"field {key} must be a positive integer, not "
-                               f"{json.dumps(value)}")
+        raise ItemBatcherError(f"field {key} must be a positive integer, not {json.dumps(value)}")
     return value

@@ -7,6 +7,7 @@ content (S3's ETag of a single-part upload); `LastModified` is the fixed epoch s
 `LAST_MODIFIED`, never the file's mtime, so reading a tree twice, anywhere, gives equal items;
 `StorageClass` is always "STANDARD". Gzip-compressed objects are read transparently.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -37,8 +38,10 @@ class ItemReaderError(StatesError):
 def bucket_dir(root: Path, bucket: Any, fail: type[StatesError] = ItemReaderError) -> Path:
     """ROOT/BUCKET, which must exist; a name that could leave `root`, or a bucket that is a
     symlink to a directory outside it, is refused (`root` is a jail)."""
-    if not isinstance(bucket, str) or bucket in ("", ".", "..") or any(
-        c in bucket for c in "/\\\0"
+    if (
+        not isinstance(bucket, str)
+        or bucket in ("", ".", "..")
+        or any(c in bucket for c in "/\\\0")
     ):
         raise fail(f"Invalid bucket name: {json.dumps(bucket)}")
     path = Path(root) / bucket
@@ -49,8 +52,9 @@ def bucket_dir(root: Path, bucket: Any, fail: type[StatesError] = ItemReaderErro
     return path
 
 
-def object_path(root: Path, bucket: Any, key: Any, fail: type[StatesError] = ItemReaderError
-                ) -> Path:
+def object_path(
+    root: Path, bucket: Any, key: Any, fail: type[StatesError] = ItemReaderError
+) -> Path:
     """ROOT/BUCKET/KEY; keys with empty, `.` or `..` segments (an absolute key has an empty
     one), or that resolve outside the bucket (through a symlink), are refused."""
     base = bucket_dir(root, bucket, fail)
@@ -68,7 +72,8 @@ def read_object(root: Path, bucket: Any, key: Any) -> str:
     path = object_path(root, bucket, key)
     if not path.is_file():
         raise ItemReaderError(
-            f"NoSuchKey: The specified key does not exist (Bucket: {bucket}, Key: {key})")
+            f"NoSuchKey: The specified key does not exist (Bucket: {bucket}, Key: {key})"
+        )
     data = _read_bytes(path, bucket, key)
     try:
         if data[:2] == b"\x1f\x8b":
@@ -82,8 +87,9 @@ def _read_bytes(path: Path, bucket: Any, key: Any) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:  # unreadable: S3 would deny access
-        raise ItemReaderError(f"AccessDenied: cannot read s3://{bucket}/{key}: "
-                              f"{exc.strerror or exc}") from None
+        raise ItemReaderError(
+            f"AccessDenied: cannot read s3://{bucket}/{key}: {exc.strerror or exc}"
+        ) from None
 
 
 def list_objects(root: Path, bucket: Any, arguments: dict) -> list[dict]:
@@ -99,19 +105,21 @@ def list_objects(root: Path, bucket: Any, arguments: dict) -> list[dict]:
             key = name if rel == "." else f"{rel}/{name}"
             if not key.startswith(prefix) or key.encode() <= start_after.encode():
                 continue
-            if delimiter and delimiter in key[len(prefix):]:
+            if delimiter and delimiter in key[len(prefix) :]:
                 continue  # under a CommonPrefix, not in Contents
             keys.append(key)
     contents = []
     for key in sorted(keys, key=lambda k: k.encode()):
         data = _read_bytes(object_path(root, bucket, key), bucket, key)
-        contents.append({
-            "Etag": f'"{hashlib.md5(data).hexdigest()}"',
-            "Key": key,
-            "LastModified": LAST_MODIFIED,
-            "Size": len(data),
-            "StorageClass": "STANDARD",
-        })
+        contents.append(
+            {
+                "Etag": f'"{hashlib.md5(data).hexdigest()}"',
+                "Key": key,
+                "LastModified": LAST_MODIFIED,
+                "Size": len(data),
+                "StorageClass": "STANDARD",
+            }
+        )
     return contents
 
 
@@ -133,16 +141,26 @@ def read_items(item_reader: dict, arguments: dict, root: Path) -> list[Any]:
         transformation = config.get("Transformation", "NONE")
         if transformation == "LOAD_AND_FLATTEN":
             input_type = _input_type(config, _FILE_TYPES)
-            items = [item for obj in items
-                     for item in _parse(read_object(root, bucket, obj["Key"]), input_type,
-                                        config, f"s3://{bucket}/{obj['Key']}")]
+            items = [
+                item
+                for obj in items
+                for item in _parse(
+                    read_object(root, bucket, obj["Key"]),
+                    input_type,
+                    config,
+                    f"s3://{bucket}/{obj['Key']}",
+                )
+            ]
         elif transformation != "NONE":
             raise ItemReaderError(
                 f"Unsupported ReaderConfig.Transformation: {json.dumps(transformation)} "
-                '(expected "NONE" or "LOAD_AND_FLATTEN")')
+                '(expected "NONE" or "LOAD_AND_FLATTEN")'
+            )
     else:
-        raise ItemReaderError(f"Unsupported ItemReader Resource: {json.dumps(resource)} "
-                              f"(expected {GET_OBJECT} or {LIST_OBJECTS})")
+        raise ItemReaderError(
+            f"Unsupported ItemReader Resource: {json.dumps(resource)} "
+            f"(expected {GET_OBJECT} or {LIST_OBJECTS})"
+        )
     return items[:limit]
 
 
@@ -153,8 +171,10 @@ def _get_object_items(root: Path, bucket: Any, key: Any, config: dict) -> list[A
             raise ItemReaderError("InputType must not be set when ManifestType is S3_INVENTORY")
         return _inventory_items(root, bucket, key, config)
     if manifest is not None:
-        raise ItemReaderError(f"Unsupported ReaderConfig.ManifestType: {json.dumps(manifest)} "
-                              "(sfn-replay reads S3_INVENTORY manifests only)")
+        raise ItemReaderError(
+            f"Unsupported ReaderConfig.ManifestType: {json.dumps(manifest)} "
+            "(sfn-replay reads S3_INVENTORY manifests only)"
+        )
     input_type = _input_type(config, (*_FILE_TYPES, "MANIFEST"))
     if input_type == "MANIFEST":
         return _inventory_items(root, bucket, key, config)
@@ -166,8 +186,10 @@ def _input_type(config: dict, allowed: tuple[str, ...]) -> str:
     if input_type is None:
         raise ItemReaderError("ReaderConfig.InputType is required to read an object's items")
     if input_type not in allowed:
-        raise ItemReaderError(f"Unsupported ReaderConfig.InputType: {json.dumps(input_type)} "
-                              f"(sfn-replay reads {', '.join(allowed)})")
+        raise ItemReaderError(
+            f"Unsupported ReaderConfig.InputType: {json.dumps(input_type)} "
+            f"(sfn-replay reads {', '.join(allowed)})"
+        )
     return input_type
 
 
@@ -189,6 +211,7 @@ def _parse(text: str, input_type: str, config: dict, where: str) -> list[Any]:
 def _json(text: str, where: str) -> Any:
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
+
     try:
         return json.loads(text, parse_constant=refuse)
     except ValueError as exc:
@@ -217,14 +240,19 @@ def _csv_items(text: str, config: dict, where: str) -> list[dict]:
         headers, rows = (rows[0], rows[1:]) if rows else ([], [])
     elif location == "GIVEN":
         headers = config.get("CSVHeaders")
-        if not isinstance(headers, list) or not headers or not all(
-            isinstance(h, str) for h in headers
+        if (
+            not isinstance(headers, list)
+            or not headers
+            or not all(isinstance(h, str) for h in headers)
         ):
-            raise ItemReaderError('CSVHeaders must be a non-empty array of strings when '
-                                  'CSVHeaderLocation is "GIVEN"')
+            raise ItemReaderError(
+                'CSVHeaders must be a non-empty array of strings when CSVHeaderLocation is "GIVEN"'
+            )
     else:
-        raise ItemReaderError(f"Unsupported CSVHeaderLocation: {json.dumps(location)} "
-                              '(expected "FIRST_ROW" or "GIVEN")')
+        raise ItemReaderError(
+            f"Unsupported CSVHeaderLocation: {json.dumps(location)} "
+            '(expected "FIRST_ROW" or "GIVEN")'
+        )
     return rows_to_items(headers, rows)
 
 
@@ -238,8 +266,10 @@ def rows_to_items(headers: list[str], rows: list[list[str]]) -> list[dict]:
 def _delimiter(config: dict) -> str:
     name = config.get("CSVDelimiter", "COMMA")
     if name not in DELIMITERS:
-        raise ItemReaderError(f"Unsupported CSVDelimiter: {json.dumps(name)} "
-                              f"(expected one of {', '.join(DELIMITERS)})")
+        raise ItemReaderError(
+            f"Unsupported CSVDelimiter: {json.dumps(name)} "
+            f"(expected one of {', '.join(DELIMITERS)})"
+        )
     return DELIMITERS[name]
 
 
@@ -298,11 +328,14 @@ def _inventory_items(root: Path, bucket: Any, key: Any, config: dict) -> list[di
     whose columns `fileSchema` names; each row becomes an object of strings."""
     manifest = _json(read_object(root, bucket, key), f"s3://{bucket}/{key}")
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
-        raise ItemReaderError(f"s3://{bucket}/{key} is not an S3 inventory manifest "
-                              '(no "files" array)')
+        raise ItemReaderError(
+            f's3://{bucket}/{key} is not an S3 inventory manifest (no "files" array)'
+        )
     if str(manifest.get("fileFormat", "")).upper() != "CSV":
-        raise ItemReaderError("Step Functions reads only CSV S3 inventory reports, not "
-                              f"{json.dumps(manifest.get('fileFormat'))}")
+        raise ItemReaderError(
+            "Step Functions reads only CSV S3 inventory reports, not "
+            f"{json.dumps(manifest.get('fileFormat'))}"
+        )
     schema = manifest.get("fileSchema")
     if not isinstance(schema, str) or not schema.strip():
         raise ItemReaderError(f's3://{bucket}/{key} has no "fileSchema"')

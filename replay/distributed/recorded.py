@@ -8,6 +8,7 @@ and nothing is written; what the record lacks (a branch after its fork, a record
 facts, a request a new definition changed) goes to `live`, a `LocalS3` (which, for a replay,
 writes nothing).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -7,6 +7,7 @@ started), each only when it has entries, and `manifest.json`:
 file listed as `{"Key", "Size"}`. The Map state then outputs
 `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key": ".../manifest.json"}}`.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -19,8 +20,13 @@ from replay.distributed.reader import bucket_dir, object_path
 from replay.events import to_json_text
 
 PUT_OBJECT = "arn:aws:states:::s3:putObject"
-GROUPS = {"SUCCEEDED": "SUCCEEDED", "FAILED": "FAILED", "TIMED_OUT": "FAILED",
-          "ABORTED": "FAILED", "PENDING": "PENDING"}
+GROUPS = {
+    "SUCCEEDED": "SUCCEEDED",
+    "FAILED": "FAILED",
+    "TIMED_OUT": "FAILED",
+    "ABORTED": "FAILED",
+    "PENDING": "PENDING",
+}
 TRANSFORMATIONS = ("NONE", "COMPACT", "FLATTEN")
 
 
@@ -31,9 +37,16 @@ class ResultWriterError(StatesError):
         super().__init__(errors.RESULT_WRITER_FAILED, cause)
 
 
-def write_results(result_writer: dict, arguments: dict, root: Path, map_run_id: str,
-                  results: list[dict], map_run_arn: str | None = None, *,
-                  dry_run: bool = False) -> dict:
+def write_results(
+    result_writer: dict,
+    arguments: dict,
+    root: Path,
+    map_run_id: str,
+    results: list[dict],
+    map_run_arn: str | None = None,
+    *,
+    dry_run: bool = False,
+) -> dict:
     """Write the result files and manifest; return the Map state's output.
 
     `map_run_id` is the Map Run ARN (its last `:` part names the directory) or a bare id, in
@@ -43,9 +56,11 @@ def write_results(result_writer: dict, arguments: dict, root: Path, map_run_id: 
     written: the output is what a write would give (for a replay of an older record).
     """
     if result_writer.get("Resource") != PUT_OBJECT:
-        raise ResultWriterError(f"Unsupported ResultWriter Resource: "
-                                f"{to_json_text(result_writer.get('Resource'))} "
-                                f"(expected {PUT_OBJECT})")
+        raise ResultWriterError(
+            f"Unsupported ResultWriter Resource: "
+            f"{to_json_text(result_writer.get('Resource'))} "
+            f"(expected {PUT_OBJECT})"
+        )
     if not isinstance(arguments, dict):
         raise ResultWriterError("The ResultWriter's Parameters/Arguments must be an object")
     bucket, prefix = arguments.get("Bucket"), arguments.get("Prefix", "")
@@ -57,8 +72,10 @@ def write_results(result_writer: dict, arguments: dict, root: Path, map_run_id: 
     transformation = config.get("Transformation", "NONE")
     output_type = config.get("OutputType", "JSON")
     if output_type not in ("JSON", "JSONL"):
-        raise ResultWriterError(f"Unsupported WriterConfig.OutputType: "
-                                f"{to_json_text(output_type)} (expected JSON or JSONL)")
+        raise ResultWriterError(
+            f"Unsupported WriterConfig.OutputType: "
+            f"{to_json_text(output_type)} (expected JSON or JSONL)"
+        )
     base = (prefix if not prefix or prefix.endswith("/") else prefix + "/") + run + "/"
     files: dict[str, list[dict]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
     for group, entries in _grouped(results).items():
@@ -83,9 +100,11 @@ def transform_results(results: list[dict], transformation: str = "NONE") -> list
     (metadata and JSON-text Input/Output), COMPACT its output, FLATTEN the outputs with array
     outputs spliced in; a child that did not succeed always stays a full record."""
     if transformation not in TRANSFORMATIONS:
-        raise ResultWriterError(f"Unsupported WriterConfig.Transformation: "
-                                f"{to_json_text(transformation)} (expected "
-                                f"{', '.join(TRANSFORMATIONS)})")
+        raise ResultWriterError(
+            f"Unsupported WriterConfig.Transformation: "
+            f"{to_json_text(transformation)} (expected "
+            f"{', '.join(TRANSFORMATIONS)})"
+        )
     out: list[Any] = []
     for result in results:
         if transformation == "NONE" or result.get("Status") != "SUCCEEDED":
@@ -101,8 +120,11 @@ def execution_record(result: dict) -> dict:
     """One child as AWS writes it to a result file (keys in AWS's alphabetical order)."""
     status = result.get("Status")
     if _group(status) == "PENDING":
-        return {"Input": to_json_text(result.get("Input")), "InputDetails": {"Included": True},
-                "Status": "PENDING"}
+        return {
+            "Input": to_json_text(result.get("Input")),
+            "InputDetails": {"Included": True},
+            "Status": "PENDING",
+        }
     record: dict[str, Any] = {
         "ExecutionArn": result.get("ExecutionArn"),
         "Input": to_json_text(result.get("Input")),
@@ -142,8 +164,9 @@ def aws_date(value: str) -> str:
 
 def _group(status: Any) -> str:
     if status not in GROUPS:
-        raise ValueError(f"a child execution's Status must be one of {', '.join(GROUPS)}, "
-                         f"not {status!r}")
+        raise ValueError(
+            f"a child execution's Status must be one of {', '.join(GROUPS)}, not {status!r}"
+        )
     return GROUPS[status]
 
 

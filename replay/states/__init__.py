@@ -1,5 +1,6 @@
 """One handler per state type. A handler runs a state's body and returns (next, output);
 generator handlers may wait (virtual time, child frames), plain ones finish in one go."""
+
 from replay.states.choice_state import run_choice
 from replay.states.map_state import run_map
 from replay.states.parallel_state import run_parallel

@@ -1,4 +1,5 @@
 """Choice: the first rule that holds names the next state, else Default."""
+
 from __future__ import annotations
 
 from typing import Any

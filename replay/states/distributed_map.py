@@ -1,6 +1,7 @@
 """Distributed Map: every item (or batch of items) runs as a child execution with a history of
 its own in the log, under a Map Run; items may come from an ItemReader and results go to a
 ResultWriter, both over the local stand-in for S3 the runner provides."""
+
 from __future__ import annotations
 
 import zlib
@@ -25,9 +26,10 @@ def _live(engine, what: str):
     """The local stand-in for S3 that answers what the record does not."""
     s3 = engine.s3.live if isinstance(engine.s3, RecordedS3) else engine.s3
     if s3 is None:
-        raise StatesError(errors.RUNTIME if what == "ResultWriter" else
-                          errors.ITEM_READER_FAILED,
-                          f"the {what} needs a local stand-in for S3: run with --s3-root DIR")
+        raise StatesError(
+            errors.RUNTIME if what == "ResultWriter" else errors.ITEM_READER_FAILED,
+            f"the {what} needs a local stand-in for S3: run with --s3-root DIR",
+        )
     return s3
 
 
@@ -61,8 +63,13 @@ def _items(step, env) -> list:
 
         config["MaxItems"] = compile_path(config.pop("MaxItemsPath"))(env)
     reader["ReaderConfig"] = config
-    return _s3_call(step, "read", "ItemReader", {"reader": reader, "arguments": arguments},
-                    lambda s3: s3.read_items(reader, arguments))
+    return _s3_call(
+        step,
+        "read",
+        "ItemReader",
+        {"reader": reader, "arguments": arguments},
+        lambda s3: s3.read_items(reader, arguments),
+    )
 
 
 def _write(step, env, map_run: str, records: list) -> Any:
@@ -71,11 +78,13 @@ def _write(step, env, map_run: str, records: list) -> Any:
     arguments = state.writer_arguments(env) if state.writer_arguments else {}
     done = [record for record in records if record]
     try:
-        return _s3_call(step, "write", "ResultWriter",
-                        {"writer": state.result_writer, "arguments": arguments,
-                         "mapRunArn": map_run},
-                        lambda s3: s3.write_results(state.result_writer, arguments, map_run,
-                                                    done))
+        return _s3_call(
+            step,
+            "write",
+            "ResultWriter",
+            {"writer": state.result_writer, "arguments": arguments, "mapRunArn": map_run},
+            lambda s3: s3.write_results(state.result_writer, arguments, map_run, done),
+        )
     except StatesError as failure:
         _map_run_failed(step, failure.error, failure.cause)
 
@@ -105,8 +114,9 @@ def _inputs(step, env, items: list, selected: Any) -> list:
     out = []
     for index, item in enumerate(items):
         context = dict(step.context(), Map={"Item": {"Index": index, "Value": item}})
-        out.append(state.item_selector(Env(selected, context, step.frame.variables,
-                                           step.engine.rng)))
+        out.append(
+            state.item_selector(Env(selected, context, step.frame.variables, step.engine.rng))
+        )
     return out
 
 
@@ -119,9 +129,11 @@ def number_field_value(path: str, env) -> Any:
 def run_child(step, frame, value: Any):
     """The body of a child execution: started, the ItemProcessor, succeeded or failed."""
     engine, state, sink = step.engine, step.state, frame.sink
-    engine.emit(frame, "ExecutionStarted", {"input": to_json_text(value),
-                                            "inputDetails": _TRUNCATED,
-                                            "roleArn": engine.info.role_arn})
+    engine.emit(
+        frame,
+        "ExecutionStarted",
+        {"input": to_json_text(value), "inputDetails": _TRUNCATED, "roleArn": engine.info.role_arn},
+    )
     frame.last_event = 0  # as in every history, the first state links to no event
     try:
         outcome = yield from step.run_machine(frame, state.processor, value)
@@ -132,12 +144,16 @@ def run_child(step, frame, value: Any):
         raise
     if isinstance(outcome, Succeeded):
         sink.status = "SUCCEEDED"
-        engine.emit(frame, "ExecutionSucceeded", {"output": to_json_text(outcome.output),
-                                                  "outputDetails": _TRUNCATED})
+        engine.emit(
+            frame,
+            "ExecutionSucceeded",
+            {"output": to_json_text(outcome.output), "outputDetails": _TRUNCATED},
+        )
     else:
         sink.status = "FAILED"
-        details = {k: v for k, v in (("error", outcome.error), ("cause", outcome.cause))
-                   if v is not None}
+        details = {
+            k: v for k, v in (("error", outcome.error), ("cause", outcome.cause)) if v is not None
+        }
         engine.emit(frame, "ExecutionFailed", details)
     sink.stop = engine.now
     return outcome
@@ -155,17 +171,35 @@ def _spawn(step, map_run: str, index: int, value: Any):
     label = state.label or state.name
     name = _child_name(info.execution_arn, engine.rng.uuid())
     machine_arn = f"{info.state_machine_arn}/{label}"
-    arn = (f"arn:aws:states:{info.region}:{info.account}:execution:"
-           f"{info.state_machine_name}/{label}:{name}")
+    arn = (
+        f"arn:aws:states:{info.region}:{info.account}:execution:"
+        f"{info.state_machine_name}/{label}:{name}"
+    )
     context = {
-        "Execution": {"Id": arn, "Input": value, "StartTime": engine.contexts.execution[
-            "StartTime"], "Name": name, "RoleArn": info.role_arn, "RedriveCount": 0},
+        "Execution": {
+            "Id": arn,
+            "Input": value,
+            "StartTime": engine.contexts.execution["StartTime"],
+            "Name": name,
+            "RoleArn": info.role_arn,
+            "RedriveCount": 0,
+        },
         "StateMachine": {"Id": machine_arn, "Name": f"{info.state_machine_name}/{label}"},
     }
-    sink = ChildExecution(arn, name, machine_arn, map_run, info.execution_arn, context,
-                          engine.now, engine.children.dirty, engine.last_id)
-    child = engine.spawn(frame, child_label(frame, state.name, index),
-                         lambda f: run_child(step, f, value))
+    sink = ChildExecution(
+        arn,
+        name,
+        machine_arn,
+        map_run,
+        info.execution_arn,
+        context,
+        engine.now,
+        engine.children.dirty,
+        engine.last_id,
+    )
+    child = engine.spawn(
+        frame, child_label(frame, state.name, index), lambda f: run_child(step, f, value)
+    )
     child.sink = sink
     child.last_event = 0
     return child
@@ -182,8 +216,10 @@ def run_distributed(step):
     tolerance = Tolerance(state, env, len(items))
     inputs = _inputs(step, env, items, selected)
     info = engine.info
-    map_run = (f"arn:aws:states:{info.region}:{info.account}:mapRun:"
-               f"{info.state_machine_name}/{state.label or state.name}:{engine.rng.uuid()}")
+    map_run = (
+        f"arn:aws:states:{info.region}:{info.account}:mapRun:"
+        f"{info.state_machine_name}/{state.label or state.name}:{engine.rng.uuid()}"
+    )
     step.emit("MapRunStarted", {"mapRunArn": map_run})
     records: list[dict | None] = [None] * len(inputs)
     results: list[Any] = [None] * len(inputs)
@@ -199,8 +235,11 @@ def run_distributed(step):
             if isinstance(child.outcome, Failed):
                 if tolerance.exceeded():
                     engine.cancel(list(active))
-                    _map_run_failed(step, errors.EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                    "The specified tolerated failure threshold was exceeded")
+                    _map_run_failed(
+                        step,
+                        errors.EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                        "The specified tolerated failure threshold was exceeded",
+                    )
             else:
                 results[index] = child.outcome.output
     output: Any = results
@@ -216,9 +255,14 @@ def _record(child, value: Any, engine) -> dict:
     from replay.clock import iso_context
 
     sink = child.sink
-    record = {"ExecutionArn": sink.arn, "Name": sink.name, "Input": value,
-              "Status": sink.status, "StartDate": iso_context(sink.start),
-              "StopDate": iso_context(sink.stop if sink.stop is not None else engine.now)}
+    record = {
+        "ExecutionArn": sink.arn,
+        "Name": sink.name,
+        "Input": value,
+        "Status": sink.status,
+        "StartDate": iso_context(sink.start),
+        "StopDate": iso_context(sink.stop if sink.stop is not None else engine.now),
+    }
     if isinstance(child.outcome, Succeeded):
         record["Output"] = child.outcome.output
     elif isinstance(child.outcome, Failed):

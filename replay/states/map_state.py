@@ -1,5 +1,6 @@
 """Map: one child frame per item, at most MaxConcurrency at a time; the failure tolerance
 that Distributed Map applies (`Tolerance`) is defined here too."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,7 +26,9 @@ def number_field(state, env, key: str, kind: str) -> Any:
     try:
         value = evaluator(env)
     except PathNotFound:
-        raise _runtime(f"The {key}Path field refers to a path that does not exist: {path}")
+        raise _runtime(
+            f"The {key}Path field refers to a path that does not exist: {path}"
+        ) from None
     if path is None:
         return value
     if isinstance(value, str):  # AWS also accepts a number written as a string
@@ -38,8 +41,9 @@ def number_field(state, env, key: str, kind: str) -> Any:
         ok = ok and value == int(value)
     if not ok:
         shown = value if isinstance(value, str) else to_json_text(value)
-        raise _runtime(f'The {key}Path field refers to value "{shown}" which is not a valid '
-                       f"{kind}: {path}")
+        raise _runtime(
+            f'The {key}Path field refers to value "{shown}" which is not a valid {kind}: {path}'
+        )
     return int(value) if kind == "integer" else value
 
 
@@ -128,7 +132,8 @@ def run_map(step):
         while next_index < len(items) and (limit <= 0 or len(active) < limit):
             index = next_index
             child = engine.spawn_scoped(
-                frame, child_label(frame, state.name, index),
+                frame,
+                child_label(frame, state.name, index),
                 lambda f, i=index: run_iteration(engine, f, state, i, items[i], selected, step),
             )
             active[child] = index
@@ -145,4 +150,3 @@ def run_map(step):
     step.emit("MapStateSucceeded")
     step.assign(state.assign, results)
     return state.next, state.io.output(step.raw_input, results, env)
-

@@ -1,4 +1,5 @@
 """Parallel: one child frame per branch, all on the same effective input."""
+
 from __future__ import annotations
 
 from replay.asl.errors import StatesError
@@ -35,8 +36,11 @@ def run_parallel(step):
     value = state.io.effective_input(step.raw_input, env)
     step.emit("ParallelStateStarted")
     children = [
-        engine.spawn_scoped(frame, child_label(frame, state.name, index),
-                     lambda child, branch=branch: step.run_machine(child, branch, value))
+        engine.spawn_scoped(
+            frame,
+            child_label(frame, state.name, index),
+            lambda child, branch=branch: step.run_machine(child, branch, value),
+        )
         for index, branch in enumerate(state.branches)
     ]
     yield from wait_all(engine, frame, children)

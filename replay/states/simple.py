@@ -1,4 +1,5 @@
 """Pass, Succeed and Fail: states that finish within one step."""
+
 from __future__ import annotations
 
 from typing import Any

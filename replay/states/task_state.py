@@ -1,4 +1,5 @@
 """Task: asks the world, recording the events AWS records for the kind of resource."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,8 +67,11 @@ class _Events:
 
     def _service(self, details: dict) -> dict:
         if self.kind.family == "service":
-            return {"resourceType": self.kind.resource_type, "resource": self.kind.resource,
-                    **details}
+            return {
+                "resourceType": self.kind.resource_type,
+                "resource": self.kind.resource,
+                **details,
+            }
         return details
 
     def scheduled(self, value: Any, timeout: int | None, heartbeat: int | None) -> None:
@@ -76,16 +80,16 @@ class _Events:
         if self.kind.family == "service":
             details = self._service({"region": step.engine.info.region, "parameters": text})
         else:
-            details = {"resource": step.state.resource, "input": text,
-                       "inputDetails": _TRUNCATED}
+            details = {"resource": step.state.resource, "input": text, "inputDetails": _TRUNCATED}
         if timeout is not None:
             details["timeoutInSeconds"] = timeout
         if heartbeat is not None:
             details["heartbeatInSeconds"] = heartbeat
         # which invocation of this state it is: replay answers it from the record by that number
         invocation = step.engine.invocations.get(step.state.name, 0)
-        step.engine.emit(step.frame, self.prefix + "Scheduled", details,
-                         extra={"invocation": invocation})
+        step.engine.emit(
+            step.frame, self.prefix + "Scheduled", details, extra={"invocation": invocation}
+        )
 
     def started(self) -> None:
         if self.kind.family == "lambda":
@@ -96,8 +100,9 @@ class _Events:
             self.step.emit("TaskStarted", self._service({}))
 
     def submitted(self) -> None:
-        self.step.emit("TaskSubmitted", self._service({"output": "{}",
-                                                       "outputDetails": _TRUNCATED}))
+        self.step.emit(
+            "TaskSubmitted", self._service({"output": "{}", "outputDetails": _TRUNCATED})
+        )
 
     def _outcome(self, suffix: str, details: dict, extra: dict | None) -> None:
         step = self.step
@@ -118,17 +123,20 @@ class _Events:
         self._outcome("TimedOut", {"error": error}, extra)
 
 
-def _limits(answer, delay: int, timeout: int | None, heartbeat: int | None
-            ) -> list[tuple[int, str]]:
+def _limits(
+    answer, delay: int, timeout: int | None, heartbeat: int | None
+) -> list[tuple[int, str]]:
     """The timeouts that end the task: the one an answer says it timed out on (an injected
     or recorded timeout), else those its delay reaches. A mocked or handled task sends no
     heartbeats: it times out at whichever comes first."""
     if answer.timed_out is not None:
         seconds = heartbeat if answer.timed_out == errors.HEARTBEAT_TIMEOUT else timeout
         return [(seconds or 0, answer.timed_out)]
-    return [(seconds, error) for seconds, error in ((heartbeat, errors.HEARTBEAT_TIMEOUT),
-                                                    (timeout, errors.TIMEOUT))
-            if seconds is not None and delay >= seconds * MICROS]
+    return [
+        (seconds, error)
+        for seconds, error in ((heartbeat, errors.HEARTBEAT_TIMEOUT), (timeout, errors.TIMEOUT))
+        if seconds is not None and delay >= seconds * MICROS
+    ]
 
 
 def run_task(step):
@@ -145,8 +153,14 @@ def run_task(step):
     events.scheduled(value, timeout, heartbeat)
     events.started()
     yield CALL_OUT
-    answer = engine.ask_world(state.name, state.resource, value, context,
-                              attempt=step.retry_count, frame=step.frame.label or "")
+    answer = engine.ask_world(
+        state.name,
+        state.resource,
+        value,
+        context,
+        attempt=step.retry_count,
+        frame=step.frame.label or "",
+    )
     # an injected fault is marked on the event that records the outcome it made
     marker = {"injected": list(answer.injected)} if answer.injected else None
     delay = int(min(answer.delay_seconds, 1e300) * MICROS)  # a mock's Delay may be inf
@@ -174,4 +188,3 @@ def run_task(step):
     events.succeeded(text, marker)
     step.assign(state.assign, answer.output)
     return state.next, state.io.output(step.raw_input, answer.output, env)
-

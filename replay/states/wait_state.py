@@ -1,4 +1,5 @@
 """Wait: sleeps on the virtual clock for Seconds or until Timestamp (or their Path forms)."""
+
 from __future__ import annotations
 
 import re
@@ -15,9 +16,7 @@ from replay.clock import (
 )
 from replay.scheduler import Sleep
 
-_ISO = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|z|[+-]\d{2}:\d{2})$"
-)
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|z|[+-]\d{2}:\d{2})$")
 
 
 def parse_timestamp(text: Any) -> int | None:
@@ -39,7 +38,9 @@ def _seconds(state, env) -> int:
     try:
         value = state.seconds(env)
     except PathNotFound:
-        raise _runtime(f"The SecondsPath parameter does not reference an input value: {path}")
+        raise _runtime(
+            f"The SecondsPath parameter does not reference an input value: {path}"
+        ) from None
     if path is None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             cause = f"The Seconds field must be a non-negative integer, but was: {value!r}"
@@ -48,11 +49,13 @@ def _seconds(state, env) -> int:
             raise _runtime(cause)
         return value * MICROS
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-        raise _runtime(f"The SecondsPath parameter cannot be parsed as a long value: "
-                       f"{path} == {value}")
+        raise _runtime(
+            f"The SecondsPath parameter cannot be parsed as a long value: {path} == {value}"
+        )
     if value < 0:
-        raise _runtime(f"The SecondsPath parameter references a negative value: "
-                       f"{path} == {int(value)}")
+        raise _runtime(
+            f"The SecondsPath parameter references a negative value: {path} == {int(value)}"
+        )
     return int(value) * MICROS
 
 
@@ -61,17 +64,23 @@ def _until(state, env) -> int:
     try:
         value = state.timestamp(env)
     except PathNotFound:
-        raise _runtime(f"The TimestampPath parameter does not reference an input value: {path}")
+        raise _runtime(
+            f"The TimestampPath parameter does not reference an input value: {path}"
+        ) from None
     moment = parse_timestamp(value)
     if moment is None:
         if path is None:
-            cause = ("The Timestamp field cannot be parsed as an ISO-8601 extended "
-                     f"offset date-time format string: {value}")
+            cause = (
+                "The Timestamp field cannot be parsed as an ISO-8601 extended "
+                f"offset date-time format string: {value}"
+            )
             if state.language == "JSONata":
                 raise evaluation_error(cause, "Timestamp")
             raise _runtime(cause)
-        raise _runtime("The TimestampPath parameter does not reference a valid ISO-8601 "
-                       f"extended offset date-time format string: {path} == {value}")
+        raise _runtime(
+            "The TimestampPath parameter does not reference a valid ISO-8601 "
+            f"extended offset date-time format string: {path} == {value}"
+        )
     return moment
 
 

@@ -1,5 +1,6 @@
 """Compare two executions side by side, aligned by event id; the first divergence and every
 later difference marked; n/p move between differences."""
+
 from __future__ import annotations
 
 import bisect
@@ -33,10 +34,16 @@ class AlignedTable(VirtualTable):
 
     def row_cells(self, row: int) -> list[str]:
         a, b = self.aligned.a, self.aligned.b
-        mark = " ◆ first" if row + 1 == self.aligned.first else (
-            " ≠" if row + 1 in self.differs else "")
-        return [f"{row + 1}{mark}", cell(a[row] if row < len(a) else None),
-                cell(b[row] if row < len(b) else None)]
+        mark = (
+            " ◆ first"
+            if row + 1 == self.aligned.first
+            else (" ≠" if row + 1 in self.differs else "")
+        )
+        return [
+            f"{row + 1}{mark}",
+            cell(a[row] if row < len(a) else None),
+            cell(b[row] if row < len(b) else None),
+        ]
 
     def row_styles(self, row: int) -> list[str]:
         if row + 1 == self.aligned.first:
@@ -59,9 +66,11 @@ class CompareScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         first = self.aligned.first
-        summary = (f"{self.a_name} vs {self.b_name}: " +
-                   (f"first divergence at event {first}, {len(self.aligned.differs)} "
-                    f"differing events" if first else "identical histories"))
+        summary = f"{self.a_name} vs {self.b_name}: " + (
+            f"first divergence at event {first}, {len(self.aligned.differs)} differing events"
+            if first
+            else "identical histories"
+        )
         yield Static(summary, id="compare-summary")
         yield AlignedTable(self.aligned, self.a_name, self.b_name, id="compare")
         yield Footer()

@@ -1,5 +1,6 @@
 """The execution view: timeline, workflow outline, inspector and scrub bar, moved through with
 the scrubbing keys; branch (b), compare (d) and replay check (r) start from here."""
+
 from __future__ import annotations
 
 import bisect
@@ -69,8 +70,11 @@ class ExecutionScreen(Screen):
 
     def title_text(self) -> str:
         doc = self.execution.doc
-        fork = f"  forked from {doc['parent'].rsplit(':', 1)[-1]} at event {doc['forkAt']}" \
-            if doc.get("parent") else ""
+        fork = (
+            f"  forked from {doc['parent'].rsplit(':', 1)[-1]} at event {doc['forkAt']}"
+            if doc.get("parent")
+            else ""
+        )
         return f"{doc['name']}  {doc['stateMachineName']}  {doc['status']}{fork}"
 
     @property
@@ -84,8 +88,13 @@ class ExecutionScreen(Screen):
         with Horizontal(id="panes"):
             with Vertical(id="left"):
                 yield Timeline(id="timeline")
-                yield ScrubBar(len(events), self.failures, doc.get("forkAt"),
-                               events[0]["timestamp"] if events else 0, id="scrub")
+                yield ScrubBar(
+                    len(events),
+                    self.failures,
+                    doc.get("forkAt"),
+                    events[0]["timestamp"] if events else 0,
+                    id="scrub",
+                )
             with Vertical(id="right"):
                 yield Outline(self.execution.definition, id="outline")
                 yield Inspector(id="inspector")
@@ -109,8 +118,7 @@ class ExecutionScreen(Screen):
             fresh = self.app.seam.open(self.arn)
         except SeamError:
             return  # deleted or unreadable for a moment: try again at the next tick
-        if len(fresh.events) == len(self.execution.events) and \
-                fresh.doc["status"] == "RUNNING":
+        if len(fresh.events) == len(self.execution.events) and fresh.doc["status"] == "RUNNING":
             return
         at_end = self.event_id == len(self.execution.events)
         here = self.event_id
@@ -140,10 +148,10 @@ class ExecutionScreen(Screen):
         state = self.cursor.at(event_id)
         event = self.execution.events[event_id - 1]
         label = self.execution.labels[event_id - 1]
-        self.query_one(Inspector).show(
-            api_views.inspect(self.execution.doc, state, event, label))
-        self.query_one(Outline).show(self.execution.index.summary(event_id),
-                                     api_views.active_states(state))
+        self.query_one(Inspector).show(api_views.inspect(self.execution.doc, state, event, label))
+        self.query_one(Outline).show(
+            self.execution.index.summary(event_id), api_views.active_states(state)
+        )
         self.query_one(ScrubBar).move(event_id, event["timestamp"], self.note)
 
     # -- scrubbing ----------------------------------------------------------------------
@@ -185,8 +193,9 @@ class ExecutionScreen(Screen):
         self.app.push_screen(Prompt("go to event id", ""), done)
 
     def action_search(self) -> None:
-        self.app.push_screen(Prompt("search events (type, state, payload)", self.query_text),
-                             self.search)
+        self.app.push_screen(
+            Prompt("search events (type, state, payload)", self.query_text), self.search
+        )
 
     def search(self, text: str | None) -> None:
         """Move to the next event (wrapping) whose JSON contains `text`, case-insensitive."""
@@ -234,8 +243,9 @@ class ExecutionScreen(Screen):
         following = self.execution.events[self.entered[i] - 1] if i < len(self.entered) else None
         name = details(following).get("name") if following else None
         text = details(following).get("input") if following else None
-        self.app.push_screen(BranchForm(here, text, name, self._fault_rules),
-                             self._branch_submitted)
+        self.app.push_screen(
+            BranchForm(here, text, name, self._fault_rules), self._branch_submitted
+        )
 
     def _fault_rules(self, text: str) -> list[dict]:
         try:
@@ -253,8 +263,9 @@ class ExecutionScreen(Screen):
         try:
             result = self.app.seam.branch(self.arn, at, **options)
         except SeamError as exc:
-            self.app.call_from_thread(self.notify, f"branch failed: {exc}", severity="error",
-                                      timeout=8)
+            self.app.call_from_thread(
+                self.notify, f"branch failed: {exc}", severity="error", timeout=8
+            )
             return
         self.app.call_from_thread(self.app.open_execution, result["executionArn"])
 
@@ -279,7 +290,8 @@ class ExecutionScreen(Screen):
 
         self.app.push_screen(
             Picker("compare with", [(doc["name"], doc["executionArn"]) for doc in others]),
-            lambda arn: arn and self.app.open_compare(arn, self.arn))
+            lambda arn: arn and self.app.open_compare(arn, self.arn),
+        )
 
     def action_replay(self) -> None:
         self.notify("replaying against the recorded history ...", timeout=2)
@@ -287,6 +299,7 @@ class ExecutionScreen(Screen):
 
     def action_replay_with(self) -> None:
         """Replay against a changed definition, read from a file."""
+
         def done(path: str | None) -> None:
             if not path:
                 return
@@ -319,7 +332,8 @@ class ExecutionScreen(Screen):
         self.note = f"replay diverges at {where}"
         if where <= len(self.execution.events):
             self.query_one(Timeline).mark(where, "≠ replay")
-        self.notify(f"replay diverges at event {where}: {divergence.reason}", severity="warning",
-                    timeout=10)
+        self.notify(
+            f"replay diverges at event {where}: {divergence.reason}", severity="warning", timeout=10
+        )
         self.move_to(where)
         self.show(self.event_id)

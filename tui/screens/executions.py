@@ -1,5 +1,6 @@
 """The executions screen: every execution in the db, branches under their parents as a tree,
 filtered with `/`, sorted with `s`, opened with Enter; reloaded every 2 s while one runs."""
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -12,10 +13,23 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from tui.seam import SeamError
 from tui.widgets.format import duration, themed
 
-STATUS_STYLE = {"SUCCEEDED": "$success", "FAILED": "bold $error", "TIMED_OUT": "bold $error",
-                "ABORTED": "$primary", "RUNNING": "$warning"}
-COLUMNS = ("name", "state machine", "status", "events", "virtual start", "duration",
-           "parent / fork", "injected faults")
+STATUS_STYLE = {
+    "SUCCEEDED": "$success",
+    "FAILED": "bold $error",
+    "TIMED_OUT": "bold $error",
+    "ABORTED": "$primary",
+    "RUNNING": "$warning",
+}
+COLUMNS = (
+    "name",
+    "state machine",
+    "status",
+    "events",
+    "virtual start",
+    "duration",
+    "parent / fork",
+    "injected faults",
+)
 
 
 def row_of(doc: dict, names: dict[str, str]) -> tuple:
@@ -26,10 +40,16 @@ def row_of(doc: dict, names: dict[str, str]) -> tuple:
     parent = ""
     if doc.get("parent"):
         parent = f"{names.get(doc['parent'], doc['parent'])} @{doc.get('forkAt')}"
-    return (doc["name"], doc["stateMachineName"], doc["status"], str(doc["events"]),
-            iso_aws(doc["startMicros"])[:19].replace("T", " "),
-            duration(stop - doc["startMicros"]) if stop is not None else "-", parent,
-            describe_rules(doc.get("faults") or []))
+    return (
+        doc["name"],
+        doc["stateMachineName"],
+        doc["status"],
+        str(doc["events"]),
+        iso_aws(doc["startMicros"])[:19].replace("T", " "),
+        duration(stop - doc["startMicros"]) if stop is not None else "-",
+        parent,
+        describe_rules(doc.get("faults") or []),
+    )
 
 
 def tree_order(docs: list[dict]) -> list[tuple[int, dict]]:
@@ -53,8 +73,13 @@ def tree_order(docs: list[dict]) -> list[tuple[int, dict]]:
     return out
 
 
-SORTS = (("tree", None), ("name", lambda d: d["name"]), ("status", lambda d: d["status"]),
-         ("events", lambda d: -d["events"]), ("start", lambda d: d["startMicros"]))
+SORTS = (
+    ("tree", None),
+    ("name", lambda d: d["name"]),
+    ("status", lambda d: d["status"]),
+    ("events", lambda d: -d["events"]),
+    ("start", lambda d: d["startMicros"]),
+)
 
 
 class ExecutionsScreen(Screen):
@@ -76,8 +101,9 @@ class ExecutionsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="message")
-        yield Input(placeholder="filter: text or status (Enter to apply, Esc to clear)",
-                    id="filter")
+        yield Input(
+            placeholder="filter: text or status (Enter to apply, Esc to clear)", id="filter"
+        )
         yield DataTable(cursor_type="row", id="executions")
         yield Footer()
 

@@ -1,4 +1,5 @@
 """Modal forms: a one-line prompt, a picker, and the branch form."""
+
 from __future__ import annotations
 
 import json
@@ -73,8 +74,9 @@ def _read_json_file(path: str, what: str) -> Any:
     except OSError as exc:
         raise ValueError(f"cannot read {what} {path}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
-                         ) from None
+        raise ValueError(
+            f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
+        ) from None
 
 
 class BranchForm(ModalScreen[dict | None]):
@@ -83,11 +85,15 @@ class BranchForm(ModalScreen[dict | None]):
     Faults are rules as on the command line, separated by `;`; they replace the parent's after
     the fork, `-` drops them, empty keeps them."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel"),
-                Binding("ctrl+s", "submit", "Branch")]
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel"), Binding("ctrl+s", "submit", "Branch")]
 
-    def __init__(self, at: int, next_input: str | None, next_state: str | None = None,
-                 parse_faults: Any = None) -> None:
+    def __init__(
+        self,
+        at: int,
+        next_input: str | None,
+        next_state: str | None = None,
+        parse_faults: Any = None,
+    ) -> None:
         super().__init__()
         self.at, self.next_state, self.parse_faults = at, next_state, parse_faults
         original = json.loads(next_input) if next_input else {}
@@ -97,8 +103,10 @@ class BranchForm(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="branch-dialog"):
             yield Label(f"branch after event {self.at}  (ctrl+s: branch, esc: cancel)")
-            yield Label(f"input of the next state entered ({self.next_state or 'none'} in the "
-                        "record); edit it to override")
+            yield Label(
+                f"input of the next state entered ({self.next_state or 'none'} in the "
+                "record); edit it to override"
+            )
             yield TextArea(self.start_text, id="input-json", show_line_numbers=True)
             yield Label("valid JSON", id="json-status")
             yield Label("", id="form-error")
@@ -106,8 +114,11 @@ class BranchForm(ModalScreen[dict | None]):
             with Horizontal(classes="row"):
                 yield Input(placeholder="mock config file (optional)", id="mocks")
                 yield Input(placeholder="test case", id="test-case")
-            yield Input(placeholder="inject faults: STATE:ERROR[:CAUSE][@ATTEMPTS]; ... "
-                        "(- drops the parent's)", id="faults")
+            yield Input(
+                placeholder="inject faults: STATE:ERROR[:CAUSE][@ATTEMPTS]; ... "
+                "(- drops the parent's)",
+                id="faults",
+            )
             with Horizontal(classes="row"):
                 yield Input(placeholder="seed (optional)", id="seed")
                 yield Input(placeholder="name (optional)", id="name")
@@ -137,10 +148,12 @@ class BranchForm(ModalScreen[dict | None]):
         if self._value("definition"):
             try:
                 options["definition_text"] = Path(self._value("definition")).read_text(
-                    encoding="utf-8")
+                    encoding="utf-8"
+                )
             except OSError as exc:
-                raise ValueError(f"cannot read definition {self._value('definition')}: "
-                                 f"{exc.strerror}") from None
+                raise ValueError(
+                    f"cannot read definition {self._value('definition')}: {exc.strerror}"
+                ) from None
         if self._value("mocks"):
             if not self._value("test-case"):
                 raise ValueError("a mock config needs a test case")

@@ -1,4 +1,5 @@
 """Help: every key of the screen it was opened from, read from that screen's bindings."""
+
 from __future__ import annotations
 
 from rich.table import Table
@@ -8,14 +9,24 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-_KEY_NAMES = {"slash": "/", "question_mark": "?", "shift+left": "shift+←",
-              "shift+right": "shift+→", "left": "←", "right": "→", "up": "↑", "down": "↓"}
+_KEY_NAMES = {
+    "slash": "/",
+    "question_mark": "?",
+    "shift+left": "shift+←",
+    "shift+right": "shift+→",
+    "left": "←",
+    "right": "→",
+    "up": "↑",
+    "down": "↓",
+}
 
 
 def entries(bindings: list[Binding]) -> list[tuple[str, str]]:
     """(keys as typed, what they do) for each binding."""
-    return [(", ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in b.key.split(",")),
-             b.description) for b in bindings]
+    return [
+        (", ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in b.key.split(",")), b.description)
+        for b in bindings
+    ]
 
 
 def key_table(rows: list[tuple[str, str]]) -> Table:
@@ -41,8 +52,9 @@ class HelpScreen(ModalScreen[None]):
         self.for_screen = screen
 
     def compose(self) -> ComposeResult:
-        keys = bindings_of(self.for_screen, self.app) + list(getattr(self.for_screen,
-                                                                     "HELP_KEYS", []))
+        keys = bindings_of(self.for_screen, self.app) + list(
+            getattr(self.for_screen, "HELP_KEYS", [])
+        )
         self.entries = entries(keys)
         with VerticalScroll(classes="dialog", id="help"):
             yield Static(f"[bold]keys: {type(self.for_screen).__name__}[/]")

@@ -1,4 +1,5 @@
 """Small text helpers shared by the widgets: virtual times, deltas, event summaries."""
+
 from __future__ import annotations
 
 from replay.clock import iso_aws

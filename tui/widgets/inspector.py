@@ -1,5 +1,6 @@
 """The inspector: what the cursor event means, section by section, as pretty JSON; the long
 sections (Context object, raw event) start folded."""
+
 from __future__ import annotations
 
 import io
@@ -13,10 +14,18 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 # Sections in the order they are shown, with their titles.
-SECTIONS = (("injected", "injected fault"), ("input", "input"), ("parameters", "parameters"), ("result", "result"),
-            ("output", "output"), ("error", "error"), ("cause", "cause"),
-            ("variables", "variables in scope"), ("context", "Context object ($$)"),
-            ("raw", "raw event"))
+SECTIONS = (
+    ("injected", "injected fault"),
+    ("input", "input"),
+    ("parameters", "parameters"),
+    ("result", "result"),
+    ("output", "output"),
+    ("error", "error"),
+    ("cause", "cause"),
+    ("variables", "variables in scope"),
+    ("context", "Context object ($$)"),
+    ("raw", "raw event"),
+)
 
 
 SHOWN_CHARACTERS = 20_000  # a larger section is cut (highlighting it would slow every key)
@@ -25,8 +34,11 @@ SHOWN_CHARACTERS = 20_000  # a larger section is cut (highlighting it would slow
 def _json(value: Any) -> JSON | Text:
     text = json.dumps(value, ensure_ascii=False, default=str, indent=2)
     if len(text) > SHOWN_CHARACTERS:
-        return Text(text[:SHOWN_CHARACTERS] + f"\n… {len(text) - SHOWN_CHARACTERS} more "
-                    "characters (y saves them all)", style="dim")
+        return Text(
+            text[:SHOWN_CHARACTERS] + f"\n… {len(text) - SHOWN_CHARACTERS} more "
+            "characters (y saves them all)",
+            style="dim",
+        )
     return JSON(text, indent=2)
 
 

@@ -1,5 +1,6 @@
 """The workflow outline: states in flow order with Parallel branches and Map processors nested,
 each with its visit count and outcome at the cursor; the active states highlighted."""
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -9,8 +10,13 @@ from textual.widgets import Static
 from replay.graph import MARKS, Row, outline
 from tui.widgets.format import themed
 
-_OUTCOME_STYLE = {"succeeded": "$success", "failed": "bold $error", "running": "$warning",
-                  "aborted": "$primary", "timed out": "bold $error"}
+_OUTCOME_STYLE = {
+    "succeeded": "$success",
+    "failed": "bold $error",
+    "running": "$warning",
+    "aborted": "$primary",
+    "timed out": "bold $error",
+}
 
 
 def render_rows(rows: list[Row], summary: dict, active: set[str], theme=lambda s: s) -> Text:
@@ -46,8 +52,9 @@ class Outline(VerticalScroll):
 
     def show(self, summary: dict, active: set[str]) -> None:
         self.summary, self.active = summary, active
-        self.body.update(render_rows(self.rows, summary, active,
-                                     lambda style: themed(self.app, style)))
+        self.body.update(
+            render_rows(self.rows, summary, active, lambda style: themed(self.app, style))
+        )
         lines = [i for i, row in enumerate(self.rows) if row.is_state and row.name in active]
         if lines and not (self.scroll_y <= lines[-1] < self.scroll_y + self.size.height):
             self.scroll_to(y=max(0, lines[-1] - self.size.height // 2), animate=False)

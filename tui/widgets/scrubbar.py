@@ -1,5 +1,6 @@
 """The scrub bar: position / total, virtual time, and a strip with failures and the fork
 point marked."""
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -11,8 +12,9 @@ from tui.widgets.format import clock, duration, themed
 class ScrubBar(Widget):
     DEFAULT_CSS = "ScrubBar { height: 2; }"
 
-    def __init__(self, total: int, failures: list[int], fork_at: int | None = None,
-                 start: int = 0, **kwargs) -> None:
+    def __init__(
+        self, total: int, failures: list[int], fork_at: int | None = None, start: int = 0, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.total, self.failures, self.fork_at, self.start = total, failures, fork_at, start
         self.position, self.time, self.note = 1, start, ""
@@ -42,9 +44,11 @@ class ScrubBar(Widget):
 
     @property
     def label(self) -> str:
-        return (f"event {self.position}/{self.total}  {clock(self.time)}  "
-                f"T+{duration(self.time - self.start)}  failures {len(self.failures)}"
-                + (f"  {self.note}" if self.note else ""))
+        return (
+            f"event {self.position}/{self.total}  {clock(self.time)}  "
+            f"T+{duration(self.time - self.start)}  failures {len(self.failures)}"
+            + (f"  {self.note}" if self.note else "")
+        )
 
     def render(self) -> Text:
         width = max(10, self.size.width)

@@ -1,5 +1,6 @@
 """A read-only table that renders only the rows on screen (Textual's line API), with a row
 cursor: for histories of any length. Subclasses give the columns, widths, cells and styles."""
+
 from __future__ import annotations
 
 from rich.segment import Segment
@@ -60,8 +61,10 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         return [""] * len(self.columns)
 
     def _segments(self, cells: list[str], styles: list[Style]) -> list[Segment]:
-        return [Segment(text[:width].ljust(width) + "  ", style)
-                for text, width, style in zip(cells, self.widths, styles)]
+        return [
+            Segment(text[:width].ljust(width) + "  ", style)
+            for text, width, style in zip(cells, self.widths, styles)
+        ]
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -73,8 +76,9 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         row = scroll_y + y - 1
         if row >= self.row_count:
             return Strip.blank(width, base)
-        styles = [base + Style.parse(themed(self.app, s)) if s else base
-                  for s in self.row_styles(row)]
+        styles = [
+            base + Style.parse(themed(self.app, s)) if s else base for s in self.row_styles(row)
+        ]
         fill = base
         if row == self.cursor:
             cursor = self.get_component_rich_style("table--cursor")

@@ -2,6 +2,7 @@
 retries (yellow, ↻), injected faults (⚡), the fork point (⑂) and a replay divergence (≠) stand
 out. Only the rows on
 screen are rendered, so a 25,000-event history opens as fast as a short one."""
+
 from __future__ import annotations
 
 from replay.api_views import Execution, is_failure, is_injected
@@ -52,10 +53,14 @@ class Timeline(VirtualTable):
         self.retries = retries(execution)
         names = {n for n in execution.index.names if n}
         total = len(execution.events)
-        widths = [len(str(total)) + 1,
-                  max((len(e["type"]) for e in execution.events), default=4) + 4,
-                  min(24, max(map(len, names), default=5)), 12, 9,
-                  max(map(len, set(execution.labels)), default=5)]
+        widths = [
+            len(str(total)) + 1,
+            max((len(e["type"]) for e in execution.events), default=4) + 4,
+            min(24, max(map(len, names), default=5)),
+            12,
+            9,
+            max(map(len, set(execution.labels)), default=5),
+        ]
         self.set_shape(COLUMNS, widths, total)
 
     def row_cells(self, row: int) -> list[str]:
@@ -67,9 +72,14 @@ class Timeline(VirtualTable):
         if eid in self.marks:
             ident += f" {self.marks[eid]}"
         marks = (" ↻" if eid in self.retries else "") + (" ⚡" if is_injected(event) else "")
-        return [ident, kind + marks,
-                execution.index.names[row] or "", clock(event["timestamp"]),
-                delta(event["timestamp"] - previous), execution.labels[row]]
+        return [
+            ident,
+            kind + marks,
+            execution.index.names[row] or "",
+            clock(event["timestamp"]),
+            delta(event["timestamp"] - previous),
+            execution.labels[row],
+        ]
 
     def row_styles(self, row: int) -> list[str]:
         event = self.execution.events[row]

@@ -8,6 +8,7 @@
 getter that raises `PathNotFound`. Evaluation raises `StatesError`: `States.IntrinsicFailure`
 for bad arguments, `States.Runtime` for a path argument that selects nothing.
 """
+
 from replay.asl.intrinsics.compiler import compile_intrinsic
 from replay.asl.intrinsics.nodes import Arg, Call, Literal, Path, String
 from replay.asl.intrinsics.parser import IntrinsicSyntaxError, looks_like_intrinsic, parse_intrinsic

@@ -4,6 +4,7 @@ A seeded States.MathRandom draws from its own generator, the linear congruential
 `java.util.Random`, so one seed always gives one number; without a seed the execution's
 seeded source (`env.rng`) is used. Nothing here touches global randomness.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -47,8 +48,8 @@ def math_random(env: Env, start: Any, end: Any, seed: Any = None) -> int:
     high = integer(name, 2, end)
     if high <= low:
         raise ArgumentError(
-            f"Invalid arguments in {name}: the end ({high}) must be greater than "
-            f"the start ({low})")
+            f"Invalid arguments in {name}: the end ({high}) must be greater than the start ({low})"
+        )
     if seed is not None:
         fixed = integer(name, 3, seed, -(2**63), 2**63 - 1)
         return low + java_random_int(fixed, high - low)

@@ -1,5 +1,6 @@
 """States.Array, ArrayPartition, ArrayContains, ArrayRange, ArrayGetItem, ArrayLength,
 ArrayUnique."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,8 +22,9 @@ def array_partition(values: Any, size: Any) -> list:
     n = integer(name, 2, size)
     if n <= 0:
         raise ArgumentError(
-            f"Invalid arguments in {name}: the chunk size must be a positive integer, but was {n}")
-    return [values[i:i + n] for i in range(0, len(values), n)]
+            f"Invalid arguments in {name}: the chunk size must be a positive integer, but was {n}"
+        )
+    return [values[i : i + n] for i in range(0, len(values), n)]
 
 
 def array_contains(values: Any, item: Any) -> bool:
@@ -42,7 +44,8 @@ def array_range(start: Any, end: Any, step: Any) -> list:
     if count > MAX_RANGE:
         raise ArgumentError(
             f"Invalid arguments in {name}: the result would have {count} items, "
-            f"more than the maximum of {MAX_RANGE}")
+            f"more than the maximum of {MAX_RANGE}"
+        )
     return list(range(first, first + count * by, by))
 
 
@@ -54,7 +57,8 @@ def array_get_item(values: Any, index: Any) -> Any:
     if not 0 <= i < len(values):
         raise ArgumentError(
             f"Invalid arguments in {name}: the index {i} is out of bounds for an array "
-            f"of length {len(values)}")
+            f"of length {len(values)}"
+        )
     return values[i]
 
 

@@ -3,6 +3,7 @@
 Errors raised while evaluating: a bad argument becomes `States.IntrinsicFailure`, a path
 argument that selects nothing `States.Runtime`; both causes name the whole call.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -46,8 +47,10 @@ def _missing(path: str, env: Env) -> str:
         document = env.variables.get(path[1:].split(".")[0].split("[")[0], env.input)
     else:
         document = env.input
-    return (f"The JsonPath argument for the field '{path}' could not be found in the input "
-            f"'{json_to_string(document)}'")
+    return (
+        f"The JsonPath argument for the field '{path}' could not be found in the input "
+        f"'{json_to_string(document)}'"
+    )
 
 
 def _constant(value: Any) -> Evaluator:

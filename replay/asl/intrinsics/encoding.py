@@ -1,4 +1,5 @@
 """States.Base64Encode, Base64Decode and Hash."""
+
 from __future__ import annotations
 
 import base64
@@ -9,8 +10,13 @@ from typing import Any
 from replay.asl.intrinsics.values import ArgumentError, text
 
 MAX_CHARS = 10_000
-ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
-              "SHA-512": "sha512"}
+ALGORITHMS = {
+    "MD5": "md5",
+    "SHA-1": "sha1",
+    "SHA-256": "sha256",
+    "SHA-384": "sha384",
+    "SHA-512": "sha512",
+}
 
 
 def _limited(name: str, value: Any) -> str:
@@ -18,7 +24,8 @@ def _limited(name: str, value: Any) -> str:
     if len(value) > MAX_CHARS:
         raise ArgumentError(
             f"Invalid arguments in {name}: the input string must not be longer than "
-            f"{MAX_CHARS} characters, but has {len(value)}")
+            f"{MAX_CHARS} characters, but has {len(value)}"
+        )
     return value
 
 
@@ -37,7 +44,8 @@ def base64_decode(value: Any) -> str:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise ArgumentError(
-            f"Invalid arguments in {name}: the input is not a valid Base64 string") from None
+            f"Invalid arguments in {name}: the input is not a valid Base64 string"
+        ) from None
     return raw.decode("utf-8", errors="replace")
 
 
@@ -49,5 +57,6 @@ def hash_of(value: Any, algorithm: Any) -> str:
     if algorithm not in ALGORITHMS:
         raise ArgumentError(
             f"Invalid arguments in {name}: the algorithm must be one of "
-            f"{', '.join(ALGORITHMS)}, but was {algorithm}")
+            f"{', '.join(ALGORITHMS)}, but was {algorithm}"
+        )
     return hashlib.new(ALGORITHMS[algorithm], data.encode()).hexdigest()

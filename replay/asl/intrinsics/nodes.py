@@ -1,4 +1,5 @@
 """The small AST of an intrinsic function call."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

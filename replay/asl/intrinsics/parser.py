@@ -7,6 +7,7 @@ A STRING is single-quoted; `\\'`, `\\{`, `\\}` and `\\\\` are its escapes. A PAT
 and runs to the next top-level `,`, `)` or blank (brackets, quotes and filter parentheses inside
 it are skipped over).
 """
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,7 @@ def parse_intrinsic(text: str) -> Call:
     call = parser.call()
     parser.skip_blanks()
     if parser.pos != len(text):
-        parser.fail(f"unexpected {text[parser.pos:]!r} after the closing parenthesis",
-                    parser.pos)
+        parser.fail(f"unexpected {text[parser.pos :]!r} after the closing parenthesis", parser.pos)
     return call
 
 
@@ -55,7 +55,8 @@ class _Parser:
 
     def fail(self, message: str, pos: int) -> None:
         raise IntrinsicSyntaxError(
-            f"invalid intrinsic function call {self.text!r}: {message} (at offset {pos})")
+            f"invalid intrinsic function call {self.text!r}: {message} (at offset {pos})"
+        )
 
     def skip_blanks(self) -> None:
         text, pos = self.text, self.pos
@@ -128,7 +129,7 @@ class _Parser:
             self.fail("invalid number", self.pos)
         end = m.end()
         if end < len(self.text) and (self.text[end].isalnum() or self.text[end] in "._"):
-            self.fail(f"invalid number {self.text[self.pos:end + 1]!r}", self.pos)
+            self.fail(f"invalid number {self.text[self.pos : end + 1]!r}", self.pos)
         self.pos = end
         raw = m.group(0)
         return Literal(float(raw) if m.group(1) or m.group(2) else int(raw))

@@ -1,4 +1,5 @@
 """States.Format, StringSplit, StringToJson, JsonToString and JsonMerge."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,8 @@ def format_parts(parts: tuple[str, ...] | list[str], values: tuple) -> str:
     if len(parts) - 1 != len(values):
         raise ArgumentError(
             f"Invalid arguments in {name}: the template has {len(parts) - 1} placeholder(s) "
-            f"but {len(values)} value(s) were given")
+            f"but {len(values)} value(s) were given"
+        )
     out = [parts[0]]
     size = len(parts[0])
     for value, part in zip(values, parts[1:]):
@@ -27,7 +29,8 @@ def format_parts(parts: tuple[str, ...] | list[str], values: tuple) -> str:
         if size > MAX_FORMAT_CHARS:
             raise ArgumentError(
                 f"Invalid arguments in {name}: the result would be longer than "
-                f"{MAX_FORMAT_CHARS} characters (the 256 KiB payload quota)")
+                f"{MAX_FORMAT_CHARS} characters (the 256 KiB payload quota)"
+            )
         out.append(piece)
         out.append(part)
     return "".join(out)
@@ -63,7 +66,8 @@ def string_to_json(value: Any) -> Any:
     except ValueError:
         shown = value if len(value) <= 200 else value[:200] + "..."
         raise ArgumentError(
-            f"Invalid arguments in {name}: the string is not valid JSON: {shown}") from None
+            f"Invalid arguments in {name}: the string is not valid JSON: {shown}"
+        ) from None
 
 
 def json_to_string(value: Any) -> str:
@@ -79,5 +83,6 @@ def json_merge(first: Any, second: Any, deep: Any) -> dict:
     if boolean(name, 3, deep):
         raise ArgumentError(
             f"Invalid arguments in {name}: deep merging is not supported, "
-            "the third argument must be false")
+            "the third argument must be false"
+        )
     return {**first, **second}

@@ -4,6 +4,7 @@ Step Functions runs on the JVM, and intrinsics show it: integer arguments are ro
 `Math.round` (half up), and States.Format renders objects and arrays with Java's
 `Map.toString` / `List.toString` (`{a=1, b=[x, y]}`), numbers with `Double.toString`.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,6 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 class ArgumentError(Exception):
     """An intrinsic was given an argument it cannot use (becomes States.IntrinsicFailure)."""
-
-
 
 
 def is_number(value: Any) -> bool:
@@ -39,11 +38,13 @@ def want(function: str, position: int, value: Any, expected: str) -> ArgumentErr
     shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return ArgumentError(
         f"Invalid arguments in {function}: argument {position} must be {expected}, "
-        f"but was {type_name(value)} {shown!s}"[:1000])
+        f"but was {type_name(value)} {shown!s}"[:1000]
+    )
 
 
-def integer(function: str, position: int, value: Any, low: int = INT_MIN,
-            high: int = INT_MAX) -> int:
+def integer(
+    function: str, position: int, value: Any, low: int = INT_MIN, high: int = INT_MAX
+) -> int:
     """An integer argument: numbers are rounded half up, then must lie in [low, high]."""
     if type(value) is not int:
         if not is_number(value):
@@ -52,7 +53,8 @@ def integer(function: str, position: int, value: Any, low: int = INT_MIN,
     if not low <= value <= high:
         raise ArgumentError(
             f"Invalid arguments in {function}: argument {position} must be an integer "
-            f"between {low} and {high}, but was {value}")
+            f"between {low} and {high}, but was {value}"
+        )
     return value
 
 
@@ -95,7 +97,7 @@ def java_double(value: float) -> str:
     if 1e-3 <= abs(value) < 1e7:
         if power >= 0:
             whole = digits[: power + 1].ljust(power + 1, "0")
-            frac = digits[power + 1:] or "0"
+            frac = digits[power + 1 :] or "0"
         else:
             whole, frac = "0", "0" * (-power - 1) + digits
         return f"{sign}{whole}.{frac}"
