@@ -8,6 +8,7 @@ seconds, and whatever is still waiting when the interpreter exits is synced then
 
 from __future__ import annotations
 
+import _thread
 import atexit
 import os
 import threading
@@ -27,7 +28,7 @@ def sync_soon(path: str) -> None:
         _waiting.add(path)
         if _thread_pid != os.getpid():
             _thread_pid = os.getpid()
-            threading.Thread(target=_run, name="sfn-replay-sync", daemon=True).start()
+            _thread.start_new_thread(_run, ())  # without waiting for it to start
 
 
 def sync_now() -> None:
