@@ -3,13 +3,9 @@ or a chain of both. The interpreter passes the invocation number, so mocks stay 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from replay.events import to_json_text
 from replay.strict_json import JsonValueError, is_plain_json, to_json_value
 
 
@@ -48,31 +44,6 @@ class MockConfigError(ValueError):
     """A MockConfigFile that cannot be used: the message says where and why."""
 
 
-class _Throw(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    Error: str | None = None
-    Cause: Any = None
-
-
-class _Response(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    Return: Any = None
-    Throw: _Throw | None = None
-    Delay: float | None = Field(default=None, ge=0, le=31_536_000)  # at most a year
-
-
-class _TestCases(BaseModel):
-    TestCases: dict[str, dict[str, str]]
-
-
-class _MockConfig(BaseModel):
-    StateMachines: dict[str, _TestCases]
-    MockedResponses: dict[str, dict[str, dict[str, Any]]] = {}
-
-
-_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
-
-
 @dataclass(frozen=True)
 class MockWorld:
     """Answers from one test case of a MockConfigFile; after the last numbered response of a
@@ -83,36 +54,11 @@ class MockWorld:
 
     @classmethod
     def from_config(cls, config: Any, machine: str, test_case: str) -> "MockWorld":
-        try:
-            parsed = _MockConfig.model_validate(config)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = "/".join(str(p) for p in first["loc"])
-            raise MockConfigError(f"mock config: {where}: {first['msg']}") from None
-        machines = parsed.StateMachines
-        if machine not in machines:
-            if len(machines) != 1:
-                names = ", ".join(sorted(machines)) or "none"
-                raise MockConfigError(
-                    f"mock config has no state machine {machine!r} (it has: {names})"
-                )
-            machine = next(iter(machines))
-        cases = machines[machine].TestCases
-        if test_case not in cases:
-            names = ", ".join(sorted(cases)) or "none"
-            raise MockConfigError(
-                f"mock config: state machine {machine!r} has no test case {test_case!r} "
-                f"(it has: {names})"
-            )
-        table: dict[str, list[tuple[int, int, TaskAnswer]]] = {}
-        for state, response_name in cases[test_case].items():
-            if response_name not in parsed.MockedResponses:
-                raise MockConfigError(
-                    f"mock config: test case {test_case!r} maps state {state!r} to "
-                    f"{response_name!r}, which is not in MockedResponses"
-                )
-            table[state] = _parse_responses(response_name, parsed.MockedResponses[response_name])
-        return cls(table)
+        """The test case of a MockConfigFile (parsed by `replay.mock_config`, imported here
+        only when mocks are used: its pydantic models cost tens of milliseconds to load)."""
+        from replay.mock_config import case_responses
+
+        return cls(case_responses(config, machine, test_case))
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
         ranges = self.responses.get(request.state_name)
@@ -122,39 +68,6 @@ class MockWorld:
             if low <= request.invocation <= high:
                 return answer
         return ranges[-1][2]
-
-
-def _parse_responses(name: str, raw: dict[str, dict]) -> list[tuple[int, int, TaskAnswer]]:
-    out = []
-    for key, body in raw.items():
-        m = _RANGE.match(key)
-        if not m:
-            raise MockConfigError(f"mock config: MockedResponses/{name}: bad key {key!r}")
-        try:
-            response = _Response.model_validate(body)
-        except ValidationError as exc:
-            raise MockConfigError(
-                f"mock config: MockedResponses/{name}/{key}: {exc.errors()[0]['msg']}"
-            ) from None
-        if (response.Throw is None) == ("Return" not in body):
-            raise MockConfigError(
-                f"mock config: MockedResponses/{name}/{key}: needs exactly one of Return, Throw"
-            )
-        low = int(m.group(1))
-        high = int(m.group(2)) if m.group(2) else low
-        if response.Throw is not None:
-            cause = response.Throw.Cause
-            answer = TaskAnswer(
-                failed=True,
-                error=response.Throw.Error,
-                cause=cause if cause is None or isinstance(cause, str) else to_json_text(cause),
-                delay_seconds=response.Delay or 0.0,
-            )
-        else:
-            answer = TaskAnswer(output=response.Return, delay_seconds=response.Delay or 0.0)
-        out.append((low, high, answer))
-    out.sort(key=lambda r: r[0])
-    return out
 
 
 Handler = Callable[[Any, dict], Any]
