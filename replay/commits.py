@@ -15,6 +15,7 @@ import _thread
 import os
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
 from replay.world import TaskAnswer, TaskRequest, World
@@ -42,22 +43,30 @@ class GroupCommit:
         streams: dict[str, list[dict]],
         docs: dict[tuple[str, str], Any],
         *,
-        new_streams: list[str] = (),
-        new_docs: list[tuple[str, str]] = (),
+        new_streams: Sequence[str] = (),
+        new_docs: Sequence[tuple[str, str]] = (),
     ) -> None:
+        """Events of several streams and index records; `new_*` must not exist yet when they
+        are committed (the name check and the first write are one transaction)."""
         self.new_streams.extend(new_streams)
         self.new_docs.extend(new_docs)
         for stream, events in streams.items():
-            self.streams.setdefault(stream, []).extend(events)
-            self.count += len(events)
+            self.add_events(stream, events)
         self.docs.update(docs)
 
     def add_events(self, stream: str, events: list[dict]) -> None:
+        """The common step: events of one stream, nothing else."""
         pending = self.streams.get(stream)
         if pending is None:
             self.streams[stream] = pending = []
         pending.extend(events)
         self.count += len(events)
+
+    def _take(self) -> tuple[dict, dict, list, list]:
+        taken = self.streams, self.docs, self.new_streams, self.new_docs
+        self.streams, self.docs, self.new_streams, self.new_docs = {}, {}, [], []
+        self.count = 0
+        return taken
 
     def due(self, calling_out: bool) -> bool:
         """Whether to commit now, before the engine goes on (`calling_out`: it is about to ask
@@ -68,14 +77,7 @@ class GroupCommit:
         """Commit what waits, in one transaction (StoreConflictError when a stream or doc
         that must be new exists: then nothing is written, and nothing waits any more)."""
         if self.streams or self.docs:
-            streams, docs, new_streams, new_docs = (
-                self.streams,
-                self.docs,
-                self.new_streams,
-                self.new_docs,
-            )
-            self.streams, self.docs, self.new_streams, self.new_docs = {}, {}, [], []
-            self.count = 0
+            streams, docs, new_streams, new_docs = self._take()
             self.log.append_many(streams, docs=docs, new_streams=new_streams, new_docs=new_docs)
             self.syncer.dirty = True
         self.last = time.monotonic()
