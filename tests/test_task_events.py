@@ -479,3 +479,18 @@ def test_replay_answers_distributed_map_children_by_invocation(tmp_path):
         orders.add(r["output"])
         assert api.replay(tmp_path / "db", name) is None, name
     assert len(orders) > 1  # the schedule did reorder the calls
+
+
+def test_lambda_scheduled_has_no_heartbeat_field(tmp_path):
+    """LambdaFunctionScheduledEventDetails (AWS's API) has timeoutInSeconds but no heartbeat."""
+    run_task(
+        tmp_path,
+        {
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "HeartbeatSeconds": 10,
+            "TimeoutSeconds": 60,
+        },
+    )
+    kind, details = task_events(tmp_path)[0]
+    assert kind == "LambdaFunctionScheduled"
+    assert details["timeoutInSeconds"] == 60 and "heartbeatInSeconds" not in details

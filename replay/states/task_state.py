@@ -83,8 +83,8 @@ class _Events:
             details = {"resource": step.state.resource, "input": text, "inputDetails": _TRUNCATED}
         if timeout is not None:
             details["timeoutInSeconds"] = timeout
-        if heartbeat is not None:
-            details["heartbeatInSeconds"] = heartbeat
+        if heartbeat is not None and self.kind.family != "lambda":  # AWS's Lambda event has
+            details["heartbeatInSeconds"] = heartbeat  # no such field
         # which invocation of this state it is: replay answers it from the record by that number
         invocation = step.engine.invocations.get(step.state.name, 0)
         step.engine.emit(
