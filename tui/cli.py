@@ -56,6 +56,9 @@ DbOption = Annotated[
         "--db", help="Database directory (default: $SFN_REPLAY_DB or a per-user data directory)."
     ),
 ]
+TestCaseOption = Annotated[
+    Optional[str], typer.Option("--test-case", help="Test case of the mock config to use.")
+]
 FaultOption = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -148,9 +151,7 @@ def run(
     mock_config: Annotated[
         Optional[Path], typer.Option("--mock-config", help="Step Functions Local MockConfigFile.")
     ] = None,
-    test_case: Annotated[
-        Optional[str], typer.Option("--test-case", help="Test case of the mock config to use.")
-    ] = None,
+    test_case: TestCaseOption = None,
     handlers: Annotated[
         Optional[Path],
         typer.Option("--handlers", help="Python file defining HANDLERS = {state name or ARN: fn}."),
@@ -264,9 +265,7 @@ def resume(
             "--mock-config", help="Answer Tasks from now on with this MockConfigFile (recorded)."
         ),
     ] = None,
-    test_case: Annotated[
-        Optional[str], typer.Option("--test-case", help="Test case of the mock config to use.")
-    ] = None,
+    test_case: TestCaseOption = None,
     handlers: Annotated[
         Optional[Path],
         typer.Option(
@@ -416,9 +415,7 @@ def branch(
             help="MockConfigFile answering the Tasks after N (default: the parent's).",
         ),
     ] = None,
-    test_case: Annotated[
-        Optional[str], typer.Option("--test-case", help="Test case of the mock config to use.")
-    ] = None,
+    test_case: TestCaseOption = None,
     handlers: Annotated[
         Optional[Path],
         typer.Option(
