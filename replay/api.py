@@ -8,7 +8,6 @@ events = api.history("db", result["executionArn"])
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import secrets
 import time
@@ -20,10 +19,10 @@ from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
 from replay.definition import InvalidDefinition, load_definition
-from replay.distributed import LocalS3, RecordedS3
+from replay.distributed import RecordedS3
 from replay.engine import NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
-from replay.faults import Fault, FaultError, FaultWorld, coerce, injected
+from replay.faults import Fault, FaultError, coerce, injected
 from replay.fold import is_failure
 from replay.fork import NO_OVERRIDE, Fork
 from replay.history import EXECUTIONS, read_events
@@ -59,10 +58,16 @@ from replay.verify import Divergence, info_from_record, verify
 from replay.world import (
     ChainWorld,
     HandlerError,
-    HandlerWorld,
     MockConfigError,
-    MockWorld,
     World,
+)
+from replay.worlds import (
+    build_world,
+    local_s3,
+    recorded_definition,
+    recorded_world,
+    with_faults,
+    world_setup,
 )
 from store import EventLog, StoreConflictError, StoreError
 
@@ -100,24 +105,6 @@ def parse_start_time(text: str) -> int:
         raise RunError(f"--start-time {text!r} is not an ISO 8601 time with an offset") from None
 
 
-def load_handlers(path: Path) -> dict:
-    """Import a handlers file and return its HANDLERS dict."""
-    if not path.is_file():
-        raise RunError(f"handlers file {path} does not exist")
-    spec = importlib.util.spec_from_file_location(f"sfn_replay_handlers_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    try:
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    except Exception as exc:
-        raise RunError(
-            f"handlers file {path} failed to import: {type(exc).__name__}: {exc}"
-        ) from None
-    handlers = getattr(module, "HANDLERS", None)
-    if not isinstance(handlers, dict):
-        raise RunError(f"handlers file {path} must define HANDLERS = {{name or ARN: callable}}")
-    return handlers
-
-
 def describe(doc: dict, events_tail: list[dict]) -> dict:
     """A DescribeExecution-shaped record from the index doc and the final event."""
     out: dict[str, Any] = {
@@ -141,61 +128,6 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
         elif event["type"] in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
             out["error"], out["cause"] = d.get("error"), d.get("cause")
     return out
-
-
-def _world(
-    mocks: Any,
-    test_case: str | None,
-    state_machine_name: str,
-    handlers: dict | None,
-    handlers_file: Path | None,
-) -> World:
-    mock_world = None
-    if mocks is not None:
-        if test_case is None:
-            raise RunError("a mock config needs a test case name (--test-case)")
-        mock_world = MockWorld.from_config(mocks, state_machine_name, test_case)
-    if handlers_file is not None:
-        handlers = {**load_handlers(handlers_file), **(handlers or {})}
-    handler_world = HandlerWorld(handlers) if handlers else None
-    return ChainWorld.of([mock_world, handler_world])
-
-
-def _with_faults(world: World, rules: list[Fault], machine) -> World:
-    """The world with fault rules layered over it (checked against the definition)."""
-    return FaultWorld.build(rules, machine, world) if rules else world
-
-
-def _setup(log: EventLog, mocks: Any, test_case: str | None, handlers_file: Path | None) -> dict:
-    """How the world was configured, recorded so that branches can reuse it."""
-    setup: dict[str, Any] = {}
-    if mocks is not None:
-        setup["mocks"] = log.put_blob(to_json_text(mocks).encode("utf-8"))
-        setup["testCase"] = test_case
-    if handlers_file is not None:
-        setup["handlers"] = str(Path(handlers_file).resolve())
-    return setup
-
-
-def _s3(doc: dict, *, writes: bool = True) -> LocalS3 | None:
-    return LocalS3(Path(doc["s3Root"]), writes) if doc.get("s3Root") else None
-
-
-def _recorded_world(log: EventLog, doc: dict, machine=None, with_faults: bool = True) -> World:
-    """The world an execution was run with: its mocks and handlers, and its fault rules
-    (checked against `machine`, default its own definition's)."""
-    mocks = doc.get("mocks")
-    world = _world(
-        json.loads(log.get_blob(mocks)) if mocks else None,
-        doc.get("testCase"),
-        doc["stateMachineName"],
-        None,
-        Path(doc["handlers"]) if doc.get("handlers") else None,
-    )
-    if not with_faults or not doc.get("faults"):
-        return world
-    machine = machine or load_definition(_definition_of(log, doc)).machine
-    return _with_faults(world, coerce(doc["faults"]), machine)
 
 
 def run(
@@ -237,17 +169,17 @@ def run(
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
     if schedule not in SCHEDULES:
         raise RunError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
-    world = _world(mocks, test_case, state_machine_name, handlers, handlers_file)
+    world = build_world(mocks, test_case, state_machine_name, handlers, handlers_file)
     rules = coerce(faults or [])
-    world = _with_faults(world, rules, definition.machine)
+    world = with_faults(world, rules, definition.machine)
     with EventLog(db) as log:
-        setup = _setup(log, mocks, test_case, handlers_file)
+        setup = world_setup(log, mocks, test_case, handlers_file)
         if rules:
             setup["faults"] = [rule.to_dict() for rule in rules]
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
         run_execution(
-            log, definition, info, world, seed, setup=setup, s3=_s3(setup), schedule=schedule
+            log, definition, info, world, seed, setup=setup, s3=local_s3(setup), schedule=schedule
         )
         return _describe(log, log.get_doc(EXECUTIONS, info.execution_arn))
 
@@ -362,13 +294,6 @@ def _children(log: EventLog, doc: dict) -> list[list[dict]]:
     ]
 
 
-def _definition_of(log: EventLog, doc: dict) -> str:
-    blob = log.get_blob(doc["definition"])
-    if blob is None:
-        raise RunError(f"the definition of {doc['name']} is missing from the db")
-    return blob.decode("utf-8")
-
-
 def replay(db: str | Path, execution: str, definition_text: str | None = None) -> Divergence | None:
     """Re-run the interpreter against the recorded history (Tasks answered from the record).
 
@@ -377,10 +302,10 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None) -
     with EventLog(db, readonly=True) as log:
         doc = resolve(log, execution)
         recorded, input_value, seed = _recorded_run(log, doc)
-        definition = load_definition(definition_text or _definition_of(log, doc))
+        definition = load_definition(definition_text or recorded_definition(log, doc))
         info = info_from_record(doc, recorded, input_value)
         children = _children(log, doc)
-        s3 = RecordedS3.from_events(recorded, *children, live=_s3(doc, writes=False))
+        s3 = RecordedS3.from_events(recorded, *children, live=local_s3(doc, writes=False))
         return verify(
             definition,
             info,
@@ -415,7 +340,7 @@ def branch(
         parent = resolve(log, execution)
         n = resolve_position(log, parent, at)
         recorded, input_value, parent_seed = _recorded_run(log, parent)
-        parent_definition = load_definition(_definition_of(log, parent))
+        parent_definition = load_definition(recorded_definition(log, parent))
         new_definition = load_definition(definition_text) if definition_text else None
         parent_info = info_from_record(parent, recorded, input_value)
         child_name = name or default_execution_name(
@@ -426,14 +351,14 @@ def branch(
         child_info = replace(parent_info, execution_arn=arn, name=child_name)
         machine = (new_definition or parent_definition).machine
         if mocks is not None or handlers_file is not None:
-            after = _world(mocks, test_case, parent["stateMachineName"], None, handlers_file)
-            setup = _setup(log, mocks, test_case, handlers_file)
+            after = build_world(mocks, test_case, parent["stateMachineName"], None, handlers_file)
+            setup = world_setup(log, mocks, test_case, handlers_file)
         else:
-            after = _recorded_world(log, parent, with_faults=False)
+            after = recorded_world(log, parent, with_faults=False)
             setup = {k: parent[k] for k in ("mocks", "testCase", "handlers") if k in parent}
         rules = coerce(parent.get("faults", []) if faults is None else faults)
         try:
-            after = _with_faults(after, rules, machine)
+            after = with_faults(after, rules, machine)
         except FaultError as exc:
             if faults is not None:
                 raise
@@ -471,7 +396,7 @@ def branch(
             fork=fork,
             parent_events=recorded,
             strict_prefix=not _imported(log, parent),
-            s3=RecordedS3.from_events(recorded[:n], *children, live=_s3(parent)),
+            s3=RecordedS3.from_events(recorded[:n], *children, live=local_s3(parent)),
             schedule=_schedule(recorded),
         )
         return _describe(log, log.get_doc(EXECUTIONS, arn))
@@ -675,8 +600,10 @@ def resume(
                 raise RunError(f"execution {doc['name']} already finished ({doc['status']})")
             after, setup = None, None
             if mocks is not None or handlers_file is not None or handlers:
-                after = _world(mocks, test_case, doc["stateMachineName"], handlers, handlers_file)
-                setup = _setup(log, mocks, test_case, handlers_file)
+                after = build_world(
+                    mocks, test_case, doc["stateMachineName"], handlers, handlers_file
+                )
+                setup = world_setup(log, mocks, test_case, handlers_file)
             return continue_execution(log, doc, after=after, setup=setup)
         finally:
             lock.__exit__(None, None, None)
@@ -698,12 +625,12 @@ def continue_execution(
         extra = {k: v for k, v in extra.items() if k not in _WORLD_KEYS}
         extra.update(setup)
     fork = None
-    definition = load_definition(_definition_of(log, doc))
+    definition = load_definition(recorded_definition(log, doc))
     info = info_from_record(doc, recorded, input_value)
     if doc.get("parent"):  # a branch: re-run its parent up to the fork, then the branch
         parent = log.get_doc(EXECUTIONS, doc["parent"])
         answers += _children(log, parent)
-        parent_definition = load_definition(_definition_of(log, parent))
+        parent_definition = load_definition(recorded_definition(log, parent))
         override = json.loads(doc["inputOverride"]) if "inputOverride" in doc else NO_OVERRIDE
         fork = Fork(
             at=doc["forkAt"],
@@ -714,7 +641,7 @@ def continue_execution(
         )
         definition, info = parent_definition, info_from_record(parent, recorded, input_value)
     world = ChainWorld.of(
-        [RecordedWorld.from_events(recorded, *answers), after or _recorded_world(log, doc)]
+        [RecordedWorld.from_events(recorded, *answers), after or recorded_world(log, doc)]
     )
     run_execution(
         log,
@@ -725,7 +652,7 @@ def continue_execution(
         setup=extra,
         fork=fork,
         strict_prefix=not _imported(log, doc),
-        s3=_s3(doc),
+        s3=local_s3(doc),
         schedule=_schedule(recorded),
         committed=Committed(recorded, own_children),
     )

@@ -22,6 +22,7 @@ from replay.fold import ROOT, active_frames, apply, fold, initial_state
 from replay.history import read_events
 from replay.timetravel import decode
 from replay.verify import comparable
+from replay.worlds import recorded_definition
 from store import EventLog
 
 CHECKPOINT_EVERY = 256
@@ -55,7 +56,7 @@ def load(db: str | Path, execution: str) -> Execution:
     with EventLog(db) as log:
         doc = api.resolve(log, execution)
         events = list(read_events(log, doc))
-        text = api._definition_of(log, doc)
+        text = recorded_definition(log, doc)
     return Execution(doc, events, json.loads(text), frame_labels(events))
 
 
