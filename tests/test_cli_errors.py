@@ -718,9 +718,14 @@ sys.stderr.write(" ".join(sorted(sys.modules)))
             ["validate", str(SCENARIO / "definition.json")],
             {"replay.api", "replay.engine", "lmdb", "pydantic", "rich", "store"},
         ),
+        (  # a run without mocks needs no pydantic, not even for its repeatable --fault option
+            ["run", str(SCENARIO / "definition.json"), "--db", "{tmp}", "--fault", "X:Y"],
+            {"pydantic", "rich", "textual"},
+        ),
     ],
 )
-def test_start_up_imports_only_what_the_command_needs(args, absent):
+def test_start_up_imports_only_what_the_command_needs(args, absent, tmp_path):
+    args = [arg.replace("{tmp}", str(tmp_path / "db")) for arg in args]
     done = subprocess.run(
         [sys.executable, "-c", _LOADED, *args],
         cwd=ROOT,

@@ -109,23 +109,35 @@ if RuntimeParam is not None:
                     f"{value!r} is not a valid {_TYPE_NAMES[self.annotation]}", ctx=ctx, param=param
                 ) from None
 
+    @dataclass(frozen=True)
+    class _TextListParam(RuntimeParam):  # type: ignore[misc,valid-type]
+        """A repeatable text option (`--fault A --fault B`): the texts as given, or None."""
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            return [str(item) for item in value] if value else None
+
 
 def _plain_coercion(group: TyperGroup) -> None:
-    """Convert our str, Path, int and bool parameters without pydantic: typer builds a pydantic
-    TypeAdapter per parameter, and importing pydantic for it costs ~50 ms of every start."""
+    """Convert our str, Path, int and bool parameters (and repeatable text options) without
+    pydantic: typer builds a pydantic TypeAdapter per parameter, and importing pydantic for it
+    costs ~50 ms of every start."""
     if RuntimeParam is None:
         return
     for command in [group, *group.commands.values()]:
         for param in command.get_params(Context(command)):  # --help included
             descriptor = getattr(param, "type_descriptor", None)
             if (
-                descriptor is not None
-                and getattr(param, "_runtime_param", 1) is None
-                and descriptor.annotation in _PLAIN
-                and param.nargs == 1
-                and not param.multiple
+                descriptor is None
+                or getattr(param, "_runtime_param", 1) is not None
+                or param.nargs != 1
             ):
+                continue
+            if descriptor.annotation in _PLAIN and not param.multiple:
                 param._runtime_param = _PlainParam(descriptor.parameter_info, descriptor.annotation)
+            elif descriptor.annotation == list[str] and param.multiple:
+                param._runtime_param = _TextListParam(
+                    descriptor.parameter_info, descriptor.annotation
+                )
 
 
 class OneLineErrors(TyperGroup):
