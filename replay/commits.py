@@ -3,10 +3,11 @@
 A step's events are never split across transactions, but several steps may share one (group
 commit): they wait in memory until the engine is about to ask a world that may leave the
 process (a user's handler), until `MAX_PENDING` events wait, until `MAX_WAIT` seconds have
-passed since the last commit (so that a reader follows a live run), and at the run's first
-step (which reserves the execution's name) and its end. A `kill -9` loses only pure steps not
-yet committed, which `resume` derives again. Committed data is synced (fsync) at most a
-second later, also while a slow handler runs, and at the end of the run.
+passed since the last commit (so that a reader follows a live run), and at the run's end. The
+first commit also takes the execution's name (in its transaction; the run holds the
+execution's lock meanwhile). A `kill -9` loses only pure steps not yet committed, which
+`resume` derives again. Committed data is synced (fsync) at most a second later, also while
+a slow handler runs, and soon after the end of the run (`store.late_sync`).
 """
 
 from __future__ import annotations

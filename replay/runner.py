@@ -254,9 +254,9 @@ def _loop(
             new = [s for s in (arn, *children) if s not in written]
             written.update(new)
             commits.add(streams, docs, new_streams=new, new_docs=[(EXECUTIONS, s) for s in new])
-            if first or ending:
-                commits.flush()  # the first step reserves the name; the last ends the run
-                first = False
+            if ending:
+                commits.flush()
+            first = False
         if commits.count and commits.due(engine.calling_out and engine.world.leaves_process):
             commits.flush()
     if first and committed is None:  # a branch at the last event: no events of its own
