@@ -36,6 +36,7 @@ class GroupCommit:
         self.docs: dict[tuple[str, str], Any] = {}
         self.new_streams: list[str] = []  # streams and docs that must not exist yet
         self.new_docs: list[tuple[str, str]] = []
+        self.blobs: list[bytes] = []  # content-addressed data the records name (a definition)
         self.count = 0
         self.last = time.monotonic()
 
@@ -63,9 +64,9 @@ class GroupCommit:
         pending.extend(events)
         self.count += len(events)
 
-    def _take(self) -> tuple[dict, dict, list, list]:
-        taken = self.streams, self.docs, self.new_streams, self.new_docs
-        self.streams, self.docs, self.new_streams, self.new_docs = {}, {}, [], []
+    def _take(self) -> tuple[dict, dict, list, list, list]:
+        taken = self.streams, self.docs, self.new_streams, self.new_docs, self.blobs
+        self.streams, self.docs, self.new_streams, self.new_docs, self.blobs = {}, {}, [], [], []
         self.count = 0
         return taken
 
@@ -78,8 +79,10 @@ class GroupCommit:
         """Commit what waits, in one transaction (StoreConflictError when a stream or doc
         that must be new exists: then nothing is written, and nothing waits any more)."""
         if self.streams or self.docs:
-            streams, docs, new_streams, new_docs = self._take()
-            self.log.append_many(streams, docs=docs, new_streams=new_streams, new_docs=new_docs)
+            streams, docs, new_streams, new_docs, blobs = self._take()
+            self.log.append_many(
+                streams, docs=docs, new_streams=new_streams, new_docs=new_docs, blobs=blobs
+            )
             self.syncer.dirty = True
         self.last = time.monotonic()
 

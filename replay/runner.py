@@ -21,6 +21,7 @@ from replay.record import execution_record
 from replay.verify import comparable
 from replay.world import World
 from store import EventLog, StoreConflictError, StoreError
+from store.log import blob_digest
 
 _NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 
@@ -159,7 +160,12 @@ def run_execution(
             # checks again, in its transaction
             raise already_exists(arn, own.name, own.state_machine_name, half=not exists)
         extra = dict(setup or {})
-        extra.setdefault("definition", log.put_blob(definition.text.encode("utf-8")))
+        if "definition" not in extra:  # stored with the first commit, which names it
+            text = definition.text.encode("utf-8")
+            extra["definition"] = blob_digest(text)
+            blobs = [text]
+        else:
+            blobs = []
         started = {"definition": extra["definition"], "startMicros": info.start_micros}
         syncer = SyncTimer(log)
         if fork is not None and fork.world is not None:
@@ -179,6 +185,7 @@ def run_execution(
         shared = len(parent_events or ()) if committed else (fork.at if fork else 0)
         with syncer:
             commits = GroupCommit(log, syncer)
+            commits.blobs.extend(blobs)
             try:
                 _loop(
                     log,

@@ -55,9 +55,14 @@ from store.index import (
 )
 from store.meta import DATA_FILE
 
-__all__ = ["DEFAULT_MAP_SIZE", "MAX_MAP_SIZE", "EventLog"]
+__all__ = ["DEFAULT_MAP_SIZE", "MAX_MAP_SIZE", "EventLog", "blob_digest"]
 
 _CHUNK = 512  # items per read transaction when iterating
+
+
+def blob_digest(data: bytes) -> str:
+    """The name a blob is stored under: the sha256 hex digest of its bytes."""
+    return hashlib.sha256(data).hexdigest()
 
 
 class EventLog(LmdbStore):
@@ -123,9 +128,10 @@ class EventLog(LmdbStore):
         docs: Mapping[tuple[str, str], Any] | None = None,
         new_streams: Collection[str] = (),
         new_docs: Collection[tuple[str, str]] = (),
+        blobs: Collection[bytes] = (),
     ) -> dict[str, int]:
-        """Append to several streams and upsert `docs`, all in one transaction; return the
-        new length of each stream.
+        """Append to several streams, upsert `docs` and store `blobs` (as `put_blob` does), all
+        in one transaction; return the new length of each stream.
 
         In the same transaction, each of `new_streams` must have no records and each of
         `new_docs` must not exist yet: otherwise StoreConflictError, and nothing is written.
@@ -140,7 +146,8 @@ class EventLog(LmdbStore):
             raw_key = doc_key(table, key)
             doc_items.append((raw_key, seal(raw_key, pack(value))))
         absent = [(doc_key(t, k), (t, k)) for t, k in new_docs] if new_docs else []
-        if not doc_items and not any(packed.values()) and not new_streams and not absent:
+        blob_items = [(bytes.fromhex(blob_digest(data)), bytes(data)) for data in blobs]
+        if not (doc_items or any(packed.values()) or new_streams or absent or blob_items):
             return {stream: self.length(stream) for stream in batches}
 
         def body(txn: lmdb.Transaction) -> dict[str, tuple[int, int]]:
@@ -155,6 +162,8 @@ class EventLog(LmdbStore):
                 out[stream] = (sid, n + len(values))
             if doc_items:
                 txn.cursor(self._docs).putmulti(doc_items)
+            if blob_items:
+                txn.cursor(self._blobs).putmulti(blob_items, overwrite=False)
             return out
 
         lengths = {}
@@ -289,7 +298,7 @@ class EventLog(LmdbStore):
 
     def put_blob(self, data: bytes) -> str:
         """Store `data` under its sha256 hex digest (idempotent); return the digest."""
-        digest = hashlib.sha256(data).hexdigest()
+        digest = blob_digest(data)
         key = bytes.fromhex(digest)
         if self._read(lambda txn: txn.get(key, db=self._blobs)) is None:
             self._write(lambda txn: txn.put(key, bytes(data), db=self._blobs, overwrite=False))

@@ -611,3 +611,21 @@ def test_a_store_being_created_is_not_called_truncated(tmp_path: Path) -> None:
             assert list(log.read("s")) == [1]
     finally:
         timer.join()
+
+
+def test_blobs_ride_in_the_same_transaction(tmp_path):
+    from store import StoreConflictError
+    from store.log import blob_digest
+
+    with EventLog(tmp_path / "db") as log:
+        log.append_many(
+            {"s": [1]},
+            docs={("t", "k"): {"d": blob_digest(b"def")}},
+            new_docs=[("t", "k")],
+            blobs=[b"def"],
+        )
+        assert log.get_blob(blob_digest(b"def")) == b"def"
+        with pytest.raises(StoreConflictError):  # refused: nothing of it is written
+            log.append_many({"s": [2]}, new_docs=[("t", "k")], blobs=[b"other"])
+        assert log.get_blob(blob_digest(b"other")) is None
+        assert list(log.read("s")) == [1]
