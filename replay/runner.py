@@ -1,4 +1,4 @@
-"""The one loop that does I/O: runs an engine and appends each step's events to the log."""
+"""The one loop that does I/O: runs an engine and appends its steps' events to the log."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ def run_execution(
     schedule: str = "round-robin",
     committed: Committed | None = None,
 ) -> Engine:
-    """Run to the end, one LMDB transaction per step; returns the finished engine.
+    """Run to the end, steps committed in groups (`replay.commits`); returns the engine.
 
     With a `fork`, the engine re-runs the parent (`info`, `world` and `definition` are the
     parent's) and events up to `fork.at` must equal `parent_events`; only later events are
