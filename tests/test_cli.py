@@ -196,3 +196,10 @@ def test_time_travel_commands(db, tmp_path):
     assert imported.exit_code == 0, imported.output
     assert "identical histories" in cli("diff", "q", "q2", "--db", db).stdout
     assert cli("state", "p", "--at", "999", "--db", db).exit_code == 2
+
+
+def test_list_has_column_headers(db):
+    run_scenario(db, "happy", "--name", "listed")
+    lines = cli("list", "--db", db).stdout.splitlines()
+    assert lines[0].split()[:4] == ["STATUS", "STATE", "MACHINE", "NAME"]
+    assert lines[1].split()[:3] == ["SUCCEEDED", "order-pipeline", "listed"]

@@ -318,6 +318,8 @@ def list_(db: DbOption = None):
     rows = commands.list_executions(db_path(db))
     if not rows:
         typer.echo("no executions")
+        return
+    typer.echo(commands.LIST_HEADER)
     for row in rows:
         typer.echo(row)
 

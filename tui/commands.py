@@ -63,6 +63,12 @@ def _injected(shown: dict) -> str:
     return f"  [injected: {', '.join(describe(rule) for rule in rules)}]"
 
 
+LIST_HEADER = (
+    f"{'STATUS':<11} {'STATE MACHINE':<24} {'NAME':<38} {'EVENTS':>13}  "
+    f"{'START (virtual)':<32}  STOP"
+)
+
+
 def list_executions(db) -> list[str]:
     from replay import api
 
