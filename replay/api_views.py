@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from replay import api
-from replay.clock import iso_context
-from replay.events import EXTRA, details
+from replay.events import EXTRA, details, from_json_text
 from replay.faults import describe as describe_fault
 from replay.faults import injected, parse_rule
 from replay.fold import ROOT, active_frames, apply, fold, initial_state
 from replay.history import read_events
-from replay.timetravel import decode
+from replay.timetravel import context_object
 from replay.verify import comparable
 from replay.worlds import recorded_definition
 from store import EventLog
@@ -109,26 +108,6 @@ def _event_frame(state: dict, label: str) -> tuple[str, dict | None]:
         label = label.rsplit("/", 1)[0] if "/" in label else ROOT
 
 
-def _context(doc: dict, state: dict, frame: dict) -> dict:
-    context_state = {"Name": frame["state"]}
-    if frame.get("enteredTime") is not None:
-        context_state["EnteredTime"] = iso_context(frame["enteredTime"])
-    if frame["type"] == "Task":
-        context_state["RetryCount"] = frame["retries"]
-    return {
-        "Execution": {
-            "Id": doc["executionArn"],
-            "Input": decode(state["input"]),
-            "Name": doc["name"],
-            "StartTime": iso_context(doc["startMicros"]),
-            "RoleArn": state.get("roleArn"),
-            "RedriveCount": 0,
-        },
-        "StateMachine": {"Id": doc["stateMachineArn"], "Name": doc["stateMachineName"]},
-        "State": context_state,
-    }
-
-
 def inspect(doc: dict, state: dict, event: dict, label: str) -> dict:
     """What the inspector shows at an event: its state's input, parameters, result, output,
     Context object, variables in scope, error and cause, and the raw event."""
@@ -139,20 +118,20 @@ def inspect(doc: dict, state: dict, event: dict, label: str) -> dict:
         out.update(
             state=frame["state"],
             stateType=frame["type"],
-            input=decode(frame["input"]),
-            parameters=decode(frame["parameters"]),
+            input=from_json_text(frame["input"]),
+            parameters=from_json_text(frame["parameters"]),
         )
         if event["type"].endswith("Succeeded") and "output" in d:
-            out["result"] = decode(d["output"])
-        out["output"] = decode(frame["output"])
-        out["context"] = _context(doc, state, frame)
-        out["variables"] = {name: decode(text) for name, text in frame["variables"].items()}
+            out["result"] = from_json_text(d["output"])
+        out["output"] = from_json_text(frame["output"])
+        out["context"] = context_object(doc, state, frame)
+        out["variables"] = {name: from_json_text(text) for name, text in frame["variables"].items()}
     else:  # an execution-level event: its own input and output
         for key in ("input", "output"):
             if key in d:
-                out[key] = decode(d[key])
+                out[key] = from_json_text(d[key])
     if "error" in d or "cause" in d:
-        out["error"], out["cause"] = d.get("error"), decode(d.get("cause"))
+        out["error"], out["cause"] = d.get("error"), from_json_text(d.get("cause"))
     if injected(event):
         out["injected"] = [describe_fault(rule) for rule in injected(event)]
     out["raw"] = event

@@ -47,6 +47,16 @@ def to_json_text(value: Any) -> str:
         return _ENCODER.encode(value)
 
 
+def from_json_text(text: Any) -> Any:
+    """JSON text as recorded, decoded (anything that is not JSON text is left as it is)."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def payload_size(text: str) -> int:
     """Size in bytes that AWS counts against its 256 KiB payload quota."""
     return len(text.encode("utf-8")) if not text.isascii() else len(text)

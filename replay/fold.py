@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 from replay.events import EXTRA, details
 
 ROOT = ""
-_TASK_SCHEDULED = ("TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled")
-_TASK_FAILED = (
+TASK_SCHEDULED = ("TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled")
+TASK_FAILED = (
     "TaskFailed",
     "LambdaFunctionFailed",
     "ActivityFailed",
@@ -221,14 +221,14 @@ def apply(state: dict, event: dict) -> None:
         frame["output"] = d.get("output")
         frame["status"] = "exited"
         state["lastOutput"] = d.get("output")
-    elif kind in _TASK_SCHEDULED:
+    elif kind in TASK_SCHEDULED:
         name = frame["state"]
         if frame.get("scheduled"):
             frame["retries"] += 1
         frame["scheduled"] = True
         frame["parameters"] = d.get("parameters", d.get("input"))
         state["invocations"][name] = state["invocations"].get(name, 0) + 1
-    elif kind in _TASK_FAILED:
+    elif kind in TASK_FAILED:
         frame["status"] = "task failed"
     elif kind.endswith("StateAborted") and kind not in _CONTAINER_ENDS:
         frame["status"] = "aborted"

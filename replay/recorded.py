@@ -4,35 +4,16 @@ world is never asked again for what already happened."""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import ClassVar, Iterable
 
 from replay.clock import MICROS
-from replay.events import EXTRA, details
-from replay.fold import _frame_label, apply, initial_state
+from replay.events import EXTRA, details, from_json_text
+from replay.fold import TASK_FAILED, TASK_SCHEDULED, _frame_label, apply, initial_state
 from replay.world import TaskAnswer, TaskRequest
 
-_SCHEDULED = ("TaskScheduled", "LambdaFunctionScheduled", "ActivityScheduled")
 _SUCCEEDED = ("TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded")
-_FAILED = (
-    "TaskFailed",
-    "LambdaFunctionFailed",
-    "ActivityFailed",
-    "TaskTimedOut",
-    "LambdaFunctionTimedOut",
-    "ActivityTimedOut",
-)
-
-
-def _decode(text: str | None):
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text
 
 
 @dataclass
@@ -61,7 +42,7 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
         label = _frame_label(state, event)
         apply(state, event)
         kind = event["type"]
-        if kind in _SCHEDULED:
+        if kind in TASK_SCHEDULED:
             name = state["frames"][label]["state"]
             known = answers.setdefault(name, {})
             ours = (event.get(EXTRA) or {}).get("invocation")
@@ -69,13 +50,13 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             known[invocation] = None
             # our own histories: the time the answer took is part of it (a mock's Delay)
             pending[label] = (name, invocation, None if ours is None else event["timestamp"])
-        elif (kind in _SUCCEEDED or kind in _FAILED) and label in pending:
+        elif (kind in _SUCCEEDED or kind in TASK_FAILED) and label in pending:
             name, invocation, since = pending.pop(label)
             d = details(event)
             delay = _seconds(event["timestamp"] - since) if since is not None else 0.0
             if kind in _SUCCEEDED:
                 answers[name][invocation] = TaskAnswer(
-                    output=_decode(d.get("output")), delay_seconds=delay
+                    output=from_json_text(d.get("output")), delay_seconds=delay
                 )
             elif "TimedOut" in kind:  # on the limit it timed out on (a timeout injected on a
                 error = d.get("error", "States.Timeout")  # Task with a shorter heartbeat too)

@@ -3,11 +3,10 @@ at most SNAPSHOT_EVERY events. Snapshots are caches in the log's index, made on 
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from replay.clock import iso_aws, iso_context
+from replay.events import from_json_text
 from replay.faults import injected
 from replay.fold import (
     active_frames,
@@ -171,25 +170,17 @@ def _snapshot(log: EventLog, arn: str, n: int) -> tuple[int, dict | None]:
     return (found[0], state) if state is not None else (0, None)
 
 
-def decode(text: Any) -> Any:
-    """JSON text as recorded, decoded (left as is when it is not JSON)."""
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _context(doc: dict, state: dict, frame: dict) -> dict:
+def context_object(doc: dict, state: dict, frame: dict) -> dict:
     """The Context object ($$) of a frame's current state, as the interpreter built it."""
-    context_state = {"Name": frame["state"], "EnteredTime": iso_context(frame["enteredTime"])}
+    context_state = {"Name": frame["state"]}
+    if frame.get("enteredTime") is not None:  # an imported history may not say
+        context_state["EnteredTime"] = iso_context(frame["enteredTime"])
     if frame["type"] == "Task":
         context_state["RetryCount"] = frame["retries"]
     return {
         "Execution": {
             "Id": doc["executionArn"],
-            "Input": decode(state["input"]),
+            "Input": from_json_text(state["input"]),
             "StartTime": iso_context(doc["startMicros"]),
             "Name": doc["name"],
             "RoleArn": state.get("roleArn"),
@@ -213,12 +204,14 @@ def describe_state(doc: dict, state: dict, event: dict) -> dict:
                 "type": frame["type"],
                 "enteredEvent": frame["enteredEvent"],
                 "enteredTime": _iso(frame.get("enteredTime")),
-                "input": decode(frame["input"]),
-                "parameters": decode(frame["parameters"]),
-                "output": decode(frame["output"]),
+                "input": from_json_text(frame["input"]),
+                "parameters": from_json_text(frame["parameters"]),
+                "output": from_json_text(frame["output"]),
                 "retries": frame["retries"],
-                "context": _context(doc, state, frame),
-                "variables": {name: decode(text) for name, text in frame["variables"].items()},
+                "context": context_object(doc, state, frame),
+                "variables": {
+                    name: from_json_text(text) for name, text in frame["variables"].items()
+                },
             }
         )
     return {
@@ -228,8 +221,8 @@ def describe_state(doc: dict, state: dict, event: dict) -> dict:
         "time": _iso(state["time"]),
         "status": state["status"],
         "active": active,
-        "lastOutput": decode(state["lastOutput"]),
-        "output": decode(state["output"]),
+        "lastOutput": from_json_text(state["lastOutput"]),
+        "output": from_json_text(state["output"]),
         "error": state["error"],
         "cause": state["cause"],
         "taskInvocations": state["invocations"],
@@ -253,8 +246,8 @@ def describe_failure(log: EventLog, doc: dict, entry: dict) -> dict:
         frame=label or "(root)",
         state=frame["state"],
         stateType=frame["type"],
-        input=decode(frame["input"]),
-        context=_context(doc, before, frame),
+        input=from_json_text(frame["input"]),
+        context=context_object(doc, before, frame),
     )
 
 
