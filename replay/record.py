@@ -43,10 +43,6 @@ SETUP = (
 _SETUP = frozenset(SETUP)
 
 
-class RecordError(ValueError):
-    """A record that lacks a field or holds one of the wrong type (a damaged index)."""
-
-
 def execution_record(
     *,
     arn: str,
