@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from replay.asl.compile import compile_machine
 from replay.asl.model import Machine
-from replay.asl.validate import Diagnostic, validate_text
+from replay.asl.validate import Diagnostic, parse_definition
 
 
 class InvalidDefinition(ValueError):
@@ -30,10 +29,9 @@ class Definition:
 
 def load_definition(text: str) -> Definition:
     """Validate and compile; raises InvalidDefinition."""
-    diagnostics = validate_text(text)
+    raw, diagnostics = parse_definition(text)
     if diagnostics:
         raise InvalidDefinition(diagnostics)
-    raw = json.loads(text)
     try:
         machine = compile_machine(raw)
     except Exception as exc:  # the validator should have caught it; never crash the user

@@ -22,7 +22,13 @@ from replay.asl.validate_fields import JSONPATH
 from replay.asl.validate_machine import check_machine
 from replay.asl.validate_report import Diagnostic, Report, join, quote
 
-__all__ = ["Diagnostic", "check_jsonata", "validate_definition", "validate_text"]
+__all__ = [
+    "Diagnostic",
+    "check_jsonata",
+    "parse_definition",
+    "validate_definition",
+    "validate_text",
+]
 
 
 def validate_definition(definition: Any) -> list[Diagnostic]:
@@ -44,14 +50,25 @@ class _Object(dict):
     duplicates: list[str]
 
 
-def _object(pairs: list[tuple[str, Any]]) -> _Object:
-    result = _Object()
-    result.duplicates = []
-    for key, value in pairs:
-        if key in result and key not in result.duplicates:
-            result.duplicates.append(key)
-        result[key] = value
-    return result
+def _object_hook(repeating: list[_Object]) -> Any:
+    """An object_pairs_hook making plain dicts, or an `_Object` (also added to `repeating`)
+    where the text repeats a key: rare, and found by length alone."""
+
+    def make(pairs: list[tuple[str, Any]]) -> dict:
+        result = dict(pairs)
+        if len(result) == len(pairs):
+            return result
+        marked = _Object(result)
+        marked.duplicates = []
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen and key not in marked.duplicates:
+                marked.duplicates.append(key)
+            seen.add(key)
+        repeating.append(marked)
+        return marked
+
+    return make
 
 
 def _reject_constant(name: str) -> Any:
@@ -65,8 +82,8 @@ def _duplicates(document: Any) -> list[Diagnostic]:
     stack: list[tuple[Any, str, Any]] = [(document, "", None)]
     while stack:
         value, pointer, parent_key = stack.pop()
-        if isinstance(value, _Object):
-            for key in value.duplicates:
+        if isinstance(value, dict):
+            for key in getattr(value, "duplicates", ()):
                 what = "state name" if parent_key == "States" else "field"
                 found.append(Diagnostic(join(pointer, key), f"duplicate {what} {quote(key)}"))
             children = [
@@ -86,33 +103,44 @@ def _duplicates(document: Any) -> list[Diagnostic]:
     return found
 
 
-def _parse(text: Any) -> tuple[Any, Diagnostic | None]:
+def _parse(text: Any) -> tuple[Any, Diagnostic | None, bool]:
+    """The document, or the reason it is not JSON; and whether it repeats a key somewhere."""
     if isinstance(text, (bytes, bytearray)):
         try:
             text = bytes(text).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return None, Diagnostic("", f"not JSON: invalid UTF-8 at byte {exc.start}")
+            return None, Diagnostic("", f"not JSON: invalid UTF-8 at byte {exc.start}"), False
     if not isinstance(text, str):
-        return None, Diagnostic("", f"not JSON: expected text, not {type(text).__name__}")
+        return None, Diagnostic("", f"not JSON: expected text, not {type(text).__name__}"), False
+    repeating: list[_Object] = []
+    hook = _object_hook(repeating)
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_constant=_reject_constant), None
+        document = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        return None, Diagnostic("", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        where = f"at line {exc.lineno} column {exc.colno}"
+        return None, Diagnostic("", f"not JSON: {exc.msg} {where}"), False
     except RecursionError:
-        return None, Diagnostic("", "not JSON: nested too deeply")
+        return None, Diagnostic("", "not JSON: nested too deeply"), False
     except ValueError as exc:
-        return None, Diagnostic("", f"not JSON: {exc}")
+        return None, Diagnostic("", f"not JSON: {exc}"), False
+    return document, None, bool(repeating)
 
 
 def validate_text(text: str) -> list[Diagnostic]:
     """Parse JSON text and validate it: 'not JSON' (with line and column), repeated keys such
     as duplicate state names, then everything `validate_definition` reports."""
+    return parse_definition(text)[1]
+
+
+def parse_definition(text: str) -> tuple[Any, list[Diagnostic]]:
+    """The parsed definition and what `validate_text` reports about it (the document is None
+    when the text is not JSON)."""
     try:
-        document, error = _parse(text)
+        document, error, repeats = _parse(text)
         if error is not None:
-            return [error]
-        found = _duplicates(document)
+            return None, [error]
+        found = _duplicates(document) if repeats else []
     except Exception as exc:  # noqa: BLE001 - never raise, whatever the input
-        return [Diagnostic("", f"internal validator error: {type(exc).__name__}: {exc}")]
+        return None, [Diagnostic("", f"internal validator error: {type(exc).__name__}: {exc}")]
     seen = set(found)
-    return found + [d for d in validate_definition(document) if d not in seen]
+    return document, found + [d for d in validate_definition(document) if d not in seen]
