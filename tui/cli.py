@@ -7,6 +7,7 @@ command needs it (`api` below is lazy), so `--help` and `validate` start fast.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -630,6 +631,13 @@ def graph(
         machine = loaded.definition
         summary = loaded.index.summary(len(loaded.events))
     typer.echo(graphs.render(machine, summary, format))
+
+
+# Commands that live in modules of their own, each with `register(app)`; imported here, after
+# the shared options and helpers above exist (one module per line).
+COMMAND_MODULES: tuple[str, ...] = ()
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
 
 
 def _on_signal(signum: int, frame: Any) -> None:
