@@ -406,6 +406,7 @@ def branch(
             strict_prefix=not _imported(log, parent),
             s3=RecordedS3.from_events(recorded[:n], *children, live=local_s3(parent)),
             schedule=_schedule(recorded),
+            horizon=recorded[n - 1]["timestamp"],  # a Task waiting then waits in the branch
         )
         return _describe(log, log.get_doc(EXECUTIONS, arn))
 
@@ -618,13 +619,21 @@ def resume(
 
 
 def continue_execution(
-    log: EventLog, doc: dict, *, after: World | None = None, setup: dict | None = None
+    log: EventLog,
+    doc: dict,
+    *,
+    after: World | None = None,
+    setup: dict | None = None,
+    horizon: int = 0,
+    heartbeats: dict[str, tuple[int, ...]] | None = None,
 ) -> dict:
     """Go on with an execution from its log: re-run it with every Task up to its last committed
     event answered from the record (which the re-run must reproduce: same seed, mock counters,
     schedule, virtual clock), then with `after` (default: the world recorded with it), appending
     to its own streams and those of its Distributed Map children. `setup` replaces the world
-    recorded in its index record. Returns its DescribeExecution record."""
+    recorded in its index record. Tasks waiting for their tokens pause it again once nothing
+    else can happen by `horizon` (virtual micros: when the answer given in `after` arrives),
+    timed out by their limits and `heartbeats`. Returns its DescribeExecution record."""
     recorded, input_value, seed = _recorded_run(log, doc)
     own_children = _child_histories(log, doc)
     answers = [*own_children.values()]
@@ -663,6 +672,8 @@ def continue_execution(
         s3=local_s3(doc),
         schedule=_schedule(recorded),
         committed=Committed(recorded, own_children),
+        horizon=max(horizon, recorded[-1]["timestamp"]),  # what it knew before, at least
+        heartbeats=heartbeats,
     )
     return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
 
@@ -714,55 +725,57 @@ def _answer_token(
     heartbeat = outcome.pop("heartbeat", False)
     at_micros = parse_time_option(at, "--at") if at is not None else None
     with EventLog(db) as log:
-        doc = _waiting_for(log, token, execution)
+        doc, _ = _waiting_for(log, token, execution)
         try:
             lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
         except Busy:
             raise RunError(f"execution {doc['name']} is running in another process") from None
         try:
             doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
-            if (doc.get("waiting") or {}).get("token") != token:
-                raise callbacks.TaskDoesNotExist(f"TaskDoesNotExist: {doc['name']} no longer waits")
-            waiting = doc["waiting"]
-            last = list(read_events(log, doc, doc["events"], doc["events"]))
+            found = callbacks.waiting_for([doc], token)
+            if not found:
+                raise callbacks.TaskDoesNotExist(
+                    f"TaskDoesNotExist: {doc['name']} no longer waits for task token {token}"
+                )
+            entry = found[0][1]
+            (last,) = read_events(log, doc, doc["events"], doc["events"])
             try:
-                when = callbacks.arrival(waiting, last[-1]["timestamp"], at_micros)
+                when = callbacks.arrival(doc, last["timestamp"], at_micros)
             except ValueError as exc:
                 raise RunError(str(exc)) from None
-            answer = callbacks.reply(waiting, when, **outcome)
-            late = callbacks.timed_out_before(waiting, answer)
+            late = callbacks.timed_out_before(entry, when)
             if heartbeat and late is None:
-                waiting = callbacks.with_heartbeat(waiting, when)
-                log.put_doc(EXECUTIONS, doc["executionArn"], dict(doc, waiting=waiting))
+                log.put_doc(
+                    EXECUTIONS, doc["executionArn"], callbacks.with_heartbeat(doc, token, when)
+                )
                 return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
-            world = ChainWorld.of(
-                [callbacks.CallbackWorld(token, answer), recorded_world(log, doc)]
+            answers = (
+                []
+                if heartbeat
+                else [callbacks.CallbackWorld(token, callbacks.reply(entry, when, **outcome))]
             )
-            result = continue_execution(log, doc, after=world)
+            world = ChainWorld.of([*answers, recorded_world(log, doc)])
+            result = continue_execution(
+                log, doc, after=world, horizon=when, heartbeats=callbacks.heartbeats(doc)
+            )
             if late is not None:
-                offset, error = late
-                result["taskTimedOut"] = {
-                    "error": error,
-                    "at": iso_aws(waiting["sinceMicros"] + offset),
-                }
+                result["taskTimedOut"] = {"error": late[1], "at": iso_aws(late[0])}
             return result
         finally:
             lock.__exit__(None, None, None)
 
 
-def _waiting_for(log: EventLog, token: str, execution: str | None) -> dict:
-    if execution is not None:
-        docs = callbacks.waiting_records([resolve(log, execution)], token)
-    else:
-        docs = callbacks.waiting_records([doc for _, doc in log.docs(EXECUTIONS)], token)
-    if not docs:
+def _waiting_for(log: EventLog, token: str, execution: str | None) -> tuple[dict, dict]:
+    docs = [resolve(log, execution)] if execution else [doc for _, doc in log.docs(EXECUTIONS)]
+    found = callbacks.waiting_for(docs, token)
+    if not found:
         raise callbacks.TaskDoesNotExist(
             f"TaskDoesNotExist: no execution in the db waits for task token {token}"
         )
-    if len(docs) > 1:
-        names = ", ".join(sorted(doc["name"] for doc in docs))
+    if len(found) > 1:
+        names = ", ".join(sorted(doc["name"] for doc, _ in found))
         raise RunError(
-            f"{len(docs)} executions wait for task token {token} ({names}): name one "
+            f"{len(found)} executions wait for task token {token} ({names}): name one "
             "with --execution"
         )
-    return docs[0]
+    return found[0]

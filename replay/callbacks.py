@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from replay.clock import MICROS
+from replay.clock import iso_aws
 from replay.recorded import exact_seconds
 from replay.runner import RunError
-from replay.states.task_state import timeouts
+from replay.timeouts import timeouts
 from replay.world import TaskAnswer, TaskRequest
 
 
@@ -40,44 +40,64 @@ class CallbackWorld:
         return self.reply if task.get("Token") == self.token else None
 
 
-def waiting_records(docs: list[dict], token: str) -> list[dict]:
-    """The executions (index records) that wait for `token`."""
+def waiting_for(docs: list[dict], token: str) -> list[tuple[dict, dict]]:
+    """(index record, waiting entry) of each execution that waits for `token`."""
     return [
-        doc
+        (doc, entry)
         for doc in docs
-        if doc.get("status") == "RUNNING" and (doc.get("waiting") or {}).get("token") == token
+        if doc.get("status") == "RUNNING"
+        for entry in doc.get("waiting") or ()
+        if entry["token"] == token
     ]
 
 
-def arrival(waiting: dict, last_event_micros: int, at_micros: int | None) -> int:
-    """When an answer arrives: `at`, else when the execution started waiting (or its last
-    heartbeat); never before what is already recorded."""
-    since = waiting["sinceMicros"]
-    beats = waiting.get("heartbeats") or []
-    earliest = max(last_event_micros, since + (beats[-1] if beats else 0))
+def arrival(doc: dict, last_event_micros: int, at_micros: int | None) -> int:
+    """When an answer arrives: `at`, else the latest moment the execution knows of (its last
+    event, or a heartbeat since); never before that."""
+    earliest = max(
+        [last_event_micros]
+        + [e["sinceMicros"] + beat for e in doc["waiting"] for beat in e.get("heartbeats", ())]
+    )
     if at_micros is None:
         return earliest
     if at_micros < earliest:
-        raise ValueError(f"--at is before the execution's last recorded moment ({earliest} µs)")
+        raise ValueError(
+            f"--at is before the execution's last recorded moment ({iso_aws(earliest)})"
+        )
     return at_micros
 
 
-def reply(waiting: dict, at: int, **outcome: Any) -> TaskAnswer:
-    """The answer `outcome` (output=..., or failed=True with error and cause) arriving at
-    `at`, with the heartbeats sent before it."""
-    beats = tuple(waiting.get("heartbeats") or ())
-    delay = exact_seconds(at - waiting["sinceMicros"])
+def reply(entry: dict, at: int, **outcome: Any) -> TaskAnswer:
+    """The answer `outcome` (output=..., or failed=True with error and cause) to the waiting
+    `entry`, arriving at `at`, with the heartbeats sent before it."""
+    beats = tuple(entry.get("heartbeats") or ())
+    delay = exact_seconds(at - entry["sinceMicros"])
     return TaskAnswer(delay_seconds=delay, heartbeats=beats, **outcome)
 
 
-def timed_out_before(waiting: dict, answer: TaskAnswer) -> tuple[int, str] | None:
-    """(micros after the task started, error) when the task timed out before `answer`."""
-    delay = int(answer.delay_seconds * MICROS)
-    found = timeouts(answer, delay, waiting.get("timeoutSeconds"), waiting.get("heartbeatSeconds"))
-    return min(found) if found else None
+def timed_out_before(entry: dict, at: int) -> tuple[int, str] | None:
+    """(virtual micros, error) when the waiting `entry` times out before `at`."""
+    beats = tuple(entry.get("heartbeats") or ())
+    found = timeouts(
+        TaskAnswer(heartbeats=beats),
+        at - entry["sinceMicros"],
+        entry.get("timeoutSeconds"),
+        entry.get("heartbeatSeconds"),
+    )
+    return (entry["sinceMicros"] + min(found)[0], min(found)[1]) if found else None
 
 
-def with_heartbeat(waiting: dict, at: int) -> dict:
-    """The waiting record once a heartbeat arrived at `at`."""
-    beats = [*(waiting.get("heartbeats") or []), at - waiting["sinceMicros"]]
-    return dict(waiting, heartbeats=beats)
+def with_heartbeat(doc: dict, token: str, at: int) -> dict:
+    """The execution's record once a heartbeat for `token` arrived at `at`."""
+    waiting = [
+        dict(entry, heartbeats=[*entry.get("heartbeats", ()), at - entry["sinceMicros"]])
+        if entry["token"] == token
+        else entry
+        for entry in doc["waiting"]
+    ]
+    return dict(doc, waiting=waiting)
+
+
+def heartbeats(doc: dict) -> dict[str, tuple[int, ...]]:
+    """The heartbeats each waiting token received (the engine times the tasks out by them)."""
+    return {e["token"]: tuple(e["heartbeats"]) for e in doc["waiting"] if e.get("heartbeats")}

@@ -22,7 +22,16 @@ from replay.fork import Fork, ForkedDefinition
 from replay.payloads import PayloadText
 from replay.rand import SeededRandom
 from replay.recorder import Recorder
-from replay.scheduler import Failed, Frame, FrameBody, Outcome, Scheduler, Succeeded
+from replay.scheduler import (
+    AwaitToken,
+    Failed,
+    Frame,
+    FrameBody,
+    Outcome,
+    Scheduler,
+    Succeeded,
+)
+from replay.timeouts import timeouts
 from replay.world import TaskAnswer, TaskRequest, World
 
 MAX_EVENTS = 25_000
@@ -51,21 +60,17 @@ class NoTaskAnswer(Exception):
 
 
 class AwaitingToken(NoTaskAnswer):
-    """A `.waitForTaskToken` Task nothing answers yet: its call is taken as sent and the
-    execution waits, from the event that recorded it, for `send-task-*` with its token."""
+    """The execution waits: every frame that can go on before an answer has, and `waiting`
+    Tasks (`.waitForTaskToken`, nothing answered) wait for `send-task-*` with their tokens."""
 
-    def __init__(
-        self,
-        state: str,
-        resource: str,
-        token: str,
-        frame: str,
-        limits: dict[str, int],
-    ) -> None:
-        super().__init__(state, resource)
-        self.args = (f"execution waits for the task token of state {state!r}",)
-        self.token, self.frame = token, frame
-        self.limits = limits  # timeoutSeconds, heartbeatSeconds: those the Task has
+    def __init__(self, waiting: list[AwaitToken]) -> None:
+        super().__init__(waiting[0].state, waiting[0].resource)
+        states = ", ".join(sorted({w.state for w in waiting}))
+        self.args = (f"execution waits for task tokens of {states}",)
+        self.waiting = waiting
+
+
+_NEVER = 1 << 62  # micros: an answer that never comes
 
 
 class EventLimitExceeded(Exception):
@@ -86,8 +91,15 @@ class Engine:
         max_events: int = MAX_EVENTS,
         fork: Fork | None = None,
         schedule: str = "round-robin",
+        horizon: int = 0,
+        heartbeats: dict[str, tuple[int, ...]] | None = None,
     ) -> None:
         self.machine = machine
+        # While a Task waits for its token, the execution goes on up to `horizon` (virtual
+        # micros: the time of the answer being delivered) and then pauses; `heartbeats`: those
+        # each waiting token received, microseconds after its task started.
+        self.horizon = horizon
+        self.heartbeats = heartbeats or {}
         self.info = info
         self.world = world
         self.seed = seed
@@ -186,6 +198,19 @@ class Engine:
             raise NoTaskAnswer(state_name, resource)
         return answer
 
+    def await_token(
+        self, token: str, state: str, resource: str, frame: str, limits: dict[str, int | None]
+    ) -> AwaitToken:
+        """What a Task yields to wait for its token from now on; it times out (is woken with
+        the error) at the first of its limits, counting the heartbeats the token received."""
+        beats = self.heartbeats.get(token, ())
+        given = tuple((key, value) for key, value in limits.items() if value is not None)
+        never = TaskAnswer(heartbeats=beats)
+        ends = timeouts(never, _NEVER, limits.get("timeoutSeconds"), limits.get("heartbeatSeconds"))
+        offset, error = min(ends) if ends else (None, None)
+        deadline = None if offset is None else self.now + offset
+        return AwaitToken(token, state, resource, frame, self.now, given, deadline, error)
+
     # -- the run ------------------------------------------------------------------------------
     def steps(self, make_root: Callable[["Engine", Frame], FrameBody]) -> Iterator[list[dict]]:
         """Run the execution, yielding each step's events; the last batch ends it."""
@@ -198,6 +223,13 @@ class Engine:
             deadline = self.info.start_micros + int(self.machine.timeout_seconds * MICROS)
         try:
             while root.outcome is None:
+                if scheduler.parked and scheduler.idle_until(self.horizon):
+                    if deadline is None or deadline > self.horizon:
+                        raise AwaitingToken(list(scheduler.parked.values()))
+                    self.now = deadline  # it times out before any answer comes
+                    self.closing = True
+                    self._end_timed_out(root)
+                    break
                 frame, wake = scheduler.pop()
                 if wake is not None:
                     if deadline is not None and wake > deadline:

@@ -18,6 +18,7 @@ from replay.interrupted import Interrupted
 from replay.liveness import Busy, ExecutionLock
 from replay.rand import SeededRandom
 from replay.record import execution_record
+from replay.scheduler import AwaitToken
 from replay.verify import comparable
 from replay.world import World
 from store import EventLog, StoreConflictError, StoreError
@@ -133,6 +134,8 @@ def run_execution(
     s3: Any = None,
     schedule: str = "round-robin",
     committed: Committed | None = None,
+    horizon: int = 0,
+    heartbeats: dict[str, tuple[int, ...]] | None = None,
 ) -> Engine:
     """Run to the end, steps committed in groups (`replay.commits`); returns the engine.
 
@@ -141,6 +144,8 @@ def run_execution(
     written, to the branch's own stream (`fork.info`). For histories recorded elsewhere
     (imports), whose details our interpreter need not reproduce, only event types must match.
     With `committed`, the execution exists and goes on from its last committed event.
+    A Task waiting for its token pauses the run once nothing else can happen by `horizon`
+    (virtual micros; see `Engine`): the execution's record then lists what it waits for.
     While it runs, the process holds the execution's lock (see `liveness`).
     """
     own = fork.info if fork is not None and fork.info is not None else info
@@ -178,6 +183,8 @@ def run_execution(
             started_extra=started,
             fork=fork,
             schedule=schedule,
+            horizon=horizon,
+            heartbeats=heartbeats,
         )
         engine.s3 = s3
         if committed is not None:
@@ -325,21 +332,28 @@ def _new_child_events(children: dict, recorded: dict[str, list[dict]]) -> dict:
 def _record_waiting(
     log: EventLog, own: ExecutionInfo, engine: Engine, waiting: AwaitingToken
 ) -> None:
-    """Say in the execution's record which task token it waits for (`send-task-*` finds it
-    there), from which state and event, since when."""
+    """Say in the execution's record which task tokens it waits for (`send-task-*` finds them
+    there): from which state, since when, with which limits and heartbeats."""
     doc = log.get_doc(EXECUTIONS, own.execution_arn)
     doc.pop("stopReason", None)
+    doc["waiting"] = [waiting_record(task, engine.heartbeats) for task in waiting.waiting]
+    log.put_doc(EXECUTIONS, own.execution_arn, doc)
+
+
+def waiting_record(task: AwaitToken, heartbeats: dict[str, tuple[int, ...]]) -> dict:
+    """One token an execution waits for, as its record keeps it."""
     record = {
-        "token": waiting.token,
-        "state": waiting.state,
-        "resource": waiting.resource,
-        "event": engine.last_id,
-        "sinceMicros": engine.now,
-        **waiting.limits,
+        "token": task.token,
+        "state": task.state,
+        "resource": task.resource,
+        "sinceMicros": task.since,
+        **dict(task.limits),
     }
-    if waiting.frame:
-        record["frame"] = waiting.frame
-    log.put_doc(EXECUTIONS, own.execution_arn, dict(doc, waiting=record))
+    if task.frame:
+        record["frame"] = task.frame
+    if heartbeats.get(task.token):
+        record["heartbeats"] = list(heartbeats[task.token])
+    return record
 
 
 def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:

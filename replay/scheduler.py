@@ -3,7 +3,10 @@ Map child executions) advanced one step at a time on a virtual clock.
 
 Frames are generators (see `interpreter`). They yield `None` at a step boundary, `Sleep` to
 wait virtual time, `WaitChildren` to wait for child frames, `CALL_OUT` just before they ask the
-world. Ready frames take turns, one step each (round robin, or in an order drawn from a seed),
+world, `AwaitToken` to wait for a task token's answer from outside the execution (parked: the
+other frames go on; the engine pauses the execution when nothing else can happen before the
+answer; a parked frame wakes only at its task's timeout, and is then sent the timeout's error).
+Ready frames take turns, one step each (round robin, or in an order drawn from a seed),
 so branches and iterations progress together as they do on AWS, and an execution is a pure
 function of definition, input, world answers and seed.
 """
@@ -23,6 +26,21 @@ SCHEDULES = ("round-robin", "random")
 @dataclass(frozen=True, slots=True)
 class Sleep:
     micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitToken:
+    """A `.waitForTaskToken` Task nothing answers yet: what it waits for, since when, and when
+    (if ever) it times out, on which error."""
+
+    token: str
+    state: str
+    resource: str
+    frame: str
+    since: int  # virtual micros
+    limits: tuple[tuple[str, int], ...]  # ("timeoutSeconds", 60), ("heartbeatSeconds", 10)
+    deadline: int | None = None  # virtual micros
+    error: str | None = None  # States.Timeout or States.HeartbeatTimeout, at the deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +85,7 @@ class Frame:
         "cancelled",
         "variables",
         "sink",
+        "reply",
     )
 
     def __init__(self, fid: int, parent: "Frame | None", label: str | None) -> None:
@@ -83,6 +102,7 @@ class Frame:
         self.variables: dict = {}
         # A frame of a Distributed Map child execution records into that execution.
         self.sink: Any = parent.sink if parent else None
+        self.reply: Any = None  # what the next step is sent (a parked task's timeout error)
 
 
 class Scheduler:
@@ -98,6 +118,7 @@ class Scheduler:
         "_timer_count",
         "_frame_count",
         "calling",
+        "parked",
     )
 
     def __init__(self, schedule: str, seed: int) -> None:
@@ -110,6 +131,7 @@ class Scheduler:
         self._timers: list[tuple[int, int, Frame]] = []
         self._turn = self._timer_count = self._frame_count = 0
         self.calling: Frame | None = None  # the frame that yielded CALL_OUT
+        self.parked: dict[Frame, AwaitToken] = {}  # frames waiting for a task token
 
     def root(self, make: Callable[[Frame], FrameBody]) -> Frame:
         frame = Frame(0, None, None)
@@ -149,6 +171,7 @@ class Scheduler:
         for frame in frames:
             if frame.outcome is None and not frame.cancelled:
                 frame.cancelled = True
+                self.parked.pop(frame, None)
                 self.cancel(frame.children)
                 if frame.body is not None:
                     frame.body.close()
@@ -163,13 +186,25 @@ class Scheduler:
         if self._ready:
             return heapq.heappop(self._ready)[2], None
         wake, _, frame = heapq.heappop(self._timers)
+        waiting = self.parked.pop(frame, None)
+        if waiting is not None:  # its deadline: the task timed out before any answer
+            frame.reply = waiting.error
         return frame, wake
+
+    def idle_until(self, horizon: int) -> bool:
+        """Whether nothing can happen up to virtual time `horizon`: no frame ready, and no
+        sleeper waking by then."""
+        if self.calling is not None or self._queue or self._ready:
+            return False
+        return not self._timers or self._timers[0][0] > horizon
 
     def advance(self, frame: Frame, now: int) -> None:
         """Run one step of `frame` and queue it according to what it yields."""
         send = None
         if frame.finished:
             send, frame.finished = frame.finished, []
+        elif frame.reply is not None:
+            send, frame.reply = frame.reply, None
         try:
             effect = frame.body.send(send)  # type: ignore[union-attr]
         except StopIteration as stop:
@@ -182,6 +217,11 @@ class Scheduler:
         elif isinstance(effect, Sleep):
             self._timer_count += 1
             heapq.heappush(self._timers, (now + effect.micros, self._timer_count, frame))
+        elif isinstance(effect, AwaitToken):
+            self.parked[frame] = effect
+            if effect.deadline is not None:
+                self._timer_count += 1
+                heapq.heappush(self._timers, (effect.deadline, self._timer_count, frame))
         else:
             done = [child for child in effect.children if child.outcome is not None]
             for child in effect.children:

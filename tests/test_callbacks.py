@@ -73,18 +73,19 @@ def test_the_execution_waits_with_its_token_recorded(tmp_path):
     db = tmp_path / "db"
     result = start(db)
     assert result["status"] == "RUNNING"
-    token = result["waiting"]["token"]
-    assert result["waiting"]["state"] == "Ask"
+    token = result["waiting"][0]["token"]
+    assert result["waiting"][0]["state"] == "Ask"
     assert types(db)[-3:] == ["TaskScheduled", "TaskStarted", "TaskSubmitted"]
     sent = json.loads(api.history(db, "w")[2]["taskScheduledEventDetails"]["parameters"])
     assert sent["MessageBody"]["token"] == token  # $$.Task.Token is the token to answer
     (listed,) = api.list_executions(db)
-    assert listed["status"] == "RUNNING" and listed["waiting"]["token"] == token
+    assert listed["status"] == "RUNNING" and listed["waiting"][0]["token"] == token
+    assert api.replay(db, "w") is None  # a waiting execution replays to where it waits
 
 
 def test_success_continues_at_the_time_given(tmp_path):
     db = tmp_path / "db"
-    token = start(db)["waiting"]["token"]
+    token = start(db)["waiting"][0]["token"]
     result = api.send_task_success(db, token, {"approved": True}, at=at(300))
     assert result["status"] == "SUCCEEDED"
     assert json.loads(result["output"]) == {"approved": True}
@@ -96,14 +97,14 @@ def test_success_continues_at_the_time_given(tmp_path):
 
 def test_by_default_the_answer_comes_at_the_time_the_execution_waits_at(tmp_path):
     db = tmp_path / "db"
-    token = start(db)["waiting"]["token"]
+    token = start(db)["waiting"][0]["token"]
     api.send_task_success(db, token, {})
     assert api.history(db, "w")[-1]["timestamp"] == at(0)
 
 
 def test_failure_is_caught_like_any_task_error(tmp_path):
     db = tmp_path / "db"
-    token = start(db)["waiting"]["token"]
+    token = start(db)["waiting"][0]["token"]
     result = api.send_task_failure(db, token, error="Rejected", cause="no budget", at=at(60))
     assert json.loads(result["output"])["err"] == {"Error": "Rejected", "Cause": "no budget"}
     assert "TaskFailed" in types(db) and "PassStateEntered" in types(db)
@@ -111,7 +112,7 @@ def test_failure_is_caught_like_any_task_error(tmp_path):
 
 def test_an_answer_after_the_heartbeat_finds_the_task_timed_out(tmp_path):
     db = tmp_path / "db"
-    token = start(db)["waiting"]["token"]
+    token = start(db)["waiting"][0]["token"]
     result = api.send_task_success(db, token, {"late": True}, at=at(7200))
     assert result["taskTimedOut"] == {"error": "States.HeartbeatTimeout", "at": at(600)}
     timed_out = next(e for e in api.history(db, "w") if e["type"] == "TaskTimedOut")
@@ -121,7 +122,7 @@ def test_an_answer_after_the_heartbeat_finds_the_task_timed_out(tmp_path):
 
 def test_heartbeats_keep_the_task_alive_and_replay_times_it_alike(tmp_path):
     db = tmp_path / "db"
-    token = start(db)["waiting"]["token"]
+    token = start(db)["waiting"][0]["token"]
     for seconds in (500, 1000, 1500):
         assert api.send_task_heartbeat(db, token, at=at(seconds))["status"] == "RUNNING"
     result = api.send_task_success(db, token, {"ok": 1}, at=at(2000))
@@ -131,7 +132,7 @@ def test_heartbeats_keep_the_task_alive_and_replay_times_it_alike(tmp_path):
 
 def test_timeout_seconds_bounds_the_wait_whatever_the_heartbeats(tmp_path):
     db = tmp_path / "db"
-    token = start(db, approval(timeout=1000, heartbeat=600))["waiting"]["token"]
+    token = start(db, approval(timeout=1000, heartbeat=600))["waiting"][0]["token"]
     api.send_task_heartbeat(db, token, at=at(500))
     result = api.send_task_heartbeat(db, token, at=at(1050))  # the heartbeat comes too late
     assert result["taskTimedOut"] == {"error": "States.Timeout", "at": at(1000)}
@@ -140,7 +141,7 @@ def test_timeout_seconds_bounds_the_wait_whatever_the_heartbeats(tmp_path):
 
 def test_an_unknown_token_is_task_does_not_exist(tmp_path):
     db = tmp_path / "db"
-    token = start(db)["waiting"]["token"]
+    token = start(db)["waiting"][0]["token"]
     api.send_task_success(db, token, {})
     with pytest.raises(RunError, match="TaskDoesNotExist"):
         api.send_task_success(db, token, {})
@@ -148,7 +149,7 @@ def test_an_unknown_token_is_task_does_not_exist(tmp_path):
 
 def test_an_answer_before_the_recorded_time_is_refused(tmp_path):
     db = tmp_path / "db"
-    token = start(db)["waiting"]["token"]
+    token = start(db)["waiting"][0]["token"]
     api.send_task_heartbeat(db, token, at=at(100))
     with pytest.raises(RunError, match="before the execution's last recorded moment"):
         api.send_task_success(db, token, {}, at=at(50))
@@ -156,8 +157,8 @@ def test_an_answer_before_the_recorded_time_is_refused(tmp_path):
 
 def test_two_executions_waiting_on_one_token_must_be_named(tmp_path):
     db = tmp_path / "db"
-    token = start(db, name="a")["waiting"]["token"]
-    assert start(db, name="b")["waiting"]["token"] == token  # the same seed, the same token
+    token = start(db, name="a")["waiting"][0]["token"]
+    assert start(db, name="b")["waiting"][0]["token"] == token  # the same seed, the same token
     with pytest.raises(RunError, match="name one with --execution"):
         api.send_task_success(db, token, {})
     assert api.send_task_success(db, token, {}, execution="b")["name"] == "b"
@@ -187,10 +188,10 @@ def test_a_mock_still_answers_a_callback(tmp_path):
 
 def test_a_branch_before_the_answer_waits_again(tmp_path):
     db = tmp_path / "db"
-    token = start(db)["waiting"]["token"]
+    token = start(db)["waiting"][0]["token"]
     api.send_task_success(db, token, {"first": 1}, at=at(10))
     branch = api.branch(db, "w", 5, name="again")
-    assert branch["status"] == "RUNNING" and branch["waiting"]["state"] == "Ask"
+    assert branch["status"] == "RUNNING" and branch["waiting"][0]["state"] == "Ask"
     result = api.send_task_success(db, token, {"second": 2}, execution="again")
     assert json.loads(result["output"]) == {"second": 2}
 
@@ -213,7 +214,7 @@ def test_from_the_command_line(tmp_path):
     assert started.returncode == 0, started.stderr  # waiting is not a failure
     assert "waiting at state Ask for task token" in started.stdout
     listed = cli("list", "--db", db)
-    token = listed.stdout.split("task token ")[1].split(")")[0]
+    token = listed.stdout.split("(waiting for task tokens: Ask: ")[1].split(")")[0]
     late = cli(
         "send-task-success",
         token,
@@ -231,3 +232,82 @@ def test_from_the_command_line(tmp_path):
     assert gone.stderr.strip().splitlines() == [
         f"sfn-replay: TaskDoesNotExist: no execution in the db waits for task token {token}"
     ]
+
+
+def ask(name: str, timeout: int | None = None) -> dict:
+    state: dict = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": QUEUE, "MessageBody": {"token.$": "$$.Task.Token"}},
+        "End": True,
+    }
+    if timeout:
+        state["TimeoutSeconds"] = timeout
+    return {"StartAt": name, "States": {name: state}}
+
+
+def parallel(*branches: dict, timeout: int | None = None) -> dict:
+    definition: dict = {
+        "StartAt": "Both",
+        "States": {"Both": {"Type": "Parallel", "Branches": list(branches), "End": True}},
+    }
+    if timeout:
+        definition["TimeoutSeconds"] = timeout
+    return definition
+
+
+def tokens_by_state(result: dict) -> dict[str, str]:
+    return {w["state"]: w["token"] for w in result["waiting"]}
+
+
+def test_parallel_branches_wait_for_their_tokens_together(tmp_path):
+    db = tmp_path / "db"
+    tokens = tokens_by_state(start(db, parallel(ask("A"), ask("B"))))
+    assert set(tokens) == {"A", "B"}  # both tokens are out before anyone answers
+    assert types(db).count("TaskSubmitted") == 2
+    still = api.send_task_success(db, tokens["B"], {"b": 1}, at=at(10))
+    assert still["status"] == "RUNNING" and tokens_by_state(still) == {"A": tokens["A"]}
+    assert api.replay(db, "w") is None
+    branch = api.branch(db, "w", len(api.history(db, "w")), name="fork")
+    assert tokens_by_state(branch) == {"A": tokens["A"]}  # the branch waits where it was taken
+    done = api.send_task_success(db, tokens["A"], {"a": 1}, at=at(20), execution="w")
+    assert json.loads(done["output"]) == [{"a": 1}, {"b": 1}]
+    times = [e["timestamp"] for e in api.history(db, "w")]
+    assert times == sorted(times)
+    assert api.replay(db, "w") is None
+
+
+def test_other_branches_go_on_up_to_the_time_of_the_answer(tmp_path):
+    db = tmp_path / "db"
+    waiter = {
+        "StartAt": "Nap",
+        "States": {"Nap": {"Type": "Wait", "Seconds": 60, "Next": "Then"}, **ask("Then")["States"]},
+    }
+    tokens = tokens_by_state(start(db, parallel(ask("A"), waiter)))
+    assert list(tokens) == ["A"]  # the Wait has not ended: nothing is known of 60 s later yet
+    assert "WaitStateExited" not in types(db)
+    later = api.send_task_success(db, tokens["A"], {}, at=at(100))
+    assert tokens_by_state(later).keys() == {"Then"}
+    events = api.history(db, "w")
+    exited = next(e for e in events if e["type"] == "WaitStateExited")
+    answered = next(e for e in events if e["type"] == "TaskSucceeded")
+    assert (exited["timestamp"], answered["timestamp"]) == (at(60), at(100))
+    assert events.index(exited) < events.index(answered)
+
+
+def test_a_waiting_task_times_out_while_another_is_answered(tmp_path):
+    db = tmp_path / "db"
+    tokens = tokens_by_state(start(db, parallel(ask("A"), ask("B", timeout=30))))
+    result = api.send_task_success(db, tokens["A"], {}, at=at(100))
+    assert result["status"] == "FAILED" and result["error"] == "States.Timeout"
+    timed_out = next(e for e in api.history(db, "w") if e["type"] == "TaskTimedOut")
+    assert timed_out["timestamp"] == at(30)
+    assert api.replay(db, "w") is None
+
+
+def test_the_execution_times_out_while_it_waits(tmp_path):
+    db = tmp_path / "db"
+    token = start(db, parallel(ask("A"), timeout=50))["waiting"][0]["token"]
+    result = api.send_task_success(db, token, {}, at=at(80))
+    assert result["status"] == "TIMED_OUT"
+    assert api.history(db, "w")[-1]["timestamp"] == at(50)

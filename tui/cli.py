@@ -257,8 +257,7 @@ def print_description(description: dict, as_json: bool) -> None:
         return
     typer.echo(f"{description['status']}  {description['executionArn']}")
     typer.echo(f"  started {description['startDate']}  stopped {description.get('stopDate')}")
-    waiting = description.get("waiting")
-    if waiting:
+    for waiting in description.get("waiting") or ():
         typer.echo(
             f"  waiting at state {waiting['state']} for task token {waiting['token']}; answer "
             f"with: sfn-replay send-task-success {waiting['token']} --output JSON"

@@ -77,9 +77,8 @@ def list_executions(db) -> list[str]:
         stop = iso_aws(doc["stopMicros"]) if doc.get("stopMicros") is not None else "-"
         why = f"  ({doc['stopReason']})" if doc["status"] == "INTERRUPTED" else ""
         if doc.get("waiting"):
-            why = (
-                f"  (waiting at {doc['waiting']['state']} for task token {doc['waiting']['token']})"
-            )
+            tokens = ", ".join(f"{w['state']}: {w['token']}" for w in doc["waiting"])
+            why = f"  (waiting for task tokens: {tokens})"
         rows.append(
             f"{doc['status']:<11} {doc['stateMachineName']:<24} {doc['name']:<38} "
             f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}"

@@ -11,8 +11,8 @@ from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
 from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
-from replay.engine import AwaitingToken
 from replay.scheduler import CALL_OUT, Sleep
+from replay.timeouts import timeouts
 
 _TRUNCATED = {"truncated": False}
 
@@ -126,29 +126,6 @@ class _Events:
         self._outcome("TimedOut", {"error": error}, extra)
 
 
-def timeouts(
-    answer, delay: int, timeout: int | None, heartbeat: int | None
-) -> list[tuple[int, str]]:
-    """When and on which error the task times out, in microseconds after it started: the
-    timeout an answer says it timed out on (injected: on its limit; recorded: when it did),
-    else each limit its delay reaches. The gaps between heartbeats count for HeartbeatSeconds
-    (a mocked or handled task sends none: its whole delay is one gap)."""
-    if answer.timed_out is not None:
-        if delay:
-            return [(delay, answer.timed_out)]
-        seconds = heartbeat if answer.timed_out == errors.HEARTBEAT_TIMEOUT else timeout
-        return [((seconds or 0) * MICROS, answer.timed_out)]
-    found = []
-    if heartbeat is not None:
-        beats = [0, *answer.heartbeats, delay]
-        late = next((a for a, b in zip(beats, beats[1:]) if b - a >= heartbeat * MICROS), None)
-        if late is not None:
-            found.append((late + heartbeat * MICROS, errors.HEARTBEAT_TIMEOUT))
-    if timeout is not None and delay >= timeout * MICROS:
-        found.append((timeout * MICROS, errors.TIMEOUT))
-    return found
-
-
 def _marker(answer) -> dict | None:
     """Our facts on the event that records a Task's outcome: the fault rules that made it
     (injected), and the heartbeats a callback sent (replay needs them to time it out alike)."""
@@ -185,15 +162,12 @@ def run_task(step):
     )
     if kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
         events.submitted()
-    if answer is None:
+    if answer is None:  # nothing answers yet: wait (the execution pauses when all else does)
         limits = {"timeoutSeconds": timeout, "heartbeatSeconds": heartbeat}
-        raise AwaitingToken(
-            state.name,
-            state.resource,
-            context["Task"]["Token"],
-            step.frame.label or "",
-            {key: value for key, value in limits.items() if value is not None},
-        )
+        token, label = context["Task"]["Token"], step.frame.label or ""
+        error = yield engine.await_token(token, state.name, state.resource, label, limits)
+        events.timed_out(error)  # woken only by its deadline
+        raise StatesError(error, None)
     marker = _marker(answer)
     delay = int(min(answer.delay_seconds, 1e300) * MICROS)  # a mock's Delay may be inf
     limits = timeouts(answer, delay, timeout, heartbeat)
@@ -205,7 +179,7 @@ def run_task(step):
         error = min(limits)[1]
         events.timed_out(error, marker)
         raise StatesError(error, None)
-    if delay:
+    if delay or kind.callback:  # a callback's answer comes after what can happen meanwhile
         yield Sleep(delay)
     if kind.waits and not kind.callback:
         events.submitted()
