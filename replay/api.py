@@ -54,7 +54,7 @@ from replay.timetravel import (
     state_at,
 )
 from replay.transfer import HistoryFormatError, export_history, parse_pages
-from replay.verify import Divergence, info_from_record, verify
+from replay.verify import Divergence, info_from_record
 from replay.world import (
     ChainWorld,
     HandlerError,
@@ -297,25 +297,41 @@ def _children(log: EventLog, doc: dict) -> list[list[dict]]:
 def replay(db: str | Path, execution: str, definition_text: str | None = None) -> Divergence | None:
     """Re-run the interpreter against the recorded history (Tasks answered from the record).
 
-    None means identical; otherwise the first divergence.
+    None means identical; otherwise the first divergence. A branch is re-run as it ran: its
+    parent's prefix, then its own changes at the fork point.
     """
+    from replay.replay_all import replay_execution
+
     with EventLog(db, readonly=True) as log:
-        doc = resolve(log, execution)
-        recorded, input_value, seed = _recorded_run(log, doc)
-        definition = load_definition(definition_text or recorded_definition(log, doc))
-        info = info_from_record(doc, recorded, input_value)
-        children = _children(log, doc)
-        s3 = RecordedS3.from_events(recorded, *children, live=local_s3(doc, writes=False))
-        return verify(
-            definition,
-            info,
-            seed,
-            recorded,
-            with_time=not _imported(log, doc),
-            s3=s3,
-            children=children,
-            schedule=_schedule(recorded),
-        )
+        return replay_execution(log, resolve(log, execution), definition_text)
+
+
+def replay_all(
+    db: str | Path,
+    definition_text: str,
+    executions: list[str] | None = None,
+    histories: list[tuple[str, list[Any]]] | tuple = (),
+    *,
+    state_machine_name: str | None = None,
+    workers: int = 1,
+    ray: str | None = None,
+) -> list[dict]:
+    """Replay many executions against a changed definition, one row each, in the order given:
+    `executions` by name or ARN (None: every execution of `state_machine_name`, or of the only
+    state machine in the db), then `histories` as (label, GetExecutionHistory pages) pairs,
+    each imported into a temporary db of its own. `workers` local processes, or Ray (`ray`:
+    "" for a local cluster, else its address). See replay.replay_all for each row's fields."""
+    from replay import replay_all as sweep_replay
+
+    return sweep_replay.replay_all(
+        db,
+        definition_text,
+        executions,
+        histories,
+        state_machine_name=state_machine_name,
+        workers=workers,
+        ray=ray,
+    )
 
 
 def branch(
