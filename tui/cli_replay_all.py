@@ -6,14 +6,29 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperCommand
 
 HEADER = ("EXECUTION", "STATUS", "RESULT")
+
+
+class RayOptionalValue(TyperCommand):
+    """`--ray` alone (at the end, or before another option) means a local cluster: it is read
+    as `--ray=`; `--ray ADDRESS` and `--ray=ADDRESS` name a cluster."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        args = list(args)
+        for i, arg in enumerate(args):
+            if arg == "--":
+                break
+            if arg == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-")):
+                args[i] = "--ray="
+        return super().parse_args(ctx, args)
 
 
 def register(app: typer.Typer) -> None:
     from tui.cli import DbOption, guarded
 
-    @app.command(name="replay-all")
+    @app.command(name="replay-all", cls=RayOptionalValue)
     @guarded
     def replay_all(
         definition: Annotated[
@@ -50,10 +65,8 @@ def register(app: typer.Typer) -> None:
             Optional[str],
             typer.Option(
                 "--ray",
-                flag_value="",
-                is_flag=False,
                 metavar="[ADDRESS]",
-                help="Run on Ray: a local cluster, or the one at ADDRESS (--ray=HOST:PORT).",
+                help="Run on Ray: a local cluster (--ray alone), or the one at ADDRESS.",
             ),
         ] = None,
         db: DbOption = None,
