@@ -582,7 +582,7 @@ def _account_region(previous: dict, started: dict) -> tuple[str, str]:
 
 # -- resume ------------------------------------------------------------------------------------
 
-_WORLD_KEYS = ("mocks", "testCase", "handlers")
+_WORLD_KEYS = ("mocks", "testCase", "handlers", "faults")
 
 
 def resume(
@@ -593,12 +593,15 @@ def resume(
     test_case: str | None = None,
     handlers_file: Path | None = None,
     handlers: dict | None = None,
+    faults: Faults | None = None,
 ) -> dict:
     """Continue an interrupted execution (killed, or stopped at a Task nothing answered) from
     its last committed event, to the same events as a run never interrupted.
 
     Tasks are answered by the mocks/handlers given (recorded for the execution from now on),
-    else by those recorded with the run."""
+    else by those recorded with the run. `faults` apply to the Tasks answered after the resume
+    point, in place of the rules recorded with the run (None: those go on applying; [] drops
+    them), and are recorded with it."""
     with EventLog(db) as log:
         doc = resolve(log, execution)
         if doc.get("parentExecution"):
@@ -620,9 +623,28 @@ def resume(
                     mocks, test_case, doc["stateMachineName"], handlers, handlers_file
                 )
                 setup = world_setup(log, mocks, test_case, handlers_file)
+            if after is not None or faults is not None:
+                after, setup = _resumed_faults(log, doc, after, setup, faults)
             return continue_execution(log, doc, after=after, setup=setup)
         finally:
             lock.__exit__(None, None, None)
+
+
+def _resumed_faults(
+    log: EventLog, doc: dict, after: World | None, setup: dict | None, faults: Faults | None
+) -> tuple[World, dict]:
+    """The world after the resume point with its fault rules (the given ones, else the
+    recorded ones), checked against the execution's definition, and the setup recording it."""
+    if after is None:
+        after = recorded_world(log, doc, with_faults=False)
+        setup = {key: doc[key] for key in _WORLD_KEYS[:-1] if key in doc}
+    rules = coerce(doc.get("faults", []) if faults is None else faults)
+    machine = load_definition(recorded_definition(log, doc)).machine
+    after = with_faults(after, rules, machine)
+    setup = dict(setup or {})
+    if rules:
+        setup["faults"] = [rule.to_dict() for rule in rules]
+    return after, setup
 
 
 def continue_execution(
