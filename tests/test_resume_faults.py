@@ -60,6 +60,8 @@ def test_a_killed_run_resumed_with_a_fault(tmp_path):
     ]
     assert "injected" not in cli("history", "e", "--db", db, "--format", "aws").stdout
     assert cli("replay", "e", "--db", db).stdout.strip() == "identical"
+    [row] = cli("list", "--db", db).stdout.splitlines()[1:]
+    assert row.startswith("FAILED") and row.endswith("  [faults: Work:Work.Broken:on resume@0]")
 
 
 def test_a_run_nothing_answered_is_resumed_by_a_fault_plan(tmp_path):
