@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         ],
         executions: Annotated[
             Optional[list[str]],
-            typer.Argument(help="Executions (names or ARNs) to replay.", show_default=False),
+            typer.Argument(metavar="EXECUTION", help="Executions (names or ARNs) to replay."),
         ] = None,
         all_: Annotated[
             bool,
@@ -59,8 +59,12 @@ def register(app: typer.Typer) -> None:
             typer.Option("--state-machine-name", help="The state machine --all replays."),
         ] = None,
         workers: Annotated[
-            int, typer.Option("--workers", help="Local worker processes (default 1).")
-        ] = 1,
+            Optional[int],
+            typer.Option(
+                "--workers",
+                help="Local worker processes (default: the cores this process may use).",
+            ),
+        ] = None,
         ray: Annotated[
             Optional[str],
             typer.Option(
@@ -77,7 +81,8 @@ def register(app: typer.Typer) -> None:
         rows = _rows(executions, definition, all_, history, state_machine_name, workers, ray, db)
         if as_json:
             diverged = sum(not row["identical"] for row in rows)
-            typer.echo(json.dumps({"diverged": diverged, "results": rows}, indent=2))
+            shown = {"diverged": diverged, "results": rows}
+            typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
         else:
             for line in format_rows(rows):
                 typer.echo(line)
@@ -92,11 +97,11 @@ def _rows(executions, definition, all_, history, state_machine_name, workers, ra
         raise UsageError("give EXECUTION names or --all, not both")
     if not (all_ or executions or history):
         raise UsageError("give EXECUTION names, --all or --history FILE")
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
     text = read_text(definition, "--definition")
     pages = [(str(path), [read_json_file(path, "--history")]) for path in history or ()]
-    from replay.sweep import SweepError
+    from replay.sweep import SweepError, cpu_count
 
     try:
         return api.replay_all(
@@ -105,7 +110,7 @@ def _rows(executions, definition, all_, history, state_machine_name, workers, ra
             None if all_ else list(executions or ()),
             pages,
             state_machine_name=state_machine_name or default_state_machine_name(definition),
-            workers=workers,
+            workers=workers or cpu_count(),
             ray=ray,
         )
     except SweepError as exc:
