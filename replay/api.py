@@ -313,14 +313,15 @@ def replay_all(
     histories: list[tuple[str, list[Any]]] | tuple = (),
     *,
     state_machine_name: str | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
     ray: str | None = None,
 ) -> list[dict]:
     """Replay many executions against a changed definition, one row each, in the order given:
     `executions` by name or ARN (None: every execution of `state_machine_name`, or of the only
     state machine in the db), then `histories` as (label, GetExecutionHistory pages) pairs,
-    each imported into a temporary db of its own. `workers` local processes, or Ray (`ray`:
-    "" for a local cluster, else its address). See replay.replay_all for each row's fields."""
+    each imported into a temporary db of its own. `workers` local processes (None: one for a
+    small sweep, else every core), or Ray (`ray`: "" for a local cluster, else its address).
+    See replay.replay_all for each row's fields."""
     from replay import replay_all as sweep_replay
 
     return sweep_replay.replay_all(

@@ -39,13 +39,16 @@ from replay.fork import NO_OVERRIDE, Fork
 from replay.history import EXECUTIONS
 from replay.liveness import is_running
 from replay.runner import RunError
-from replay.sweep import map_jobs
+from replay.sweep import cpu_count, map_jobs
 from replay.transfer import HistoryFormatError, parse_pages
 from replay.verify import Divergence, info_from_record, verify
 from replay.worlds import local_s3, recorded_definition
 from store import EventLog
 
 _FINISHED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+# `workers=None`: below this many recorded events in all, one process (starting worker
+# processes costs ~0.7 s here, about what replaying 45,000 events does), else every core
+AUTO_EVENTS = 100_000
 
 
 def replay_all(
@@ -55,29 +58,34 @@ def replay_all(
     histories: list[tuple[str, list[Any]]] | tuple = (),
     *,
     state_machine_name: str | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
     ray: str | None = None,
 ) -> list[dict]:
     """One row per execution: `executions` by name or ARN (None: every execution of the
     state machine, see `select`), then `histories`, (label, pages) pairs of
-    GetExecutionHistory documents (an `export`, or the AWS CLI's output)."""
+    GetExecutionHistory documents (an `export`, or the AWS CLI's output). `workers` None:
+    one process for a small sweep (AUTO_EVENTS), else the cores this process may use."""
     load_definition(definition_text)  # a bad definition stops everything, before any job
     jobs: list[dict] = []
     if executions is None or executions:
         jobs += _db_jobs(db, definition_text, executions, state_machine_name)
     for label, pages in histories:
         try:
-            parse_pages(pages)
+            events, _ = parse_pages(pages)
         except HistoryFormatError as exc:
             raise HistoryFormatError(f"history file {label}: {exc}") from None
         jobs.append(
             {
+                "events": len(events),
                 "history": label,
                 "pages": pages,
                 "definition": definition_text,
                 "stateMachineName": state_machine_name or "replay-all",
             }
         )
+    if workers is None:
+        small = sum(job["events"] for job in jobs) < AUTO_EVENTS
+        workers = 1 if small else cpu_count()
     return map_jobs(check_job, jobs, workers=workers, ray=ray)
 
 
@@ -94,6 +102,7 @@ def _db_jobs(
                 "db": str(Path(db).resolve()),
                 "arn": doc["executionArn"],
                 "status": _status(log, doc),
+                "events": doc.get("events") or 0,
                 "definition": text,
             }
             for doc in docs

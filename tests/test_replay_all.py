@@ -138,6 +138,18 @@ def test_workers_give_the_same_rows_in_the_same_order(db):
     assert api.replay_all(db, text, names, workers=2) == one
 
 
+def test_by_default_a_small_sweep_stays_in_this_process(db, monkeypatch):
+    used = []
+    real = sweep.map_jobs
+    monkeypatch.setattr(
+        "replay.replay_all.map_jobs", lambda *a, **k: used.append(k["workers"]) or real(*a, **k)
+    )
+    monkeypatch.setattr("replay.replay_all.AUTO_EVENTS", 30)  # s1 has 14 events, b2 16
+    api.replay_all(db, json.dumps(FLOW), ["s1"], workers=None)
+    api.replay_all(db, json.dumps(FLOW), ["s1", "b2"], workers=None)
+    assert used == [1, sweep.cpu_count()]
+
+
 def test_on_a_local_ray_cluster_the_rows_are_the_same(db):
     ray = pytest.importorskip("ray")
     text = changed(NumericGreaterThan=1)

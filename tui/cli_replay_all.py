@@ -101,7 +101,7 @@ def _rows(executions, definition, all_, history, state_machine_name, workers, ra
         raise UsageError(f"--workers must be at least 1, not {workers}")
     text = read_text(definition, "--definition")
     pages = [(str(path), [read_json_file(path, "--history")]) for path in history or ()]
-    from replay.sweep import SweepError, cpu_count
+    from replay.sweep import SweepError
 
     try:
         return api.replay_all(
@@ -110,7 +110,7 @@ def _rows(executions, definition, all_, history, state_machine_name, workers, ra
             None if all_ else list(executions or ()),
             pages,
             state_machine_name=state_machine_name or default_state_machine_name(definition),
-            workers=workers or cpu_count(),
+            workers=workers,
             ray=ray,
         )
     except SweepError as exc:
