@@ -288,3 +288,21 @@ def test_cli_ray_missing_says_how_to_install(db, files, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_ray)
     result = cli("replay-all", "--definition", str(files["new"]), "s1", "--ray", "--db", str(db))
     assert result.exit_code == 2 and sweep.RAY_MISSING in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, ray",
+    [
+        (["--ray"], ""),
+        (["--ray", "--json"], ""),
+        (["--ray", "10.0.0.5:6379"], "10.0.0.5:6379"),
+        (["--ray=10.0.0.5:6379"], "10.0.0.5:6379"),
+        ([], None),
+    ],
+)
+def test_cli_ray_alone_is_a_local_cluster(db, files, monkeypatch, args, ray):
+    seen = {}
+    monkeypatch.setattr(api, "replay_all", lambda *a, **k: seen.update(k) or [])
+    result = cli("replay-all", "--definition", str(files["new"]), "s1", "--db", str(db), *args)
+    assert result.exit_code == 0, result.output
+    assert seen["ray"] == ray
