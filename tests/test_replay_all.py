@@ -130,6 +130,30 @@ def test_all_picks_the_state_machine(db):
         api.replay_all(db, other, state_machine_name="nope")
 
 
+def test_all_leaves_map_children_to_their_parent_and_falls_back_to_the_only_machine():
+    from replay.replay_all import select
+
+    def doc(name, start, **extra):
+        return {"executionArn": name, "name": name, "stateMachineName": "sm", "startMicros": start,
+                **extra}  # fmt: skip
+
+    docs = [
+        doc("late", 9),
+        doc("child", 0, parentExecution="early"),
+        doc("early-b", 0, parent="early", forkAt=4),
+        doc("early-a", 0, parent="early", forkAt=7),
+        doc("early", 0),
+        doc("early-b-1", 0, parent="early-b", forkAt=5),
+    ]
+    assert [d["name"] for d in select(docs, "definition-file-stem")] == [
+        "early",
+        "early-b",
+        "early-b-1",
+        "early-a",
+        "late",
+    ]
+
+
 def test_workers_give_the_same_rows_in_the_same_order(db):
     text = changed(NumericGreaterThan=1)
     names = ["s3", "b2", "s1", "s1-more"]
