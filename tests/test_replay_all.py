@@ -6,6 +6,8 @@ from __future__ import annotations
 import builtins
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -207,6 +209,25 @@ def test_an_interrupted_execution_is_checked_as_far_as_it_is_recorded(tmp_path):
     edited["States"]["Store"]["ResultPath"] = "$.stored"
     assert api.replay_all(db, json.dumps(edited), ["cut"])[0]["identical"]
     assert not api.replay_all(db, changed(NumericGreaterThan=1), ["cut"])[0]["identical"]
+    holder = subprocess.Popen(  # a writer in another process: the execution is running
+        [
+            sys.executable,
+            "-c",
+            "import sys; from replay.liveness import ExecutionLock; "
+            f"ExecutionLock({str(db)!r}, {row['executionArn']!r}).__enter__(); "
+            "print('held', flush=True); sys.stdin.read()",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        [running] = api.replay_all(db, json.dumps(FLOW), ["cut"])
+    finally:
+        holder.communicate("")
+    assert running == dict(row, status="RUNNING")
 
 
 # -- the command line ------------------------------------------------------------------------
