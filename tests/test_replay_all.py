@@ -118,6 +118,20 @@ def test_a_branch_replays_with_its_input_override(db):
     assert rows[0]["identical"] and rows[0]["parent"] == "s1" and rows[0]["forkAt"] == 3
 
 
+def test_a_branch_with_a_definition_of_its_own_replays_with_both(tmp_path):
+    """Up to the fork point the parent's definition made the events, after it the branch's:
+    the branch's alone (Fetch's resource changed) would diverge at event 3."""
+    db = tmp_path / "db"
+    start(db, "p", "small")
+    edited = copy.deepcopy(FLOW)
+    edited["States"]["Fetch"]["Resource"] = LAMBDA + "fetch-v2"
+    edited["States"]["Store"]["ResultPath"] = "$.stored"
+    branch = api.branch(db, "p", 8, name="p-v2", definition_text=json.dumps(edited))
+    assert branch["status"] == "SUCCEEDED"
+    assert api.replay(db, "p-v2") is None
+    assert api.replay(db, "p-v2", json.dumps(edited)).event_id == 3
+
+
 def test_a_divergence_before_the_fork_point_is_in_the_shared_prefix(db):
     edited = copy.deepcopy(FLOW)
     edited["States"]["Fetch"]["Resource"] = LAMBDA + "fetch-v2"
