@@ -293,8 +293,7 @@ def test_cli_history_files_replay_as_their_executions_do(db, files):
         "replay-all",
         "--definition",
         str(files["new"]),
-        "--history",
-        str(files["export"]),
+        str(files["export"]),  # a file given where an execution goes: as --history
         "--history",
         str(files["aws"]),
         "--json",

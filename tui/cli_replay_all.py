@@ -36,7 +36,11 @@ def register(app: typer.Typer) -> None:
         ],
         executions: Annotated[
             Optional[list[str]],
-            typer.Argument(metavar="EXECUTION", help="Executions (names or ARNs) to replay."),
+            typer.Argument(
+                metavar="EXECUTION",
+                help="Executions (names or ARNs) to replay; an existing FILE.json is read as "
+                "--history FILE.json.",
+            ),
         ] = None,
         all_: Annotated[
             bool,
@@ -93,6 +97,10 @@ def _rows(executions, definition, all_, history, state_machine_name, workers, ra
     from tui.cli import api, db_path
     from tui.inputs import UsageError, default_state_machine_name, read_json_file, read_text
 
+    files = [Path(name) for name in executions or () if name.endswith(".json")]
+    files = [path for path in files if path.is_file()]  # the issue's `replay-all ... H.json`
+    history = [*files, *(history or ())]
+    executions = [name for name in executions or () if Path(name) not in files]
     if all_ and executions:
         raise UsageError("give EXECUTION names or --all, not both")
     if not (all_ or executions or history):
