@@ -55,7 +55,7 @@ from replay.timetravel import (
     state_at,
 )
 from replay.transfer import HistoryFormatError, export_history, parse_pages
-from replay.verify import Divergence, info_from_record, verify
+from replay.verify import Divergence, info_from_record
 from replay.world import (
     ChainWorld,
     HandlerError,
@@ -305,25 +305,42 @@ def _children(log: EventLog, doc: dict) -> list[list[dict]]:
 def replay(db: str | Path, execution: str, definition_text: str | None = None) -> Divergence | None:
     """Re-run the interpreter against the recorded history (Tasks answered from the record).
 
-    None means identical; otherwise the first divergence.
+    None means identical; otherwise the first divergence. A branch is re-run as it ran: its
+    parent's prefix, then its own changes at the fork point.
     """
+    from replay.replay_all import replay_execution
+
     with EventLog(db, readonly=True) as log:
-        doc = resolve(log, execution)
-        recorded, input_value, seed = _recorded_run(log, doc)
-        definition = load_definition(definition_text or recorded_definition(log, doc))
-        info = info_from_record(doc, recorded, input_value)
-        children = _children(log, doc)
-        s3 = RecordedS3.from_events(recorded, *children, live=local_s3(doc, writes=False))
-        return verify(
-            definition,
-            info,
-            seed,
-            recorded,
-            with_time=not _imported(log, doc),
-            s3=s3,
-            children=children,
-            schedule=_schedule(recorded),
-        )
+        return replay_execution(log, resolve(log, execution), definition_text)
+
+
+def replay_all(
+    db: str | Path,
+    definition_text: str,
+    executions: list[str] | None = None,
+    histories: list[tuple[str, list[Any]]] | tuple = (),
+    *,
+    state_machine_name: str | None = None,
+    workers: int | None = 1,
+    ray: str | None = None,
+) -> list[dict]:
+    """Replay many executions against a changed definition, one row each, in the order given:
+    `executions` by name or ARN (None: every execution of `state_machine_name`, or of the only
+    state machine in the db), then `histories` as (label, GetExecutionHistory pages) pairs,
+    each imported into a temporary db of its own. `workers` local processes (None: one for a
+    small sweep, else every core), or Ray (`ray`: "" for a local cluster, else its address).
+    See replay.replay_all for each row's fields."""
+    from replay import replay_all as sweep_replay
+
+    return sweep_replay.replay_all(
+        db,
+        definition_text,
+        executions,
+        histories,
+        state_machine_name=state_machine_name,
+        workers=workers,
+        ray=ray,
+    )
 
 
 def branch(
@@ -575,7 +592,7 @@ def _account_region(previous: dict, started: dict) -> tuple[str, str]:
 
 # -- resume ------------------------------------------------------------------------------------
 
-_WORLD_KEYS = ("mocks", "testCase", "handlers")
+_WORLD_KEYS = ("mocks", "testCase", "handlers", "faults")
 
 
 def resume(
@@ -586,12 +603,15 @@ def resume(
     test_case: str | None = None,
     handlers_file: Path | None = None,
     handlers: dict | None = None,
+    faults: Faults | None = None,
 ) -> dict:
     """Continue an interrupted execution (killed, or stopped at a Task nothing answered) from
     its last committed event, to the same events as a run never interrupted.
 
     Tasks are answered by the mocks/handlers given (recorded for the execution from now on),
-    else by those recorded with the run."""
+    else by those recorded with the run. `faults` apply to the Tasks answered after the resume
+    point, in place of the rules recorded with the run (None: those go on applying; [] drops
+    them), and are recorded with it."""
     with EventLog(db) as log:
         doc = resolve(log, execution)
         if doc.get("parentExecution"):
@@ -613,9 +633,28 @@ def resume(
                     mocks, test_case, doc["stateMachineName"], handlers, handlers_file
                 )
                 setup = world_setup(log, mocks, test_case, handlers_file)
+            if after is not None or faults is not None:
+                after, setup = _resumed_faults(log, doc, after, setup, faults)
             return continue_execution(log, doc, after=after, setup=setup)
         finally:
             lock.__exit__(None, None, None)
+
+
+def _resumed_faults(
+    log: EventLog, doc: dict, after: World | None, setup: dict | None, faults: Faults | None
+) -> tuple[World, dict]:
+    """The world after the resume point with its fault rules (the given ones, else the
+    recorded ones), checked against the execution's definition, and the setup recording it."""
+    if after is None:
+        after = recorded_world(log, doc, with_faults=False)
+        setup = {key: doc[key] for key in _WORLD_KEYS[:-1] if key in doc}
+    rules = coerce(doc.get("faults", []) if faults is None else faults)
+    machine = load_definition(recorded_definition(log, doc)).machine
+    after = with_faults(after, rules, machine)
+    setup = dict(setup or {})
+    if rules:
+        setup["faults"] = [rule.to_dict() for rule in rules]
+    return after, setup
 
 
 def continue_execution(

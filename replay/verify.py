@@ -10,6 +10,7 @@ from replay.compare import event_changes, shown
 from replay.definition import Definition
 from replay.engine import AwaitingToken, Engine, ExecutionInfo, NoTaskAnswer
 from replay.events import EXTRA
+from replay.fork import Fork
 from replay.interpreter import run_machine
 from replay.recorded import RecordedWorld
 
@@ -54,15 +55,21 @@ def verify(
     s3: Any = None,
     children: tuple = (),
     schedule: str = "round-robin",
+    fork: Fork | None = None,
+    partial: bool = False,
 ) -> Divergence | None:
     """None when the interpreter reproduces `recorded` exactly; else the first divergence.
 
     `children` are the histories of its Distributed Map child executions, whose Tasks are
-    answered from their own records."""
+    answered from their own records. `fork`: a branch's changes at its fork point. `partial`:
+    the record stops before the execution's end (still running, or interrupted), so the
+    interpreter going on past its last event is no divergence."""
     world = RecordedWorld.from_events(recorded, *children)
     # up to the last recorded moment: a Task still waiting for its token then waits again
     horizon = recorded[-1]["timestamp"] if recorded else 0
-    engine = Engine(definition.machine, info, world, seed, schedule=schedule, horizon=horizon)
+    engine = Engine(
+        definition.machine, info, world, seed, schedule=schedule, fork=fork, horizon=horizon
+    )
     engine.s3 = s3
     position = 0
     try:
@@ -71,6 +78,8 @@ def verify(
         ):
             for event in batch:
                 if position >= len(recorded):
+                    if partial:
+                        return None
                     return Divergence(
                         event["id"], None, comparable(event, with_time), "the record ends here"
                     )
@@ -80,8 +89,8 @@ def verify(
                     return Divergence(event["id"], want, got)
                 position += 1
     except NoTaskAnswer as missing:
-        if isinstance(missing, AwaitingToken) and position == len(recorded):
-            return None  # it waits for a task token where the record ends: identical so far
+        if position >= len(recorded) and (partial or isinstance(missing, AwaitingToken)):
+            return None  # it stops (or waits for a task token) where the record ends
         want = recorded[position] if position < len(recorded) else None
         return Divergence(
             position + 1,

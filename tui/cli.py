@@ -285,6 +285,12 @@ def resume(
             "--handlers", help="Answer Tasks from now on with this handlers file (recorded)."
         ),
     ] = None,
+    fault: FaultOption = None,
+    fault_plan: FaultPlanOption = None,
+    no_faults: Annotated[
+        bool,
+        typer.Option("--no-faults", help="Drop the run's fault rules from the resume point on."),
+    ] = False,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -292,9 +298,19 @@ def resume(
     its last committed event, to the same events as a run never interrupted."""
     if mock_config is not None and test_case is None:
         raise UsageError("--mock-config needs --test-case NAME")
+    faults = fault_rules(fault, fault_plan)
+    if no_faults and faults is not None:
+        raise UsageError(
+            "--no-faults drops the fault rules: give it without --fault and --fault-plan"
+        )
     mocks = read_json_arg(str(mock_config), "mock config") if mock_config else None
     result = api.resume(
-        db_path(db), execution, mocks=mocks, test_case=test_case, handlers_file=handlers
+        db_path(db),
+        execution,
+        mocks=mocks,
+        test_case=test_case,
+        handlers_file=handlers,
+        faults=[] if no_faults else faults,
     )
     print_description(result, as_json)
     raise typer.Exit(status_code(result))
@@ -647,7 +663,10 @@ def graph(
 
 # Commands that live in modules of their own, each with `register(app)`; imported here, after
 # the shared options and helpers above exist (one module per line).
-COMMAND_MODULES: tuple[str, ...] = ("tui.cli_callbacks",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "tui.cli_callbacks",
+    "tui.cli_replay_all",
+)
 # (`python -m tui.cli` runs this file as __main__: then the modules register with `tui.cli`,
 # imported by the block at the end, as they import their helpers from it)
 if __name__ != "__main__":

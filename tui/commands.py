@@ -81,9 +81,19 @@ def list_executions(db) -> list[str]:
             why = f"  (waiting for task tokens: {tokens})"
         rows.append(
             f"{doc['status']:<11} {doc['stateMachineName']:<24} {doc['name']:<38} "
-            f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}"
+            f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}" + _faults(doc)
         )
     return rows
+
+
+def _faults(doc: dict) -> str:
+    """`  [faults: RULE, ...]`: the fault rules an execution runs with (a branch: after its
+    fork point; a resumed one: after the resume point), else nothing."""
+    if not doc.get("faults"):
+        return ""
+    from replay.faults import describe
+
+    return f"  [faults: {', '.join(describe(rule) for rule in doc['faults'])}]"
 
 
 def _short(value, limit: int = 100) -> str:
