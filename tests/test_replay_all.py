@@ -190,13 +190,9 @@ def test_by_default_a_small_sweep_stays_in_this_process(db, monkeypatch):
     assert used == [1, sweep.cpu_count()]
 
 
-def test_on_a_local_ray_cluster_the_rows_are_the_same(db):
-    ray = pytest.importorskip("ray")
+def test_on_a_local_ray_cluster_the_rows_are_the_same(db, local_ray):
     text = changed(NumericGreaterThan=1)
-    try:
-        on_ray = api.replay_all(db, text, ["s3", "b2", "s1"], ray="")
-    finally:
-        ray.shutdown()
+    on_ray = api.replay_all(db, text, ["s3", "b2", "s1"], ray="")
     assert on_ray == api.replay_all(db, text, ["s3", "b2", "s1"])
 
 

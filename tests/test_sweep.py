@@ -64,10 +64,7 @@ def test_without_ray_the_error_says_how_to_install(monkeypatch):
         sweep.map_jobs(square_and_pid, [1], ray="")
 
 
-def test_on_a_local_ray_cluster():
-    ray = pytest.importorskip("ray")
-    try:
-        results = sweep.map_jobs(square_and_pid, list(range(10)), ray="")
-    finally:
-        ray.shutdown()
+def test_on_a_local_ray_cluster(local_ray):
+    results = sweep.map_jobs(square_and_pid, list(range(10)), ray="")
+    assert os.getpid() not in {pid for _, pid in results}
     assert [r for r, _ in results] == [n * n for n in range(10)]
