@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[
             Optional[list[Path]],
             typer.Argument(
-                metavar="[PATH]...",
+                metavar="PATH",
                 help="scenario.json files, or folders searched for them (default: scenarios).",
                 show_default=False,
             ),

@@ -74,7 +74,7 @@ def safe_name(text: str) -> str:
     return _FORBIDDEN.sub("-", text)[:80] or "scenario"
 
 
-def _default_machine_name(definition: Path) -> str:
+def default_machine_name(definition: Path) -> str:
     """As `run` names it: the file's stem without `.asl`, its folder for a generic stem."""
     stem = definition.name.removesuffix(".json").removesuffix(".asl")
     if stem.lower() in _GENERIC_STEMS:
@@ -195,7 +195,7 @@ class _Base:
                 "/startTime", "an ISO 8601 time with an offset, e.g. " + DEFAULT_START
             ) from None
         s3 = reader.file(doc["s3Root"], "/s3Root", folder=True) if "s3Root" in doc else None
-        machine_name = name or _default_machine_name(definition)
+        machine_name = name or default_machine_name(definition)
         return cls(reader, doc, text, machine, machine_name, s3, seed, start)
 
     def case(self, case: Any, at: str, names: dict[str, int]) -> Case:
