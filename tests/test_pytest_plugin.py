@@ -3,6 +3,8 @@ the Python API) and `assert_execution`, whose failures say what differs."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -94,3 +96,16 @@ def test_assert_execution_refuses_unknown_keywords_and_bad_values():
     with pytest.raises(TypeError, match="need an Execution"):
         assert_execution({"status": "SUCCEEDED"}, path=["A"])
     assert_execution({"status": "SUCCEEDED", "output": '{"a": 1}'}, output={"a": 1})
+
+
+def test_the_readme_example_passes_as_written(pytester, monkeypatch):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### test: scenarios as tests\n", 1)[1].split("\n### ", 1)[0]
+    [example] = re.findall(r"```python\n(.*?)```", section, re.S)
+    shutil.copytree(
+        ROOT / "scenarios" / "order-pipeline", pytester.path / "scenarios" / "order-pipeline"
+    )
+    pytester.makepyfile(test_readme_example=example)
+    pytester.syspathinsert(ROOT)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.runpytest("-p", "replay.pytest_plugin", "-q").assert_outcomes(passed=1)
