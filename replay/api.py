@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from replay import callbacks
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
@@ -99,10 +100,15 @@ def validate(text: str) -> list[Diagnostic]:
 
 
 def parse_start_time(text: str) -> int:
+    return parse_time_option(text, "--start-time")
+
+
+def parse_time_option(text: str, option: str) -> int:
+    """Microseconds since the epoch of an ISO 8601 time given to `option`."""
     try:
         return parse_iso(text)
     except ValueError:
-        raise RunError(f"--start-time {text!r} is not an ISO 8601 time with an offset") from None
+        raise RunError(f"{option} {text!r} is not an ISO 8601 time with an offset") from None
 
 
 def describe(doc: dict, events_tail: list[dict]) -> dict:
@@ -119,6 +125,8 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
         "error": None,
         "cause": None,
     }
+    if doc.get("waiting"):  # our extra: the task token it waits for
+        out["waiting"] = doc["waiting"]
     for event in events_tail:
         d = details(event)
         if event["type"] == "ExecutionStarted":
@@ -232,7 +240,7 @@ def list_executions(db: str | Path) -> list[dict]:
 
 def _interrupted(log: EventLog, doc: dict) -> dict:
     fresh = log.get_doc(EXECUTIONS, doc["executionArn"]) or doc  # it may have just ended
-    if fresh["status"] != "RUNNING":
+    if fresh["status"] != "RUNNING" or fresh.get("waiting"):  # waiting is not stopped
         return fresh
     writer = log.get_doc(EXECUTIONS, fresh.get("parentExecution") or fresh["executionArn"])
     reason = (writer or fresh).get("stopReason") or "killed"
@@ -665,3 +673,96 @@ def _child_histories(log: EventLog, doc: dict) -> dict[str, list[dict]]:
         for _, child in log.docs(EXECUTIONS)
         if child.get("parentExecution") == doc["executionArn"]
     }
+
+
+# -- task tokens ------------------------------------------------------------------------------
+
+
+def send_task_success(
+    db: str | Path, token: str, output: Any, *, at: str | None = None, execution: str | None = None
+) -> dict:
+    """SendTaskSuccess: the Task waiting for `token` returns `output`, at virtual time `at`
+    (ISO 8601; default: the time the execution waits at), and the execution goes on. Returns
+    its DescribeExecution record (`taskTimedOut` when the task had timed out before)."""
+    return _answer_token(db, token, at, execution, output=output)
+
+
+def send_task_failure(
+    db: str | Path,
+    token: str,
+    *,
+    error: str | None = None,
+    cause: str | None = None,
+    at: str | None = None,
+    execution: str | None = None,
+) -> dict:
+    """SendTaskFailure: the Task waiting for `token` fails with `error` and `cause`."""
+    return _answer_token(db, token, at, execution, failed=True, error=error, cause=cause)
+
+
+def send_task_heartbeat(
+    db: str | Path, token: str, *, at: str | None = None, execution: str | None = None
+) -> dict:
+    """SendTaskHeartbeat: the Task waiting for `token` is alive at `at`. A heartbeat after the
+    task's HeartbeatSeconds (or TimeoutSeconds) finds it timed out: the execution goes on."""
+    return _answer_token(db, token, at, execution, heartbeat=True)
+
+
+def _answer_token(
+    db: str | Path, token: str, at: str | None, execution: str | None, **outcome: Any
+) -> dict:
+    heartbeat = outcome.pop("heartbeat", False)
+    at_micros = parse_time_option(at, "--at") if at is not None else None
+    with EventLog(db) as log:
+        doc = _waiting_for(log, token, execution)
+        try:
+            lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
+        except Busy:
+            raise RunError(f"execution {doc['name']} is running in another process") from None
+        try:
+            doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
+            if (doc.get("waiting") or {}).get("token") != token:
+                raise callbacks.TaskDoesNotExist(f"TaskDoesNotExist: {doc['name']} no longer waits")
+            waiting = doc["waiting"]
+            last = list(read_events(log, doc, doc["events"], doc["events"]))
+            try:
+                when = callbacks.arrival(waiting, last[-1]["timestamp"], at_micros)
+            except ValueError as exc:
+                raise RunError(str(exc)) from None
+            answer = callbacks.reply(waiting, when, **outcome)
+            late = callbacks.timed_out_before(waiting, answer)
+            if heartbeat and late is None:
+                waiting = callbacks.with_heartbeat(waiting, when)
+                log.put_doc(EXECUTIONS, doc["executionArn"], dict(doc, waiting=waiting))
+                return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
+            world = ChainWorld.of(
+                [callbacks.CallbackWorld(token, answer), recorded_world(log, doc)]
+            )
+            result = continue_execution(log, doc, after=world)
+            if late is not None:
+                offset, error = late
+                result["taskTimedOut"] = {
+                    "error": error,
+                    "at": iso_aws(waiting["sinceMicros"] + offset),
+                }
+            return result
+        finally:
+            lock.__exit__(None, None, None)
+
+
+def _waiting_for(log: EventLog, token: str, execution: str | None) -> dict:
+    if execution is not None:
+        docs = callbacks.waiting_records([resolve(log, execution)], token)
+    else:
+        docs = callbacks.waiting_records([doc for _, doc in log.docs(EXECUTIONS)], token)
+    if not docs:
+        raise callbacks.TaskDoesNotExist(
+            f"TaskDoesNotExist: no execution in the db waits for task token {token}"
+        )
+    if len(docs) > 1:
+        names = ", ".join(sorted(doc["name"] for doc in docs))
+        raise RunError(
+            f"{len(docs)} executions wait for task token {token} ({names}): name one "
+            "with --execution"
+        )
+    return docs[0]

@@ -50,6 +50,24 @@ class NoTaskAnswer(Exception):
         self.resource = resource
 
 
+class AwaitingToken(NoTaskAnswer):
+    """A `.waitForTaskToken` Task nothing answers yet: its call is taken as sent and the
+    execution waits, from the event that recorded it, for `send-task-*` with its token."""
+
+    def __init__(
+        self,
+        state: str,
+        resource: str,
+        token: str,
+        frame: str,
+        limits: dict[str, int],
+    ) -> None:
+        super().__init__(state, resource)
+        self.args = (f"execution waits for the task token of state {state!r}",)
+        self.token, self.frame = token, frame
+        self.limits = limits  # timeoutSeconds, heartbeatSeconds: those the Task has
+
+
 class EventLimitExceeded(Exception):
     pass
 
@@ -155,13 +173,16 @@ class Engine:
         *,
         attempt: int = 0,
         frame: str = "",
-    ) -> TaskAnswer:
+        optional: bool = False,
+    ) -> TaskAnswer | None:
+        """The world's answer; None when nothing answers and `optional` (a callback the
+        execution will wait for), else NoTaskAnswer."""
         invocation = self.invocations.get(state_name, 0)
         self.invocations[state_name] = invocation + 1
         answer = self.world.answer(
             TaskRequest(state_name, resource, value, invocation, context, attempt, frame)
         )
-        if answer is None:
+        if answer is None and not optional:
             raise NoTaskAnswer(state_name, resource)
         return answer
 

@@ -39,8 +39,10 @@ SETUP = (
     "mapRunArn",
     "parentExecution",  # a Distributed Map child execution
     "stopReason",  # why a run stopped before its end (a signal, a Task nothing answered)
+    "waiting",  # the task token an execution waits for: token, state, event, sinceMicros...
 )
 _SETUP = frozenset(SETUP)
+_NOT_KEPT = frozenset({"stopReason", "waiting"})  # what a run that goes on leaves behind
 
 
 def execution_record(
@@ -75,8 +77,9 @@ def execution_record(
 
 
 def setup_of(record: dict) -> dict:
-    """How the run was set up (what a resumed run keeps), without why it stopped."""
-    return {key: value for key, value in record.items() if key in _SETUP and key != "stopReason"}
+    """How the run was set up (what a resumed run keeps), without why it stopped or what it
+    waited for."""
+    return {key: value for key, value in record.items() if key in _SETUP and key not in _NOT_KEPT}
 
 
 _TYPES = {

@@ -52,24 +52,38 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             pending[label] = (name, invocation, None if ours is None else event["timestamp"])
         elif (kind in _SUCCEEDED or kind in TASK_FAILED) and label in pending:
             name, invocation, since = pending.pop(label)
-            d = details(event)
-            delay = _seconds(event["timestamp"] - since) if since is not None else 0.0
-            if kind in _SUCCEEDED:
-                answers[name][invocation] = TaskAnswer(
-                    output=from_json_text(d.get("output")), delay_seconds=delay
-                )
-            elif "TimedOut" in kind:  # on the limit it timed out on (a timeout injected on a
-                error = d.get("error", "States.Timeout")  # Task with a shorter heartbeat too)
-                answers[name][invocation] = TaskAnswer(
-                    failed=True, error=error, cause=d.get("cause"), timed_out=error
-                )
-            else:
-                answers[name][invocation] = TaskAnswer(
-                    failed=True, error=d.get("error"), cause=d.get("cause"), delay_seconds=delay
-                )
+            answers[name][invocation] = _answer(event, since)
 
 
-def _seconds(micros: int) -> float:
+def _answer(event: dict, since: int | None) -> TaskAnswer:
+    """The answer an outcome event records (`since`: when its Task was scheduled, for our own
+    histories: the time the answer took is part of it, a mock's Delay or a callback's wait)."""
+    d, kind = details(event), event["type"]
+    delay = exact_seconds(event["timestamp"] - since) if since is not None else 0.0
+    beats = tuple((event.get(EXTRA) or {}).get("heartbeats") or ())
+    if kind in _SUCCEEDED:
+        output = from_json_text(d.get("output"))
+        return TaskAnswer(output=output, delay_seconds=delay, heartbeats=beats)
+    if "TimedOut" in kind:  # when it timed out (a timeout injected on a Task with a shorter
+        error = d.get("error", "States.Timeout")  # heartbeat too, a callback's late answer)
+        return TaskAnswer(
+            failed=True,
+            error=error,
+            cause=d.get("cause"),
+            timed_out=error,
+            delay_seconds=delay,
+            heartbeats=beats,
+        )
+    return TaskAnswer(
+        failed=True,
+        error=d.get("error"),
+        cause=d.get("cause"),
+        delay_seconds=delay,
+        heartbeats=beats,
+    )
+
+
+def exact_seconds(micros: int) -> float:
     """Seconds that the Task state turns back into exactly `micros` (int(s * 1e6))."""
     seconds = micros / MICROS
     while int(seconds * MICROS) < micros:

@@ -9,7 +9,7 @@ from typing import Any
 
 from replay.commits import CallOut, GroupCommit, SyncTimer
 from replay.definition import Definition
-from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
+from replay.engine import AwaitingToken, Engine, ExecutionInfo, NoTaskAnswer
 from replay.fork import Fork
 from replay.history import EXECUTIONS
 from replay.history import length as history_length
@@ -200,6 +200,9 @@ def run_execution(
                     strict_prefix,
                     committed,
                 )
+            except AwaitingToken as waiting:  # not a stop: the execution waits, recorded
+                commits.flush()
+                _record_waiting(log, own, engine, waiting)
             except StoreConflictError as exc:  # another process took the name first
                 taken = exc.stream or exc.doc[1]  # type: ignore[index]
                 raise already_exists(
@@ -234,38 +237,43 @@ def _loop(
     first = True
     # streams this run creates: the name check and their first write are one transaction
     written: set[str] = {arn, *committed.children} if committed is not None else set()
-    for batch in engine.steps(
-        lambda eng, root: run_machine(eng, root, definition.machine, info.input)
-    ):
-        if shared:
-            _check_shared(batch, parent_events, shared, strict_prefix)
-            batch = [event for event in batch if event["id"] > shared]
-        children = engine.take_child_events() if engine.children.dirty else {}
-        if committed is not None and children:
-            children = _new_child_events(children, committed.children)
-        elif shared and children:
-            children = _branch_children(
-                children, engine.children.born, shared, engine.last_id <= shared
-            )
-        if batch and not (children or first or engine.status != "RUNNING"):
-            commits.add_events(arn, batch)  # the common step: events of the execution only
-        elif batch or children:
-            docs = {}
-            ending = engine.status != "RUNNING"
-            if first or ending:
-                docs[(EXECUTIONS, arn)] = summary(own, engine, **extra)
-            streams = {arn: batch} if batch else {}
-            for child_arn, (events, doc) in children.items():
-                streams[child_arn] = events
-                docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
-            new = [s for s in (arn, *children) if s not in written]
-            written.update(new)
-            commits.add(streams, docs, new_streams=new, new_docs=[(EXECUTIONS, s) for s in new])
-            if ending:
+    try:
+        for batch in engine.steps(
+            lambda eng, root: run_machine(eng, root, definition.machine, info.input)
+        ):
+            if shared:
+                _check_shared(batch, parent_events, shared, strict_prefix)
+                batch = [event for event in batch if event["id"] > shared]
+            children = engine.take_child_events() if engine.children.dirty else {}
+            if committed is not None and children:
+                children = _new_child_events(children, committed.children)
+            elif shared and children:
+                children = _branch_children(
+                    children, engine.children.born, shared, engine.last_id <= shared
+                )
+            if batch and not (children or first or engine.status != "RUNNING"):
+                commits.add_events(arn, batch)  # the common step: events of the execution only
+            elif batch or children:
+                docs = {}
+                ending = engine.status != "RUNNING"
+                if first or ending:
+                    docs[(EXECUTIONS, arn)] = summary(own, engine, **extra)
+                streams = {arn: batch} if batch else {}
+                for child_arn, (events, doc) in children.items():
+                    streams[child_arn] = events
+                    docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
+                new = [s for s in (arn, *children) if s not in written]
+                written.update(new)
+                commits.add(streams, docs, new_streams=new, new_docs=[(EXECUTIONS, s) for s in new])
+                if ending:
+                    commits.flush()
+                first = False
+            if commits.count and commits.due(engine.calling_out and engine.world.leaves_process):
                 commits.flush()
-            first = False
-        if commits.count and commits.due(engine.calling_out and engine.world.leaves_process):
-            commits.flush()
+    except AwaitingToken:  # the execution waits: it has a record even with no events of its own
+        if first and committed is None:
+            commits.add({}, {(EXECUTIONS, arn): summary(own, engine, **extra)})
+        raise
     if first and committed is None:  # a branch at the last event: no events of its own
         commits.add({}, {(EXECUTIONS, arn): summary(own, engine, **extra)})
     commits.flush()
@@ -312,6 +320,26 @@ def _new_child_events(children: dict, recorded: dict[str, list[dict]]) -> dict:
         if events:
             out[child_arn] = (events, doc)
     return out
+
+
+def _record_waiting(
+    log: EventLog, own: ExecutionInfo, engine: Engine, waiting: AwaitingToken
+) -> None:
+    """Say in the execution's record which task token it waits for (`send-task-*` finds it
+    there), from which state and event, since when."""
+    doc = log.get_doc(EXECUTIONS, own.execution_arn)
+    doc.pop("stopReason", None)
+    record = {
+        "token": waiting.token,
+        "state": waiting.state,
+        "resource": waiting.resource,
+        "event": engine.last_id,
+        "sinceMicros": engine.now,
+        **waiting.limits,
+    }
+    if waiting.frame:
+        record["frame"] = waiting.frame
+    log.put_doc(EXECUTIONS, own.execution_arn, dict(doc, waiting=record))
 
 
 def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:

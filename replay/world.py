@@ -29,6 +29,7 @@ class TaskAnswer:
     delay_seconds: float = 0.0
     timed_out: str | None = None  # States.Timeout or States.HeartbeatTimeout, after its limit
     injected: tuple = ()  # the fault rules (object form) that made this answer
+    heartbeats: tuple[int, ...] = ()  # a callback's heartbeats, microseconds after it started
 
 
 class World(Protocol):

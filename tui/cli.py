@@ -241,7 +241,14 @@ def run(
         faults=fault_rules(fault, fault_plan),
     )
     print_description(result, as_json)
-    raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
+    raise typer.Exit(status_code(result))
+
+
+def status_code(description: dict) -> int:
+    """0 for an execution that succeeded or waits for a task token, 1 for one that ended
+    otherwise (FAILED, TIMED_OUT, ABORTED)."""
+    waits = description["status"] == "RUNNING" and description.get("waiting")
+    return 0 if description["status"] == "SUCCEEDED" or waits else 1
 
 
 def print_description(description: dict, as_json: bool) -> None:
@@ -250,6 +257,12 @@ def print_description(description: dict, as_json: bool) -> None:
         return
     typer.echo(f"{description['status']}  {description['executionArn']}")
     typer.echo(f"  started {description['startDate']}  stopped {description.get('stopDate')}")
+    waiting = description.get("waiting")
+    if waiting:
+        typer.echo(
+            f"  waiting at state {waiting['state']} for task token {waiting['token']}; answer "
+            f"with: sfn-replay send-task-success {waiting['token']} --output JSON"
+        )
     if description.get("output") is not None:
         typer.echo(f"  output: {description['output']}")
     if description.get("error") is not None or description.get("cause") is not None:
@@ -285,7 +298,7 @@ def resume(
         db_path(db), execution, mocks=mocks, test_case=test_case, handlers_file=handlers
     )
     print_description(result, as_json)
-    raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
+    raise typer.Exit(status_code(result))
 
 
 @app.command()
@@ -462,7 +475,7 @@ def branch(
         options.update(mocks=read_json_arg(str(mock_config), "--mock-config"), test_case=test_case)
     result = api.branch(db_path(db), execution, at, **options)
     print_description(result, as_json)
-    raise typer.Exit(0 if result["status"] == "SUCCEEDED" else 1)
+    raise typer.Exit(status_code(result))
 
 
 @app.command()
@@ -635,9 +648,12 @@ def graph(
 
 # Commands that live in modules of their own, each with `register(app)`; imported here, after
 # the shared options and helpers above exist (one module per line).
-COMMAND_MODULES: tuple[str, ...] = ("tui.cli_test",)
-for _module in COMMAND_MODULES:
-    importlib.import_module(_module).register(app)
+COMMAND_MODULES: tuple[str, ...] = ("tui.cli_callbacks", "tui.cli_test")
+# (`python -m tui.cli` runs this file as __main__: then the modules register with `tui.cli`,
+# imported by the block at the end, as they import their helpers from it)
+if __name__ != "__main__":
+    for _module in COMMAND_MODULES:
+        importlib.import_module(_module).register(app)
 
 
 def _on_signal(signum: int, frame: Any) -> None:
@@ -669,4 +685,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from tui.cli import main as _main  # the module with every command registered
+
+    _main()

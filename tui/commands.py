@@ -76,6 +76,10 @@ def list_executions(db) -> list[str]:
     for doc in api.list_executions(db):
         stop = iso_aws(doc["stopMicros"]) if doc.get("stopMicros") is not None else "-"
         why = f"  ({doc['stopReason']})" if doc["status"] == "INTERRUPTED" else ""
+        if doc.get("waiting"):
+            why = (
+                f"  (waiting at {doc['waiting']['state']} for task token {doc['waiting']['token']})"
+            )
         rows.append(
             f"{doc['status']:<11} {doc['stateMachineName']:<24} {doc['name']:<38} "
             f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}"

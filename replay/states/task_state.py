@@ -11,6 +11,7 @@ from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
 from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
+from replay.engine import AwaitingToken
 from replay.scheduler import CALL_OUT, Sleep
 
 _TRUNCATED = {"truncated": False}
@@ -22,6 +23,7 @@ class ResourceKind:
     resource_type: str = ""
     resource: str = ""
     waits: bool = False  # .sync and .waitForTaskToken record a TaskSubmitted event
+    callback: bool = False  # .waitForTaskToken: the answer is a send-task-* with the token
 
 
 @lru_cache(maxsize=256)
@@ -37,8 +39,9 @@ def classify(arn: str) -> ResourceKind:
             resource_type, action = "aws-sdk:" + service[1], ":".join(service[2:])
         else:
             resource_type, action = service[0], ":".join(service[1:])
-        waits = action.endswith((".sync", ".waitForTaskToken")) or ".sync:" in action
-        return ResourceKind("service", resource_type, action, waits)
+        callback = action.endswith(".waitForTaskToken")
+        waits = callback or action.endswith(".sync") or ".sync:" in action
+        return ResourceKind("service", resource_type, action, waits, callback)
     return ResourceKind("service", "unknown", arn)
 
 
@@ -123,20 +126,38 @@ class _Events:
         self._outcome("TimedOut", {"error": error}, extra)
 
 
-def _limits(
+def timeouts(
     answer, delay: int, timeout: int | None, heartbeat: int | None
 ) -> list[tuple[int, str]]:
-    """The timeouts that end the task: the one an answer says it timed out on (an injected
-    or recorded timeout), else those its delay reaches. A mocked or handled task sends no
-    heartbeats: it times out at whichever comes first."""
+    """When and on which error the task times out, in microseconds after it started: the
+    timeout an answer says it timed out on (injected: on its limit; recorded: when it did),
+    else each limit its delay reaches. The gaps between heartbeats count for HeartbeatSeconds
+    (a mocked or handled task sends none: its whole delay is one gap)."""
     if answer.timed_out is not None:
+        if delay:
+            return [(delay, answer.timed_out)]
         seconds = heartbeat if answer.timed_out == errors.HEARTBEAT_TIMEOUT else timeout
-        return [(seconds or 0, answer.timed_out)]
-    return [
-        (seconds, error)
-        for seconds, error in ((heartbeat, errors.HEARTBEAT_TIMEOUT), (timeout, errors.TIMEOUT))
-        if seconds is not None and delay >= seconds * MICROS
-    ]
+        return [((seconds or 0) * MICROS, answer.timed_out)]
+    found = []
+    if heartbeat is not None:
+        beats = [0, *answer.heartbeats, delay]
+        late = next((a for a, b in zip(beats, beats[1:]) if b - a >= heartbeat * MICROS), None)
+        if late is not None:
+            found.append((late + heartbeat * MICROS, errors.HEARTBEAT_TIMEOUT))
+    if timeout is not None and delay >= timeout * MICROS:
+        found.append((timeout * MICROS, errors.TIMEOUT))
+    return found
+
+
+def _marker(answer) -> dict | None:
+    """Our facts on the event that records a Task's outcome: the fault rules that made it
+    (injected), and the heartbeats a callback sent (replay needs them to time it out alike)."""
+    marker = {}
+    if answer.injected:
+        marker["injected"] = list(answer.injected)
+    if answer.heartbeats:
+        marker["heartbeats"] = list(answer.heartbeats)
+    return marker or None
 
 
 def run_task(step):
@@ -160,22 +181,33 @@ def run_task(step):
         context,
         attempt=step.retry_count,
         frame=step.frame.label or "",
+        optional=kind.callback,
     )
-    # an injected fault is marked on the event that records the outcome it made
-    marker = {"injected": list(answer.injected)} if answer.injected else None
+    if kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
+        events.submitted()
+    if answer is None:
+        limits = {"timeoutSeconds": timeout, "heartbeatSeconds": heartbeat}
+        raise AwaitingToken(
+            state.name,
+            state.resource,
+            context["Task"]["Token"],
+            step.frame.label or "",
+            {key: value for key, value in limits.items() if value is not None},
+        )
+    marker = _marker(answer)
     delay = int(min(answer.delay_seconds, 1e300) * MICROS)  # a mock's Delay may be inf
-    limits = _limits(answer, delay, timeout, heartbeat)
-    sleep = min(limits)[0] * MICROS if limits else delay
+    limits = timeouts(answer, delay, timeout, heartbeat)
+    sleep = min(limits)[0] if limits else delay
     if beyond_timestamps(engine.now, sleep):
         raise StatesError(errors.RUNTIME, f"The task cannot end: {BEYOND_TIMESTAMPS}")
     if limits:
-        seconds, error = min(limits)
-        yield Sleep(seconds * MICROS)
+        yield Sleep(sleep)
+        error = min(limits)[1]
         events.timed_out(error, marker)
         raise StatesError(error, None)
     if delay:
         yield Sleep(delay)
-    if kind.waits:
+    if kind.waits and not kind.callback:
         events.submitted()
     if answer.failed:
         events.failed(answer.error, answer.cause, marker)

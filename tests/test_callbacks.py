@@ -1,0 +1,233 @@
+"""Task tokens: a `.waitForTaskToken` Task nothing answers makes the execution wait;
+`send-task-success`, `send-task-failure` and `send-task-heartbeat` continue it, later, on the
+virtual clock, from another process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from replay import api
+from replay.clock import iso_aws, parse_iso
+from replay.runner import RunError
+from tests.helpers import mock_config
+
+REPO = Path(__file__).resolve().parent.parent
+START = parse_iso("2026-01-01T00:00:00Z")
+QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/approvals"
+
+
+def approval(timeout: int | None = 3600, heartbeat: int | None = 600) -> dict:
+    ask: dict = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": QUEUE, "MessageBody": {"token.$": "$$.Task.Token"}},
+        "Catch": [
+            {
+                "ErrorEquals": ["States.Timeout", "States.HeartbeatTimeout", "Rejected"],
+                "ResultPath": "$.err",
+                "Next": "Handle",
+            }
+        ],
+        "Next": "Done",
+    }
+    if timeout:
+        ask["TimeoutSeconds"] = timeout
+    if heartbeat:
+        ask["HeartbeatSeconds"] = heartbeat
+    return {
+        "StartAt": "Ask",
+        "States": {
+            "Ask": ask,
+            "Handle": {"Type": "Pass", "End": True},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+
+
+def start(db: Path, definition: dict | None = None, name: str = "w", seed: int = 5) -> dict:
+    return api.run(
+        db,
+        json.dumps(definition or approval()),
+        {"order": 7},
+        state_machine_name="approve",
+        name=name,
+        seed=seed,
+        start_micros=START,
+    )
+
+
+def at(seconds: float) -> str:
+    return iso_aws(START + int(seconds * 1_000_000))
+
+
+def types(db: Path, name: str = "w") -> list[str]:
+    return [event["type"] for event in api.history(db, name)]
+
+
+def test_the_execution_waits_with_its_token_recorded(tmp_path):
+    db = tmp_path / "db"
+    result = start(db)
+    assert result["status"] == "RUNNING"
+    token = result["waiting"]["token"]
+    assert result["waiting"]["state"] == "Ask"
+    assert types(db)[-3:] == ["TaskScheduled", "TaskStarted", "TaskSubmitted"]
+    sent = json.loads(api.history(db, "w")[2]["taskScheduledEventDetails"]["parameters"])
+    assert sent["MessageBody"]["token"] == token  # $$.Task.Token is the token to answer
+    (listed,) = api.list_executions(db)
+    assert listed["status"] == "RUNNING" and listed["waiting"]["token"] == token
+
+
+def test_success_continues_at_the_time_given(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"]["token"]
+    result = api.send_task_success(db, token, {"approved": True}, at=at(300))
+    assert result["status"] == "SUCCEEDED"
+    assert json.loads(result["output"]) == {"approved": True}
+    events = api.history(db, "w")
+    succeeded = next(e for e in events if e["type"] == "TaskSucceeded")
+    assert succeeded["timestamp"] == at(300)
+    assert api.replay(db, "w") is None  # the record answers the callback again, alike
+
+
+def test_by_default_the_answer_comes_at_the_time_the_execution_waits_at(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"]["token"]
+    api.send_task_success(db, token, {})
+    assert api.history(db, "w")[-1]["timestamp"] == at(0)
+
+
+def test_failure_is_caught_like_any_task_error(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"]["token"]
+    result = api.send_task_failure(db, token, error="Rejected", cause="no budget", at=at(60))
+    assert json.loads(result["output"])["err"] == {"Error": "Rejected", "Cause": "no budget"}
+    assert "TaskFailed" in types(db) and "PassStateEntered" in types(db)
+
+
+def test_an_answer_after_the_heartbeat_finds_the_task_timed_out(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"]["token"]
+    result = api.send_task_success(db, token, {"late": True}, at=at(7200))
+    assert result["taskTimedOut"] == {"error": "States.HeartbeatTimeout", "at": at(600)}
+    timed_out = next(e for e in api.history(db, "w") if e["type"] == "TaskTimedOut")
+    assert timed_out["timestamp"] == at(600)
+    assert json.loads(result["output"])["err"]["Error"] == "States.HeartbeatTimeout"
+
+
+def test_heartbeats_keep_the_task_alive_and_replay_times_it_alike(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"]["token"]
+    for seconds in (500, 1000, 1500):
+        assert api.send_task_heartbeat(db, token, at=at(seconds))["status"] == "RUNNING"
+    result = api.send_task_success(db, token, {"ok": 1}, at=at(2000))
+    assert result["status"] == "SUCCEEDED" and "taskTimedOut" not in result
+    assert api.replay(db, "w") is None
+
+
+def test_timeout_seconds_bounds_the_wait_whatever_the_heartbeats(tmp_path):
+    db = tmp_path / "db"
+    token = start(db, approval(timeout=1000, heartbeat=600))["waiting"]["token"]
+    api.send_task_heartbeat(db, token, at=at(500))
+    result = api.send_task_heartbeat(db, token, at=at(1050))  # the heartbeat comes too late
+    assert result["taskTimedOut"] == {"error": "States.Timeout", "at": at(1000)}
+    assert result["status"] == "SUCCEEDED"
+
+
+def test_an_unknown_token_is_task_does_not_exist(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"]["token"]
+    api.send_task_success(db, token, {})
+    with pytest.raises(RunError, match="TaskDoesNotExist"):
+        api.send_task_success(db, token, {})
+
+
+def test_an_answer_before_the_recorded_time_is_refused(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"]["token"]
+    api.send_task_heartbeat(db, token, at=at(100))
+    with pytest.raises(RunError, match="before the execution's last recorded moment"):
+        api.send_task_success(db, token, {}, at=at(50))
+
+
+def test_two_executions_waiting_on_one_token_must_be_named(tmp_path):
+    db = tmp_path / "db"
+    token = start(db, name="a")["waiting"]["token"]
+    assert start(db, name="b")["waiting"]["token"] == token  # the same seed, the same token
+    with pytest.raises(RunError, match="name one with --execution"):
+        api.send_task_success(db, token, {})
+    assert api.send_task_success(db, token, {}, execution="b")["name"] == "b"
+    assert api.send_task_success(db, token, {})["name"] == "a"
+
+
+def test_a_mock_still_answers_a_callback(tmp_path):
+    db = tmp_path / "db"
+    mocks = mock_config({"Ask": {"0": {"Return": {"approved": 1}, "Delay": 30}}}, "approve")
+    result = api.run(
+        db,
+        json.dumps(approval()),
+        {},
+        state_machine_name="approve",
+        name="m",
+        seed=1,
+        start_micros=START,
+        mocks=mocks,
+        test_case="t",
+    )
+    assert result["status"] == "SUCCEEDED"
+    events = api.history(db, "m")
+    submitted = next(e for e in events if e["type"] == "TaskSubmitted")
+    assert submitted["timestamp"] == at(0)  # the token is sent at once; the answer comes later
+    assert next(e for e in events if e["type"] == "TaskSucceeded")["timestamp"] == at(30)
+
+
+def test_a_branch_before_the_answer_waits_again(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"]["token"]
+    api.send_task_success(db, token, {"first": 1}, at=at(10))
+    branch = api.branch(db, "w", 5, name="again")
+    assert branch["status"] == "RUNNING" and branch["waiting"]["state"] == "Ask"
+    result = api.send_task_success(db, token, {"second": 2}, execution="again")
+    assert json.loads(result["output"]) == {"second": 2}
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_from_the_command_line(tmp_path):
+    db = str(tmp_path / "db")
+    definition = tmp_path / "approve.json"
+    definition.write_text(json.dumps(approval()))
+    started = cli("run", str(definition), "--db", db, "--name", "w", "--seed", "3")
+    assert started.returncode == 0, started.stderr  # waiting is not a failure
+    assert "waiting at state Ask for task token" in started.stdout
+    listed = cli("list", "--db", db)
+    token = listed.stdout.split("task token ")[1].split(")")[0]
+    late = cli(
+        "send-task-success",
+        token,
+        "--output",
+        '{"ok": true}',
+        "--at",
+        "2100-01-01T00:00:00Z",
+        "--db",
+        db,
+    )
+    assert late.returncode == 0 and "SUCCEEDED" in late.stdout
+    assert late.stderr.startswith("sfn-replay: TaskTimedOut: the task had timed out")
+    gone = cli("send-task-failure", token, "--error", "E", "--db", db)
+    assert gone.returncode == 2
+    assert gone.stderr.strip().splitlines() == [
+        f"sfn-replay: TaskDoesNotExist: no execution in the db waits for task token {token}"
+    ]
