@@ -21,14 +21,6 @@ def test_there_are_bundled_scenarios_with_faults():
     assert all(any(case.faults for case in CASES if case.file == file) for file in files)
 
 
-# A bug outside the scenarios, kept visible: strict, so the fix turns this into a failure to
-# remove the mark.
-KNOWN_REPLAY_BUGS = {
-    "batch-fanout::one-job-keeps-failing": "replay finds no recorded answer for a Task that was "
-    "aborted while its mock's Delay ran (another iteration failed first)",
-}
-
-
 def case_id(case) -> str:
     return f"{case.file.parent.name}::{case.name}"
 
@@ -39,16 +31,7 @@ def test_scenario(tmp_path, case):
     assert result.passed, "\n".join(detail_lines(result))
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_REPLAY_BUGS[case_id(c)]))
-        if case_id(c) in KNOWN_REPLAY_BUGS
-        else c
-        for c in CASES
-    ],
-    ids=[case_id(c) for c in CASES],
-)
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
 def test_scenario_replays_identically(tmp_path, case):
     result = run_case(case, tmp_path / "db")
     assert api.replay(tmp_path / "db", result.execution) is None
