@@ -245,3 +245,13 @@ def test_first_difference_names_the_json_pointer():
     assert first_difference({"a": 1}, {}) == ("/a", "1", "(missing)")
     with pytest.raises(ExpectError, match="/path/1"):
         validate({"path": ["A", 3]})
+
+
+def test_file_colon_colon_case_runs_one_case(tmp_path):
+    path = scenario(tmp_path, [HAPPY, {"name": "bad", "expect": {"status": "FAILED"}}])
+    result = cli(f"{path}::happy")
+    assert result.exit_code == 0, result.output
+    assert "1 passed, 0 failed: 1 case in 1 file" in result.output
+    unknown = cli(f"{path}::nope")
+    assert unknown.exit_code == 2
+    assert "no case named 'nope' (its cases: happy, bad)" in unknown.output

@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
             Optional[list[Path]],
             typer.Argument(
                 metavar="PATH",
-                help="scenario.json files, or folders searched for them (default: scenarios).",
+                help="scenario.json files, folders searched for them, or FILE::CASE for one case "
+                "(default: scenarios).",
                 show_default=False,
             ),
         ] = None,

@@ -52,8 +52,20 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def load_all(paths: Iterable[str | Path]) -> list[Case]:
-    """Every case of every scenario file under `paths`, all checked before any runs."""
-    return [case for path in discover(paths) for case in load(path)]
+    """Every case of every scenario file under `paths`, all checked before any runs;
+    `FILE::CASE` (as the report names a case) selects one case of a file."""
+    out: list[Case] = []
+    for given in paths:
+        where, selects, name = str(given).rpartition("::")
+        cases = [case for path in discover([where if selects else given]) for case in load(path)]
+        if selects:
+            chosen = [case for case in cases if case.name == name]
+            if not chosen:
+                names = ", ".join(case.name for case in cases)
+                raise ScenarioError(f"{where}: no case named {name!r} (its cases: {names})")
+            cases = chosen
+        out.extend(cases)
+    return list({case.id: case for case in out}.values())
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from replay.events import details, from_json_text
 
-STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "RUNNING")  # RUNNING: waiting
 # AWS's HistoryEventType values: a misspelt type in `noEvents` must not pass silently.
 EVENT_TYPES = frozenset(
     f"{kind}{outcome}"

@@ -63,7 +63,9 @@ def junit_xml(results: list[CaseResult], seconds: float) -> str:
         if not result.passed:
             lines = detail_lines(result)
             tag = "error" if result.error is not None else "failure"
-            ET.SubElement(element, tag, message=lines[0], type=tag).text = "\n".join(lines)
+            summaries = [m.lines()[0] for m in result.mismatches] or lines[:1]
+            message = "; ".join(summaries)  # every failed expectation; the diff in the text
+            ET.SubElement(element, tag, message=message, type=tag).text = "\n".join(lines)
     for file, suite in suites.items():
         mine = [r for r in results if str(r.case.file) == file]
         suite_counts = counts(mine)
