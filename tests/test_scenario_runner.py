@@ -255,3 +255,16 @@ def test_file_colon_colon_case_runs_one_case(tmp_path):
     unknown = cli(f"{path}::nope")
     assert unknown.exit_code == 2
     assert "no case named 'nope' (its cases: happy, bad)" in unknown.output
+
+
+def test_an_invalid_definition_or_a_handlers_file_that_is_not_python_exits_2(tmp_path):
+    path = scenario(tmp_path, [HAPPY])
+    (path.parent / "definition.json").write_text('{"StartAt": "Nowhere", "States": {}}')
+    result = cli(str(path))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"sfn-replay: {path}: /definition: ")
+    assert "invalid definition" in result.output
+    path = scenario(tmp_path, [dict(HAPPY, handlers="mocks.json")])
+    result = cli(str(path))
+    assert result.exit_code == 2
+    assert f"{path}: /cases/0/handlers: a handlers file is a .py file" in result.output

@@ -52,3 +52,14 @@ def with_known_gaps(cases: list) -> list:
 def test_scenario_replays_identically(tmp_path, case):
     result = run_case(case, tmp_path / "db")
     assert api.replay(tmp_path / "db", result.execution) is None
+
+
+def test_sfn_replay_test_runs_them_all_from_the_repository_root(monkeypatch):
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    monkeypatch.chdir(SCENARIOS.parent)
+    result = CliRunner().invoke(app, ["test"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(CASES)} passed, 0 failed: {len(CASES)} cases in" in result.output

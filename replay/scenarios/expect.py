@@ -108,7 +108,7 @@ def first_difference(expected: Any, actual: Any, exact: bool = False, at: str = 
                 return found
         extra = [key for key in actual if key not in expected] if exact else []
         return (
-            (f"{at}/{_pointer_part(extra[0])}", "(missing)", show(actual[extra[0]]))
+            (f"{at}/{_pointer_part(extra[0])}", "(no such key)", show(actual[extra[0]]))
             if extra
             else None
         )

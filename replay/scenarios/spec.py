@@ -177,10 +177,10 @@ class _Base:
     @classmethod
     def read(cls, reader: _Reader, doc: dict) -> _Base:
         definition = reader.file(doc["definition"], "/definition")
-        text = definition.read_text(encoding="utf-8")
         try:
+            text = definition.read_bytes().decode("utf-8-sig")
             machine = load_definition(text).machine
-        except InvalidDefinition as exc:
+        except (OSError, UnicodeDecodeError, InvalidDefinition) as exc:
             raise reader.fail("/definition", f"{definition}: {exc}") from None
         name = doc.get("stateMachineName")
         if name is not None and safe_name(reader.text(name, "/stateMachineName")) != name:
@@ -237,6 +237,8 @@ class _Base:
         mocks, test_case = self._mocks(given)
         handlers = given.get("handlers")
         handlers_file = reader.file(handlers[0], handlers[1] + "/handlers") if handlers else None
+        if handlers_file is not None and handlers_file.suffix != ".py":
+            raise reader.fail(handlers[1] + "/handlers", "a handlers file is a .py file")
         faults = self._faults(*given["faults"]) if "faults" in given else ()
         return Case(
             reader.path,
