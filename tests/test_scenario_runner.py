@@ -268,3 +268,13 @@ def test_an_invalid_definition_or_a_handlers_file_that_is_not_python_exits_2(tmp
     result = cli(str(path))
     assert result.exit_code == 2
     assert f"{path}: /cases/0/handlers: a handlers file is a .py file" in result.output
+
+
+def test_a_db_that_is_a_file_or_a_junit_path_without_its_folder_exits_2_before_running(tmp_path):
+    path = scenario(tmp_path, [HAPPY])
+    (tmp_path / "file").write_text("")
+    result = cli(str(path), "--db", str(tmp_path / "file"))
+    assert result.exit_code == 2 and "it is a file, not a directory" in result.output
+    result = cli(str(path), "--junit", str(tmp_path / "nowhere" / "r.xml"))
+    assert result.exit_code == 2 and "no folder" in result.output
+    assert "PASS" not in result.output

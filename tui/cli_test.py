@@ -43,6 +43,10 @@ def run_scenarios(paths: list[Path], junit: Path | None, db: Path | None) -> Non
     from tui.inputs import UsageError
 
     started = time.perf_counter()
+    if db is not None and db.exists() and not db.is_dir():
+        raise UsageError(f"--db {db}: it is a file, not a directory")
+    if junit is not None and not junit.parent.is_dir():
+        raise UsageError(f"--junit {junit}: no folder {str(junit.parent)!r} to write it in")
     try:
         cases = load_all(paths)
     except ScenarioError as exc:
