@@ -8,7 +8,7 @@ from typing import Any
 
 from replay.compare import event_changes, shown
 from replay.definition import Definition
-from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
+from replay.engine import AwaitingToken, Engine, ExecutionInfo, NoTaskAnswer
 from replay.events import EXTRA
 from replay.interpreter import run_machine
 from replay.recorded import RecordedWorld
@@ -63,20 +63,30 @@ def verify(
     engine = Engine(definition.machine, info, world, seed, schedule=schedule)
     engine.s3 = s3
     position = 0
+
+    def compare(batch: list[dict]) -> Divergence | None:
+        nonlocal position
+        for event in batch:
+            if position >= len(recorded):
+                return Divergence(
+                    event["id"], None, comparable(event, with_time), "the record ends here"
+                )
+            want = comparable(recorded[position], with_time)
+            got = comparable(event, with_time)
+            if want != got:
+                return Divergence(event["id"], want, got)
+            position += 1
+        return None
+
     try:
         for batch in engine.steps(
             lambda eng, root: run_machine(eng, root, definition.machine, info.input)
         ):
-            for event in batch:
-                if position >= len(recorded):
-                    return Divergence(
-                        event["id"], None, comparable(event, with_time), "the record ends here"
-                    )
-                want = comparable(recorded[position], with_time)
-                got = comparable(event, with_time)
-                if want != got:
-                    return Divergence(event["id"], want, got)
-                position += 1
+            if divergence := compare(batch):
+                return divergence
+    except AwaitingToken:  # the record has no answer either: it still waits for the token
+        if divergence := compare(engine.history.take()):
+            return divergence
     except NoTaskAnswer as missing:
         want = recorded[position] if position < len(recorded) else None
         return Divergence(

@@ -31,24 +31,7 @@ def test_scenario(tmp_path, case):
     assert result.passed, "\n".join(detail_lines(result))
 
 
-# Gaps outside the scenarios, kept visible: strict, so a fix turns this into a failure that
-# says to remove the entry.
-KNOWN_REPLAY_GAPS = {
-    "callback-pattern::waits-for-the-callback": "replay of an execution still waiting for its "
-    "task token reports 'the record has no answer' instead of identical",
-}
-
-
-def with_known_gaps(cases: list) -> list:
-    return [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_REPLAY_GAPS[case_id(c)]))
-        if case_id(c) in KNOWN_REPLAY_GAPS
-        else c
-        for c in cases
-    ]
-
-
-@pytest.mark.parametrize("case", with_known_gaps(CASES), ids=[case_id(c) for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
 def test_scenario_replays_identically(tmp_path, case):
     result = run_case(case, tmp_path / "db")
     assert api.replay(tmp_path / "db", result.execution) is None
