@@ -53,6 +53,11 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
         elif (kind in _SUCCEEDED or kind in TASK_FAILED) and label in pending:
             name, invocation, since = pending.pop(label)
             answers[name][invocation] = _answer(event, since)
+        elif kind == "TaskStateAborted" and label in pending:
+            name, invocation, since = pending.pop(label)
+            if since is not None:  # it was still running: its answer comes after the abort
+                late = exact_seconds(event["timestamp"] - since) + 1.0
+                answers[name][invocation] = TaskAnswer(output=None, delay_seconds=late)
 
 
 def _answer(event: dict, since: int | None) -> TaskAnswer:

@@ -1,40 +1,48 @@
-"""Every bundled scenario runs as-is and ends as its cases.json expects."""
+"""Every bundled scenario case passes, run by the scenario runner `sfn-replay test` uses, and
+replays identically from its record."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from replay import api
+from replay.scenarios import load_all, run_case
+from replay.scenarios.report import detail_lines
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-CASES = [
-    (directory, case)
-    for directory in sorted(SCENARIOS.iterdir())
-    if (directory / "cases.json").exists()
-    for case in json.loads((directory / "cases.json").read_text())
-]
+CASES = load_all([SCENARIOS])
 
 
-@pytest.mark.parametrize(
-    "directory, case", CASES, ids=[f"{d.name}-{c.get('name', c['test_case'])}" for d, c in CASES]
-)
-def test_scenario(tmp_path, directory, case):
-    s3 = directory / "s3"
-    result = api.run(
-        tmp_path / "db",
-        (directory / "definition.json").read_text(),
-        json.loads((directory / "input.json").read_text()),
-        state_machine_name=directory.name,
-        seed=1,
-        start_micros=0,
-        mocks=json.loads((directory / "mocks.json").read_text()),
-        test_case=case["test_case"],
-        s3_root=s3 if s3.is_dir() else None,
-        faults=case.get("faults"),
-    )
-    for key, value in case["expect"].items():
-        assert result[key] == value, (key, result)
-    assert api.replay(tmp_path / "db", result["executionArn"]) is None
+def test_there_are_bundled_scenarios_with_faults():
+    files = {case.file for case in CASES}
+    assert len(files) >= 14
+    assert all(any(case.faults for case in CASES if case.file == file) for file in files)
+
+
+def case_id(case) -> str:
+    return f"{case.file.parent.name}::{case.name}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_scenario(tmp_path, case):
+    result = run_case(case, tmp_path / "db")
+    assert result.passed, "\n".join(detail_lines(result))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_scenario_replays_identically(tmp_path, case):
+    result = run_case(case, tmp_path / "db")
+    assert api.replay(tmp_path / "db", result.execution) is None
+
+
+def test_sfn_replay_test_runs_them_all_from_the_repository_root(monkeypatch):
+    from typer.testing import CliRunner
+
+    from tui.cli import app
+
+    monkeypatch.chdir(SCENARIOS.parent)
+    result = CliRunner().invoke(app, ["test"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(CASES)} passed, 0 failed: {len(CASES)} cases in" in result.output
