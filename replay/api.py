@@ -42,6 +42,8 @@ from replay.runner import (
     run_execution,
 )
 from replay.scheduler import SCHEDULES
+from replay.test_state import TestStateError
+from replay.test_state import test_state as run_test_state
 from replay.timetravel import (
     PositionError,
     describe_failure,
@@ -86,6 +88,7 @@ EXPECTED_ERRORS = (
     PositionError,
     HistoryFormatError,
     FaultError,
+    TestStateError,
 )
 
 Faults = list[Fault | str | dict]
@@ -725,6 +728,44 @@ def _child_histories(log: EventLog, doc: dict) -> dict[str, list[dict]]:
     }
 
 
+# -- TestState --------------------------------------------------------------------------------
+
+
+def test_state(
+    definition_text: str,
+    input_value: Any = None,
+    *,
+    state_name: str | None = None,
+    inspection_level: str = "INFO",
+    mock: Any = None,
+    variables: dict | None = None,
+    context: dict | None = None,
+    retrier_retry_count: int = 0,
+    mocks: Any = None,
+    test_case: str | None = None,
+    state_machine_name: str = "TestState",
+    handlers: dict | None = None,
+    handlers_file: Path | None = None,
+) -> dict:
+    """AWS's TestState: run one state (`state_name` of a whole definition, or a lone state's
+    definition) once on `input_value`; see `replay.test_state`. Its Task is answered by `mock`
+    (AWS's shape), else by the mocks or handlers given."""
+    world = None
+    if mocks is not None or handlers is not None or handlers_file is not None:
+        world = build_world(mocks, test_case, state_machine_name, handlers, handlers_file)
+    return run_test_state(
+        definition_text,
+        input_value,
+        state_name=state_name,
+        inspection_level=inspection_level,
+        mock=mock,
+        variables=variables,
+        context=context,
+        retrier_retry_count=retrier_retry_count,
+        world=world,
+    )
+
+
 # -- task tokens ------------------------------------------------------------------------------
 
 
@@ -784,10 +825,10 @@ def _answer_token(
                 raise RunError(str(exc)) from None
             late = callbacks.timed_out_before(entry, when)
             if heartbeat and late is None:
-                log.put_doc(
-                    EXECUTIONS, doc["executionArn"], callbacks.with_heartbeat(doc, token, when)
-                )
-                return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
+                doc = callbacks.with_heartbeat(doc, token, when)
+                if not callbacks.any_timed_out(doc, when):  # nothing happens: keep the beat
+                    log.put_doc(EXECUTIONS, doc["executionArn"], doc)
+                    return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
             answers = (
                 []
                 if heartbeat

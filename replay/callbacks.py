@@ -87,6 +87,11 @@ def timed_out_before(entry: dict, at: int) -> tuple[int, str] | None:
     return (entry["sinceMicros"] + min(found)[0], min(found)[1]) if found else None
 
 
+def any_timed_out(doc: dict, at: int) -> bool:
+    """Whether a task the execution waits for times out before `at` (then it goes on)."""
+    return any(timed_out_before(entry, at) for entry in doc["waiting"])
+
+
 def with_heartbeat(doc: dict, token: str, at: int) -> dict:
     """The execution's record once a heartbeat for `token` arrived at `at`."""
     waiting = [

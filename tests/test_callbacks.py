@@ -126,8 +126,36 @@ def test_heartbeats_keep_the_task_alive_and_replay_times_it_alike(tmp_path):
     for seconds in (500, 1000, 1500):
         assert api.send_task_heartbeat(db, token, at=at(seconds))["status"] == "RUNNING"
     result = api.send_task_success(db, token, {"ok": 1}, at=at(2000))
-    assert result["status"] == "SUCCEEDED" and "taskTimedOut" not in result
+    assert json.loads(result["output"]) == {"ok": 1} and "taskTimedOut" not in result
+    assert "TaskTimedOut" not in types(db)
     assert api.replay(db, "w") is None
+
+
+def test_an_answer_may_come_at_the_moment_of_the_last_heartbeat(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"][0]["token"]
+    api.send_task_heartbeat(db, token, at=at(500))
+    assert api.send_task_success(db, token, {"ok": 1}, at=at(500))["status"] == "SUCCEEDED"
+
+
+def test_a_heartbeat_keeps_only_its_own_task_alive(tmp_path):
+    db = tmp_path / "db"
+    tokens = tokens_by_state(start(db, parallel(ask("A", heartbeat=600), ask("B", heartbeat=600))))
+    api.send_task_heartbeat(db, tokens["B"], at=at(500))
+    # at 900 s: A had no heartbeat (timed out at 600), B's heartbeat at 500 keeps it alive
+    result = api.send_task_heartbeat(db, tokens["B"], at=at(900))
+    assert result["status"] == "FAILED" and result["error"] == "States.HeartbeatTimeout"
+    timed_out = [e for e in api.history(db, "w") if e["type"] == "TaskTimedOut"]
+    assert [e["timestamp"] for e in timed_out] == [at(600)]
+
+
+def test_a_waiting_task_s_heartbeats_count_while_another_is_answered(tmp_path):
+    db = tmp_path / "db"
+    tokens = tokens_by_state(start(db, parallel(ask("A"), ask("B", heartbeat=600))))
+    api.send_task_heartbeat(db, tokens["B"], at=at(500))
+    still = api.send_task_success(db, tokens["A"], {"a": 1}, at=at(900))
+    assert still["status"] == "RUNNING" and list(tokens_by_state(still)) == ["B"]
+    assert "TaskTimedOut" not in types(db)  # B's deadline is 500 + 600, not 600
 
 
 def test_timeout_seconds_bounds_the_wait_whatever_the_heartbeats(tmp_path):
@@ -234,7 +262,7 @@ def test_from_the_command_line(tmp_path):
     ]
 
 
-def ask(name: str, timeout: int | None = None) -> dict:
+def ask(name: str, timeout: int | None = None, heartbeat: int | None = None) -> dict:
     state: dict = {
         "Type": "Task",
         "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
@@ -243,6 +271,8 @@ def ask(name: str, timeout: int | None = None) -> dict:
     }
     if timeout:
         state["TimeoutSeconds"] = timeout
+    if heartbeat:
+        state["HeartbeatSeconds"] = heartbeat
     return {"StartAt": name, "States": {name: state}}
 
 

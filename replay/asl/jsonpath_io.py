@@ -108,15 +108,19 @@ class JsonPathIO:
         return value
 
     def output(self, raw_input: Any, result: Any, env: Env) -> Any:
+        return self.output_stages(raw_input, result, env)[2]
+
+    def output_stages(self, raw_input: Any, result: Any, env: Env) -> tuple[Any, Any, Any]:
+        """The output, step by step: after ResultSelector, after ResultPath, after OutputPath."""
         if self.result_selector is not None:
             env.input = result
             result = self.result_selector(env)
         combined = apply_result_path(self.result_path, self.result_path_text, raw_input, result)
         if self.output_path is ABSENT:
-            return combined
+            return result, combined, combined
         if self.output_path is None:
-            return {}
-        return _select(self.output_path_text, self.output_path, combined, env)
+            return result, combined, {}
+        return result, combined, _select(self.output_path_text, self.output_path, combined, env)
 
     def error_output(self, raw_input: Any, error_output: Any, catcher: Any, env: Env) -> Any:
         return apply_result_path(

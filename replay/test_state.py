@@ -1,0 +1,289 @@
+"""TestState: run one state on an input, once, and say what it did, as AWS's TestState API does.
+
+The state runs on the real interpreter (its handler, in an engine of its own that records
+nothing anywhere), its data flow traced step by step: InputPath, Parameters (or JSONata
+Arguments), the result, ResultSelector, ResultPath, the output. Then AWS's verdict: SUCCEEDED
+(with the next state), FAILED, RETRIABLE (a Retry would try again: which one, after how long)
+or CAUGHT_ERROR (a Catch takes it: its output and next state). A Task is answered by `mock`
+(AWS's shape: `{"result": JSON}` or `{"errorOutput": {"error", "cause"}}`) or by the world given
+(mocks, handlers); Map and Parallel need `mock`, as on AWS. Nothing waits: a Wait, a retry or a
+mocked Delay costs no time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from replay.asl.env import Env
+from replay.asl.errors import StatesError
+from replay.asl.model import State
+from replay.definition import load_definition
+from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
+from replay.events import to_json_text
+from replay.interpreter import Step, error_matches
+from replay.scheduler import AwaitToken, Frame, WaitChildren
+from replay.states import HANDLERS
+from replay.world import ChainWorld, TaskAnswer, TaskRequest, World
+
+LEVELS = ("INFO", "DEBUG", "TRACE")
+_PLACEHOLDER = {"Type": "Succeed"}  # stands for the states a lone state's transitions name
+
+
+class TestStateError(ValueError):
+    """The request cannot be run (no such state, a Map without a mock...): exit 2."""
+
+    __test__ = False  # not a pytest test class
+
+
+@dataclass
+class Trace:
+    """The steps of a state's data flow, as they happen (AWS's inspectionData), and which
+    Retry or Catch took its error."""
+
+    steps: dict[str, Any] = field(default_factory=dict)
+    error_details: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TracedIO:
+    """A state's input/output pipeline that notes each step in `trace`."""
+
+    inner: Any
+    trace: Trace
+    language: str
+
+    def selected_input(self, raw_input: Any, env: Env) -> Any:
+        value = self.inner.selected_input(raw_input, env)
+        if self.language != "JSONata":
+            self.trace.steps["afterInputPath"] = value
+        return value
+
+    def effective_input(self, raw_input: Any, env: Env) -> Any:
+        if self.language == "JSONata":
+            self.trace.steps["afterArguments"] = value = self.inner.effective_input(raw_input, env)
+            return value
+        self.selected_input(raw_input, env)
+        self.trace.steps["afterParameters"] = value = self.inner.effective_input(raw_input, env)
+        return value
+
+    def output(self, raw_input: Any, result: Any, env: Env) -> Any:
+        steps = self.trace.steps
+        steps["result"] = result
+        if self.language == "JSONata":
+            return self.inner.output(raw_input, result, env)
+        selected, combined, out = self.inner.output_stages(raw_input, result, env)
+        steps["afterResultSelector"], steps["afterResultPath"] = selected, combined
+        return out
+
+    def error_output(self, raw_input: Any, error_output: Any, catcher: Any, env: Env) -> Any:
+        return self.inner.error_output(raw_input, error_output, catcher, env)
+
+
+@dataclass(frozen=True)
+class MockAnswer:
+    """TestState's `mock`: the one answer of the Task under test."""
+
+    reply: TaskAnswer
+    leaves_process = False
+
+    @classmethod
+    def parse(cls, mock: Any) -> MockAnswer:
+        if not isinstance(mock, dict) or len(mock.keys() & {"result", "errorOutput"}) != 1:
+            raise TestStateError('--mock must be {"result": JSON} or {"errorOutput": {...}}')
+        if "result" in mock:
+            result = mock["result"]
+            if isinstance(result, str):  # AWS's shape: the result as JSON text
+                try:
+                    result = json.loads(result)
+                except json.JSONDecodeError as exc:
+                    raise TestStateError(f"--mock result is not JSON: {exc.msg}") from None
+            return cls(TaskAnswer(output=result))
+        error = mock["errorOutput"]
+        if not isinstance(error, dict) or not isinstance(error.get("error"), str):
+            raise TestStateError("--mock errorOutput needs an error (and may give a cause)")
+        cause = error.get("cause")
+        return cls(TaskAnswer(failed=True, error=error["error"], cause=cause))
+
+    def answer(self, request: TaskRequest) -> TaskAnswer | None:
+        return self.reply
+
+
+def test_state(
+    definition_text: str,
+    input_value: Any = None,
+    *,
+    state_name: str | None = None,
+    inspection_level: str = "INFO",
+    mock: Any = None,
+    variables: dict | None = None,
+    context: dict | None = None,
+    retrier_retry_count: int = 0,
+    world: World | None = None,
+) -> dict:
+    """Run one state once; AWS's TestState response (`output`, `error`, `cause`, `status`,
+    `nextState`, and `inspectionData` at DEBUG and TRACE)."""
+    if inspection_level not in LEVELS:
+        raise TestStateError(f"--inspection-level must be one of {', '.join(LEVELS)}")
+    if retrier_retry_count < 0:
+        raise TestStateError("--retrier-retry-count must be 0 or more")
+    state = _the_state(definition_text, state_name)
+    trace = Trace()
+    state = replace(state, io=TracedIO(state.io, trace, state.language))
+    answers = MockAnswer.parse(mock) if mock is not None else None
+    raw_input = {} if input_value is None else input_value
+    if answers is None and state.type in ("Map", "Parallel"):
+        raise TestStateError(f"testing a {state.type} state needs --mock (its result)")
+    step = _step(state, raw_input, ChainWorld.of([answers, world]), variables, context)
+    step.retry_count = retrier_retry_count
+    response = _verdict(step, answers, trace)
+    if inspection_level != "INFO":
+        response["inspectionData"] = _inspection(raw_input, step, trace, variables or {})
+    return response
+
+
+def _the_state(definition_text: str, state_name: str | None) -> State:
+    """The state to test: `state_name` of a whole machine, or a lone state's definition
+    (its transitions point at placeholders, so that it validates as a machine)."""
+    try:
+        raw = json.loads(definition_text)
+    except json.JSONDecodeError as exc:
+        raise TestStateError(f"the definition is not JSON: {exc.msg}") from None
+    if not isinstance(raw, dict):
+        raise TestStateError("the definition must be a JSON object")
+    if "States" in raw:
+        if state_name is None:
+            raise TestStateError("a whole state machine needs --state NAME")
+        if state_name not in raw.get("States", {}):
+            known = ", ".join(sorted(raw.get("States", {})))
+            raise TestStateError(f"no state {state_name!r} in the definition (states: {known})")
+        machine = load_definition(definition_text).machine
+        return machine.states[state_name]
+    name = state_name or "TestState"
+    states = {target: _PLACEHOLDER for target in _targets(raw)} | {name: raw}
+    text = json.dumps({"StartAt": name, "States": states})
+    return load_definition(text).machine.states[name]
+
+
+def _targets(raw: dict) -> set[str]:
+    names = {raw.get("Next"), raw.get("Default")}
+    names |= {rule.get("Next") for rule in raw.get("Choices", ()) if isinstance(rule, dict)}
+    names |= {rule.get("Next") for rule in raw.get("Catch", ()) if isinstance(rule, dict)}
+    return {name for name in names if isinstance(name, str)}
+
+
+def _step(
+    state: State, raw_input: Any, world: World, variables: dict | None, context: dict | None
+) -> Step:
+    info = ExecutionInfo(
+        execution_arn="arn:aws:states:us-east-1:123456789012:execution:TestState:test",
+        name="test",
+        state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:TestState",
+        state_machine_name="TestState",
+        role_arn="arn:aws:iam::123456789012:role/sfn-replay",
+        region="us-east-1",
+        account="123456789012",
+        start_micros=0,
+        input=raw_input,
+    )
+    engine = Engine(None, info, world, 0)  # type: ignore[arg-type]  # no machine: one state
+    frame = Frame(0, None, None)
+    frame.variables = dict(variables or {})
+    step = Step(engine, frame, state, raw_input, 0)
+    if context is not None:
+        step._context = (0, {**step.context(), **context})
+    return step
+
+
+def _verdict(step: Step, answers: MockAnswer | None, trace: Trace) -> dict:
+    state = step.state
+    try:
+        if answers is not None and state.type in ("Map", "Parallel"):
+            next_name, output = _mocked_children(step, answers)
+        else:
+            next_name, output = _run_handler(step)
+    except StatesError as failure:
+        return _failed(step, failure, trace)
+    if state.type == "Fail":  # pragma: no cover - a Fail state always raises
+        raise AssertionError
+    response = {"output": to_json_text(output), "status": "SUCCEEDED"}
+    if next_name is not None:
+        response["nextState"] = next_name
+    return response
+
+
+def _run_handler(step: Step) -> tuple[str | None, Any]:
+    handler, is_generator = HANDLERS[step.state.type]
+    if not is_generator:
+        return handler(step)
+    body = handler(step)
+    try:
+        effect = next(body)
+        while True:  # nothing waits here: every sleep ends at once
+            if isinstance(effect, AwaitToken):
+                raise TestStateError("a .waitForTaskToken Task needs --mock (its answer)")
+            if isinstance(effect, WaitChildren):  # pragma: no cover - Map/Parallel are mocked
+                raise TestStateError(f"testing a {step.state.type} state needs --mock")
+            effect = body.send(None)
+    except StopIteration as stop:
+        return stop.value
+    except NoTaskAnswer as missing:
+        raise TestStateError(f"{missing}: give --mock, --mock-config or --handlers") from None
+
+
+def _mocked_children(step: Step, answers: MockAnswer) -> tuple[str | None, Any]:
+    """A Map or Parallel whose result is mocked: its input steps, the result, its output."""
+    state, env = step.state, step.env(None)
+    if state.type == "Parallel":  # its Parameters make the branches' input
+        state.io.effective_input(step.raw_input, env)
+    else:  # a Map's items come after InputPath
+        state.io.selected_input(step.raw_input, env)
+    answer = answers.reply
+    if answer.failed:
+        raise StatesError(answer.error, answer.cause)
+    step.assign(state.assign, answer.output)
+    return state.next, state.io.output(step.raw_input, answer.output, env)
+
+
+def _failed(step: Step, failure: StatesError, trace: Trace) -> dict:
+    """RETRIABLE when a Retry would try again, else CAUGHT_ERROR when a Catch takes the
+    error, else FAILED."""
+    state = step.state
+    response: dict[str, Any] = {"error": failure.error}
+    if failure.cause is not None:
+        response["cause"] = failure.cause
+    for index, retrier in enumerate(state.retry):
+        if not error_matches(retrier.error_equals, failure.error):
+            continue
+        if step.retry_count < retrier.max_attempts and failure.error != "States.Runtime":
+            seconds = retrier.interval_seconds * retrier.backoff_rate**step.retry_count
+            if retrier.max_delay_seconds is not None:
+                seconds = min(seconds, retrier.max_delay_seconds)
+            trace.error_details = {"retryIndex": index, "retryBackoffIntervalSeconds": int(seconds)}
+            return {**response, "status": "RETRIABLE"}
+        break  # the first matching retrier decides; once spent, on to the catchers
+    for index, catcher in enumerate(state.catch):
+        if error_matches(catcher.error_equals, failure.error):
+            error_output = {"Error": failure.error, "Cause": failure.cause}
+            step.assigned = None
+            step.assign(catcher.assign, error_output)
+            output = state.io.error_output(step.raw_input, error_output, catcher, step.env(None))
+            trace.error_details = {"catchIndex": index}
+            return {
+                **response,
+                "output": to_json_text(output),
+                "status": "CAUGHT_ERROR",
+                "nextState": catcher.next,
+            }
+    return {**response, "status": "FAILED"}
+
+
+def _inspection(raw_input: Any, step: Step, trace: Trace, variables: dict) -> dict:
+    data = {"input": to_json_text(raw_input)}
+    data.update({key: to_json_text(value) for key, value in trace.steps.items()})
+    if step.assigned or variables:
+        data["variables"] = to_json_text({**variables, **(step.assigned or {})})
+    if trace.error_details:
+        data["errorDetails"] = trace.error_details
+    return data

@@ -1,0 +1,217 @@
+"""`test-state`: one state run once, with AWS's TestState verdict and data-flow inspection."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from replay import api
+from replay.test_state import TestStateError
+
+REPO = Path(__file__).resolve().parent.parent
+LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:charge"
+
+CHARGE = {
+    "Type": "Task",
+    "Resource": LAMBDA,
+    "InputPath": "$.order",
+    "Parameters": {"amount.$": "$.total", "currency": "EUR"},
+    "ResultSelector": {"receipt.$": "$.id"},
+    "ResultPath": "$.payment",
+    "OutputPath": "$.payment",
+    "Retry": [
+        {
+            "ErrorEquals": ["Card.Throttled"],
+            "IntervalSeconds": 2,
+            "BackoffRate": 3,
+            "MaxAttempts": 2,
+        }
+    ],
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Refund"}],
+    "Next": "Ship",
+}
+ORDER = {"order": {"total": 30}}
+
+
+def run(state: dict, value=ORDER, **options) -> dict:
+    return api.test_state(json.dumps(state), value, **options)
+
+
+def loads(response: dict, key: str):
+    return json.loads(response["inspectionData"][key])
+
+
+def test_success_gives_the_output_and_the_next_state():
+    response = run(CHARGE, mock={"result": json.dumps({"id": "r-1"})})
+    assert response == {"output": '{"receipt":"r-1"}', "status": "SUCCEEDED", "nextState": "Ship"}
+
+
+def test_debug_shows_each_step_of_the_data_flow():
+    response = run(CHARGE, mock={"result": {"id": "r-1"}}, inspection_level="DEBUG")
+    assert loads(response, "input") == ORDER
+    assert loads(response, "afterInputPath") == {"total": 30}
+    assert loads(response, "afterParameters") == {"amount": 30, "currency": "EUR"}
+    assert loads(response, "result") == {"id": "r-1"}
+    assert loads(response, "afterResultSelector") == {"receipt": "r-1"}
+    assert loads(response, "afterResultPath") == {**ORDER, "payment": {"receipt": "r-1"}}
+    assert "inspectionData" not in run(CHARGE, mock={"result": {"id": "r-1"}})  # INFO
+
+
+def test_an_error_a_retry_covers_is_retriable_with_the_backoff():
+    mock = {"errorOutput": {"error": "Card.Throttled", "cause": "slow down"}}
+    response = run(CHARGE, mock=mock, inspection_level="DEBUG", retrier_retry_count=1)
+    assert (response["status"], response["error"], response["cause"]) == (
+        "RETRIABLE",
+        "Card.Throttled",
+        "slow down",
+    )
+    details = response["inspectionData"]["errorDetails"]
+    assert details == {"retryIndex": 0, "retryBackoffIntervalSeconds": 6}  # 2 * 3 ** 1
+
+
+def test_once_the_retries_are_spent_the_catch_takes_the_error():
+    mock = {"errorOutput": {"error": "Card.Throttled", "cause": "slow down"}}
+    response = run(CHARGE, mock=mock, inspection_level="DEBUG", retrier_retry_count=2)
+    assert response["status"] == "CAUGHT_ERROR" and response["nextState"] == "Refund"
+    error = {"Error": "Card.Throttled", "Cause": "slow down"}
+    assert json.loads(response["output"]) == {**ORDER, "error": error}
+    assert response["inspectionData"]["errorDetails"] == {"catchIndex": 0}
+
+
+def test_an_error_nothing_handles_fails():
+    state = {k: v for k, v in CHARGE.items() if k not in ("Retry", "Catch")}
+    response = run(state, mock={"errorOutput": {"error": "Card.Declined"}})
+    assert response == {"error": "Card.Declined", "status": "FAILED"}
+
+
+def test_choice_pass_wait_and_fail():
+    choice = {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}],
+        "Default": "Small",
+    }
+    assert run(choice, {"n": 3})["nextState"] == "Big"
+    assert run(choice, {"n": 0})["nextState"] == "Small"
+    wait = {"Type": "Wait", "Seconds": 86400, "Next": "Later"}  # costs no time
+    assert run(wait, {"a": 1}) == {"output": '{"a":1}', "status": "SUCCEEDED", "nextState": "Later"}
+    passing = {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.r", "End": True}
+    assert json.loads(run(passing, {"a": 1})["output"]) == {"a": 1, "r": {"x": 1}}
+    fail = {"Type": "Fail", "Error": "Bad", "Cause": "because"}
+    assert run(fail, {}) == {"error": "Bad", "cause": "because", "status": "FAILED"}
+
+
+def test_jsonata_arguments_output_and_variables():
+    state = {
+        "Type": "Task",
+        "QueryLanguage": "JSONata",
+        "Resource": LAMBDA,
+        "Arguments": {"amount": "{% $states.input.total * $rate %}"},
+        "Assign": {"last": "{% $states.result.id %}"},
+        "Output": "{% {'paid': $states.result.id} %}",
+        "End": True,
+    }
+    response = run(
+        state,
+        {"total": 10},
+        mock={"result": {"id": "r-9"}},
+        variables={"rate": 2},
+        inspection_level="DEBUG",
+    )
+    assert json.loads(response["output"]) == {"paid": "r-9"}
+    assert loads(response, "afterArguments") == {"amount": 20}
+    assert loads(response, "variables") == {"rate": 2, "last": "r-9"}
+
+
+def test_a_state_of_a_whole_machine_and_mocks_or_handlers_answer_it():
+    machine = {
+        "StartAt": "Charge",
+        "States": {
+            "Charge": dict(CHARGE, Next="Ship"),
+            "Ship": {"Type": "Succeed"},
+            "Refund": {"Type": "Succeed"},
+        },
+    }
+    mocks = {
+        "StateMachines": {"shop": {"TestCases": {"ok": {"Charge": "Paid"}}}},
+        "MockedResponses": {"Paid": {"0": {"Return": {"id": "m-1"}}}},
+    }
+    by_mocks = run(
+        machine, state_name="Charge", mocks=mocks, test_case="ok", state_machine_name="shop"
+    )
+    assert json.loads(by_mocks["output"]) == {"receipt": "m-1"}
+    by_handler = run(
+        machine,
+        state_name="Charge",
+        handlers={"Charge": lambda value, ctx: {"id": value["amount"]}},
+    )
+    assert json.loads(by_handler["output"]) == {"receipt": 30}
+    with pytest.raises(
+        TestStateError, match=r"no state 'Nope' in the definition \(states: Charge, Refund, Ship\)"
+    ):
+        run(machine, state_name="Nope")
+
+
+def test_map_and_parallel_need_a_mock_and_use_it():
+    parallel = {
+        "Type": "Parallel",
+        "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}],
+        "ResultPath": "$.both",
+        "End": True,
+    }
+    with pytest.raises(TestStateError, match="needs --mock"):
+        run(parallel, {})
+    response = run(parallel, {"x": 1}, mock={"result": "[1, 2]"})
+    assert json.loads(response["output"]) == {"x": 1, "both": [1, 2]}
+
+
+def test_a_callback_task_needs_a_mock():
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}},
+        "End": True,
+    }
+    with pytest.raises(TestStateError, match="waitForTaskToken Task needs --mock"):
+        run(state, {})
+    assert run(state, {}, mock={"result": {"ok": True}})["status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize(
+    "mock, message",
+    [
+        ({}, "--mock must be"),
+        ({"result": "{oops"}, "--mock result is not JSON"),
+        ({"errorOutput": {"cause": "c"}}, "needs an error"),
+    ],
+)
+def test_bad_mocks_are_refused(mock, message):
+    with pytest.raises(TestStateError, match=message):
+        run(CHARGE, mock=mock)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", "test-state", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_from_the_command_line(tmp_path):
+    definition = tmp_path / "charge.json"
+    definition.write_text(json.dumps(CHARGE))
+    ok = cli(str(definition), "--input", json.dumps(ORDER), "--mock", '{"result": "{\\"id\\": 1}"}')
+    assert ok.returncode == 0 and json.loads(ok.stdout)["status"] == "SUCCEEDED"
+    state = {k: v for k, v in CHARGE.items() if k != "Catch"}
+    definition.write_text(json.dumps(state))
+    failed = cli(str(definition), "--mock", '{"errorOutput": {"error": "E"}}')
+    assert failed.returncode == 1 and json.loads(failed.stdout)["status"] == "FAILED"
+    missing = cli(str(definition), "--input", json.dumps(ORDER))
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("sfn-replay: no mock or handler answers Task state")
