@@ -647,7 +647,7 @@ def graph(
 
 # Commands that live in modules of their own, each with `register(app)`; imported here, after
 # the shared options and helpers above exist (one module per line).
-COMMAND_MODULES: tuple[str, ...] = ("tui.cli_callbacks",)
+COMMAND_MODULES: tuple[str, ...] = ("tui.cli_callbacks", "tui.cli_serve")
 # (`python -m tui.cli` runs this file as __main__: then the modules register with `tui.cli`,
 # imported by the block at the end, as they import their helpers from it)
 if __name__ != "__main__":
