@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,6 +11,10 @@ import typer
 
 from tui.cli import DbOption, db_path, guarded
 from tui.inputs import UsageError, check_handlers, read_json_file
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """After uvicorn's graceful shutdown: nothing more to do."""
 
 
 def register(app: typer.Typer) -> None:
@@ -54,6 +59,8 @@ def register(app: typer.Typer) -> None:
                 err=True,
             )
         path = db_path(db)
+        for signum in (signal.SIGINT, signal.SIGTERM):  # uvicorn stops on them, then raises
+            signal.signal(signum, _stopped)  # them again: the stop we were asked for, exit 0
         try:
             run_server(
                 path,
