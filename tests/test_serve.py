@@ -336,3 +336,14 @@ def test_a_restarted_server_has_its_state_machines_and_waiting_executions(tmp_pa
         assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
         sfn.send_task_success(taskToken=token, output='{"late": true}')
         assert sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED"
+
+
+def test_the_listening_socket_is_tcp_so_answers_are_not_held_back():
+    """asyncio sets TCP_NODELAY on accepted connections only when the listening socket says
+    IPPROTO_TCP; without it every answer waited ~40 ms for a delayed ACK."""
+    import socket
+
+    from replay.endpoint.local import bind
+
+    with bind("127.0.0.1", 0) as sock:
+        assert sock.proto == socket.IPPROTO_TCP

@@ -21,8 +21,10 @@ class ListenError(OSError):
 def bind(host: str, port: int) -> socket.socket:
     """A socket bound to host:port (port 0: a free one), or ListenError saying why not."""
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        family, kind, proto = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:3]
+        # proto IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only then
+        # (without it each answer waits ~40 ms for a delayed ACK: headers and body are 2 writes)
+        sock = socket.socket(family, kind, proto)
     except OSError as exc:
         raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     try:
