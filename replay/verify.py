@@ -60,6 +60,11 @@ def verify(
     `children` are the histories of its Distributed Map child executions, whose Tasks are
     answered from their own records."""
     world = RecordedWorld.from_events(recorded, *children)
+    # StopExecution ended it from outside (ExecutionAborted): the interpreter is to reproduce
+    # what came before, up to where it waited or was stopped
+    aborted = bool(recorded) and recorded[-1]["type"] == "ExecutionAborted"
+    if aborted:
+        recorded = recorded[:-1]
     # up to the last recorded moment: a Task still waiting for its token then waits again
     horizon = recorded[-1]["timestamp"] if recorded else 0
     engine = Engine(definition.machine, info, world, seed, schedule=schedule, horizon=horizon)
@@ -71,6 +76,8 @@ def verify(
         ):
             for event in batch:
                 if position >= len(recorded):
+                    if aborted:
+                        return None  # stopped here, by StopExecution
                     return Divergence(
                         event["id"], None, comparable(event, with_time), "the record ends here"
                     )
