@@ -347,3 +347,20 @@ def test_the_listening_socket_is_tcp_so_answers_are_not_held_back():
 
     with bind("127.0.0.1", 0) as sock:
         assert sock.proto == socket.IPPROTO_TCP
+
+
+def test_handlers_answer_the_tasks_of_served_executions(tmp_path):
+    handlers = tmp_path / "handlers.py"
+    handlers.write_text("HANDLERS = {'Charge': lambda value, context: {'charged': value['n']}}\n")
+    definition = {
+        "StartAt": "Charge",
+        "States": {
+            "Charge": {"Type": "Task", "Resource": "arn:aws:lambda:::function:c", "End": True}
+        },
+    }
+    with running(tmp_path / "db", handlers_file=handlers) as url:
+        sfn = client(url)
+        arn = create(sfn, definition=definition)
+        execution = sfn.start_execution(stateMachineArn=arn, input='{"n": 4}')["executionArn"]
+        out = wait_done(sfn, execution)
+    assert out["status"] == "SUCCEEDED" and json.loads(out["output"]) == {"charged": 4}
