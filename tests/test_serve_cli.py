@@ -87,3 +87,18 @@ def test_serve_on_a_taken_port_exits_2_with_one_line(tmp_path):
         )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1" in done.stderr
+
+
+def test_serve_with_a_broken_mock_config_exits_2_before_listening(tmp_path):
+    mocks = tmp_path / "mocks.json"
+    mocks.write_text(json.dumps({"StateMachines": {"m": {"TestCases": {"T": {"A": "Missing"}}}}}))
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--db", str(tmp_path / "db")]
+        + ["--mock-config", str(mocks)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "'Missing', which is not in MockedResponses" in done.stderr

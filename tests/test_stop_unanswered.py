@@ -98,3 +98,29 @@ def test_a_restarted_server_goes_on_with_the_execution_it_was_running(tmp_path):
         arn = "arn:aws:states:us-east-1:123456789012:execution:m:cut"
         out = sfn.describe_execution(executionArn=arn)
     assert (out["status"], out["error"]) == ("FAILED", "States.TaskFailed")
+
+
+def test_a_request_for_an_execution_not_yet_run_runs_it_first(tmp_path):
+    """StartExecution queues the run; a history, a stop or a describe of the state machine for it
+    that another client sends before the run's turn sees it run (describe: RUNNING)."""
+    from replay.endpoint import executions, machines
+    from replay.endpoint.context import Caller, Server
+
+    queued: list = []
+    server = Server(db=tmp_path / "db", clock=lambda: START, submit=queued.append)
+    caller = Caller()
+    arn = machines.create(
+        server,
+        caller,
+        {"name": "m", "definition": json.dumps(DIRECT), "roleArn": "arn:aws:iam::1:role/r"},
+    )["stateMachineArn"]
+    started = [executions.start(server, caller, {"stateMachineArn": arn, "name": n}) for n in "ab"]
+    a, b = (s["executionArn"] for s in started)
+    assert executions.describe(server, caller, {"executionArn": a})["status"] == "RUNNING"
+    events = executions.history(server, caller, {"executionArn": a})["events"]
+    assert events[-1]["type"] == "ExecutionFailed"  # Charge: nothing answers it
+    assert executions.describe_machine_for(server, caller, {"executionArn": b})["name"] == "m"
+    assert executions.describe(server, caller, {"executionArn": b})["status"] == "FAILED"
+    for job in queued:  # the queued runs find them done
+        job()
+    assert [e["type"] for e in api.history(tmp_path / "db", "a")].count("ExecutionStarted") == 1

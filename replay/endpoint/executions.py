@@ -14,7 +14,17 @@ from replay import api
 from replay.endpoint import machines
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, from_exception, validation
-from replay.endpoint.shapes import epoch, page, page_size, parse_arn, wire_event, without_none
+from replay.endpoint.shapes import (
+    epoch,
+    make_token,
+    page,
+    page_size,
+    parse_arn,
+    read_token,
+    wire_event,
+    without_none,
+)
+from replay.events import to_json_text
 from replay.history import EXECUTIONS, length, read_events
 from store import EventLog
 
@@ -183,6 +193,13 @@ def _description(result: dict, doc: dict) -> dict:
     return without_none(out)
 
 
+def _settle(server: Server, arn: Any) -> None:
+    """An execution started but not yet run (a request from another client thread came before
+    its turn) runs now: what follows reads its log."""
+    if isinstance(arn, str) and arn in server.pending:
+        run_pending(server, arn)
+
+
 def _doc(log: EventLog, arn: Any) -> dict:
     parse_arn(arn, "execution")
     doc = log.get_doc(EXECUTIONS, arn)
@@ -201,7 +218,7 @@ def describe(server: Server, caller: Caller, body: dict) -> dict:
             "name": launch["name"],
             "status": "RUNNING",
             "startDate": epoch(launch["start"]),
-            "input": json.dumps(launch["input"], separators=(",", ":")),
+            "input": to_json_text(launch["input"]),
             "inputDetails": {"included": True},
         }
     with EventLog(server.db, readonly=True) as log:
@@ -217,6 +234,7 @@ def describe_machine_for(server: Server, caller: Caller, body: dict) -> dict:
     """The definition the execution ran (as recorded with it) and its state machine's role."""
     from replay.worlds import recorded_definition
 
+    _settle(server, body.get("executionArn"))
     with EventLog(server.db, readonly=True) as log:
         doc = _doc(log, body.get("executionArn"))
         definition = recorded_definition(log, doc)
@@ -240,11 +258,10 @@ def _account(doc: dict) -> str:
 
 def history(server: Server, caller: Caller, body: dict) -> dict:
     """GetExecutionHistory, a page at a time (maxResults, nextToken, reverseOrder)."""
-    from replay.endpoint.shapes import read_token
-
     reverse = bool(body.get("reverseOrder"))
     include = body.get("includeExecutionData", True) is not False
     size = page_size(body)
+    _settle(server, body.get("executionArn"))
     with EventLog(server.db, readonly=True) as log:
         doc = _doc(log, body.get("executionArn"))
         total = length(log, doc)
@@ -256,8 +273,6 @@ def history(server: Server, caller: Caller, body: dict) -> dict:
         else:
             events = list(read_events(log, doc, skip + 1, skip + size))
     more = skip + size < total
-    from replay.endpoint.shapes import make_token
-
     return without_none(
         {
             "events": [wire_event(e, include) for e in events],
@@ -321,8 +336,7 @@ def stop(server: Server, caller: Caller, body: dict) -> dict:
     """StopExecution: ABORTED, with an ExecutionAborted event (error and cause if given)."""
     arn = body.get("executionArn")
     parse_arn(arn, "execution")
-    if arn in server.pending:  # started, not yet run: run it now, then stop it
-        run_pending(server, arn)
+    _settle(server, arn)  # started, not yet run: run it now, then stop it
     try:
         result = api.stop_execution(
             server.db,

@@ -56,12 +56,32 @@ def serve(
     ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM (queued runs finish first); `ready(url)` once listening.
-    ListenError when host:port cannot be had."""
+    ListenError when host:port cannot be had, StoreError when the db cannot be opened,
+    MockConfigError for a test case of `mocks` that cannot be used."""
+    check(db, mocks)
     sock = bind(host, port)
     server = _server(db, mocks, handlers_file)
     if ready is not None:
         threading.Thread(target=_announce, args=(server, sock, ready), daemon=True).start()
     server.run(sockets=[sock])
+
+
+def check(db: Path, mocks: Any) -> None:
+    """Open the db (made if missing) and build every test case of the MockConfigFile once,
+    so that what is wrong with them is said now, not at the first request."""
+    from replay.mock_config import case_responses
+    from replay.world import MockConfigError
+    from store import EventLog
+
+    EventLog(db).close()
+    if mocks is None:
+        return
+    machines = mocks.get("StateMachines") if isinstance(mocks, dict) else None
+    if not isinstance(machines, dict) or not machines:
+        raise MockConfigError("mock config: StateMachines: an object of state machines is needed")
+    for machine, body in machines.items():
+        for test_case in (body or {}).get("TestCases") or {}:
+            case_responses(mocks, machine, test_case)
 
 
 def _announce(server: Any, sock: socket.socket, ready: Callable[[str], None]) -> None:
