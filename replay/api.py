@@ -60,6 +60,7 @@ from replay.transfer import HistoryFormatError, export_history, parse_pages
 from replay.verify import Divergence, info_from_record
 from replay.world import (
     ChainWorld,
+    FailUnanswered,
     HandlerError,
     MockConfigError,
     World,
@@ -159,8 +160,14 @@ def run(
     s3_root: Path | None = None,
     schedule: str = "round-robin",
     faults: Faults | None = None,
+    unanswered: str = "stop",
+    role_arn: str | None = None,
 ) -> dict:
     """Run an execution to its end and return its DescribeExecution record.
+
+    A Task nothing answers stops the run (TaskUnanswered; `resume` goes on from there), or,
+    with `unanswered="fail"` (as `serve` runs), fails it with States.TaskFailed; either way a
+    `.waitForTaskToken` Task makes it wait for its token.
 
     `faults` are fault rules (replay.faults: `Fault`s, `STATE:ERROR[:CAUSE][@ATTEMPTS]` texts
     or plan objects) that answer the Tasks they match before mocks and handlers do.
@@ -178,15 +185,23 @@ def run(
     definition = load_definition(definition_text)
     names = Names(state_machine_name, name, account, region)
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
+    if role_arn is not None:  # the state machine's role (serve); else a role of the account
+        info = replace(info, role_arn=role_arn)
     if schedule not in SCHEDULES:
         raise RunError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
     world = build_world(mocks, test_case, state_machine_name, handlers, handlers_file)
+    if unanswered not in ("stop", "fail"):
+        raise RunError(f"unanswered must be 'stop' or 'fail', not {unanswered!r}")
+    if unanswered == "fail":
+        world = ChainWorld.of([world, FailUnanswered()])
     rules = coerce(faults or [])
     world = with_faults(world, rules, definition.machine)
     with EventLog(db) as log:
         setup = world_setup(log, mocks, test_case, handlers_file)
         if rules:
             setup["faults"] = [rule.to_dict() for rule in rules]
+        if unanswered == "fail":
+            setup["unanswered"] = "fail"
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
         run_execution(
@@ -770,12 +785,21 @@ def test_state(
 
 
 def send_task_success(
-    db: str | Path, token: str, output: Any, *, at: str | None = None, execution: str | None = None
+    db: str | Path,
+    token: str,
+    output: Any,
+    *,
+    at: str | None = None,
+    execution: str | None = None,
+    now_micros: int | None = None,
 ) -> dict:
     """SendTaskSuccess: the Task waiting for `token` returns `output`, at virtual time `at`
     (ISO 8601; default: the time the execution waits at), and the execution goes on. Returns
-    its DescribeExecution record (`taskTimedOut` when the task had timed out before)."""
-    return _answer_token(db, token, at, execution, output=output)
+    its DescribeExecution record (`taskTimedOut` when the task had timed out before).
+
+    `now_micros` (the endpoint's wall clock, without `at`): the answer arrives then, or at the
+    execution's latest moment when that is later. Likewise for the failure and the heartbeat."""
+    return _answer_token(db, token, at, execution, now_micros, output=output)
 
 
 def send_task_failure(
@@ -786,21 +810,34 @@ def send_task_failure(
     cause: str | None = None,
     at: str | None = None,
     execution: str | None = None,
+    now_micros: int | None = None,
 ) -> dict:
     """SendTaskFailure: the Task waiting for `token` fails with `error` and `cause`."""
-    return _answer_token(db, token, at, execution, failed=True, error=error, cause=cause)
+    return _answer_token(
+        db, token, at, execution, now_micros, failed=True, error=error, cause=cause
+    )
 
 
 def send_task_heartbeat(
-    db: str | Path, token: str, *, at: str | None = None, execution: str | None = None
+    db: str | Path,
+    token: str,
+    *,
+    at: str | None = None,
+    execution: str | None = None,
+    now_micros: int | None = None,
 ) -> dict:
     """SendTaskHeartbeat: the Task waiting for `token` is alive at `at`. A heartbeat after the
     task's HeartbeatSeconds (or TimeoutSeconds) finds it timed out: the execution goes on."""
-    return _answer_token(db, token, at, execution, heartbeat=True)
+    return _answer_token(db, token, at, execution, now_micros, heartbeat=True)
 
 
 def _answer_token(
-    db: str | Path, token: str, at: str | None, execution: str | None, **outcome: Any
+    db: str | Path,
+    token: str,
+    at: str | None,
+    execution: str | None,
+    now_micros: int | None = None,
+    **outcome: Any,
 ) -> dict:
     heartbeat = outcome.pop("heartbeat", False)
     at_micros = parse_time_option(at, "--at") if at is not None else None
@@ -823,6 +860,8 @@ def _answer_token(
                 when = callbacks.arrival(doc, last["timestamp"], at_micros)
             except ValueError as exc:
                 raise RunError(str(exc)) from None
+            if at_micros is None and now_micros is not None:
+                when = max(when, now_micros)
             late = callbacks.timed_out_before(entry, when)
             if heartbeat and late is None:
                 doc = callbacks.with_heartbeat(doc, token, when)
@@ -859,3 +898,55 @@ def _waiting_for(log: EventLog, token: str, execution: str | None) -> tuple[dict
             "with --execution"
         )
     return found[0]
+
+
+# -- stop -------------------------------------------------------------------------------------
+
+
+class ExecutionNotRunning(RunError):
+    """StopExecution of an execution that has already ended."""
+
+
+def stop_execution(
+    db: str | Path,
+    execution: str,
+    *,
+    error: str | None = None,
+    cause: str | None = None,
+    now_micros: int | None = None,
+) -> dict:
+    """StopExecution: a RUNNING execution that no process runs (waiting for a task token, or
+    interrupted) ends ABORTED, with an ExecutionAborted event carrying `error` and `cause`, at
+    `now_micros` or at its last recorded moment when that is later (default: that moment).
+    Returns its DescribeExecution record."""
+    with EventLog(db) as log:
+        doc = resolve(log, execution)
+        try:
+            lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
+        except Busy:
+            raise RunError(f"execution {doc['name']} is running in another process") from None
+        try:
+            doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
+            if doc["status"] != "RUNNING":
+                raise ExecutionNotRunning(
+                    f"execution {doc['name']} already finished ({doc['status']})"
+                )
+            n = history_length(log, doc)
+            (last,) = read_events(log, doc, n, n)
+            when = max(last["timestamp"], now_micros or 0)
+            reason = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
+            event = {
+                "id": n + 1,
+                "previousEventId": n,
+                "timestamp": when,
+                "type": "ExecutionAborted",
+                "executionAbortedEventDetails": reason,
+            }
+            stopped = {k: v for k, v in doc.items() if k not in ("waiting", "stopReason")}
+            stopped.update(status="ABORTED", stopMicros=when, events=n + 1)
+            log.append(
+                doc["executionArn"], [event], docs={(EXECUTIONS, doc["executionArn"]): stopped}
+            )
+            return _describe(log, stopped)
+        finally:
+            lock.__exit__(None, None, None)

@@ -39,6 +39,7 @@ SETUP = (
     "mapRunArn",
     "parentExecution",  # a Distributed Map child execution
     "stopReason",  # why a run stopped before its end (a signal, a Task nothing answered)
+    "unanswered",  # "fail": a Task nothing answers fails the execution (serve), not stops it
     "waiting",  # the task token an execution waits for: token, state, event, sinceMicros...
 )
 _SETUP = frozenset(SETUP)

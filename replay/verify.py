@@ -65,6 +65,11 @@ def verify(
     the record stops before the execution's end (still running, or interrupted), so the
     interpreter going on past its last event is no divergence."""
     world = RecordedWorld.from_events(recorded, *children)
+    # StopExecution ended it from outside (ExecutionAborted): the interpreter is to reproduce
+    # what came before, up to where it waited or was stopped
+    aborted = bool(recorded) and recorded[-1]["type"] == "ExecutionAborted"
+    if aborted:
+        recorded = recorded[:-1]
     # up to the last recorded moment: a Task still waiting for its token then waits again
     horizon = recorded[-1]["timestamp"] if recorded else 0
     engine = Engine(
@@ -78,8 +83,8 @@ def verify(
         ):
             for event in batch:
                 if position >= len(recorded):
-                    if partial:
-                        return None
+                    if partial or aborted:
+                        return None  # the record stops here (running, or StopExecution)
                     return Divergence(
                         event["id"], None, comparable(event, with_time), "the record ends here"
                     )

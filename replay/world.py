@@ -120,6 +120,26 @@ class HandlerWorld:
 
 
 @dataclass(frozen=True)
+class FailUnanswered:
+    """The last world of an execution started by `serve`, where no terminal waits for a
+    `resume`: a Task nothing else answers fails with States.TaskFailed, its cause naming the
+    state and resource. A `.waitForTaskToken` Task is left to wait for its token."""
+
+    leaves_process: ClassVar[bool] = False
+
+    def answer(self, request: TaskRequest) -> TaskAnswer | None:
+        if request.resource.endswith(".waitForTaskToken"):
+            return None
+        return TaskAnswer(
+            failed=True,
+            error="States.TaskFailed",
+            cause=f"sfn-replay: nothing answers Task state {request.state_name!r} (resource "
+            f"{request.resource}): give the server a mock (--mock-config, and start the "
+            "execution with stateMachineArn#TestCase) or a handler (--handlers)",
+        )
+
+
+@dataclass(frozen=True)
 class ChainWorld:
     """Asks each world in turn; the first answer wins (mocks before handlers)."""
 

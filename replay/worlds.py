@@ -14,7 +14,7 @@ from replay.distributed import LocalS3
 from replay.events import to_json_text
 from replay.faults import Fault, FaultWorld, coerce
 from replay.runner import RunError
-from replay.world import ChainWorld, HandlerWorld, MockWorld, World
+from replay.world import ChainWorld, FailUnanswered, HandlerWorld, MockWorld, World
 from store import EventLog
 
 
@@ -87,6 +87,8 @@ def recorded_world(log: EventLog, doc: dict, machine=None, with_faults: bool = T
         None,
         Path(doc["handlers"]) if doc.get("handlers") else None,
     )
+    if doc.get("unanswered") == "fail":
+        world = ChainWorld.of([world, FailUnanswered()])
     if not with_faults or not doc.get("faults"):
         return world
     machine = machine or load_definition(recorded_definition(log, doc)).machine
