@@ -364,3 +364,36 @@ def test_handlers_answer_the_tasks_of_served_executions(tmp_path):
         execution = sfn.start_execution(stateMachineArn=arn, input='{"n": 4}')["executionArn"]
         out = wait_done(sfn, execution)
     assert out["status"] == "SUCCEEDED" and json.loads(out["output"]) == {"charged": 4}
+
+
+def test_test_state_through_boto3(sfn, raw):
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+        "ResultPath": "$.r",
+        "Retry": [{"ErrorEquals": ["Slow"], "MaxAttempts": 2, "IntervalSeconds": 4}],
+        "Next": "After",
+    }
+    ok = sfn.test_state(
+        definition=json.dumps(state),
+        input='{"a": 1}',
+        inspectionLevel="DEBUG",
+        mock={"result": '{"v": 2}'},
+    )
+    assert (ok["status"], ok["nextState"]) == ("SUCCEEDED", "After")
+    assert json.loads(ok["inspectionData"]["afterResultPath"]) == {"a": 1, "r": {"v": 2}}
+    retry = sfn.test_state(
+        definition=json.dumps(state),
+        inspectionLevel="DEBUG",
+        mock={"errorOutput": {"error": "Slow", "cause": "busy"}},
+        stateConfiguration={"retrierRetryCount": 1},
+    )
+    assert retry["status"] == "RETRIABLE"
+    assert retry["inspectionData"]["errorDetails"] == {
+        "retryIndex": 0,
+        "retryBackoffIntervalSeconds": 8,
+    }
+    check_shapes(raw)
+    machine = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+    with pytest.raises(sfn.exceptions.InvalidDefinition):
+        sfn.test_state(definition=json.dumps(machine), stateName="B")

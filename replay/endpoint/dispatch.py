@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from replay.endpoint import executions, machines, tasks
+from replay.endpoint import executions, machines, tasks, test_state
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, from_exception
 
@@ -32,6 +32,7 @@ OPERATIONS: dict[str, Operation] = {
     "SendTaskSuccess": tasks.success,
     "SendTaskFailure": tasks.failure,
     "SendTaskHeartbeat": tasks.heartbeat,
+    "TestState": test_state.test_state,
 }
 
 
