@@ -341,3 +341,31 @@ def test_the_execution_times_out_while_it_waits(tmp_path):
     result = api.send_task_success(db, token, {}, at=at(80))
     assert result["status"] == "TIMED_OUT"
     assert api.history(db, "w")[-1]["timestamp"] == at(50)
+
+
+def test_a_cancelled_waiting_task_is_not_waited_for(tmp_path):
+    db = tmp_path / "db"
+    failing = {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Boom"}}}
+    both = parallel(ask("A"), failing)["States"]["Both"]
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": dict(
+                both,
+                End=False,
+                Next="Nap",
+                Catch=[{"ErrorEquals": ["Boom"], "Next": "Nap"}],
+            ),
+            "Nap": {"Type": "Wait", "Seconds": 10, "End": True},
+        },
+    }
+    result = start(db, definition)
+    assert result["status"] == "SUCCEEDED" and "waiting" not in result
+    assert api.history(db, "w")[-1]["timestamp"] == at(10)
+
+
+def test_an_answer_exactly_at_the_heartbeat_limit_is_too_late(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"][0]["token"]
+    result = api.send_task_success(db, token, {}, at=at(600))
+    assert result["taskTimedOut"] == {"error": "States.HeartbeatTimeout", "at": at(600)}
