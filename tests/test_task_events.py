@@ -111,6 +111,30 @@ def test_activity_scheduled_carries_resource_input_timeout_and_heartbeat(tmp_pat
     ]
 
 
+def test_an_activity_nothing_answers_does_not_exist(tmp_path):
+    arn = "arn:aws:states:us-east-1:123456789012:activity:review"
+    result = run_task(tmp_path, {"Resource": arn, "Retry": [{"ErrorEquals": ["States.ALL"]}]}, None)
+    assert (result["status"], result["error"]) == ("FAILED", "States.Runtime")
+    assert result["cause"] == (
+        "An error occurred while executing the state 'T' (entered at the event id #2). "
+        "The activity review does not exist."
+    )
+    assert task_events(tmp_path) == [("ExecutionFailed", task_events(tmp_path)[0][1])]
+
+
+def test_a_handler_stands_in_for_an_activity_worker(tmp_path):
+    arn = "arn:aws:states:us-east-1:123456789012:activity:review"
+    handlers = {"T": lambda value, context: {"seen": value}}
+    result = run_task(tmp_path, {"Resource": arn}, None, {"a": 1}, handlers=handlers)
+    assert json.loads(result["output"]) == {"seen": {"a": 1}}
+    assert [kind for kind, _ in task_events(tmp_path)][:3] == [
+        "ActivityScheduled",
+        "ActivityStarted",
+        "ActivitySucceeded",
+    ]
+    assert api.replay(tmp_path / "db", "exec") is None
+
+
 def test_lambda_function_arn_records_lambda_events_with_the_input(tmp_path):
     arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
     run_task(tmp_path, {"Resource": arn}, input_value={"a": 1})

@@ -77,7 +77,9 @@ class _Events:
             }
         return details
 
-    def scheduled(self, value: Any, timeout: int | None, heartbeat: int | None) -> None:
+    def scheduled(
+        self, value: Any, timeout: int | None, heartbeat: int | None, invocation: int
+    ) -> None:
         step = self.step
         text = step.engine.json_text(value, step.state.name)
         if self.kind.family == "service":
@@ -89,7 +91,6 @@ class _Events:
         if heartbeat is not None and self.kind.family != "lambda":  # AWS's Lambda event has
             details["heartbeatInSeconds"] = heartbeat  # no such field
         # which invocation of this state it is: replay answers it from the record by that number
-        invocation = step.engine.invocations.get(step.state.name, 0)
         step.engine.emit(
             step.frame, self.prefix + "Scheduled", details, extra={"invocation": invocation}
         )
@@ -126,6 +127,22 @@ class _Events:
         self._outcome("TimedOut", {"error": error}, extra)
 
 
+def _ask(step, kind: ResourceKind, value: Any, context: dict):
+    """The world's answer (None: nothing answers a callback or an activity), after a step
+    boundary at which what is recorded so far can be committed (the call may leave the
+    process)."""
+    yield CALL_OUT
+    return step.engine.ask_world(
+        step.state.name,
+        step.state.resource,
+        value,
+        context,
+        attempt=step.retry_count,
+        frame=step.frame.label or "",
+        optional=kind.callback or kind.family == "activity",
+    )
+
+
 def _marker(answer) -> dict | None:
     """Our facts on the event that records a Task's outcome: the fault rules that made it
     (injected), and the heartbeats a callback sent (replay needs them to time it out alike)."""
@@ -148,18 +165,18 @@ def run_task(step):
     timeout = _seconds(step, state.timeout_seconds, "TimeoutSeconds")
     heartbeat = _seconds(step, state.heartbeat_seconds, "HeartbeatSeconds")
     events = _Events(step, kind)
-    events.scheduled(value, timeout, heartbeat)
-    events.started()
-    yield CALL_OUT
-    answer = engine.ask_world(
-        state.name,
-        state.resource,
-        value,
-        context,
-        attempt=step.retry_count,
-        frame=step.frame.label or "",
-        optional=kind.callback,
-    )
+    invocation = engine.invocations.get(state.name, 0)
+    if kind.family == "activity":  # no db here has activities: only a mock or handler can
+        answer = yield from _ask(step, kind, value, context)  # stand in for a worker
+        if answer is None:
+            name = state.resource.rsplit(":", 1)[-1]
+            raise StatesError(errors.RUNTIME, f"The activity {name} does not exist.")
+        events.scheduled(value, timeout, heartbeat, invocation)
+        events.started()
+    else:
+        events.scheduled(value, timeout, heartbeat, invocation)
+        events.started()
+        answer = yield from _ask(step, kind, value, context)
     if kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
         events.submitted()
     if answer is None:  # nothing answers yet: wait (the execution pauses when all else does)
