@@ -22,6 +22,7 @@ from replay.definition import InvalidDefinition, load_definition
 from replay.distributed import RecordedS3
 from replay.engine import NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
+from replay.explore import explore  # noqa: F401 - the fault-space search, re-exported
 from replay.faults import Fault, FaultError, coerce, injected
 from replay.fold import is_failure
 from replay.fork import NO_OVERRIDE, Fork

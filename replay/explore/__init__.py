@@ -1,0 +1,155 @@
+"""Fault-space exploration: which sets of injected faults break a workflow.
+
+`explore(...)` runs the workflow without faults, then with every candidate fault
+(`candidates`), every pair, ... up to `max_faults` (`search`: pruned, level by level, or
+sampled when the space is large), each run checked against a property (`properties`). Jobs run
+on `replay.sweep` (in process, on local worker processes or on Ray), each worker in a db of
+its own (`jobs`); the minimal failing sets come back with their histories, which are kept in
+the user's db as `explore-<machine>-<n>` (`report`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+import time
+import uuid
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from replay.definition import load_definition
+from replay.explore.candidates import ExploreError, candidates, target
+from replay.explore.jobs import Spec, close_worker, run_job
+from replay.explore.properties import PROPERTIES, check_property
+from replay.explore.report import failure_row, first_free, keep, kept_name, summary
+from replay.explore.search import Search
+from replay.sweep import map_jobs
+from replay.worlds import build_world
+
+SHARE_PREFIX = False  # branch faulted runs from the baseline: measured slower on w6 (see bench)
+
+__all__ = ["PROPERTIES", "ExploreError", "explore"]
+
+
+def explore(
+    db: str | Path,
+    definition_text: str,
+    input_value: Any = None,
+    *,
+    state_machine_name: str,
+    mocks: Any = None,
+    test_case: str | None = None,
+    handlers: dict | None = None,
+    handlers_file: Path | None = None,
+    s3_root: Path | None = None,
+    property: str = "succeeds",
+    expression: str | None = None,
+    max_faults: int = 2,
+    schedules: int = 0,
+    budget: int | None = None,
+    workers: int = 1,
+    ray: str | None = None,
+    keep_passing: bool = False,
+    states: list[str] | None = None,
+    seed: int = 1,
+    share_prefix: bool | None = None,
+    prune: bool = True,
+) -> dict:
+    """Search the fault space of a workflow for the minimal sets of faults that break
+    `property` (succeeds, handled, no-fail-state, output-matches with `expression`).
+
+    Returns `{"runs", "property", "failures": [{"faults": [rule objects], "status", "error",
+    "cause", "state", "violation", "execution"}], ...}` with the counts of the search
+    (`exhaustive`: the runs an unpruned search makes, `pruned`, `complete`). Failing runs are
+    kept in `db` as `explore-<machine>-<n>`; passing ones too (`...-ok-<n>`) with
+    `keep_passing`. The same inputs give the same object whatever `workers` and `ray` are."""
+    _check(property, expression, max_faults, schedules, budget, workers, ray, handlers)
+    definition = load_definition(definition_text)
+    build_world(mocks, test_case, state_machine_name, handlers, handlers_file)  # checks mocks
+    found = candidates(definition.machine, states)
+    root = tempfile.mkdtemp(prefix="sfn-replay-explore-")
+    spec = Spec(
+        key=uuid.uuid4().hex,
+        root=root,
+        definition=definition_text,
+        input={} if input_value is None else input_value,
+        state_machine_name=state_machine_name,
+        property=property,
+        expression=expression,
+        mocks=mocks,
+        test_case=test_case,
+        handlers=handlers,
+        handlers_file=str(handlers_file) if handlers_file is not None else None,
+        s3_root=str(s3_root) if s3_root is not None else None,
+        seed=seed,
+        start_micros=time.time_ns() // 1000,
+        schedules=schedules,
+        share_prefix=SHARE_PREFIX if share_prefix is None else share_prefix,
+        keep_passing=keep_passing,
+    )
+    ids = itertools.count()
+
+    def run(sets: list[tuple[int, ...]]) -> list[dict]:
+        jobs = [(next(ids), tuple(found[i] for i in s)) for s in sets]
+        return map_jobs(partial(run_job, spec), jobs, workers=workers, ray=ray)
+
+    search = Search(
+        [target(rule) for rule in found],
+        max_faults,
+        run,
+        prune=prune,
+        budget=budget,
+        seed=seed,
+        runs_per_set=1 + schedules,
+    )
+    try:
+        minimal = search.search()
+    finally:
+        close_worker()
+        shutil.rmtree(root, ignore_errors=True)
+    return _report(db, definition_text, spec, search, minimal, found)
+
+
+def _check(property, expression, max_faults, schedules, budget, workers, ray, handlers) -> None:
+    check_property(property, expression)
+    if max_faults < 1:
+        raise ExploreError(f"--max-faults must be at least 1, not {max_faults}")
+    if schedules < 0:
+        raise ExploreError(f"--schedules must be 0 or more, not {schedules}")
+    if budget is not None and budget < 1:
+        raise ExploreError(f"--budget must be at least 1, not {budget}")
+    if workers < 1:
+        raise ExploreError(f"--workers must be at least 1, not {workers}")
+    if handlers and (workers > 1 or ray is not None):
+        raise ExploreError(
+            "handlers given as a dict run in this process only: use workers=1, or a "
+            "handlers file (handlers_file), which every worker imports"
+        )
+
+
+def _report(db, definition_text, spec: Spec, search: Search, minimal, found) -> dict:
+    machine = spec.state_machine_name
+    first = first_free(db, machine)
+    failures, histories = [], []
+    for n, fault_set in enumerate(minimal, first):
+        result = search.known[fault_set].result
+        name = kept_name(machine, n)
+        failures.append(failure_row([found[i] for i in fault_set], result, name, spec.schedules))
+        histories.append((result["history"], name))
+    out: dict[str, Any] = summary(search, minimal, found)
+    out["property"] = spec.property
+    if spec.expression is not None:
+        out["expression"] = spec.expression
+    out.update(maxFaults=search.max_faults, schedules=spec.schedules, failures=failures)
+    if spec.keep_passing:
+        passed = [(s, k.result) for s, k in search.known.items() if k.result and k.ok]
+        out["passed"] = []
+        for n, (fault_set, result) in enumerate(passed, first + len(minimal)):
+            name = kept_name(machine, n, "ok")
+            out["passed"].append({"faults": [found[i] for i in fault_set], "execution": name})
+            histories.append((result["history"], name))
+    world = {"mocks": spec.mocks, "test_case": spec.test_case, "handlers_file": spec.handlers_file}
+    keep(db, definition_text, machine, histories, world)
+    return out
