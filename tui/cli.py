@@ -635,7 +635,7 @@ def graph(
 
 # Commands that live in modules of their own, each with `register(app)`; imported here, after
 # the shared options and helpers above exist (one module per line).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("tui.cli_explore",)
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
 
