@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from replay.definition import load_definition
-from replay.explore.candidates import ExploreError, candidates, target
+from replay.explore import candidates as faults_of
+from replay.explore.candidates import ExploreError, target
 from replay.explore.jobs import Spec, close_worker, run_job
 from replay.explore.properties import PROPERTIES, check_property
 from replay.explore.report import failure_row, first_free, keep, kept_name, summary
@@ -54,6 +55,7 @@ def explore(
     keep_passing: bool = False,
     states: list[str] | None = None,
     seed: int = 1,
+    start_micros: int | None = None,
     share_prefix: bool | None = None,
     prune: bool = True,
 ) -> dict:
@@ -64,11 +66,14 @@ def explore(
     "cause", "state", "violation", "execution"}], ...}` with the counts of the search
     (`exhaustive`: the runs an unpruned search makes, `pruned`, `complete`). Failing runs are
     kept in `db` as `explore-<machine>-<n>`; passing ones too (`...-ok-<n>`) with
-    `keep_passing`. The same inputs give the same object whatever `workers` and `ray` are."""
+    `keep_passing`. The same inputs give the same object whatever `workers` and `ray` are.
+    Every run starts at `start_micros` (default: now) with `seed`; `share_prefix` branches
+    faulted runs from the fault-free one (default SHARE_PREFIX); `prune=False` runs every
+    set (to check the pruning against)."""
     _check(property, expression, max_faults, schedules, budget, workers, ray, handlers)
     definition = load_definition(definition_text)
     build_world(mocks, test_case, state_machine_name, handlers, handlers_file)  # checks mocks
-    found = candidates(definition.machine, states)
+    found = faults_of.candidates(definition.machine, states)
     root = tempfile.mkdtemp(prefix="sfn-replay-explore-")
     spec = Spec(
         key=uuid.uuid4().hex,
@@ -84,7 +89,7 @@ def explore(
         handlers_file=str(handlers_file) if handlers_file is not None else None,
         s3_root=str(s3_root) if s3_root is not None else None,
         seed=seed,
-        start_micros=time.time_ns() // 1000,
+        start_micros=time.time_ns() // 1000 if start_micros is None else start_micros,
         schedules=schedules,
         share_prefix=SHARE_PREFIX if share_prefix is None else share_prefix,
         keep_passing=keep_passing,
