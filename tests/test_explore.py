@@ -168,7 +168,10 @@ def test_explore_w6_reports_minimal_single_faults_and_no_pair_containing_one(tmp
     )
 
 
-def test_the_result_is_the_same_on_one_or_two_workers(tmp_path):
+def test_the_result_is_the_same_on_one_or_two_workers(tmp_path, monkeypatch):
+    import replay.explore
+
+    monkeypatch.setattr(replay.explore, "POOL_WORTH", 0.0)  # worker processes, however short
     one = explore_w6(tmp_path / "one", states=["Step3", "Step5", "Step8"])
     two = explore_w6(tmp_path / "two", states=["Step3", "Step5", "Step8"], workers=2)
     assert one == two and one["failures"]

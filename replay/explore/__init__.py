@@ -22,13 +22,14 @@ from typing import Any
 from replay.definition import load_definition
 from replay.explore import candidates as faults_of
 from replay.explore.candidates import ExploreError, target
-from replay.explore.jobs import Spec, close_worker, run_job
+from replay.explore.jobs import Spec, close_worker, run_job, worker_for
 from replay.explore.properties import PROPERTIES, check_property
 from replay.explore.report import failure_row, first_free, keep, kept_name, summary
 from replay.explore.search import Search
 from replay.sweep import map_jobs
 from replay.worlds import build_world
 
+POOL_WORTH = 1.0  # seconds of runs in this process that starting local workers is worth
 SHARE_PREFIX = False  # branch faulted runs from the baseline: measured slower on w6 (see bench)
 
 __all__ = ["PROPERTIES", "ExploreError", "explore"]
@@ -95,10 +96,15 @@ def explore(
         keep_passing=keep_passing,
     )
     ids = itertools.count()
+    pace = _Pace(workers if ray is None else 0)
 
     def run(sets: list[tuple[int, ...]]) -> list[dict]:
         jobs = [(next(ids), tuple(found[i] for i in s)) for s in sets]
-        return map_jobs(partial(run_job, spec), jobs, workers=workers, ray=ray)
+        fn = partial(run_job, spec)
+        if pace.here(len(jobs)):
+            worker_for(spec)  # its set-up (definition, mocks, db) is not the runs' pace
+            return pace.timed(lambda: [fn(job) for job in jobs], len(jobs))
+        return map_jobs(fn, jobs, workers=workers, ray=ray)
 
     search = Search(
         [target(rule) for rule in found],
@@ -115,6 +121,29 @@ def explore(
         close_worker()
         shutil.rmtree(root, ignore_errors=True)
     return _report(db, definition_text, spec, search, minimal, found)
+
+
+class _Pace:
+    """Whether a batch of jobs runs in this process or goes to the workers: local workers
+    are worth starting only for a batch that would take this process longer than
+    POOL_WORTH seconds, judged by the runs made here so far (the result is the same either
+    way; Ray, when asked for, gets every batch but the fault-free run)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers  # 0: Ray
+        self.seconds, self.runs = 0.0, 0
+
+    def here(self, jobs: int) -> bool:
+        if self.workers == 1 or not self.runs:
+            return True  # the first batch is the fault-free run alone
+        return self.workers > 1 and jobs * self.seconds / self.runs < POOL_WORTH
+
+    def timed(self, batch, jobs: int) -> list[dict]:
+        start = time.perf_counter()
+        out = batch()
+        self.seconds += time.perf_counter() - start
+        self.runs += jobs
+        return out
 
 
 def _check(property, expression, max_faults, schedules, budget, workers, ray, handlers) -> None:

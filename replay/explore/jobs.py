@@ -17,15 +17,14 @@ from replay.asl.model import Machine
 from replay.definition import Definition, load_definition
 from replay.events import EXTRA
 from replay.explore.properties import Run, checker
-from replay.faults import FaultWorld
-from replay.fold import with_frames
+from replay.faults import FaultWorld, injected
+from replay.fold import ending_failure, failures, with_frames
 from replay.fork import Fork
 from replay.history import EXECUTIONS, read_events
 from replay.rand import SeededRandom
 from replay.recorded import RecordedWorld
 from replay.runner import Names, execution_info, run_execution
 from replay.sweep import worker_db
-from replay.timetravel import list_failures
 from replay.transfer import export_history
 from replay.world import ChainWorld, TaskAnswer, TaskRequest, World
 from replay.worlds import build_world, local_s3, world_setup
@@ -64,13 +63,14 @@ def schedule_seed(seed: int, index: int) -> int:
 
 def run_job(spec: Spec, job: Job) -> dict:
     """Run one fault set (module level, so that it pickles by reference)."""
-    return _worker(spec).run(*job)
+    return worker_for(spec).run(*job)
 
 
 _current: list[tuple[str, Worker]] = []
 
 
-def _worker(spec: Spec) -> Worker:
+def worker_for(spec: Spec) -> Worker:
+    """This process's worker for the exploration (made on its first job)."""
     if _current and _current[0][0] == spec.key:
         return _current[0][1]
     close_worker()
@@ -170,7 +170,7 @@ class Worker:
     def _outcome(self, engine: Any, info: Any) -> dict:
         doc = self.log.get_doc(EXECUTIONS, info.execution_arn)
         run = Run(engine.status, engine.error, engine.output, lambda: read_events(self.log, doc))
-        violation = self.check(run, lambda _: self._ending(doc))
+        violation = self.check(run, lambda run: ending_failure_row(run.events))
         result = {
             "ok": violation is None,
             "violation": violation,
@@ -181,16 +181,11 @@ class Worker:
             "history": None,
         }
         if violation is not None:
-            ending = self._ending(doc)
-            result["state"] = ending.get("state") if ending else None
+            ending = ending_failure_row(run.events)
+            result["state"] = ending["state"] if ending else None
         if violation is not None or self.spec.keep_passing:
             result["history"] = export_history(doc, run.events)
         return result
-
-    def _ending(self, doc: dict) -> dict | None:
-        """The failure that ended the execution (a row of `state --failures`), if one did."""
-        rows = list_failures(self.log, doc)
-        return next((row for row in rows if row["outcome"] == "ended the execution"), None)
 
     # -- prefix sharing ------------------------------------------------------------------------
 
@@ -254,6 +249,19 @@ class Worker:
             parent_events=base.events,
             s3=local_s3(setup),
         )
+
+
+def ending_failure_row(events: list[dict]) -> dict | None:
+    """The failure that ended the execution: its error, the state it arose in, the fault
+    rules that injected it (None when no failure ended it)."""
+    found = failures(events)
+    index = ending_failure(found)
+    if index is None:
+        return None
+    event = found[index]["event"]
+    origin = event.get("previousEventId") or event["id"]
+    state = next((name for e, _, name in with_frames(events) if e["id"] == origin), None)
+    return {"error": found[index]["error"], "state": state, "injected": injected(event)}
 
 
 @dataclass

@@ -225,9 +225,17 @@ class Search:
         minimal = [
             s
             for s in failing
-            if not any(set(s) > set(other) for other in failing) and self._all_subsets_pass(s)
+            if not self._has_failing_subset(s, failing) and self._all_subsets_pass(s)
         ]
         return sorted(minimal, key=lambda s: (len(s), s))
+
+    @staticmethod
+    def _has_failing_subset(fault_set: FaultSet, failing: set[FaultSet]) -> bool:
+        return any(
+            subset in failing
+            for size in range(len(fault_set))
+            for subset in combinations(fault_set, size)
+        )
 
     def _all_subsets_pass(self, fault_set: FaultSet) -> bool:
         """Whether no proper subset is known to fail (a sampled search may not know them all:
