@@ -13,11 +13,12 @@ Filibuster's dynamic reduction and lineage-driven fault injection do:
 Neither rule can skip a minimal failing set: all its proper subsets pass (so it contains no
 failing set), and it differs in outcome from each of them (so each of its faults is reached).
 
-Small spaces are searched level by level (every single fault, then every pair, ...): a set
-found failing there is minimal, since all its subsets were run or skipped as passing. Larger
-spaces are sampled along the lineage of passing runs (a passing set grows by a fault on an
-attempt its run reached), seeded, within the budget; each failing set found is then shrunk
-to one no proper subset of which fails.
+The search goes level by level (every single fault, then every pair, ...; a level's sets
+extend the passing sets of the level before): a set found failing there is minimal, since
+all its subsets were run or skipped as passing. A level too large to list (more than
+ENUMERATE_LIMIT sets) is sampled along the lineage of passing runs (a passing set grows by a
+fault on an attempt its run reached), seeded, within the budget; each failing set found is
+then shrunk to one no proper subset of which fails.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from replay.rand import SeededRandom
 
 FaultSet = tuple[int, ...]
 Target = tuple[str, int]
-ENUMERATE_LIMIT = 100_000  # fault sets: up to this many, the search goes level by level
-SAMPLED_BUDGET = 10_000  # runs, when the space is larger and no budget is given
+ENUMERATE_LIMIT = 100_000  # sets a level may list (passing sets below x candidates)
+SAMPLED_BUDGET = 10_000  # runs of a sampled search when no budget is given
 _WAVE = 64  # sets per batch of a sampled search (each batch goes to the workers at once)
 
 
@@ -123,18 +124,21 @@ class Search:
         self._run([()])
         if self.failing:
             return [()]  # the run fails without faults: every set contains the empty one
-        if self.space() <= ENUMERATE_LIMIT:
-            self._levels()
-        else:
-            self.sampled, self.complete = True, False
-            if self.budget is None:
-                self.budget = SAMPLED_BUDGET
-            self._lineage()
+        self._levels()
         return self._minimal()
 
     def _levels(self) -> None:
+        """Level by level while a level's sets can be listed (ENUMERATE_LIMIT: the passing
+        sets one fault smaller, times the candidates); sampled from there on."""
         for size in range(1, self.max_faults + 1):
-            todo = [s for s in self._level(size) if not self._skipped(s)]
+            bases = self._bases(size)
+            if len(bases) * len(self.targets) > ENUMERATE_LIMIT:
+                self.sampled, self.complete = True, False
+                if self.budget is None:
+                    self.budget = self.runs + SAMPLED_BUDGET
+                self._lineage()
+                return
+            todo = [s for s in self._level(bases) if not self._skipped(s)]
             room = self._room()
             if room is not None and len(todo) > room:
                 todo = self._sample(todo, room)
@@ -143,13 +147,16 @@ class Search:
             if not self.complete:
                 return
 
-    def _level(self, size: int) -> Iterable[FaultSet]:
-        """The sets of `size` faults, one per attempt; pruned, only those whose subset without
-        their last fault passed (any other contains a failing set)."""
+    def _bases(self, size: int) -> list[FaultSet]:
+        """The sets that a level's sets extend by one fault: pruned, those of one fault
+        less that passed (any other set contains a failing one); else every set."""
         if not self.prune:
-            bases: Iterable[FaultSet] = combinations(range(len(self.targets)), size - 1)
-        else:
-            bases = sorted(s for s, k in self.known.items() if len(s) == size - 1 and k.ok)
+            return list(combinations(range(len(self.targets)), size - 1))
+        return sorted(s for s, k in self.known.items() if len(s) == size - 1 and k.ok)
+
+    def _level(self, bases: list[FaultSet]) -> Iterable[FaultSet]:
+        """The sets of one more fault than `bases`, one per attempt, each listed once (its
+        last fault added to the set without it)."""
         for base in bases:
             hit = {self.targets[i] for i in base}
             if len(hit) < len(base):
@@ -172,7 +179,7 @@ class Search:
         by_target: dict[Target, list[int]] = {}
         for index, t in enumerate(self.targets):
             by_target.setdefault(t, []).append(index)
-        frontier: list[FaultSet] = [()]
+        frontier = sorted(s for s, k in self.known.items() if k.ok and len(s) < self.max_faults)
         while self._room():
             wave: list[FaultSet] = []
             for _ in range(_WAVE * 20):
