@@ -351,6 +351,27 @@ def test_the_budget_bounds_the_runs(tmp_path):
     assert result["runs"] <= 30 and not result["complete"]
 
 
+def test_a_run_failing_without_faults_is_the_one_minimal_set(tmp_path):
+    definition = {"StartAt": "A", "States": {"A": task(None)}}
+    result = explore(tmp_path, definition, {"A": lambda value, context: 1 / 0})
+    assert result["runs"] == 1 and [f["faults"] for f in result["failures"]] == [[]]
+    assert result["failures"][0]["error"] == "ZeroDivisionError"
+
+
+def test_a_task_nothing_answers_is_bad_input(tmp_path):
+    definition = {"StartAt": "A", "States": {"A": task(None)}}
+    with pytest.raises(ExploreError, match="nothing answers Task 'A'.*faults none"):
+        explore(tmp_path, definition, {})
+    result = cli_on(tmp_path, definition)
+    assert result.exit_code == 2 and "resume" not in result.output
+
+
+def cli_on(tmp_path: Path, definition: dict):
+    path = tmp_path / "lonely.json"
+    path.write_text(json.dumps(definition))
+    return runner.invoke(app, ["explore", str(path), "--db", str(tmp_path / "cli-db")])
+
+
 # -- properties --------------------------------------------------------------------------------
 
 

@@ -15,9 +15,11 @@ from typing import Any
 
 from replay.asl.model import Machine
 from replay.definition import Definition, load_definition
+from replay.engine import NoTaskAnswer
 from replay.events import EXTRA
+from replay.explore.candidates import ExploreError
 from replay.explore.properties import Run, checker
-from replay.faults import FaultWorld, injected
+from replay.faults import FaultWorld, describe, injected
 from replay.fold import ending_failure, failures, with_frames
 from replay.fork import Fork
 from replay.history import EXECUTIONS, read_events
@@ -63,7 +65,15 @@ def schedule_seed(seed: int, index: int) -> int:
 
 def run_job(spec: Spec, job: Job) -> dict:
     """Run one fault set (module level, so that it pickles by reference)."""
-    return worker_for(spec).run(*job)
+    try:
+        return worker_for(spec).run(*job)
+    except NoTaskAnswer as missing:  # its message would name the worker's db and resume
+        faults = ", ".join(describe(rule) for rule in job[1]) or "none"
+        raise ExploreError(
+            f"nothing answers Task {missing.state!r} ({missing.resource}) in the run with "
+            f"faults {faults}: give it a mock (--mock-config, --test-case) or a handler "
+            "(--handlers)"
+        ) from None
 
 
 _current: list[tuple[str, Worker]] = []
