@@ -107,12 +107,19 @@ def register(app: typer.Typer) -> None:
         budget: Annotated[
             Optional[int],
             typer.Option(
-                "--budget", help="Most runs (default: all when the space is small, else 10000)."
+                "--budget",
+                help="Most runs (default: every set of each level; 10000 when a level is too "
+                "large to list and is sampled).",
             ),
         ] = None,
         workers: Annotated[
-            int, typer.Option("--workers", help="Local worker processes (default 1).")
-        ] = 1,
+            Optional[int],
+            typer.Option(
+                "--workers",
+                help="Local worker processes (default: the cores this process may use; "
+                "batches shorter than a second run in this process).",
+            ),
+        ] = None,
         ray: Annotated[
             Optional[str],
             typer.Option(
@@ -137,6 +144,8 @@ def register(app: typer.Typer) -> None:
     ):
         """Search the fault space: which sets of injected faults break the workflow (exit 1
         when some set does)."""
+        from replay.sweep import cpu_count
+
         check_name("--state-machine-name", state_machine_name)
         check_handlers(handlers)
         check_directory(s3_root, "--s3-root")
@@ -146,7 +155,7 @@ def register(app: typer.Typer) -> None:
             if expression is not None:
                 raise UsageError("give the expression once: EXPR or --expression")
             expression = expr
-        if ray is not None and workers != 1:
+        if ray is not None and workers is not None:
             raise UsageError("--workers and --ray do not go together")
         if (mock_config is None) != (test_case is None):
             raise UsageError("--mock-config and --test-case go together")
@@ -169,7 +178,7 @@ def register(app: typer.Typer) -> None:
             max_faults=max_faults,
             schedules=schedules,
             budget=budget,
-            workers=workers,
+            workers=1 if ray is not None else workers or cpu_count(),
             ray=ray,
             keep_passing=keep_passing,
             states=state,
