@@ -556,3 +556,38 @@ def test_explore_on_a_local_ray_cluster(tmp_path):
     finally:
         ray.shutdown()
     assert on_ray == explore_w6(tmp_path / "local", states=["Step5", "Step8"])
+
+
+def test_a_failure_only_some_interleavings_show_is_found_with_schedules(tmp_path):
+    """B fails when it runs before A: never on the round-robin schedule (A's branch first)."""
+    seen: dict[str, set] = {}
+
+    def a(value, context):
+        seen.setdefault(context["Execution"]["Id"], set()).add("A")
+        return value
+
+    def b(value, context):
+        if "A" not in seen.get(context["Execution"]["Id"], set()):
+            raise RuntimeError("B before A")
+        return value
+
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "A", "States": {"A": task(None)}},
+                    {"StartAt": "B", "States": {"B": task(None)}},
+                ],
+                "End": True,
+            }
+        },
+    }
+    handlers = {"A": a, "B": b}
+    plain = explore(tmp_path, definition, handlers, max_faults=1)
+    assert [] not in [f["faults"] for f in plain["failures"]]
+    mixed = explore(tmp_path, definition, handlers, max_faults=1, schedules=8)
+    assert [f["faults"] for f in mixed["failures"]] == [[]]
+    assert mixed["failures"][0]["error"] == "RuntimeError"
+    assert mixed["failures"][0]["schedule"] is not None
