@@ -591,3 +591,24 @@ def test_a_failure_only_some_interleavings_show_is_found_with_schedules(tmp_path
     assert [f["faults"] for f in mixed["failures"]] == [[]]
     assert mixed["failures"][0]["error"] == "RuntimeError"
     assert mixed["failures"][0]["schedule"] is not None
+
+
+@pytest.mark.parametrize(
+    "resource, error",
+    [
+        ("arn:aws:lambda:us-east-1:123456789012:function:f", "Lambda.TooManyRequestsException"),
+        ("arn:aws:states:::sqs:sendMessage", "SQS.AmazonSQSException"),
+        ("arn:aws:states:::batch:submitJob.sync", "Batch.ServerException"),
+        (
+            "arn:aws:states:::aws-sdk:redshiftdata:executeStatement",
+            "RedshiftData.ThrottlingException",
+        ),
+    ],
+)
+def test_each_service_has_its_transient_errors(resource, error):
+    definition = {
+        "StartAt": "T",
+        "States": {"T": {"Type": "Task", "Resource": resource, "End": True}},
+    }
+    machine = load_definition(json.dumps(definition)).machine
+    assert f"T:{error}@0" in [describe(r) for r in cands.candidates(machine)]

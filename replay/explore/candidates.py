@@ -35,7 +35,7 @@ TRANSIENT: dict[str, tuple[str, ...]] = {
     "glue": ("Glue.AWSGlueException",),
     "states": ("StepFunctions.AWSStepFunctionsException",),
     "events": ("EventBridge.AmazonEventBridgeException",),
-    "redshift-data": ("RedshiftData.ThrottlingException", "RedshiftData.InternalServerException"),
+    "redshiftdata": ("RedshiftData.ThrottlingException", "RedshiftData.InternalServerException"),
 }
 _WILDCARDS = (errors.ALL, errors.TASK_FAILED)
 _EFFECTS = {errors.TIMEOUT: "timeout", errors.HEARTBEAT_TIMEOUT: "heartbeat-timeout"}
