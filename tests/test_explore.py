@@ -612,3 +612,61 @@ def test_each_service_has_its_transient_errors(resource, error):
     }
     machine = load_definition(json.dumps(definition)).machine
     assert f"T:{error}@0" in [describe(r) for r in cands.candidates(machine)]
+
+
+POISONED = {  # an item whose Task fails is skipped; two skipped items fail the run
+    "StartAt": "M",
+    "States": {
+        "M": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": {
+                "StartAt": "I",
+                "States": {
+                    "I": task(None, Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Skip"}]),
+                    "Skip": {"Type": "Pass", "Result": {"skipped": True}, "End": True},
+                },
+            },
+            "Next": "Check",
+        },
+        "Check": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "And": [
+                        {"Variable": "$[0].skipped", "IsPresent": True},
+                        {"Variable": "$[1].skipped", "IsPresent": True},
+                    ],
+                    "Next": "TooMany",
+                }
+            ],
+            "Default": "Done",
+        },
+        "TooMany": {"Type": "Fail", "Error": "Items.Skipped"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def test_map_iterations_get_faults_of_their_own(tmp_path):
+    def go(db, **options):
+        return api.explore(
+            tmp_path / db,
+            json.dumps(POISONED),
+            {"items": [1, 2, 3]},
+            state_machine_name="m",
+            handlers={"I": echo},
+            **options,
+        )
+
+    result = go("a")
+    found = texts(result)
+    assert "I:States.TaskFailed@0" in found  # every item skipped
+    assert "I#iteration=0:States.TaskFailed@0" not in found  # one item skipped is fine
+    assert "I#iteration=0:States.TaskFailed@0 + I#iteration=1:States.TaskFailed@0" in found
+    assert "I#iteration=0:States.TaskFailed@0 + I#iteration=2:States.TaskFailed@0" not in found
+    assert result["failures"][0]["faults"][0].get("iteration") is None
+    assert [f["faults"] for f in go("b", prune=False)["failures"]] == [
+        f["faults"] for f in result["failures"]
+    ]
+    assert go("c", prune=False)["runs"] == result["exhaustive"]

@@ -74,7 +74,7 @@ def explore(
     _check(property, expression, max_faults, schedules, budget, workers, ray, handlers)
     definition = load_definition(definition_text)
     build_world(mocks, test_case, state_machine_name, handlers, handlers_file)  # checks mocks
-    found = faults_of.candidates(definition.machine, states)
+    faults_of.candidates(definition.machine, states)  # checks the names first
     root = tempfile.mkdtemp(prefix="sfn-replay-explore-")
     spec = Spec(
         key=uuid.uuid4().hex,
@@ -97,6 +97,7 @@ def explore(
     )
     ids = itertools.count()
     pace = _Pace(workers if ray is None else 0)
+    found: list[dict] = []
 
     def run(sets: list[tuple[int, ...]]) -> list[dict]:
         jobs = [(next(ids), tuple(found[i] for i in s)) for s in sets]
@@ -106,16 +107,19 @@ def explore(
             return pace.timed(lambda: [fn(job) for job in jobs], len(jobs))
         return map_jobs(fn, jobs, workers=workers, ray=ray)
 
-    search = Search(
-        [target(rule) for rule in found],
-        max_faults,
-        run,
-        prune=prune,
-        budget=budget,
-        seed=seed,
-        runs_per_set=1 + schedules,
-    )
     try:
+        baseline = run([()])[0]  # the fault-free run: which Map iterations there are
+        found += faults_of.candidates(definition.machine, states, baseline["reached"])
+        search = Search(
+            [target(rule) for rule in found],
+            max_faults,
+            run,
+            prune=prune,
+            budget=budget,
+            seed=seed,
+            runs_per_set=1 + schedules,
+        )
+        search.record((), baseline)
         minimal = search.search()
     finally:
         close_worker()

@@ -37,6 +37,7 @@ TRANSIENT: dict[str, tuple[str, ...]] = {
     "events": ("EventBridge.AmazonEventBridgeException",),
     "redshiftdata": ("RedshiftData.ThrottlingException", "RedshiftData.InternalServerException"),
 }
+ITERATIONS = 3  # Map iterations that get faults of their own (a poisoned item), the first ones
 _WILDCARDS = (errors.ALL, errors.TASK_FAILED)
 _EFFECTS = {errors.TIMEOUT: "timeout", errors.HEARTBEAT_TIMEOUT: "heartbeat-timeout"}
 
@@ -45,23 +46,23 @@ class ExploreError(FaultError):
     """Bad input to an exploration (an unknown state, a bad property): exit 2."""
 
 
-def task_states(machine: Machine) -> Iterator[State]:
+def task_states(machine: Machine) -> Iterator[tuple[State, bool]]:
     """Every Task state of a machine, nested ones (Parallel branches, Map processors) too, in
-    the order of the definition, each name once."""
+    the order of the definition, each name once; with whether it runs in a Map."""
     seen: set[str] = set()
 
-    def walk(m: Machine) -> Iterator[State]:
+    def walk(m: Machine, in_map: bool) -> Iterator[tuple[State, bool]]:
         for state in m.states.values():
             if state.type == "Task" and state.name not in seen:
                 seen.add(state.name)
-                yield state
+                yield state, in_map
             for branch in getattr(state, "branches", ()):
-                yield from walk(branch)
+                yield from walk(branch, in_map)
             processor = getattr(state, "processor", None)
             if processor is not None:
-                yield from walk(processor)
+                yield from walk(processor, True)
 
-    return walk(machine)
+    return walk(machine, False)
 
 
 def service(state: State) -> str:
@@ -94,23 +95,37 @@ def retries_of(state: State, error: str) -> int:
     return 0
 
 
-def rule(state: str, error: str, attempt: int) -> dict:
+def rule(state: str, error: str, attempt: int, iteration: int | None = None) -> dict:
     """A candidate as a rule object (the form fault plans and the record use)."""
     effect = _EFFECTS.get(error, "throw")
-    return {"state": state, "effect": effect, "error": error, "attempts": str(attempt)}
+    out = {"state": state, "effect": effect, "error": error, "attempts": str(attempt)}
+    if iteration is not None:
+        out["iteration"] = iteration
+    return out
 
 
-def candidates(machine: Machine, states: Iterable[str] | None = None) -> list[dict]:
-    """Every candidate fault of the definition (of the named Task states only, if given)."""
-    tasks = list(task_states(machine))
-    chosen = _chosen(tasks, states)
+def candidates(
+    machine: Machine, states: Iterable[str] | None = None, reached: Iterable[tuple] = ()
+) -> list[dict]:
+    """Every candidate fault of the definition (of the named Task states only, if given).
+    A Task in a Map gets its faults on every iteration, then on each of the first
+    ITERATIONS iterations that `reached` (a fault-free run's Task attempts: (state, attempt,
+    iteration)) shows, one at a time."""
+    tasks = [(state, in_map) for state, in_map in task_states(machine)]
+    chosen = _chosen([state for state, _ in tasks], states)
+    iterations: dict[str, set[int]] = {}
+    for state, _, iteration in reached:
+        if iteration >= 0:
+            iterations.setdefault(state, set()).add(iteration)
     out = []
-    for state in tasks:
+    for state, in_map in tasks:
         if chosen is not None and state.name not in chosen:
             continue
-        for error in errors_of(state):
-            for attempt in range(retries_of(state, error) + 1):
-                out.append(rule(state.name, error, attempt))
+        each = sorted(iterations.get(state.name, ()))[:ITERATIONS] if in_map else []
+        for iteration in [None, *each]:
+            for error in errors_of(state):
+                for attempt in range(retries_of(state, error) + 1):
+                    out.append(rule(state.name, error, attempt, iteration))
     return out
 
 
@@ -130,6 +145,7 @@ def _chosen(tasks: list[State], states: Iterable[str] | None) -> set[str] | None
     return chosen
 
 
-def target(rule: dict) -> tuple[str, int]:
-    """The Task attempt a candidate fault hits: (state, attempt)."""
-    return rule["state"], int(rule["attempts"])
+def target(rule: dict) -> tuple[str, int, int]:
+    """The Task attempt a candidate fault hits: (state, attempt, Map iteration or -1)."""
+    iteration = rule.get("iteration")
+    return rule["state"], int(rule["attempts"]), -1 if iteration is None else iteration

@@ -19,7 +19,7 @@ from replay.engine import NoTaskAnswer
 from replay.events import EXTRA
 from replay.explore.candidates import ExploreError
 from replay.explore.properties import Run, checker
-from replay.faults import FaultWorld, describe, injected
+from replay.faults import FaultWorld, describe, frame_indexes, injected
 from replay.fold import ending_failure, failures, with_frames
 from replay.fork import Fork
 from replay.history import EXECUTIONS, read_events
@@ -97,17 +97,23 @@ def close_worker() -> None:
 
 @dataclass
 class Recording:
-    """A world that notes every Task attempt it is asked about: (state, attempt)."""
+    """A world that notes every Task attempt it is asked about: (state, attempt, -1), and
+    (state, attempt, i) too in iteration i of a Map."""
 
     inner: World
-    reached: set = field(default_factory=set)
+    reached: set
+    containers: dict[str, str]
 
     @property
     def leaves_process(self) -> bool:
         return getattr(self.inner, "leaves_process", True)
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        self.reached.add((request.state_name, request.attempt))
+        self.reached.add((request.state_name, request.attempt, -1))
+        if request.frame:
+            iteration = frame_indexes(request.frame, self.containers)[0]
+            if iteration is not None:
+                self.reached.add((request.state_name, request.attempt, iteration))
         return self.inner.answer(request)
 
 
@@ -135,6 +141,7 @@ class Worker:
         if spec.s3_root is not None:
             self.setup["s3Root"] = str(Path(spec.s3_root).resolve())
         self.check = checker(spec.property, spec.expression)
+        self.containers = FaultWorld.build([], self.machine, self.world).containers
         self.baseline: Baseline | None = None
 
     def run(self, job_id: int, rules: tuple[dict, ...]) -> dict:
@@ -167,7 +174,7 @@ class Worker:
                 self.log,
                 self.definition,
                 info,
-                Recording(faulted, reached),
+                Recording(faulted, reached, self.containers),
                 seed,
                 setup=setup,
                 s3=local_s3(setup),
@@ -246,13 +253,13 @@ class Worker:
         prefix = base.prefixes.get(at)
         if prefix is None:
             prefix = base.prefixes[at] = RecordedWorld.from_events(base.events[:at])
-        fork = Fork(at=at, world=Recording(faulted, reached), info=info)
+        fork = Fork(at=at, world=Recording(faulted, reached, self.containers), info=info)
         setup = dict(setup, parent=base.info.execution_arn, forkAt=at)
         return run_execution(
             self.log,
             self.definition,
             base.info,
-            Recording(ChainWorld.of([prefix, faulted]), reached),
+            Recording(ChainWorld.of([prefix, faulted]), reached, self.containers),
             self.spec.seed,
             setup=setup,
             fork=fork,

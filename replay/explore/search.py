@@ -2,7 +2,8 @@
 failing sets it finds.
 
 A fault set is a sorted tuple of candidate indexes, at most one per Task attempt (two faults
-on one attempt: the first would decide it). Two rules skip a set without running it, as
+on one attempt: the first would decide it; faults on one attempt of two Map iterations go
+together). Two rules skip a set without running it, as
 Filibuster's dynamic reduction and lineage-driven fault injection do:
 
 - it contains a set already known to fail: it cannot be a minimal failing set;
@@ -30,7 +31,7 @@ from itertools import combinations
 from replay.rand import SeededRandom
 
 FaultSet = tuple[int, ...]
-Target = tuple[str, int]
+Target = tuple[str, int, int]  # (state, attempt, Map iteration; -1: every iteration)
 ENUMERATE_LIMIT = 100_000  # sets a level may list (passing sets below x candidates)
 SAMPLED_BUDGET = 10_000  # runs of a sampled search when no budget is given
 _WAVE = 64  # sets per batch of a sampled search (each batch goes to the workers at once)
@@ -65,25 +66,35 @@ class Search:
 
     def space(self) -> int:
         """Fault sets of up to max_faults faults, one per attempt (the empty one included)."""
-        counts: dict[Target, int] = {}
-        for t in self.targets:
-            counts[t] = counts.get(t, 0) + 1
-        levels = [1] + [0] * self.max_faults  # elementary symmetric sums of the counts
-        for c in counts.values():
-            for k in range(self.max_faults, 0, -1):
-                levels[k] += levels[k - 1] * c
-        return sum(levels)
+        groups: dict[tuple[str, int], dict[int, int]] = {}  # (state, attempt): iteration: n
+        for state, attempt, iteration in self.targets:
+            counts = groups.setdefault((state, attempt), {})
+            counts[iteration] = counts.get(iteration, 0) + 1
+        total = [1] + [0] * self.max_faults  # sets by size, as polynomial coefficients
+        for counts in groups.values():
+            each = [1] + [0] * self.max_faults  # one fault on each of some iterations...
+            for iteration, n in counts.items():
+                if iteration >= 0:
+                    each = _times(each, [1, n])
+            each[1] += counts.get(-1, 0)  # ...or one on every iteration
+            total = _times(total, each)
+        return sum(total)
 
     # -- running and knowing ---------------------------------------------------------------------
 
     def _run(self, sets: list[FaultSet]) -> None:
         for fault_set, result in zip(sets, self.run(sets)):
-            self.runs += result["runs"]
-            self.known[fault_set] = Known(
-                result["ok"], frozenset(map(tuple, result["reached"])), result
-            )
-            if not result["ok"]:
-                self.failing.append(fault_set)
+            self.record(fault_set, result)
+
+    def record(self, fault_set: FaultSet, result: dict) -> None:
+        """A worker's result for a set (`reached`: the (state, attempt, iteration) its runs
+        asked for, each also as (state, attempt, -1))."""
+        self.runs += result["runs"]
+        self.known[fault_set] = Known(
+            result["ok"], frozenset(map(tuple, result["reached"])), result
+        )
+        if not result["ok"]:
+            self.failing.append(fault_set)
 
     def _room(self) -> int | None:
         """Sets that may still run within the budget (None: no limit)."""
@@ -121,7 +132,8 @@ class Search:
 
     def search(self) -> list[FaultSet]:
         """Run the search; the minimal failing sets, ordered by (size, candidates)."""
-        self._run([()])
+        if () not in self.known:
+            self._run([()])
         if self.failing:
             return [()]  # the run fails without faults: every set contains the empty one
         self._levels()
@@ -158,12 +170,20 @@ class Search:
         """The sets of one more fault than `bases`, one per attempt, each listed once (its
         last fault added to the set without it)."""
         for base in bases:
-            hit = {self.targets[i] for i in base}
-            if len(hit) < len(base):
+            if not self.prune and any(self._clash(base[:i], f) for i, f in enumerate(base)):
                 continue  # two faults on one attempt
             for fault in range((base[-1] + 1) if base else 0, len(self.targets)):
-                if self.targets[fault] not in hit:
+                if not self._clash(base, fault):
                     yield base + (fault,)
+
+    def _clash(self, base: FaultSet, fault: int) -> bool:
+        """Whether a fault hits an attempt a fault of `base` hits too."""
+        state, attempt, iteration = self.targets[fault]
+        for other in base:
+            s, a, i = self.targets[other]
+            if s == state and a == attempt and (i < 0 or iteration < 0 or i == iteration):
+                return True
+        return False
 
     def _sample(self, todo: list[FaultSet], room: int) -> list[FaultSet]:
         rng = SeededRandom(self.seed)
@@ -176,16 +196,13 @@ class Search:
     def _lineage(self) -> None:
         """Sampled search: grow passing sets by a fault on an attempt their run reached."""
         rng = SeededRandom(self.seed)
-        by_target: dict[Target, list[int]] = {}
-        for index, t in enumerate(self.targets):
-            by_target.setdefault(t, []).append(index)
         frontier = sorted(s for s, k in self.known.items() if k.ok and len(s) < self.max_faults)
         while self._room():
             wave: list[FaultSet] = []
             for _ in range(_WAVE * 20):
                 if len(wave) >= min(_WAVE, self._room() or 0):
                     break
-                grown = self._grow(frontier[rng.randint(0, len(frontier) - 1)], by_target, rng)
+                grown = self._grow(frontier[rng.randint(0, len(frontier) - 1)], rng)
                 if grown is None or grown in self.known or grown in wave:
                     continue
                 if self._skipped(grown):
@@ -199,13 +216,12 @@ class Search:
             frontier += [s for s in wave if self.known[s].ok and len(s) < self.max_faults]
         self._shrink_all()
 
-    def _grow(self, base: FaultSet, by_target: dict, rng: SeededRandom) -> FaultSet | None:
-        hit = {self.targets[i] for i in base}
+    def _grow(self, base: FaultSet, rng: SeededRandom) -> FaultSet | None:
+        reached = self.known[base].reached
         options = [
             c
-            for t in sorted(self.known[base].reached)
-            if t not in hit
-            for c in by_target.get(t, ())
+            for c, t in enumerate(self.targets)
+            if t in reached and c not in base and not self._clash(base, c)
         ]
         if not options:
             return None
@@ -255,3 +271,13 @@ class Search:
                 if known is None or not known.ok:
                     return False
         return True
+
+
+def _times(a: list[int], b: list[int]) -> list[int]:
+    """The product of two polynomials (coefficient lists), cut to the length of `a`."""
+    out = [0] * len(a)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            if i + j < len(out):
+                out[i + j] += x * y
+    return out
