@@ -3,9 +3,12 @@
 Prints, medians of `--repeat` in-process explorations (wall time, runs executed, runs/s):
 
 - `pruned`: what `sfn-replay explore` does (pruning by failing subsets and unreached
-  attempts), on 1 and 2 workers;
+  attempts);
 - `exhaustive`: every fault set of up to two faults run (`prune=False`, the ~1,800-run
-  space), on 1 and 2 workers;
+  space);
+- on 1 worker, on 2 worker processes (`2 procs`: every batch but the fault-free run sent to
+  them) and on 2 workers as `explore` uses them (`2 auto`: a batch this process would run in
+  under POOL_WORTH seconds stays here);
 - each from the start, and branched from the fault-free baseline (`share_prefix`), the
   prefix sharing the issue asks to measure.
 
@@ -25,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import replay.explore
 from replay import api
 
 W6 = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "w6"
@@ -63,7 +67,12 @@ def main() -> None:
     )
     for prune in (True, False):
         for share in (False, True):
-            for workers in (1, 2):
+            for workers, label, pool_worth in (
+                (1, "1", 1.0),
+                (2, "2 procs", 0.0),
+                (2, "2 auto", 1.0),
+            ):
+                replay.explore.POOL_WORTH = pool_worth
                 times, result = [], {}
                 for _ in range(repeat):
                     seconds, result = explore(prune=prune, share_prefix=share, workers=workers)
@@ -71,7 +80,7 @@ def main() -> None:
                 wall = statistics.median(times)
                 print(
                     f"{'pruned' if prune else 'exhaustive':<11} "
-                    f"{'branched' if share else 'start':<9} {workers:>7} {wall:>7.2f} "
+                    f"{'branched' if share else 'start':<9} {label:>7} {wall:>7.2f} "
                     f"{result['runs']:>6} {result['exhaustive']:>10} "
                     f"{result['runs'] / wall:>7.0f} {len(result['failures']):>8}"
                 )

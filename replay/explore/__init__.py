@@ -26,7 +26,6 @@ from replay.explore.jobs import Spec, close_worker, run_job, worker_for
 from replay.explore.properties import PROPERTIES, check_property
 from replay.explore.report import failure_row, first_free, keep, kept_name, summary
 from replay.explore.search import Search
-from replay.sweep import map_jobs
 from replay.worlds import build_world
 
 POOL_WORTH = 1.0  # seconds of runs in this process that starting local workers is worth
@@ -71,6 +70,8 @@ def explore(
     Every run starts at `start_micros` (default: now) with `seed`; `share_prefix` branches
     faulted runs from the fault-free one (default SHARE_PREFIX); `prune=False` runs every
     set (to check the pruning against)."""
+    from replay.sweep import map_jobs  # multiprocessing: imported when an exploration runs
+
     _check(property, expression, max_faults, schedules, budget, workers, ray, handlers)
     definition = load_definition(definition_text)
     build_world(mocks, test_case, state_machine_name, handlers, handlers_file)  # checks mocks
@@ -98,9 +99,13 @@ def explore(
     ids = itertools.count()
     pace = _Pace(workers if ray is None else 0)
     found: list[dict] = []
+    search: Search | None = None
+
+    def _detail(fault_set: tuple[int, ...]) -> bool:  # a failing set that may be minimal
+        return search is None or not search.contains_failing(fault_set)
 
     def run(sets: list[tuple[int, ...]]) -> list[dict]:
-        jobs = [(next(ids), tuple(found[i] for i in s)) for s in sets]
+        jobs = [(next(ids), tuple(found[i] for i in s), _detail(s)) for s in sets]
         fn = partial(run_job, spec)
         if pace.here(len(jobs)):
             worker_for(spec)  # its set-up (definition, mocks, db) is not the runs' pace

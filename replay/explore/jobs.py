@@ -26,13 +26,14 @@ from replay.history import EXECUTIONS, read_events
 from replay.rand import SeededRandom
 from replay.recorded import RecordedWorld
 from replay.runner import Names, execution_info, run_execution
-from replay.sweep import worker_db
 from replay.transfer import export_history
 from replay.world import ChainWorld, TaskAnswer, TaskRequest, World
 from replay.worlds import build_world, local_s3, world_setup
 from store import EventLog
 
-Job = tuple[int, tuple[dict, ...]]  # (job id, the fault set's rules in object form)
+# (job id, the fault set's rules in object form, whether a failing run comes back in full:
+# its failing state and history, which only a set that may be minimal needs)
+Job = tuple[int, tuple[dict, ...], bool]
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,8 @@ class Baseline:
 
 class Worker:
     def __init__(self, spec: Spec) -> None:
+        from replay.sweep import worker_db  # multiprocessing: not for every user of replay.api
+
         self.spec = spec
         self.log = EventLog(worker_db(spec.root))
         self.definition: Definition = load_definition(spec.definition)
@@ -144,7 +147,7 @@ class Worker:
         self.containers = FaultWorld.build([], self.machine, self.world).containers
         self.baseline: Baseline | None = None
 
-    def run(self, job_id: int, rules: tuple[dict, ...]) -> dict:
+    def run(self, job_id: int, rules: tuple[dict, ...], detail: bool = True) -> dict:
         """The fault set on the round-robin schedule, then on each seeded random one, up to
         the first run the property fails on."""
         spec, reached = self.spec, set()
@@ -152,14 +155,16 @@ class Worker:
         tries += [("random", schedule_seed(spec.seed, i)) for i in range(1, spec.schedules + 1)]
         for index, (schedule, seed) in enumerate(tries):
             name = f"x{job_id}" + (f"-s{index}" if index else "")
-            result = self._one(name, rules, schedule, seed, reached)
+            result = self._one(name, rules, schedule, seed, reached, detail)
             if not result["ok"] or index == len(tries) - 1:
                 result.update(runs=index + 1, schedule=seed if index else None)
                 result["reached"] = sorted(reached)
                 return result
         raise AssertionError("unreachable")
 
-    def _one(self, name: str, rules: tuple, schedule: str, seed: int, reached: set) -> dict:
+    def _one(
+        self, name: str, rules: tuple, schedule: str, seed: int, reached: set, detail: bool
+    ) -> dict:
         spec = self.spec
         faulted = FaultWorld.build(rules, self.machine, self.world) if rules else self.world
         setup = dict(self.setup, faults=list(rules)) if rules else dict(self.setup)
@@ -182,9 +187,9 @@ class Worker:
             )
         else:
             engine = self._branch(info, faulted, reached, setup, fork_at)
-        return self._outcome(engine, info)
+        return self._outcome(engine, info, detail)
 
-    def _outcome(self, engine: Any, info: Any) -> dict:
+    def _outcome(self, engine: Any, info: Any, detail: bool) -> dict:
         doc = self.log.get_doc(EXECUTIONS, info.execution_arn)
         run = Run(engine.status, engine.error, engine.output, lambda: read_events(self.log, doc))
         violation = self.check(run, lambda run: ending_failure_row(run.events))
@@ -197,10 +202,10 @@ class Worker:
             "state": None,
             "history": None,
         }
-        if violation is not None:
+        if violation is not None and detail:
             ending = ending_failure_row(run.events)
             result["state"] = ending["state"] if ending else None
-        if violation is not None or self.spec.keep_passing:
+        if (violation is not None and detail) or self.spec.keep_passing:
             result["history"] = export_history(doc, run.events)
         return result
 

@@ -102,7 +102,8 @@ class Search:
             return None
         return max(0, (self.budget - self.runs) // self.runs_per_set)
 
-    def _contains_failing(self, fault_set: FaultSet) -> bool:
+    def contains_failing(self, fault_set: FaultSet) -> bool:
+        """Whether a set contains one known to fail (then it cannot be minimal)."""
         members = set(fault_set)
         return any(members.issuperset(f) for f in self.failing)
 
@@ -118,7 +119,7 @@ class Search:
         """Whether the pruning rules skip the set (an inferred outcome is remembered)."""
         if not self.prune:
             return False
-        if self._contains_failing(fault_set):
+        if self.contains_failing(fault_set):
             self.contained += 1
             return True
         inferred = self._inferred(fault_set)
