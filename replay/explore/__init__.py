@@ -70,8 +70,6 @@ def explore(
     Every run starts at `start_micros` (default: now) with `seed`; `share_prefix` branches
     faulted runs from the fault-free one (default SHARE_PREFIX); `prune=False` runs every
     set (to check the pruning against)."""
-    from replay.sweep import map_jobs  # multiprocessing: imported when an exploration runs
-
     _check(property, expression, max_faults, schedules, budget, workers, ray, handlers)
     definition = load_definition(definition_text)
     build_world(mocks, test_case, state_machine_name, handlers, handlers_file)  # checks mocks
@@ -96,40 +94,45 @@ def explore(
         share_prefix=SHARE_PREFIX if share_prefix is None else share_prefix,
         keep_passing=keep_passing,
     )
+    options = dict(prune=prune, budget=budget, seed=seed, runs_per_set=1 + schedules)
+    try:
+        search, minimal, found = _search(
+            spec, definition.machine, states, max_faults, options, workers, ray
+        )
+    finally:
+        close_worker()
+        shutil.rmtree(root, ignore_errors=True)
+    return _report(db, definition_text, spec, search, minimal, found)
+
+
+def _search(
+    spec: Spec, machine: Any, states: Any, max_faults: int, options: dict, workers: int, ray: Any
+) -> tuple[Search, list, list[dict]]:
+    """Run the fault-free run, list the candidates, search; (search, minimal sets,
+    candidates)."""
+    from replay.sweep import map_jobs  # multiprocessing: imported when an exploration runs
+
     ids = itertools.count()
     pace = _Pace(workers if ray is None else 0)
     found: list[dict] = []
     search: Search | None = None
 
-    def _detail(fault_set: tuple[int, ...]) -> bool:  # a failing set that may be minimal
+    def detail(fault_set: tuple[int, ...]) -> bool:  # a failing set that may be minimal
         return search is None or not search.contains_failing(fault_set)
 
     def run(sets: list[tuple[int, ...]]) -> list[dict]:
-        jobs = [(next(ids), tuple(found[i] for i in s), _detail(s)) for s in sets]
+        jobs = [(next(ids), tuple(found[i] for i in s), detail(s)) for s in sets]
         fn = partial(run_job, spec)
         if pace.here(len(jobs)):
             worker_for(spec)  # its set-up (definition, mocks, db) is not the runs' pace
             return pace.timed(lambda: [fn(job) for job in jobs], len(jobs))
         return map_jobs(fn, jobs, workers=workers, ray=ray)
 
-    try:
-        baseline = run([()])[0]  # the fault-free run: which Map iterations there are
-        found += faults_of.candidates(definition.machine, states, baseline["reached"])
-        search = Search(
-            [target(rule) for rule in found],
-            max_faults,
-            run,
-            prune=prune,
-            budget=budget,
-            seed=seed,
-            runs_per_set=1 + schedules,
-        )
-        search.record((), baseline)
-        minimal = search.search()
-    finally:
-        close_worker()
-        shutil.rmtree(root, ignore_errors=True)
-    return _report(db, definition_text, spec, search, minimal, found)
+    baseline = run([()])[0]  # the fault-free run: which Map iterations there are
+    found += faults_of.candidates(machine, states, baseline["reached"])
+    search = Search([target(rule) for rule in found], max_faults, run, **options)
+    search.record((), baseline)
+    return search, search.search(), found
 
 
 class _Pace:
