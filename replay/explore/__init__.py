@@ -29,7 +29,7 @@ from replay.explore.search import Search
 from replay.worlds import build_world
 
 POOL_WORTH = 1.0  # seconds of runs in this process that starting local workers is worth
-SHARE_PREFIX = False  # branching faulted runs from the fault-free one: ~5% more CPU on w6
+SHARE_PREFIX = False  # branching faulted runs from the fault-free one: more CPU on w6 (bench)
 
 __all__ = ["PROPERTIES", "ExploreError", "explore"]
 
