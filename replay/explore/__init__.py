@@ -184,7 +184,7 @@ def _report(db, definition_text, spec: Spec, search: Search, minimal, found) -> 
         name = kept_name(machine, n)
         failures.append(failure_row([found[i] for i in fault_set], result, name, spec.schedules))
         histories.append((result["history"], name))
-    out: dict[str, Any] = summary(search, minimal, found)
+    out: dict[str, Any] = summary(search, found)
     out["property"] = spec.property
     if spec.expression is not None:
         out["expression"] = spec.expression

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from replay.explore.search import FaultSet, Search
+from replay.explore.search import Search
 from replay.history import EXECUTIONS
 from replay.worlds import world_setup
 from store import EventLog
@@ -69,7 +69,7 @@ def failure_row(rules: list[dict], result: dict, name: str, schedules: int) -> d
     return row
 
 
-def summary(search: Search, minimal: list[FaultSet], candidates: list[dict]) -> dict:
+def summary(search: Search, candidates: list[dict]) -> dict:
     """The counts beside the failures: runs executed, the exhaustive count, what pruning
     skipped."""
     sets = search.space()
