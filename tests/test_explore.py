@@ -670,3 +670,45 @@ def test_map_iterations_get_faults_of_their_own(tmp_path):
         f["faults"] for f in result["failures"]
     ]
     assert go("c", prune=False)["runs"] == result["exhaustive"]
+
+
+def test_a_kept_run_records_its_own_name_and_replays(tmp_path):
+    """Kept runs are run again under their names: what they record of it is that name."""
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {
+                "Type": "Task",
+                "Resource": LAMBDA,
+                "Parameters": {"execution.$": "$$.Execution.Name"},
+                "End": True,
+            }
+        },
+    }
+    db = tmp_path / "db"
+    result = api.explore(
+        db,
+        json.dumps(definition),
+        {},
+        state_machine_name="sm",
+        max_faults=1,
+        handlers={"A": echo},
+    )
+    name = result["failures"][0]["execution"]
+    scheduled = next(e for e in api.history(db, name) if e["type"] == "TaskScheduled")
+    assert name in scheduled["taskScheduledEventDetails"]["parameters"]
+    assert api.replay(db, name) is None
+
+
+def test_handlers_that_answer_otherwise_when_run_again_are_refused(tmp_path):
+    calls = []
+
+    def flaky(value, context):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("once")
+        return value
+
+    definition = {"StartAt": "A", "States": {"A": task("B"), "B": task(None)}}
+    with pytest.raises(ExploreError, match="do not answer the same way"):
+        explore(tmp_path, definition, {"A": flaky, "B": echo}, max_faults=1)

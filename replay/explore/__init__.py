@@ -26,6 +26,7 @@ from replay.explore.jobs import Spec, close_worker, run_job, worker_for
 from replay.explore.properties import PROPERTIES, check_property
 from replay.explore.report import failure_row, first_free, keep, kept_name, summary
 from replay.explore.search import Search
+from replay.faults import describe
 from replay.worlds import build_world
 
 POOL_WORTH = 1.0  # seconds of runs in this process that starting local workers is worth
@@ -95,44 +96,82 @@ def explore(
         keep_passing=keep_passing,
     )
     options = dict(prune=prune, budget=budget, seed=seed, runs_per_set=1 + schedules)
+    runner = _Runner(spec, workers, ray)
     try:
-        search, minimal, found = _search(
-            spec, definition.machine, states, max_faults, options, workers, ray
+        search = runner.search(definition.machine, states, max_faults, options)
+        minimal = search.search()
+        kept = _kept(db, spec, search, minimal)
+        results = runner.keep(
+            [(fault_set, name, search.known[fault_set].result) for fault_set, name in kept]
         )
     finally:
         close_worker()
         shutil.rmtree(root, ignore_errors=True)
-    return _report(db, definition_text, spec, search, minimal, found)
+    return _report(db, definition_text, spec, search, kept, results, runner.found)
 
 
-def _search(
-    spec: Spec, machine: Any, states: Any, max_faults: int, options: dict, workers: int, ray: Any
-) -> tuple[Search, list, list[dict]]:
-    """Run the fault-free run, list the candidates, search; (search, minimal sets,
-    candidates)."""
-    from replay.sweep import map_jobs  # multiprocessing: imported when an exploration runs
+class _Runner:
+    """Sends fault sets to the workers: those of the search, then those whose runs are kept
+    (run once more under the names they are kept as, so that what a run records of its own
+    name, in its Context object say, is that name)."""
 
-    ids = itertools.count()
-    pace = _Pace(workers if ray is None else 0)
-    found: list[dict] = []
-    search: Search | None = None
+    def __init__(self, spec: Spec, workers: int, ray: str | None) -> None:
+        self.spec, self.workers, self.ray = spec, workers, ray
+        self.ids = itertools.count()
+        self.pace = _Pace(workers if ray is None else 0)
+        self.found: list[dict] = []  # the candidates, once the fault-free run has shown them
 
-    def detail(fault_set: tuple[int, ...]) -> bool:  # a failing set that may be minimal
-        return search is None or not search.contains_failing(fault_set)
+    def search(self, machine: Any, states: Any, max_faults: int, options: dict) -> Search:
+        """The search, its fault-free run done (which Map iterations there are)."""
+        baseline = self.run([()])[0]
+        self.found += faults_of.candidates(machine, states, baseline["reached"])
+        search = Search([target(rule) for rule in self.found], max_faults, self.run, **options)
+        search.record((), baseline)
+        return search
 
-    def run(sets: list[tuple[int, ...]]) -> list[dict]:
-        jobs = [(next(ids), tuple(found[i] for i in s), detail(s)) for s in sets]
-        fn = partial(run_job, spec)
-        if pace.here(len(jobs)):
-            worker_for(spec)  # its set-up (definition, mocks, db) is not the runs' pace
-            return pace.timed(lambda: [fn(job) for job in jobs], len(jobs))
-        return map_jobs(fn, jobs, workers=workers, ray=ray)
+    def run(self, sets: list[tuple[int, ...]]) -> list[dict]:
+        return self._jobs([(next(self.ids), self._rules(s), None) for s in sets])
 
-    baseline = run([()])[0]  # the fault-free run: which Map iterations there are
-    found += faults_of.candidates(machine, states, baseline["reached"])
-    search = Search([target(rule) for rule in found], max_faults, run, **options)
-    search.record((), baseline)
-    return search, search.search(), found
+    def keep(self, entries: list[tuple[tuple[int, ...], str, dict]]) -> list[dict]:
+        """Run each (set, name, its search result) again, on the schedule it was decided on,
+        under that name; the results carry the failing state and the history."""
+        jobs = [(next(self.ids), self._rules(s), (name, r["try"])) for s, name, r in entries]
+        results = self._jobs(jobs)
+        for (fault_set, _, first), again in zip(entries, results):
+            outcome = (first["ok"], first["status"], first["error"])
+            if (again["ok"], again["status"], again["error"]) != outcome:
+                faults = ", ".join(describe(rule) for rule in self._rules(fault_set))
+                raise ExploreError(
+                    f"the run with faults {faults or 'none'} gave {first['status']} "
+                    f"{first['error'] or ''}, then {again['status']} {again['error'] or ''} "
+                    "when run again: the mocks or handlers do not answer the same way every "
+                    "time, so exploring cannot rely on them"
+                )
+        return results
+
+    def _rules(self, fault_set: tuple[int, ...]) -> tuple[dict, ...]:
+        return tuple(self.found[i] for i in fault_set)
+
+    def _jobs(self, jobs: list) -> list[dict]:
+        from replay.sweep import map_jobs  # multiprocessing: imported when exploring
+
+        fn = partial(run_job, self.spec)
+        if self.pace.here(len(jobs)):
+            worker_for(self.spec)  # its set-up (definition, mocks, db) is not the runs' pace
+            return self.pace.timed(lambda: [fn(job) for job in jobs], len(jobs))
+        return map_jobs(fn, jobs, workers=self.workers, ray=self.ray)
+
+
+def _kept(db: Any, spec: Spec, search: Search, minimal: list) -> list[tuple[tuple, str]]:
+    """The sets whose runs are kept, with their names: the minimal failing ones, then (with
+    keep_passing) every passing one run, numbered on from what the db has."""
+    machine = spec.state_machine_name
+    first = first_free(db, machine)
+    out = [(s, kept_name(machine, n)) for n, s in enumerate(minimal, first)]
+    if spec.keep_passing:
+        passed = [s for s, known in search.known.items() if known.result and known.ok]
+        out += [(s, kept_name(machine, n, "ok")) for n, s in enumerate(passed, first + len(out))]
+    return out
 
 
 class _Pace:
@@ -175,27 +214,22 @@ def _check(property, expression, max_faults, schedules, budget, workers, ray, ha
         )
 
 
-def _report(db, definition_text, spec: Spec, search: Search, minimal, found) -> dict:
-    machine = spec.state_machine_name
-    first = first_free(db, machine)
-    failures, histories = [], []
-    for n, fault_set in enumerate(minimal, first):
-        result = search.known[fault_set].result
-        name = kept_name(machine, n)
-        failures.append(failure_row([found[i] for i in fault_set], result, name, spec.schedules))
-        histories.append((result["history"], name))
+def _report(db, definition_text, spec: Spec, search: Search, kept, results, found) -> dict:
     out: dict[str, Any] = summary(search, found)
     out["property"] = spec.property
     if spec.expression is not None:
         out["expression"] = spec.expression
+    failures, passed = [], []
+    for (fault_set, name), result in zip(kept, results):
+        rules = [found[i] for i in fault_set]
+        if result["ok"]:
+            passed.append({"faults": rules, "execution": name})
+        else:
+            failures.append(failure_row(rules, result, name, spec.schedules))
     out.update(maxFaults=search.max_faults, schedules=spec.schedules, failures=failures)
     if spec.keep_passing:
-        passed = [(s, k.result) for s, k in search.known.items() if k.result and k.ok]
-        out["passed"] = []
-        for n, (fault_set, result) in enumerate(passed, first + len(minimal)):
-            name = kept_name(machine, n, "ok")
-            out["passed"].append({"faults": [found[i] for i in fault_set], "execution": name})
-            histories.append((result["history"], name))
+        out["passed"] = passed
     world = {"mocks": spec.mocks, "test_case": spec.test_case, "handlers_file": spec.handlers_file}
-    keep(db, definition_text, machine, histories, world)
+    histories = [(result["history"], name) for (_, name), result in zip(kept, results)]
+    keep(db, definition_text, spec.state_machine_name, histories, world)
     return out

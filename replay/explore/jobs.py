@@ -4,7 +4,7 @@ A worker process loads the definition, the mocks and handlers and opens its db o
 first job of an exploration (`Spec.key` tells explorations apart), and keeps them for the
 next: a run costs the interpreter and the log, not the set-up. Each job returns plain data:
 whether the property held, the run's outcome, the Task attempts it reached (for pruning) and,
-for a failing run (or any, with keep_passing), its exported history.
+for a run kept (run again under the name it is kept as), its failing state and history.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from replay.world import ChainWorld, TaskAnswer, TaskRequest, World
 from replay.worlds import build_world, local_s3, world_setup
 from store import EventLog
 
-# (job id, the fault set's rules in object form, whether a failing run comes back in full:
-# its failing state and history, which only a set that may be minimal needs)
-Job = tuple[int, tuple[dict, ...], bool]
+# (job id, the fault set's rules in object form, None in the search; for a run kept: the
+# name it is kept as and which of the set's tries (schedules) to run)
+Job = tuple[int, tuple[dict, ...], tuple[str, int] | None]
 
 
 @dataclass(frozen=True)
@@ -147,18 +147,27 @@ class Worker:
         self.containers = FaultWorld.build([], self.machine, self.world).containers
         self.baseline: Baseline | None = None
 
-    def run(self, job_id: int, rules: tuple[dict, ...], detail: bool = True) -> dict:
+    def run(
+        self, job_id: int, rules: tuple[dict, ...], keep: tuple[str, int] | None = None
+    ) -> dict:
         """The fault set on the round-robin schedule, then on each seeded random one, up to
-        the first run the property fails on."""
+        the first run the property fails on. A run to keep is the one try named (the one the
+        search decided the set on), under its name, with its failing state and history."""
         spec, reached = self.spec, set()
         tries = [("round-robin", spec.seed)]
         tries += [("random", schedule_seed(spec.seed, i)) for i in range(1, spec.schedules + 1)]
+        if keep is not None:
+            name, index = keep
+            result = self._one(name, rules, *tries[index], reached, True)
+            return dict(result, runs=1, schedule=tries[index][1] if index else None, reached=[])
         for index, (schedule, seed) in enumerate(tries):
             name = f"x{job_id}" + (f"-s{index}" if index else "")
-            result = self._one(name, rules, schedule, seed, reached, detail)
+            result = self._one(name, rules, schedule, seed, reached, False)
             if not result["ok"] or index == len(tries) - 1:
-                result.update(runs=index + 1, schedule=seed if index else None)
-                result["reached"] = sorted(reached)
+                result.update(
+                    runs=index + 1, schedule=seed if index else None, reached=sorted(reached)
+                )
+                result["try"] = index
                 return result
         raise AssertionError("unreachable")
 
@@ -202,10 +211,9 @@ class Worker:
             "state": None,
             "history": None,
         }
-        if violation is not None and detail:
-            ending = ending_failure_row(run.events)
+        if detail:
+            ending = ending_failure_row(run.events) if violation is not None else None
             result["state"] = ending["state"] if ending else None
-        if (violation is not None and detail) or self.spec.keep_passing:
             result["history"] = export_history(doc, run.events)
         return result
 
