@@ -497,7 +497,7 @@ def import_history(
             imported=not ours,
             **{
                 key: previous[key]
-                for key in ("mocks", "testCase", "handlers", "faults")
+                for key in ("mocks", "testCase", "handlers", "faults", "s3Root")
                 if key in previous
             },
         )

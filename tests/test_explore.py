@@ -712,3 +712,22 @@ def test_handlers_that_answer_otherwise_when_run_again_are_refused(tmp_path):
     definition = {"StartAt": "A", "States": {"A": task("B"), "B": task(None)}}
     with pytest.raises(ExploreError, match="do not answer the same way"):
         explore(tmp_path, definition, {"A": flaky, "B": echo}, max_faults=1)
+
+
+def test_a_kept_distributed_map_run_keeps_its_children_and_its_s3_root(tmp_path):
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "report-fanout"
+    db = tmp_path / "db"
+    result = api.explore(
+        db,
+        (scenario / "definition.json").read_text(),
+        json.loads((scenario / "input.json").read_text()),
+        state_machine_name="report-fanout",
+        mocks=json.loads((scenario / "mocks.json").read_text()),
+        test_case="scores",
+        s3_root=scenario / "s3",
+        max_faults=1,
+        states=["Score"],
+    )
+    name = result["failures"][0]["execution"]
+    assert api.replay(db, name) is None  # the children's answers came along
+    assert api.branch(db, name, 3, faults=[])["status"] == "SUCCEEDED"  # and the S3 stand-in

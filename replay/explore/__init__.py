@@ -230,6 +230,6 @@ def _report(db, definition_text, spec: Spec, search: Search, kept, results, foun
     if spec.keep_passing:
         out["passed"] = passed
     world = {"mocks": spec.mocks, "test_case": spec.test_case, "handlers_file": spec.handlers_file}
-    histories = [(result["history"], name) for (_, name), result in zip(kept, results)]
+    histories = [(r["history"], name, r["children"]) for (_, name), r in zip(kept, results)]
     keep(db, definition_text, spec.state_machine_name, histories, world)
     return out

@@ -215,7 +215,16 @@ class Worker:
             ending = ending_failure_row(run.events) if violation is not None else None
             result["state"] = ending["state"] if ending else None
             result["history"] = export_history(doc, run.events)
+            result["children"] = self._children(info.execution_arn)
         return result
+
+    def _children(self, arn: str) -> list[tuple[dict, list[dict]]]:
+        """A run's Distributed Map child executions, as stored: (index record, events)."""
+        return [
+            (doc, list(read_events(self.log, doc)))
+            for _, doc in self.log.docs(EXECUTIONS)
+            if doc.get("parentExecution") == arn
+        ]
 
     # -- prefix sharing ------------------------------------------------------------------------
 

@@ -39,19 +39,30 @@ def keep(
     db: str | Path,
     definition_text: str,
     machine: str,
-    histories: list[tuple[dict, str]],
+    kept: list[tuple[dict, str, list]],
     world: dict[str, Any],
 ) -> None:
-    """Import exported histories into the user's db under their names; the mocks they were
-    run with are stored there too, so that `branch` can use them."""
+    """Import exported histories into the user's db under their names, each with its
+    Distributed Map child executions (index record and events, as the worker stored them);
+    the mocks they were run with are stored there too, so that `branch` can use them."""
     from replay.api import import_history  # noqa: PLC0415 - replay.api re-exports explore
 
-    if not histories:
+    if not kept:
         return
     with EventLog(db) as log:
         world_setup(log, world.get("mocks"), world.get("test_case"), world.get("handlers_file"))
-    for history, name in histories:
+    for history, name, children in kept:
         import_history(db, [history], definition_text, state_machine_name=machine, name=name)
+        if children:
+            with EventLog(db) as log:
+                for doc, events in children:
+                    arn = doc["executionArn"]
+                    log.append_many(
+                        {arn: events},
+                        docs={(EXECUTIONS, arn): doc},
+                        new_streams=[arn],
+                        new_docs=[(EXECUTIONS, arn)],
+                    )
 
 
 def failure_row(rules: list[dict], result: dict, name: str, schedules: int) -> dict:
