@@ -23,6 +23,7 @@ from replay.definition import InvalidDefinition, load_definition
 from replay.distributed import RecordedS3
 from replay.engine import NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
+from replay.explore import explore  # noqa: F401 - the fault-space search, re-exported
 from replay.faults import Fault, FaultError, coerce, injected
 from replay.fold import is_failure
 from replay.fork import NO_OVERRIDE, Fork
@@ -540,7 +541,7 @@ def import_history(
             imported=not ours,
             **{
                 key: previous[key]
-                for key in ("mocks", "testCase", "handlers", "faults")
+                for key in ("mocks", "testCase", "handlers", "faults", "s3Root")
                 if key in previous
             },
         )

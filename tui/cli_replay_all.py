@@ -6,29 +6,16 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperCommand
+
+from tui.ray_option import OptionalRayAddress
 
 HEADER = ("EXECUTION", "STATUS", "RESULT")
-
-
-class RayOptionalValue(TyperCommand):
-    """`--ray` alone (at the end, or before another option) means a local cluster: it is read
-    as `--ray=`; `--ray ADDRESS` and `--ray=ADDRESS` name a cluster."""
-
-    def parse_args(self, ctx, args: list[str]) -> list[str]:
-        args = list(args)
-        for i, arg in enumerate(args):
-            if arg == "--":
-                break
-            if arg == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-")):
-                args[i] = "--ray="
-        return super().parse_args(ctx, args)
 
 
 def register(app: typer.Typer) -> None:
     from tui.cli import DbOption, guarded
 
-    @app.command(name="replay-all", cls=RayOptionalValue)
+    @app.command(name="replay-all", cls=OptionalRayAddress)
     @guarded
     def replay_all(
         definition: Annotated[
