@@ -60,6 +60,25 @@ DbOption = Annotated[
 TestCaseOption = Annotated[
     Optional[str], typer.Option("--test-case", help="Test case of the mock config to use.")
 ]
+InputOption = Annotated[
+    Optional[str],
+    typer.Option("--input", help="Input: a JSON file or inline JSON text (default {})."),
+]
+MockConfigOption = Annotated[
+    Optional[Path], typer.Option("--mock-config", help="Step Functions Local MockConfigFile.")
+]
+HandlersOption = Annotated[
+    Optional[Path],
+    typer.Option("--handlers", help="Python file defining HANDLERS = {state name or ARN: fn}."),
+]
+StateMachineNameOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--state-machine-name",
+        help="State machine name (default: the definition file's "
+        "stem; for definition.json, its folder's name).",
+    ),
+]
 FaultOption = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -145,26 +164,11 @@ def validate(definition: Annotated[Path, typer.Argument(help="State machine defi
 @guarded
 def run(
     definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")],
-    input: Annotated[
-        Optional[str],
-        typer.Option("--input", help="Input: a JSON file or inline JSON text (default {})."),
-    ] = None,
-    mock_config: Annotated[
-        Optional[Path], typer.Option("--mock-config", help="Step Functions Local MockConfigFile.")
-    ] = None,
+    input: InputOption = None,
+    mock_config: MockConfigOption = None,
     test_case: TestCaseOption = None,
-    handlers: Annotated[
-        Optional[Path],
-        typer.Option("--handlers", help="Python file defining HANDLERS = {state name or ARN: fn}."),
-    ] = None,
-    state_machine_name: Annotated[
-        Optional[str],
-        typer.Option(
-            "--state-machine-name",
-            help="State machine name (default: the definition file's "
-            "stem; for definition.json, its folder's name).",
-        ),
-    ] = None,
+    handlers: HandlersOption = None,
+    state_machine_name: StateMachineNameOption = None,
     name: Annotated[
         Optional[str],
         typer.Option("--name", help="Execution name (default: a UUID from the seed)."),

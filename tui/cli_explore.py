@@ -13,7 +13,17 @@ from tui.ray_option import OptionalRayAddress
 
 
 def register(app: typer.Typer) -> None:
-    from tui.cli import DbOption, TestCaseOption, api, db_path, guarded
+    from tui.cli import (
+        DbOption,
+        HandlersOption,
+        InputOption,
+        MockConfigOption,
+        StateMachineNameOption,
+        TestCaseOption,
+        api,
+        db_path,
+        guarded,
+    )
     from tui.inputs import (
         UsageError,
         check_directory,
@@ -36,26 +46,11 @@ def register(app: typer.Typer) -> None:
                 help="With --property output-matches: the JSONata expression (or --expression).",
             ),
         ] = None,
-        input: Annotated[
-            Optional[str],
-            typer.Option("--input", help="Input: a JSON file or inline JSON text (default {})."),
-        ] = None,
-        mock_config: Annotated[
-            Optional[Path],
-            typer.Option("--mock-config", help="Step Functions Local MockConfigFile."),
-        ] = None,
+        input: InputOption = None,
+        mock_config: MockConfigOption = None,
         test_case: TestCaseOption = None,
-        handlers: Annotated[
-            Optional[Path],
-            typer.Option("--handlers", help="Python file defining HANDLERS = {name or ARN: fn}."),
-        ] = None,
-        state_machine_name: Annotated[
-            Optional[str],
-            typer.Option(
-                "--state-machine-name",
-                help="State machine name (default: as for run, from the definition's file name).",
-            ),
-        ] = None,
+        handlers: HandlersOption = None,
+        state_machine_name: StateMachineNameOption = None,
         s3_root: Annotated[
             Optional[Path],
             typer.Option("--s3-root", help="Directory standing in for S3 (as for run)."),

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from tui.cli import TestCaseOption, api, guarded
+from tui.cli import HandlersOption, MockConfigOption, TestCaseOption, api, guarded
 from tui.inputs import (
     UsageError,
     check_handlers,
@@ -59,19 +59,13 @@ def register(app: typer.Typer) -> None:
             int,
             typer.Option("--retrier-retry-count", help="Retries already made of the error."),
         ] = 0,
-        mock_config: Annotated[
-            Optional[Path],
-            typer.Option("--mock-config", help="Step Functions Local MockConfigFile."),
-        ] = None,
+        mock_config: MockConfigOption = None,
         test_case: TestCaseOption = None,
         state_machine_name: Annotated[
             Optional[str],
             typer.Option("--state-machine-name", help="Its name in the mock config."),
         ] = None,
-        handlers: Annotated[
-            Optional[Path],
-            typer.Option("--handlers", help="Python file defining HANDLERS = {state: fn}."),
-        ] = None,
+        handlers: HandlersOption = None,
     ):
         """Run one state once, as AWS's TestState does, and print its response as JSON."""
         check_handlers(handlers)
