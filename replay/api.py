@@ -32,6 +32,7 @@ from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock, is_running
 from replay.record import check_record, execution_record, setup_of
 from replay.recorded import RecordedWorld
+from replay.redrive import REDRIVABLE, RedriveError, check_redrivable, plan, redrives_in
 from replay.runner import (
     Committed,
     Names,
@@ -91,6 +92,7 @@ EXPECTED_ERRORS = (
     HistoryFormatError,
     FaultError,
     TestStateError,
+    RedriveError,
 )
 
 Faults = list[Fault | str | dict]
@@ -132,6 +134,7 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
     }
     if doc.get("waiting"):  # our extra: the task token it waits for
         out["waiting"] = doc["waiting"]
+    out.update(redrive_fields(doc))
     for event in events_tail:
         d = details(event)
         if event["type"] == "ExecutionStarted":
@@ -140,6 +143,21 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
             out["output"] = d.get("output")
         elif event["type"] in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
             out["error"], out["cause"] = d.get("error"), d.get("cause")
+    return out
+
+
+def redrive_fields(doc: dict) -> dict:
+    """DescribeExecution's redriveCount, redriveDate, redriveStatus and its reason."""
+    out: dict[str, Any] = {"redriveCount": doc.get("redriveCount", 0)}
+    if doc.get("redriveMicros") is not None:
+        out["redriveDate"] = iso_aws(doc["redriveMicros"])
+    status = doc["status"]
+    if status in REDRIVABLE and not doc.get("parentExecution") and not doc.get("imported"):
+        out["redriveStatus"] = "REDRIVABLE"
+    else:
+        out["redriveStatus"] = "NOT_REDRIVABLE"
+        if status in ("RUNNING", "SUCCEEDED"):
+            out["redriveStatusReason"] = f"Execution is {status} and cannot be redriven"
     return out
 
 
@@ -659,6 +677,50 @@ def resume(
             lock.__exit__(None, None, None)
 
 
+def redrive(
+    db: str | Path,
+    execution: str,
+    *,
+    mocks: Any = None,
+    test_case: str | None = None,
+    handlers_file: Path | None = None,
+    handlers: dict | None = None,
+    at: str | None = None,
+    now_micros: int | None = None,
+) -> dict:
+    """AWS's RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution goes on in its own
+    history (`ExecutionRedriven`, then its unsuccessful states again, see `replay.redrive`),
+    at `at` (ISO 8601) or `now_micros` on the virtual clock, else at once (when it ended).
+    Tasks are answered by the mocks/handlers given (recorded for it from now on), else by
+    those recorded with it. Returns its DescribeExecution record."""
+    at_micros = parse_time_option(at, "--at") if at is not None else None
+    with EventLog(db) as log:
+        doc = resolve(log, execution)
+        try:
+            lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
+        except Busy:
+            raise RunError(f"execution {doc['name']} is running in another process") from None
+        try:
+            doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
+            total = history_length(log, doc)
+            (last,) = read_events(log, doc, total, total)
+            when = max(last["timestamp"], at_micros or now_micros or 0)
+            machine = log.get_doc("stateMachines", doc["stateMachineArn"]) or {}
+            check_redrivable(doc, total, when, express=machine.get("type") == "EXPRESS")
+            definition = load_definition(recorded_definition(log, doc))
+            plan(list(read_events(log, doc)), definition.machine, lambda m: m)  # can it go on?
+            after, setup = None, None
+            if mocks is not None or handlers_file is not None or handlers:
+                after = build_world(
+                    mocks, test_case, doc["stateMachineName"], handlers, handlers_file
+                )
+                setup = world_setup(log, mocks, test_case, handlers_file)
+                after, setup = _resumed_faults(log, doc, after, setup, None)
+            return continue_execution(log, doc, after=after, setup=setup, redrive=when)
+        finally:
+            lock.__exit__(None, None, None)
+
+
 def _resumed_faults(
     log: EventLog, doc: dict, after: World | None, setup: dict | None, faults: Faults | None
 ) -> tuple[World, dict]:
@@ -684,6 +746,7 @@ def continue_execution(
     setup: dict | None = None,
     horizon: int = 0,
     heartbeats: dict[str, tuple[int, ...]] | None = None,
+    redrive: int | None = None,
 ) -> dict:
     """Go on with an execution from its log: re-run it with every Task up to its last committed
     event answered from the record (which the re-run must reproduce: same seed, mock counters,
@@ -691,8 +754,14 @@ def continue_execution(
     to its own streams and those of its Distributed Map children. `setup` replaces the world
     recorded in its index record. Tasks waiting for their tokens pause it again once nothing
     else can happen by `horizon` (virtual micros: when the answer given in `after` arrives),
-    timed out by their limits and `heartbeats`. Returns its DescribeExecution record."""
+    timed out by their limits and `heartbeats`. `redrive` (virtual micros): an execution that
+    has ended goes on from then on (see `redrive`); one redriven before goes on as recorded.
+    Returns its DescribeExecution record."""
     recorded, input_value, seed = _recorded_run(log, doc)
+    redrives, aborts = redrives_in(recorded)
+    if redrive is not None:
+        redrives.append(redrive)
+        horizon = max(horizon, redrive)
     own_children = _child_histories(log, doc)
     answers = [*own_children.values()]
     extra = setup_of(doc)
@@ -732,6 +801,8 @@ def continue_execution(
         committed=Committed(recorded, own_children),
         horizon=max(horizon, recorded[-1]["timestamp"]),  # what it knew before, at least
         heartbeats=heartbeats,
+        redrives=redrives,
+        aborts=aborts,
     )
     return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
 

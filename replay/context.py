@@ -28,6 +28,10 @@ class ContextObjects:
         """A branch goes on under its own execution ARN and name."""
         self.execution = dict(self.execution, Id=info.execution_arn, Name=info.name)
 
+    def redriven(self, count: int, micros: int) -> None:
+        """`$$.Execution.RedriveCount` and `RedriveTime` after the execution's redrive."""
+        self.execution = dict(self.execution, RedriveCount=count, RedriveTime=iso_context(micros))
+
     def for_state(
         self, state_name: str, entered: int, retry_count: int | None = None, frame: Any = None
     ) -> dict:

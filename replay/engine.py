@@ -22,6 +22,7 @@ from replay.fork import Fork, ForkedDefinition
 from replay.payloads import PayloadText
 from replay.rand import SeededRandom
 from replay.recorder import Recorder
+from replay.redrive import plan, restored_frames
 from replay.scheduler import (
     AwaitToken,
     Failed,
@@ -93,8 +94,19 @@ class Engine:
         schedule: str = "round-robin",
         horizon: int = 0,
         heartbeats: dict[str, tuple[int, ...]] | None = None,
+        redrives: list[int] | None = None,
+        aborts: dict[int, dict] | None = None,
     ) -> None:
         self.machine = machine
+        # Redrives (virtual micros, in order): each time the execution ends, the next one
+        # makes it go on (`replay.redrive`); `aborts`: StopExecution's ExecutionAborted events
+        # by id, reproduced where they were (a redrive may follow them).
+        self.redrives = list(redrives or [])
+        self.aborts = dict(aborts or {})
+        self.redrive_count = 0
+        self.redrive_micros: int | None = None
+        self.kept: list[dict] | None = [] if self.redrives else None  # what a redrive reads
+        self.run_start = info.start_micros  # TimeoutSeconds counts from here
         # While a Task waits for its token, the execution goes on up to `horizon` (virtual
         # micros: the time of the answer being delivered) and then pauses; `heartbeats`: those
         # each waiting token received, microseconds after its task started.
@@ -212,17 +224,37 @@ class Engine:
         return AwaitToken(token, state, resource, frame, self.now, given, deadline, error)
 
     # -- the run ------------------------------------------------------------------------------
-    def steps(self, make_root: Callable[["Engine", Frame], FrameBody]) -> Iterator[list[dict]]:
-        """Run the execution, yielding each step's events; the last batch ends it."""
-        scheduler, history, children = self.scheduler, self.history, self.children
-        root = scheduler.root(lambda frame: make_root(self, frame))
+    def steps(self, make_root: Callable[["Engine", Frame, Any], FrameBody]) -> Iterator[list[dict]]:
+        """Run the execution, yielding each step's events; the last batch ends it.
+        `make_root(engine, frame, resume)` is the root frame's body (`resume`: where a
+        redrive goes on, None for the first attempt)."""
+        root = self.scheduler.root(lambda frame: make_root(self, frame, None))
         self._emit_started(root)
         root.last_event = 0  # AWS links the first state to no event
+        while True:
+            yield from self._attempt(root)
+            if not self.redrives:
+                break
+            root = self._redrive(make_root)
+        yield self._take()
+
+    def _take(self) -> list[dict]:
+        events = self.history.take()
+        if self.kept is not None:
+            self.kept.extend(events)
+        return events
+
+    def _attempt(self, root: Frame) -> Iterator[list[dict]]:
+        """Run until the execution ends (its end event recorded, not yet handed out)."""
+        scheduler, history, children = self.scheduler, self.history, self.children
         deadline = None
         if self.machine.timeout_seconds:
-            deadline = self.info.start_micros + int(self.machine.timeout_seconds * MICROS)
+            deadline = self.run_start + int(self.machine.timeout_seconds * MICROS)
         try:
             while root.outcome is None:
+                if self.aborts and history.last_id + 1 in self.aborts:
+                    self._abort(root, self.aborts.pop(history.last_id + 1))
+                    return
                 if scheduler.parked and scheduler.idle_until(self.horizon):
                     if deadline is None or deadline > self.horizon:
                         raise AwaitingToken(list(scheduler.parked.values()))
@@ -242,7 +274,7 @@ class Engine:
                     scheduler.advance(frame, self.now)
                 if (history.pending or children.dirty) and root.outcome is None:
                     self.calling_out = scheduler.calling is not None
-                    yield history.take()
+                    yield self._take()
             if root.outcome is not None:
                 self._end(root, root.outcome)
         except EventLimitExceeded:
@@ -259,9 +291,40 @@ class Engine:
             )
         except NoTaskAnswer:
             if history.pending:
-                yield history.take()
+                yield self._take()
             raise
-        yield history.take()
+
+    def _abort(self, root: Frame, event: dict) -> None:
+        """StopExecution, where the record has it: nothing runs on, nothing else recorded."""
+        self.closing = True
+        self.cancel([root])
+        self.now = max(self.now, event["timestamp"])
+        self.status = "ABORTED"
+        reason = event.get("executionAbortedEventDetails")
+        self.emit(root, "ExecutionAborted", reason, previous=self.history.last_id)
+
+    def _redrive(self, make_root: Callable) -> Frame:
+        """The execution goes on from its unsuccessful states (`replay.redrive`)."""
+        resume = plan(self.kept + self.history.pending, self.machine, self.current)
+        self.now = max(self.now, self.redrives.pop(0))
+        self.redrive_count += 1
+        self.redrive_micros = self.run_start = self.now
+        self.status, self.output, self.error, self.cause = "RUNNING", None, None, None
+        self.closing = False
+        self.contexts.redriven(self.redrive_count, self.now)
+        self.scheduler = Scheduler(self.schedule, self.seed + self.redrive_count)
+        self.spawn = self.scheduler.spawn
+        self.spawn_scoped = self.scheduler.spawn_scoped
+        self.cancel = self.scheduler.cancel
+        root = self.scheduler.root(lambda frame: make_root(self, frame, resume))
+        self.emit(
+            root,
+            "ExecutionRedriven",
+            {"redriveCount": self.redrive_count},
+            previous=self.history.last_id,
+            extra={"redrive": restored_frames(resume)},
+        )
+        return root
 
     def _emit_started(self, root: Frame) -> None:
         event_details = {

@@ -241,11 +241,33 @@ def apply(state: dict, event: dict) -> None:
         # small however many items a Map has.
         for other in [key for key in frames if key == label or key.startswith(label + "/")]:
             del frames[other]
+    elif kind == "ExecutionRedriven":  # it goes on: the frames it goes on in are running
+        state.update(status="RUNNING", output=None, error=None, cause=None)
+        frames[ROOT]["status"] = "running"
+        for key, restored in ((event.get(EXTRA) or {}).get("redrive") or {}).items():
+            frames[key] = dict(frames.get(key) or frame, **_restored(restored))
     elif kind in _END_STATUS:
         state["status"] = _END_STATUS[kind]
         state["output"] = d.get("output")
         state["error"], state["cause"] = d.get("error"), d.get("cause")
         frames[ROOT]["status"] = state["status"].lower()
+
+
+def _restored(restored: dict) -> dict:
+    """A frame that a redrive goes on in, at the state it had entered (`replay.redrive`)."""
+    return {
+        "state": restored["state"],
+        "type": restored["type"],
+        "input": restored["input"],
+        "output": None,
+        "enteredEvent": restored["enteredEvent"],
+        "enteredTime": restored["enteredTime"],
+        "retries": 0,
+        "status": "running",
+        "parameters": None,
+        "scheduled": False,
+        "variables": dict(restored["variables"]),
+    }
 
 
 def active_frames(state: dict) -> dict[str, dict]:

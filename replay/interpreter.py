@@ -12,6 +12,7 @@ from replay.asl.model import Catcher, Machine, Retrier, State
 from replay.clock import BEYOND_TIMESTAMPS, MAX_MICROS, MICROS, MIN_MICROS, beyond_timestamps
 from replay.engine import Engine
 from replay.events import to_json_text
+from replay.redrive import Resume
 from replay.scheduler import Failed, Frame, FrameBody, Sleep, Succeeded
 from replay.states import HANDLERS
 from replay.states.parallel_state import ChildFailed
@@ -33,6 +34,7 @@ class Step:
         "retry_count",
         "assigned",
         "entered_link",
+        "redrive",
         "_context",
     )
 
@@ -48,6 +50,7 @@ class Step:
         self.retry_count = 0
         self.assigned: dict | None = None
         self.entered_link = 0
+        self.redrive: Resume | None = None  # a redriven Map or Parallel: what it keeps
         self._context: tuple[int, dict] | None = None  # (retry count, context) of this step
 
     def assign(self, assign, value: Any) -> None:
@@ -77,10 +80,12 @@ class Step:
     def emit(self, event_type: str, details: dict | None = None) -> int:
         return self.engine.emit(self.frame, event_type, details)
 
-    def run_machine(self, frame: Frame, machine: Machine, value: Any) -> FrameBody:
+    def run_machine(
+        self, frame: Frame, machine: Machine, value: Any, resume: Resume | None = None
+    ) -> FrameBody:
         """The body of a child frame (a Parallel branch, a Map iteration, a Distributed Map
-        child execution) that runs `machine` on `value`."""
-        return run_machine(self.engine, frame, machine, value)
+        child execution) that runs `machine` on `value` (or goes on where `resume` says)."""
+        return run_machine(self.engine, frame, machine, value, resume)
 
 
 MAX_VARIABLES = 256 * 1024  # bytes, for one variable and for one Assign field (AWS quotas)
@@ -105,13 +110,23 @@ def _check_sizes(assigned: dict) -> None:
         )
 
 
-def run_machine(engine: Engine, frame: Frame, machine: Machine, value: Any) -> FrameBody:
-    """Run `machine` from its StartAt on `value`; returns the frame's outcome."""
+def run_machine(
+    engine: Engine, frame: Frame, machine: Machine, value: Any, resume: Resume | None = None
+) -> FrameBody:
+    """Run `machine` from its StartAt on `value`; returns the frame's outcome. A redriven
+    frame goes on where `resume` says (`replay.redrive`)."""
     name = machine.start_at
+    again = None  # a redriven state run again without a new StateEntered
+    if resume is not None:
+        frame.variables = resume.variables
+        frame.last_event = resume.last_event
+        name, value = resume.state, resume.input
+        again = resume if resume.entered is not None else None
     while True:
         state = engine.current(machine).states.get(name) or machine.states[name]
         try:
-            result = yield from run_state(engine, frame, state, value)
+            result = yield from run_state(engine, frame, state, value, again)
+            again = None
         except GeneratorExit:  # stopped by a failed sibling branch or iteration
             if not engine.closing:
                 engine.emit(frame, state.type + "StateAborted")
@@ -133,19 +148,24 @@ def _entered(engine: Engine, frame: Frame, state: State, raw_input: Any) -> int:
     )
 
 
-def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any):
+def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any, again=None):
     """Enter, run (with Retry and Catch) and exit one state; returns (next, output) or Failed.
 
     A frame stopped while the state runs (a failed sibling branch or iteration) records
-    `<Type>StateAborted` (see `run_machine`), as AWS does."""
-    raw_input = engine.entering_input(raw_input)
-    linked_to = frame.last_event  # what the StateEntered event will point to
-    try:
-        entered_id = _entered(engine, frame, state, raw_input)
-    except StatesError as exc:
-        return Failed(exc.error, exc.cause)
-    step = Step(engine, frame, state, raw_input, entered_id)
-    step.entered_link = linked_to
+    `<Type>StateAborted` (see `run_machine`), as AWS does. `again`: a redrive runs the state
+    again as it was entered (its StateEntered, input and entered time), retries anew."""
+    if again is None:
+        raw_input = engine.entering_input(raw_input)
+        linked_to = frame.last_event  # what the StateEntered event will point to
+        try:
+            entered_id = _entered(engine, frame, state, raw_input)
+        except StatesError as exc:
+            return Failed(exc.error, exc.cause)
+        step = Step(engine, frame, state, raw_input, entered_id)
+        step.entered_link = linked_to
+    else:
+        step = Step(engine, frame, state, raw_input, again.entered)
+        step.entered_at, step.entered_link, step.redrive = again.entered_time, again.entered, again
     handler, is_generator = HANDLERS[state.type]
     attempts = [0] * len(state.retry)
     while True:

@@ -22,6 +22,11 @@ SUMMARY = (
     "events",
     "seed",
 )
+# Derived from the log too, for a redriven execution only.
+REDRIVEN = (
+    "redriveCount",  # how many times it was redriven
+    "redriveMicros",  # when it was redriven last
+)
 
 # How the run was set up; every key is optional.
 SETUP = (
@@ -57,13 +62,15 @@ def execution_record(
     stop: int | None,
     events: int,
     seed: int,
+    redrive_count: int = 0,
+    redrive_micros: int | None = None,
     **setup: Any,
 ) -> dict:
     """A record; `setup` takes the SETUP keys only."""
     unknown = setup.keys() - _SETUP
     if unknown:
         raise TypeError(f"not fields of an execution record: {', '.join(sorted(unknown))}")
-    return {
+    record = {
         "executionArn": arn,
         "name": name,
         "stateMachineArn": state_machine_arn,
@@ -75,6 +82,9 @@ def execution_record(
         "seed": seed,
         **{key: value for key, value in setup.items() if value is not None},
     }
+    if redrive_count:
+        record.update(redriveCount=redrive_count, redriveMicros=redrive_micros)
+    return record
 
 
 def setup_of(record: dict) -> dict:

@@ -90,6 +90,8 @@ def summary(info: ExecutionInfo, engine: Engine, **extra: Any) -> dict:
         stop=engine.now if engine.status != "RUNNING" else None,
         events=engine.last_id,
         seed=engine.seed,
+        redrive_count=engine.redrive_count,
+        redrive_micros=engine.redrive_micros,
         **extra,
     )
 
@@ -136,6 +138,8 @@ def run_execution(
     committed: Committed | None = None,
     horizon: int = 0,
     heartbeats: dict[str, tuple[int, ...]] | None = None,
+    redrives: list[int] | None = None,
+    aborts: dict[int, dict] | None = None,
 ) -> Engine:
     """Run to the end, steps committed in groups (`replay.commits`); returns the engine.
 
@@ -146,7 +150,8 @@ def run_execution(
     With `committed`, the execution exists and goes on from its last committed event.
     A Task waiting for its token pauses the run once nothing else can happen by `horizon`
     (virtual micros; see `Engine`): the execution's record then lists what it waits for.
-    While it runs, the process holds the execution's lock (see `liveness`).
+    While it runs, the process holds the execution's lock (see `liveness`). `redrives` and
+    `aborts`: see `Engine` (a redriven execution, or one being redriven).
     """
     own = fork.info if fork is not None and fork.info is not None else info
     try:
@@ -185,6 +190,8 @@ def run_execution(
             schedule=schedule,
             horizon=horizon,
             heartbeats=heartbeats,
+            redrives=redrives,
+            aborts=aborts,
         )
         engine.s3 = s3
         if committed is not None:
@@ -246,7 +253,7 @@ def _loop(
     written: set[str] = {arn, *committed.children} if committed is not None else set()
     try:
         for batch in engine.steps(
-            lambda eng, root: run_machine(eng, root, definition.machine, info.input)
+            lambda eng, root, resume: run_machine(eng, root, definition.machine, info.input, resume)
         ):
             if shared:
                 _check_shared(batch, parent_events, shared, strict_prefix)

@@ -13,6 +13,7 @@ from replay.events import EXTRA
 from replay.fork import Fork
 from replay.interpreter import run_machine
 from replay.recorded import RecordedWorld
+from replay.redrive import redrives_in
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,23 @@ def verify(
         recorded = recorded[:-1]
     # up to the last recorded moment: a Task still waiting for its token then waits again
     horizon = recorded[-1]["timestamp"] if recorded else 0
+    redrives, aborts = redrives_in(recorded)  # a redriven execution goes on as recorded
     engine = Engine(
-        definition.machine, info, world, seed, schedule=schedule, fork=fork, horizon=horizon
+        definition.machine,
+        info,
+        world,
+        seed,
+        schedule=schedule,
+        fork=fork,
+        horizon=horizon,
+        redrives=redrives,
+        aborts=aborts,
     )
     engine.s3 = s3
     position = 0
     try:
         for batch in engine.steps(
-            lambda eng, root: run_machine(eng, root, definition.machine, info.input)
+            lambda eng, root, resume: run_machine(eng, root, definition.machine, info.input, resume)
         ):
             for event in batch:
                 if position >= len(recorded):

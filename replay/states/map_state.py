@@ -9,6 +9,7 @@ from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError, evaluation_error
 from replay.events import to_json_text
+from replay.redrive import Done
 from replay.scheduler import Failed, Succeeded, WaitChildren
 from replay.states.parallel_state import ChildFailed, child_label
 
@@ -89,10 +90,14 @@ def map_items(state, step, env) -> list:
     return items
 
 
-def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, step):
-    engine.emit(frame, "MapIterationStarted", {"index": index, "name": state.name})
+def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, step, plan=None):
+    """One iteration; `plan`: where a redriven one goes on (`replay.redrive.Resume`)."""
+    if plan is None:
+        engine.emit(frame, "MapIterationStarted", {"index": index, "name": state.name})
+    elif plan.state is None:  # it had started, and entered no state: from its start again
+        frame.variables, frame.last_event, plan = plan.variables, plan.last_event, None
     value = item
-    if state.item_selector is not None:
+    if plan is None and state.item_selector is not None:
         context = dict(step.context(), Map={"Item": {"Index": index, "Value": item}})
         try:
             value = state.item_selector(Env(selected, context, frame.variables, engine.rng))
@@ -100,7 +105,7 @@ def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, st
             engine.emit(frame, "MapIterationFailed", {"index": index, "name": state.name})
             return Failed(exc.error, exc.cause)
     try:
-        outcome = yield from step.run_machine(frame, state.processor, value)
+        outcome = yield from step.run_machine(frame, state.processor, value, plan)
     except GeneratorExit:  # stopped because another iteration failed
         if not engine.closing:
             engine.emit(frame, "MapIterationAborted", {"index": index, "name": state.name})
@@ -121,20 +126,31 @@ def run_map(step):
     env.input = selected
     items = map_items(state, step, env)
     limit = number_field(state, env, "MaxConcurrency", "integer") or 0
-    step.emit("MapStateStarted", {"length": len(items)})
+    redo = step.redrive  # a redrive: the iterations that succeeded keep their outputs
+    if redo is None:
+        step.emit("MapStateStarted", {"length": len(items)})
     # Evaluated (a bad value is still an error) but not applied: failure tolerance is a
     # Distributed Map feature; an inline Map fails with its first failed iteration.
     Tolerance(state, env, len(items))
     results: list[Any] = [None] * len(items)
+    plans = redo.children if redo is not None else {}
+    todo = []
+    for index in range(len(items)):
+        if isinstance(plans.get(index), Done):
+            results[index] = plans[index].output
+        else:
+            todo.append(index)
     active: dict = {}
     next_index = 0
-    while next_index < len(items) or active:
-        while next_index < len(items) and (limit <= 0 or len(active) < limit):
-            index = next_index
+    while next_index < len(todo) or active:
+        while next_index < len(todo) and (limit <= 0 or len(active) < limit):
+            index = todo[next_index]
             child = engine.spawn_scoped(
                 frame,
                 child_label(frame, state.name, index),
-                lambda f, i=index: run_iteration(engine, f, state, i, items[i], selected, step),
+                lambda f, i=index: run_iteration(
+                    engine, f, state, i, items[i], selected, step, plans.get(i)
+                ),
             )
             active[child] = index
             next_index += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from replay.asl.errors import StatesError
+from replay.redrive import Done
 from replay.scheduler import Failed, WaitChildren
 
 
@@ -34,18 +35,26 @@ def run_parallel(step):
     state, engine, frame = step.state, step.engine, step.frame
     env = step.env(None)
     value = state.io.effective_input(step.raw_input, env)
-    step.emit("ParallelStateStarted")
-    children = [
-        engine.spawn_scoped(
+    redo = step.redrive  # a redrive: the branches that succeeded keep their outputs
+    if redo is None:
+        step.emit("ParallelStateStarted")
+    result: list = [None] * len(state.branches)
+    children = []
+    for index, branch in enumerate(state.branches):
+        plan = redo.children.get(index) if redo is not None else None
+        if isinstance(plan, Done):
+            result[index] = plan.output
+            continue
+        child = engine.spawn_scoped(
             frame,
             child_label(frame, state.name, index),
-            lambda child, branch=branch: step.run_machine(child, branch, value),
+            lambda child, branch=branch, plan=plan: step.run_machine(child, branch, value, plan),
         )
-        for index, branch in enumerate(state.branches)
-    ]
-    yield from wait_all(engine, frame, children)
+        children.append((index, child))
+    yield from wait_all(engine, frame, [child for _, child in children])
     # The recordings drop this event (ids jump by one there), but AWS emits it.
     step.emit("ParallelStateSucceeded")
-    result = [child.outcome.output for child in children]
+    for index, child in children:
+        result[index] = child.outcome.output
     step.assign(state.assign, result)
     return state.next, state.io.output(step.raw_input, result, env)
