@@ -448,6 +448,7 @@ def branch(
             info=child_info,
         )
         children = _children(log, parent)
+        redrives, aborts = redrives_in(recorded[:n])  # the parent's, up to the fork point
         run_execution(
             log,
             parent_definition,
@@ -461,6 +462,8 @@ def branch(
             s3=RecordedS3.from_events(recorded[:n], *children, live=local_s3(parent)),
             schedule=_schedule(recorded),
             horizon=recorded[n - 1]["timestamp"],  # a Task waiting then waits in the branch
+            redrives=redrives,
+            aborts=aborts,
         )
         return _describe(log, log.get_doc(EXECUTIONS, arn))
 

@@ -674,6 +674,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.cli_test_state",
     "tui.cli_serve",
     "tui.cli_explore",
+    "tui.cli_redrive",
 )
 # (`python -m tui.cli` runs this file as __main__: then the modules register with `tui.cli`,
 # imported by the block at the end, as they import their helpers from it)

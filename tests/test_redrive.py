@@ -1,0 +1,314 @@
+"""`redrive` (AWS's RedriveExecution): an unsuccessful execution goes on in its own history,
+from its unsuccessful states only, and replays identically; `branch` still forks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from replay import api
+from replay.redrive import RedriveError
+from tests.helpers import mock_config, run
+
+REPO = Path(__file__).resolve().parent.parent
+LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+class Boom(Exception):
+    pass
+
+
+def task(name: str, **more) -> dict:
+    return {"Type": "Task", "Resource": LAMBDA + name, **more}
+
+
+CHARGE = {
+    "StartAt": "Prep",
+    "States": {
+        "Prep": {"Type": "Pass", "Result": {"n": 1}, "ResultPath": "$.prep", "Next": "Charge"},
+        "Charge": task(
+            "charge",
+            Retry=[{"ErrorEquals": ["Boom"], "MaxAttempts": 1, "IntervalSeconds": 2}],
+            Next="Done",
+        ),
+        "Done": {"Type": "Pass", "End": True},
+    },
+}
+
+
+def failing(value, context):
+    raise Boom("card declined")
+
+
+def charging(value, context):
+    return {"charged": True, "redrives": context["Execution"]["RedriveCount"]}
+
+
+def types(db: Path, name: str = "exec") -> list[str]:
+    return [event["type"] for event in api.history(db, name)]
+
+
+def test_a_failed_task_is_redriven_in_the_same_execution(tmp_path):
+    first = run(tmp_path, CHARGE, handlers={"Charge": failing})
+    assert first["status"] == "FAILED"
+    before = api.history(tmp_path / "db", "exec")
+    result = api.redrive(tmp_path / "db", "exec", handlers={"Charge": charging})
+    assert result["status"] == "SUCCEEDED"
+    assert result["executionArn"] == first["executionArn"]
+    assert json.loads(result["output"]) == {"charged": True, "redrives": 1}
+    assert result["redriveCount"] == 1 and result["redriveDate"] == first["stopDate"]
+    after = api.history(tmp_path / "db", "exec")
+    assert after[: len(before)] == before  # appended after the old end, nothing rewritten
+    redriven = after[len(before)]
+    assert redriven["type"] == "ExecutionRedriven"
+    assert redriven["executionRedrivenEventDetails"] == {"redriveCount": 1}
+    assert redriven["previousEventId"] == len(before)
+    # the Task is scheduled again, linked to its StateEntered, not entered again
+    entered = next(e["id"] for e in before if e["type"] == "TaskStateEntered")
+    rest = after[len(before) + 1 :]
+    assert [e["type"] for e in rest] == [
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
+        "LambdaFunctionSucceeded",
+        "TaskStateExited",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+    assert rest[0]["previousEventId"] == entered
+    assert api.replay(tmp_path / "db", "exec") is None
+    listed = api.list_executions(tmp_path / "db")
+    assert [(d["status"], d["redriveCount"]) for d in listed] == [("SUCCEEDED", 1)]
+
+
+def test_a_second_redrive_counts_two_and_retries_start_again(tmp_path):
+    run(tmp_path, CHARGE, handlers={"Charge": failing})
+    again = api.redrive(tmp_path / "db", "exec", handlers={"Charge": failing})
+    assert again["status"] == "FAILED" and again["redriveCount"] == 1
+    # its Retry tries again after the redrive: two attempts each time
+    assert types(tmp_path / "db").count("LambdaFunctionFailed") == 4
+    result = api.redrive(
+        tmp_path / "db", "exec", handlers={"Charge": charging}, at="2026-01-02T00:00:00Z"
+    )
+    assert result["status"] == "SUCCEEDED" and result["redriveCount"] == 2
+    assert json.loads(result["output"])["redrives"] == 2
+    events = api.history(tmp_path / "db", "exec")
+    redriven = [e for e in events if e["type"] == "ExecutionRedriven"]
+    assert [e["executionRedrivenEventDetails"]["redriveCount"] for e in redriven] == [1, 2]
+    assert redriven[1]["timestamp"] == "2026-01-02T00:00:00.000000+00:00"
+    assert api.replay(tmp_path / "db", "exec") is None
+    shown = api.state(tmp_path / "db", "exec", at=redriven[1]["id"])
+    assert shown["status"] == "RUNNING"
+
+
+PARALLEL = {
+    "StartAt": "Both",
+    "States": {
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "A", "States": {"A": task("a", End=True)}},
+                {
+                    "StartAt": "Slow",
+                    "States": {
+                        "Slow": {"Type": "Wait", "Seconds": 5, "Next": "B"},
+                        "B": task("b", End=True),
+                    },
+                },
+            ],
+            "End": True,
+        }
+    },
+}
+
+
+def test_a_parallel_runs_again_only_its_failed_branch(tmp_path):
+    calls: list[str] = []
+
+    def answer(name, fail=False):
+        def handler(value, context):
+            calls.append(name)
+            if fail:
+                raise Boom(name)
+            return f"{name}{context['Execution']['RedriveCount']}"
+
+        return handler
+
+    first = run(tmp_path, PARALLEL, handlers={"A": answer("a"), "B": answer("b", fail=True)})
+    assert first["status"] == "FAILED" and calls == ["a", "b"]
+    calls.clear()
+    result = api.redrive(tmp_path / "db", "exec", handlers={"A": answer("a"), "B": answer("b")})
+    assert result["status"] == "SUCCEEDED"
+    assert calls == ["b"]  # A succeeded: kept, not run again; B's Wait is not waited again
+    assert json.loads(result["output"]) == ["a0", "b1"]
+    tail = types(tmp_path / "db")[types(tmp_path / "db").index("ExecutionRedriven") :]
+    assert "WaitStateEntered" not in tail and "ParallelStateStarted" not in tail
+    assert api.replay(tmp_path / "db", "exec") is None
+
+
+MAP = {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Late",
+                "States": {
+                    "Late": {"Type": "Wait", "SecondsPath": "$.wait", "Next": "Work"},
+                    "Work": task("work", End=True),
+                },
+            },
+            "End": True,
+        }
+    },
+}
+ITEMS = [{"id": 1, "wait": 1}, {"id": 2, "wait": 9}, {"id": 3, "wait": 1}]
+
+
+def test_a_map_runs_again_only_its_failed_iteration(tmp_path):
+    calls: list[int] = []
+
+    def work(value, context):
+        calls.append(value["id"])
+        if value["id"] == 2 and context["Execution"]["RedriveCount"] == 0:
+            raise Boom("item 2")
+        return value["id"] * 10
+
+    first = run(tmp_path, MAP, ITEMS, handlers={"Work": work})
+    assert first["status"] == "FAILED" and sorted(calls) == [1, 2, 3]
+    calls.clear()
+    result = api.redrive(tmp_path / "db", "exec", handlers={"Work": work})
+    assert result["status"] == "SUCCEEDED"
+    assert calls == [2]
+    assert json.loads(result["output"]) == [10, 20, 30]  # the others' outputs, kept
+    events = api.history(tmp_path / "db", "exec")
+    at = next(e["id"] for e in events if e["type"] == "ExecutionRedriven")
+    tail = [e for e in events if e["id"] > at]
+    assert [e["type"] for e in tail if e["type"].startswith("MapIteration")] == [
+        "MapIterationSucceeded"
+    ]
+    assert "MapStateStarted" not in [e["type"] for e in tail]
+    assert api.replay(tmp_path / "db", "exec") is None
+
+
+def test_a_timed_out_and_an_aborted_execution_are_redriven(tmp_path):
+    slow = {
+        "StartAt": "Nap",
+        "TimeoutSeconds": 10,
+        "States": {"Nap": {"Type": "Wait", "SecondsPath": "$.s", "End": True}},
+    }
+    first = run(tmp_path, slow, {"s": 20})
+    assert first["status"] == "TIMED_OUT"
+    result = api.redrive(tmp_path / "db", "exec")
+    # its TimeoutSeconds counts from the redrive: the Wait of 20 s times out again
+    assert result["status"] == "TIMED_OUT" and result["redriveCount"] == 1
+    assert types(tmp_path / "db")[-3:] == [
+        "ExecutionTimedOut",
+        "ExecutionRedriven",
+        "ExecutionTimedOut",
+    ]
+    assert api.replay(tmp_path / "db", "exec") is None
+
+    wait = {"StartAt": "Ask", "States": {"Ask": task("ask.waitForTaskToken", End=True)}}
+    wait["States"]["Ask"]["Resource"] = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    run(tmp_path, wait, name="asked")
+    api.stop_execution(tmp_path / "db", "asked", error="Stop")
+    result = api.redrive(tmp_path / "db", "asked")
+    assert result["status"] == "RUNNING" and result["redriveCount"] == 1
+    token = result["waiting"][0]["token"]
+    done = api.send_task_success(tmp_path / "db", token, {"ok": True})
+    assert done["status"] == "SUCCEEDED"
+    assert types(tmp_path / "db", "asked").count("TaskScheduled") == 2
+    assert api.replay(tmp_path / "db", "asked") is None
+
+
+def test_a_succeeded_execution_is_not_redriven(tmp_path):
+    run(tmp_path, CHARGE, handlers={"Charge": charging})
+    with pytest.raises(RedriveError, match="SUCCEEDED; only FAILED, TIMED_OUT or ABORTED"):
+        api.redrive(tmp_path / "db", "exec")
+    late = run(tmp_path, CHARGE, name="late", handlers={"Charge": failing})
+    with pytest.raises(RedriveError, match="redrivable period exceeded"):
+        api.redrive(tmp_path / "db", "late", at="2026-02-01T00:00:00Z")
+    assert late["status"] == "FAILED"
+    assert "ExecutionRedriven" not in types(tmp_path / "db", "late")  # nothing written
+
+
+def test_branch_forks_where_redrive_goes_on(tmp_path):
+    run(tmp_path, CHARGE, handlers={"Charge": failing})
+    mocks = mock_config({"Charge": {"0": {"Return": {"charged": "in the fork"}}}})
+    forked = api.branch(tmp_path / "db", "exec", at=4, name="fork", mocks=mocks, test_case="t")
+    assert forked["executionArn"].endswith(":fork") and forked["status"] == "SUCCEEDED"
+    assert "ExecutionRedriven" not in types(tmp_path / "db", "fork")
+    assert "redriveDate" not in forked and forked["redriveCount"] == 0
+    parent = api.list_executions(tmp_path / "db")[0]
+    assert parent["name"] == "exec" and parent["status"] == "FAILED"  # the fork is another one
+    fork_events = len(api.history(tmp_path / "db", "fork"))
+    redriven = api.redrive(tmp_path / "db", "exec", handlers={"Charge": charging})
+    assert redriven["redriveCount"] == 1
+    assert len(api.history(tmp_path / "db", "fork")) == fork_events  # left as it was
+    # a branch after the redrive shares it (and what came before)
+    again = api.branch(tmp_path / "db", "exec", at=-1, name="after")
+    assert again["status"] == "SUCCEEDED" and again["redriveCount"] == 1
+    assert api.replay(tmp_path / "db", "after") is None
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args], cwd=REPO, capture_output=True, text=True
+    )
+
+
+def test_the_command_line(tmp_path):
+    definition = tmp_path / "charge.json"
+    definition.write_text(json.dumps(CHARGE))
+    mocks = tmp_path / "mocks.json"
+    mocks.write_text(
+        json.dumps(
+            {
+                "StateMachines": {
+                    "charge": {"TestCases": {"fail": {"Charge": "No"}, "ok": {"Charge": "Yes"}}}
+                },
+                "MockedResponses": {
+                    "No": {"0": {"Throw": {"Error": "Boom", "Cause": "no"}}},
+                    "Yes": {"0": {"Return": {"charged": True}}},
+                },
+            }
+        )
+    )
+    db = str(tmp_path / "db")
+    common = ["--mock-config", str(mocks), "--db", db]
+    ran = cli("run", str(definition), "--name", "c1", "--test-case", "fail", *common)
+    assert ran.returncode == 1
+    failed_again = cli("redrive", "c1", "--db", db, "--json")
+    assert failed_again.returncode == 1, failed_again.stderr
+    assert json.loads(failed_again.stdout)["redriveCount"] == 1
+    done = cli("redrive", "c1", "--test-case", "ok", *common, "--json")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert shown["status"] == "SUCCEEDED" and shown["redriveCount"] == 2
+    refused = cli("redrive", "c1", "--db", db)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.strip().splitlines() == [
+        "sfn-replay: redrive: execution c1 SUCCEEDED; only FAILED, TIMED_OUT or ABORTED "
+        "executions can be redriven"
+    ]
+    assert cli("replay", "c1", "--db", db).stdout.strip() == "identical"
+    table = cli("history", "c1", "--db", db).stdout
+    assert table.count("ExecutionRedriven") == 2
+
+
+def test_redrive_start_is_deterministic(tmp_path):
+    """The same redrive of the same run gives the same history, byte for byte."""
+    histories = []
+    for n in range(2):
+        db = tmp_path / str(n)
+        db.mkdir()
+        run(db, PARALLEL, handlers={"A": charging, "B": failing})
+        api.redrive(db / "db", "exec", handlers={"B": charging})
+        histories.append(api.history(db / "db", "exec"))
+    assert histories[0] == histories[1]
