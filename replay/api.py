@@ -134,7 +134,8 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
     }
     if doc.get("waiting"):  # our extra: the task token it waits for
         out["waiting"] = doc["waiting"]
-    out.update(redrive_fields(doc))
+    if doc.get("redriveCount"):  # a redriven execution says so (all of it: `redrive_fields`)
+        out.update(redrive_fields(doc))
     for event in events_tail:
         d = details(event)
         if event["type"] == "ExecutionStarted":

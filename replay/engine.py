@@ -224,11 +224,11 @@ class Engine:
         return AwaitToken(token, state, resource, frame, self.now, given, deadline, error)
 
     # -- the run ------------------------------------------------------------------------------
-    def steps(self, make_root: Callable[["Engine", Frame, Any], FrameBody]) -> Iterator[list[dict]]:
+    def steps(self, make_root: Callable[..., FrameBody]) -> Iterator[list[dict]]:
         """Run the execution, yielding each step's events; the last batch ends it.
-        `make_root(engine, frame, resume)` is the root frame's body (`resume`: where a
-        redrive goes on, None for the first attempt)."""
-        root = self.scheduler.root(lambda frame: make_root(self, frame, None))
+        `make_root(engine, frame)` is the root frame's body; after a redrive,
+        `make_root(engine, frame, resume)` (`resume`: where the execution goes on)."""
+        root = self.scheduler.root(lambda frame: make_root(self, frame))
         self._emit_started(root)
         root.last_event = 0  # AWS links the first state to no event
         while True:

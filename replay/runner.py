@@ -253,7 +253,9 @@ def _loop(
     written: set[str] = {arn, *committed.children} if committed is not None else set()
     try:
         for batch in engine.steps(
-            lambda eng, root, resume: run_machine(eng, root, definition.machine, info.input, resume)
+            lambda eng, root, resume=None: run_machine(
+                eng, root, definition.machine, info.input, resume
+            )
         ):
             if shared:
                 _check_shared(batch, parent_events, shared, strict_prefix)

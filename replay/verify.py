@@ -89,7 +89,9 @@ def verify(
     position = 0
     try:
         for batch in engine.steps(
-            lambda eng, root, resume: run_machine(eng, root, definition.machine, info.input, resume)
+            lambda eng, root, resume=None: run_machine(
+                eng, root, definition.machine, info.input, resume
+            )
         ):
             for event in batch:
                 if position >= len(recorded):
