@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from replay import api
-from replay.redrive import RedriveError
+from replay.redrive import RedriveError, check_redrivable
 from tests.helpers import mock_config, run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -312,3 +312,63 @@ def test_redrive_start_is_deterministic(tmp_path):
         api.redrive(db / "db", "exec", handlers={"B": charging})
         histories.append(api.history(db / "db", "exec"))
     assert histories[0] == histories[1]
+
+
+def test_redrive_execution_in_the_endpoint(tmp_path):
+    from replay.endpoint.local import running
+    from tests.serve_helpers import ROLE, WAIT_FOR_TOKEN, check_shapes, client, token_of
+
+    raw: list = []
+    with running(tmp_path / "db") as url:
+        sfn = client(url, raw=raw)
+        machine = sfn.create_state_machine(
+            name="m", definition=json.dumps(WAIT_FOR_TOKEN), roleArn=ROLE
+        )["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="w")["executionArn"]
+        first = token_of(sfn, arn)
+        sfn.stop_execution(executionArn=arn, error="Manual")
+        assert sfn.describe_execution(executionArn=arn)["redriveStatus"] == "REDRIVABLE"
+        redriven = sfn.redrive_execution(executionArn=arn)
+        out = sfn.describe_execution(executionArn=arn)
+        assert (out["status"], out["redriveCount"]) == ("RUNNING", 1)
+        assert out["redriveDate"] == redriven["redriveDate"]
+        token = token_of(sfn, arn)  # the Task scheduled again sends a new token
+        assert token != first
+        sfn.send_task_success(taskToken=token, output='{"ok": true}')
+        out = sfn.describe_execution(executionArn=arn)
+        assert (out["status"], out["redriveStatus"]) == ("SUCCEEDED", "NOT_REDRIVABLE")
+        listed = sfn.list_executions(stateMachineArn=machine)["executions"]
+        assert listed[0]["redriveCount"] == 1
+        with pytest.raises(sfn.exceptions.ExecutionNotRedrivable):
+            sfn.redrive_execution(executionArn=arn)
+        types = [e["type"] for e in sfn.get_execution_history(executionArn=arn)["events"]]
+        assert types.index("ExecutionAborted") + 1 == types.index("ExecutionRedriven")
+        fails = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}
+        express = sfn.create_state_machine(
+            name="x", definition=json.dumps(fails), roleArn=ROLE, type="EXPRESS"
+        )["stateMachineArn"]
+        quick = sfn.start_sync_execution(stateMachineArn=express, name="q")
+        assert quick["status"] == "FAILED"
+        with pytest.raises(sfn.exceptions.ExecutionNotRedrivable, match="EXPRESS"):
+            sfn.redrive_execution(executionArn=quick["executionArn"])
+    check_shapes(raw)
+    assert api.replay(tmp_path / "db", "w") is None
+
+
+def test_what_aws_refuses_to_redrive():
+    day = 86_400_000_000
+    doc = {"name": "e", "status": "FAILED", "startMicros": 0, "stopMicros": day}
+    check_redrivable(doc, 24_998, 15 * day)  # within 14 days of its end, under the quota
+    refused = [
+        (dict(doc, status="RUNNING"), 10, day, "RUNNING; only FAILED"),
+        (doc, 24_999, day, "history event limit exceeded"),
+        (doc, 10, 15 * day + 1, "redrivable period exceeded"),
+        (dict(doc, stopMicros=360 * day), 10, 366 * day, "max execution time"),
+        (dict(doc, parentExecution="arn:p"), 10, day, "child execution of a Distributed Map"),
+        (dict(doc, imported=True), 10, day, "imported"),
+    ]
+    for record, events, when, reason in refused:
+        with pytest.raises(RedriveError, match=reason):
+            check_redrivable(record, events, when)
+    with pytest.raises(RedriveError, match="EXPRESS"):
+        check_redrivable(doc, 10, day, express=True)

@@ -29,6 +29,7 @@ OPERATIONS: dict[str, Operation] = {
     "GetExecutionHistory": executions.history,
     "ListExecutions": executions.list_,
     "StopExecution": executions.stop,
+    "RedriveExecution": executions.redrive,
     "SendTaskSuccess": tasks.success,
     "SendTaskFailure": tasks.failure,
     "SendTaskHeartbeat": tasks.heartbeat,

@@ -32,6 +32,8 @@ def from_exception(exc: Exception) -> ApiError:
         return ApiError("TaskDoesNotExist", message.removeprefix("TaskDoesNotExist: "))
     if isinstance(exc, InvalidDefinition):
         return ApiError("InvalidDefinition", message)
+    if isinstance(exc, api.RedriveError):
+        return ApiError("ExecutionNotRedrivable", message)
     if isinstance(exc, api.TestStateError) and message.startswith("no state "):
         return ApiError("InvalidDefinition", message)
     if message.startswith("ExecutionAlreadyExists: "):

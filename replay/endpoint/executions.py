@@ -167,7 +167,8 @@ def start_sync(server: Server, caller: Caller, body: dict) -> dict:
     with EventLog(server.db) as log:
         doc = log.get_doc(EXECUTIONS, launch["arn"])
     out = _description(result, doc)
-    out.pop("mapRunArn", None)
+    for key in ("mapRunArn", "redriveCount", "redriveDate", "redriveStatus", "redriveStatusReason"):
+        out.pop(key, None)
     out["billingDetails"] = {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100}
     return out
 
@@ -190,6 +191,10 @@ def _description(result: dict, doc: dict) -> dict:
     }
     if result["output"] is not None:
         out["outputDetails"] = {"included": True}
+    if not doc.get("mapRunArn"):  # a Map Run's child executions are redriven with it
+        out.update(api.redrive_fields(doc))
+        if "redriveDate" in out:
+            out["redriveDate"] = epoch(doc["redriveMicros"])
     return without_none(out)
 
 
@@ -315,6 +320,8 @@ def list_(server: Server, caller: Caller, body: dict) -> dict:
                 "startDate": epoch(d["startMicros"]),
                 "stopDate": epoch(d["stopMicros"]) if d.get("stopMicros") is not None else None,
                 "mapRunArn": d.get("mapRunArn"),
+                "redriveCount": d.get("redriveCount"),
+                "redriveDate": epoch(d["redriveMicros"]) if d.get("redriveCount") else None,
             }
         )
         for d in chunk
@@ -352,3 +359,17 @@ def stop(server: Server, caller: Caller, body: dict) -> dict:
     with EventLog(server.db, readonly=True) as log:
         doc = log.get_doc(EXECUTIONS, result["executionArn"])
     return {"stopDate": epoch(doc["stopMicros"])}
+
+
+def redrive(server: Server, caller: Caller, body: dict) -> dict:
+    """RedriveExecution: the execution goes on now (on the worker), from its unsuccessful
+    states, with the mocks and handlers it ran with."""
+    arn = body.get("executionArn")
+    parse_arn(arn, "execution")
+    try:
+        result = api.redrive(server.db, arn, now_micros=server.clock())
+    except api.EXPECTED_ERRORS as exc:
+        raise from_exception(exc) from None
+    with EventLog(server.db, readonly=True) as log:
+        doc = log.get_doc(EXECUTIONS, result["executionArn"])
+    return {"redriveDate": epoch(doc["redriveMicros"])}
