@@ -243,6 +243,7 @@ def apply(state: dict, event: dict) -> None:
             del frames[other]
     elif kind == "ExecutionRedriven":  # it goes on: the frames it goes on in are running
         state.update(status="RUNNING", output=None, error=None, cause=None)
+        state.update(redriveCount=d.get("redriveCount"), redriveTime=event.get("timestamp"))
         frames[ROOT]["status"] = "running"
         for key, restored in ((event.get(EXTRA) or {}).get("redrive") or {}).items():
             frames[key] = dict(frames.get(key) or frame, **_restored(restored))

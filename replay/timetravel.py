@@ -177,15 +177,18 @@ def context_object(doc: dict, state: dict, frame: dict) -> dict:
         context_state["EnteredTime"] = iso_context(frame["enteredTime"])
     if frame["type"] == "Task":
         context_state["RetryCount"] = frame["retries"]
+    execution = {
+        "Id": doc["executionArn"],
+        "Input": from_json_text(state["input"]),
+        "StartTime": iso_context(doc["startMicros"]),
+        "Name": doc["name"],
+        "RoleArn": state.get("roleArn"),
+        "RedriveCount": state.get("redriveCount") or 0,
+    }
+    if state.get("redriveTime") is not None:  # redriven: when, as the interpreter has it
+        execution["RedriveTime"] = iso_context(state["redriveTime"])
     return {
-        "Execution": {
-            "Id": doc["executionArn"],
-            "Input": from_json_text(state["input"]),
-            "StartTime": iso_context(doc["startMicros"]),
-            "Name": doc["name"],
-            "RoleArn": state.get("roleArn"),
-            "RedriveCount": 0,
-        },
+        "Execution": execution,
         "StateMachine": {"Id": doc["stateMachineArn"], "Name": doc["stateMachineName"]},
         "State": context_state,
     }

@@ -103,6 +103,9 @@ def test_a_second_redrive_counts_two_and_retries_start_again(tmp_path):
     assert api.replay(tmp_path / "db", "exec") is None
     shown = api.state(tmp_path / "db", "exec", at=redriven[1]["id"])
     assert shown["status"] == "RUNNING"
+    (charge,) = shown["active"]
+    assert charge["state"] == "Charge" and charge["retries"] == 0
+    assert charge["context"]["Execution"]["RedriveCount"] == 2
 
 
 PARALLEL = {
@@ -372,3 +375,35 @@ def test_what_aws_refuses_to_redrive():
             check_redrivable(record, events, when)
     with pytest.raises(RedriveError, match="EXPRESS"):
         check_redrivable(doc, 10, day, express=True)
+
+
+def test_a_branch_stopped_between_states_goes_on_with_its_next_state_and_variables(tmp_path):
+    between = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {
+                        "StartAt": "P1",
+                        "States": {
+                            "P1": {"Type": "Pass", "Assign": {"x": 1}, "Next": "P2"},
+                            "P2": {"Type": "Pass", "Next": "P3"},
+                            "P3": {"Type": "Pass", "Parameters": {"x.$": "$x"}, "End": True},
+                        },
+                    },
+                    {"StartAt": "T", "States": {"T": task("t", End=True)}},
+                ],
+            }
+        },
+    }
+    run(tmp_path, between, handlers={"T": failing})
+    before = api.events(tmp_path / "db", "exec")
+    p2 = [e["id"] for e in before if e["type"] == "PassStateExited"][-1]
+    result = api.redrive(tmp_path / "db", "exec", handlers={"T": lambda value, context: "ok"})
+    assert json.loads(result["output"]) == [{"x": 1}, "ok"]
+    after = api.events(tmp_path / "db", "exec")[len(before) + 1 :]
+    p3 = next(e for e in after if e["type"] == "PassStateEntered")
+    assert p3["stateEnteredEventDetails"]["name"] == "P3" and p3["previousEventId"] == p2
+    assert api.replay(tmp_path / "db", "exec") is None
