@@ -4,17 +4,16 @@ from its unsuccessful states only, and replays identically; `branch` still forks
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from replay import api
 from replay.redrive import RedriveError, check_redrivable
 from tests.helpers import mock_config, run
+from tui.cli import app
 
-REPO = Path(__file__).resolve().parent.parent
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
 
 
@@ -260,10 +259,10 @@ def test_branch_forks_where_redrive_goes_on(tmp_path):
     assert api.replay(tmp_path / "db", "after") is None
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *args], cwd=REPO, capture_output=True, text=True
-    )
+def cli(*args: str):
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    result.returncode = result.exit_code
+    return result
 
 
 def test_the_command_line(tmp_path):
