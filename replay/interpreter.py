@@ -15,6 +15,7 @@ from replay.events import to_json_text
 from replay.redrive import Resume
 from replay.scheduler import Failed, Frame, FrameBody, Sleep, Succeeded
 from replay.states import HANDLERS
+from replay.states.choice_state import run_choice
 from replay.states.parallel_state import ChildFailed
 
 LOCATED_ERRORS = frozenset({errors.RUNTIME, errors.QUERY_EVALUATION_ERROR})
@@ -122,6 +123,8 @@ def run_machine(
         frame.last_event = resume.last_event
         name, value = resume.state, resume.input
         again = resume if resume.entered is not None else None
+        if resume.decided is not None:  # after a Choice: the state it names, afresh
+            name, value, frame.variables = _decide(engine, frame, machine, resume)
     while True:
         state = engine.current(machine).states.get(name) or machine.states[name]
         try:
@@ -137,6 +140,17 @@ def run_machine(
         if name is None:
             return Succeeded(value)
         yield None
+
+
+def _decide(engine: Engine, frame: Frame, machine: Machine, resume: Resume):
+    """The state a Choice that had exited names (nothing recorded: it was), its output, and
+    the variables after it."""
+    state = engine.current(machine).states[resume.state]
+    step = Step(engine, frame, state, resume.input, resume.last_event)
+    step.entered_at = resume.entered_time
+    following, _ = run_choice(step)
+    output, variables = resume.decided
+    return following, output, variables
 
 
 def _entered(engine: Engine, frame: Frame, state: State, raw_input: Any) -> int:

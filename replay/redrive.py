@@ -50,6 +50,10 @@ class Resume:
     entered_time: int = 0
     children: dict[int, "Resume | Done"] = field(default_factory=dict)
     restore: dict | None = None  # what `fold` restores of the frame (see `restored_frames`)
+    # a Choice that had exited (the frame stopped right after it): `state` is decided again on
+    # `input` with `variables`, and the state it names is entered with `output`, `after` the
+    # variables it assigned
+    decided: tuple[Any, dict] | None = None
 
 
 def redrives_in(events: Iterable[dict]) -> tuple[list[int], dict[int, dict]]:
@@ -176,7 +180,18 @@ def _frame_plan(frames: dict, label: str, machine: Machine, current: Callable) -
     if f["state"] is None:  # a Map iteration that entered no state
         return Resume(None, None, _decoded(f["variables"]), f["last"])
     state = machine.states[f["state"]]
-    if not f["exited"] or state.type == "Choice":  # a Choice is decided again
+    if f["exited"] and state.type == "Choice":  # its next state is decided again
+        before = _decoded(f["before"])
+        decided = (from_json_text(f["output"]), _decoded(f["variables"]))
+        return Resume(
+            state.name,
+            from_json_text(f["input"]),
+            before,
+            f["last"],
+            entered_time=f["enteredTime"],
+            decided=decided,
+        )
+    if not f["exited"]:
         resume = _again(f)
         if state.type in ("Map", "Parallel"):
             resume.children = _children(frames, label, state, current)

@@ -376,7 +376,18 @@ def test_what_aws_refuses_to_redrive():
         check_redrivable(doc, 10, day, express=True)
 
 
-def test_a_branch_stopped_between_states_goes_on_with_its_next_state_and_variables(tmp_path):
+@pytest.mark.parametrize("second", ["Pass", "Choice"])
+def test_a_branch_stopped_between_states_goes_on_with_its_next_state_and_variables(
+    tmp_path, second
+):
+    p2 = {"Type": "Pass", "Next": "P3"}
+    nope = {"Nope": {"Type": "Fail"}} if second == "Choice" else {}
+    if second == "Choice":  # decided again, on the variables it was decided with
+        p2 = {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$x", "NumericEquals": 1, "Next": "P3"}],
+            "Default": "Nope",
+        }
     between = {
         "StartAt": "Both",
         "States": {
@@ -388,8 +399,9 @@ def test_a_branch_stopped_between_states_goes_on_with_its_next_state_and_variabl
                         "StartAt": "P1",
                         "States": {
                             "P1": {"Type": "Pass", "Assign": {"x": 1}, "Next": "P2"},
-                            "P2": {"Type": "Pass", "Next": "P3"},
+                            "P2": p2,
                             "P3": {"Type": "Pass", "Parameters": {"x.$": "$x"}, "End": True},
+                            **nope,
                         },
                     },
                     {"StartAt": "T", "States": {"T": task("t", End=True)}},
@@ -399,7 +411,7 @@ def test_a_branch_stopped_between_states_goes_on_with_its_next_state_and_variabl
     }
     run(tmp_path, between, handlers={"T": failing})
     before = api.events(tmp_path / "db", "exec")
-    p2 = [e["id"] for e in before if e["type"] == "PassStateExited"][-1]
+    p2 = [e["id"] for e in before if e["type"] == f"{second}StateExited"][-1]
     result = api.redrive(tmp_path / "db", "exec", handlers={"T": lambda value, context: "ok"})
     assert json.loads(result["output"]) == [{"x": 1}, "ok"]
     after = api.events(tmp_path / "db", "exec")[len(before) + 1 :]
