@@ -418,3 +418,16 @@ def test_a_branch_stopped_between_states_goes_on_with_its_next_state_and_variabl
     p3 = next(e for e in after if e["type"] == "PassStateEntered")
     assert p3["stateEnteredEventDetails"]["name"] == "P3" and p3["previousEventId"] == p2
     assert api.replay(tmp_path / "db", "exec") is None
+
+
+def test_a_redrive_stopped_at_a_task_nothing_answers_is_resumed(tmp_path):
+    run(tmp_path, CHARGE, handlers={"Charge": failing})
+    # the handlers of the run were not recorded (a dict): nothing answers the Task again
+    with pytest.raises(api.NoTaskAnswer, match="Charge"):
+        api.redrive(tmp_path / "db", "exec")
+    (listed,) = api.list_executions(tmp_path / "db")
+    assert listed["status"] == "INTERRUPTED" and listed["redriveCount"] == 1
+    result = api.resume(tmp_path / "db", "exec", handlers={"Charge": charging})
+    assert result["status"] == "SUCCEEDED" and result["redriveCount"] == 1
+    assert types(tmp_path / "db").count("ExecutionRedriven") == 1
+    assert api.replay(tmp_path / "db", "exec") is None
