@@ -548,6 +548,7 @@ def import_history(
         "ExecutionTimedOut": "TIMED_OUT",
         "ExecutionAborted": "ABORTED",
     }.get(events[-1]["type"], "RUNNING")
+    redriven, _ = redrives_in(events)
     with EventLog(db) as log:
         doc = execution_record(
             arn=arn,
@@ -559,6 +560,8 @@ def import_history(
             stop=events[-1]["timestamp"] if status != "RUNNING" else None,
             events=len(events),
             seed=(events[0].get(EXTRA) or {}).get("seed", 0),
+            redrive_count=len(redriven),
+            redrive_micros=redriven[-1] if redriven else None,
             definition=log.put_blob(definition.text.encode("utf-8")),
             imported=not ours,
             **{

@@ -301,7 +301,15 @@ def test_the_command_line(tmp_path):
     ]
     assert cli("replay", "c1", "--db", db).stdout.strip() == "identical"
     table = cli("history", "c1", "--db", db).stdout
-    assert table.count("ExecutionRedriven") == 2
+    assert table.count("ExecutionRedriven") == 2 and "redriveCount 2" in table
+    assert "[redriven 2]" in cli("list", "--db", db).stdout
+    exported = tmp_path / "c1.json"
+    exported.write_text(cli("export", "c1", "--db", db).stdout)
+    other = str(tmp_path / "other")
+    imported = cli("import", exported, "--definition", definition, "--name", "c2", "--db", other)
+    assert imported.returncode == 0, imported.stderr
+    assert "[redriven 2]" in cli("list", "--db", other).stdout
+    assert cli("replay", "c2", "--db", other).stdout.strip() == "identical"
 
 
 def test_redrive_start_is_deterministic(tmp_path):

@@ -19,6 +19,8 @@ def _detail(d: dict) -> str:
     if len(payload) > 60:
         payload = payload[:57] + "..."
     error = d.get("error")
+    if "redriveCount" in d:  # ExecutionRedriven, MapRunRedriven
+        payload = f"redriveCount {d['redriveCount']}"
     return f"{error}: {payload}" if error and payload else error or payload
 
 
@@ -81,9 +83,16 @@ def list_executions(db) -> list[str]:
             why = f"  (waiting for task tokens: {tokens})"
         rows.append(
             f"{doc['status']:<11} {doc['stateMachineName']:<24} {doc['name']:<38} "
-            f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}" + _faults(doc)
+            f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}"
+            + _redriven(doc)
+            + _faults(doc)
         )
     return rows
+
+
+def _redriven(doc: dict) -> str:
+    """`  [redriven N]`: a redriven execution (see `redrive`), else nothing."""
+    return f"  [redriven {doc['redriveCount']}]" if doc.get("redriveCount") else ""
 
 
 def _faults(doc: dict) -> str:
