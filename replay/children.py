@@ -24,6 +24,9 @@ class ChildExecution(Recorder):
         "stop",
         "dirty",
         "born",
+        "kept",
+        "redrives",
+        "redrive_micros",
     )
 
     def __init__(
@@ -44,6 +47,17 @@ class ChildExecution(Recorder):
         self.map_run_arn, self.parent_arn, self.context = map_run_arn, parent_arn, context
         self.start, self.status, self.stop = start, "RUNNING", None
         self.dirty = dirty  # the engine's list of children with pending events
+        self.kept: list[dict] = []  # what it handed out (a redrive of its Map Run reads it)
+        self.redrives, self.redrive_micros = 0, None
+
+    def take(self) -> list[dict]:
+        events = super().take()
+        self.kept.extend(events)
+        return events
+
+    def history(self) -> list[dict]:
+        """Every event it recorded."""
+        return self.kept + self.pending
 
     def record(
         self,
@@ -70,6 +84,8 @@ class ChildExecution(Recorder):
             stop=self.stop,
             events=self.last_id,
             seed=0,
+            redrive_count=self.redrives,
+            redrive_micros=self.redrive_micros,
             mapRunArn=self.map_run_arn,
             parentExecution=self.parent_arn,
         )

@@ -107,6 +107,9 @@ class Engine:
         self.redrive_micros: int | None = None
         self.kept: list[dict] | None = [] if self.redrives else None  # what a redrive reads
         self.run_start = info.start_micros  # TimeoutSeconds counts from here
+        # Distributed Map runs by (frame label, StateEntered id): their ARN and child frames
+        # by item index, what a redrive of the Map Run goes on from
+        self.map_runs: dict[tuple[str, int], dict] = {}
         # While a Task waits for its token, the execution goes on up to `horizon` (virtual
         # micros: the time of the answer being delivered) and then pauses; `heartbeats`: those
         # each waiting token received, microseconds after its task started.

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replay.asl.model import Machine
-from replay.events import EXTRA, details, from_json_text
+from replay.events import details, from_json_text
+from replay.fold import _frame_label, apply, initial_state
 
 REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
 MAX_HISTORY = 24_999  # AWS: the history must hold the ExecutionRedriven event and one more
@@ -130,9 +131,10 @@ def _frames(events: Iterable[dict]) -> dict[str, dict]:
     branches and iterations are kept after it ends; entering the container again resets
     them)."""
     frames: dict[str, dict] = {"": _new_frame({})}
+    labels = initial_state()  # our events name their frames; a child execution's are inferred
     for event in events:
-        extra = event.get(EXTRA) or {}
-        label = extra.get("frame") or ""
+        label = _frame_label(labels, event)
+        apply(labels, event)
         frame = frames.get(label)
         if frame is None:
             frame = frames[label] = _new_frame(frames[_parent(label)]["variables"])
@@ -205,10 +207,7 @@ def _frame_plan(frames: dict, label: str, machine: Machine, current: Callable) -
 
 def _children(frames: dict, label: str, state: Any, current: Callable) -> dict:
     if state.type == "Map" and state.mode == "DISTRIBUTED":
-        raise RedriveError(
-            f"redrive: the Distributed Map {state.name!r} did not succeed: redriving its Map "
-            "Run (its child executions) is not supported yet"
-        )
+        return {}  # its child executions have histories of their own: see distributed_map
     prefix = f"{label}/{state.name}#" if label else f"{state.name}#"
     out: dict[int, Resume | Done] = {}
     for key, child in frames.items():

@@ -439,3 +439,64 @@ def test_a_redrive_stopped_at_a_task_nothing_answers_is_resumed(tmp_path):
     assert result["status"] == "SUCCEEDED" and result["redriveCount"] == 1
     assert types(tmp_path / "db").count("ExecutionRedriven") == 1
     assert api.replay(tmp_path / "db", "exec") is None
+
+
+@pytest.mark.parametrize("kind", ["STANDARD", "EXPRESS"])
+def test_a_distributed_map_redrives_only_its_unsuccessful_child_executions(tmp_path, kind):
+    fan = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "Label": "Fan",
+                "End": True,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": kind},
+                    "StartAt": "W",
+                    "States": {"W": task("w", End=True)},
+                },
+            }
+        },
+    }
+    calls: list[int] = []
+    broken = {2}
+
+    def work(value, context):
+        calls.append(value)
+        if value in broken:
+            raise Boom(f"item {value}")
+        return value * 10
+
+    first = run(tmp_path, fan, [1, 2, 3], handlers={"W": work})
+    assert first["status"] == "FAILED" and sorted(calls) == [1, 2, 3]
+    children = {d["executionArn"] for d in api.list_executions(tmp_path / "db")} - {
+        first["executionArn"]
+    }
+    calls.clear()
+    broken.clear()  # item 2 succeeds from now on
+    result = api.redrive(tmp_path / "db", "exec", handlers={"W": work})
+    assert result["status"] == "SUCCEEDED" and calls == [2]
+    assert json.loads(result["output"]) == [10, 20, 30]
+    parent = types(tmp_path / "db")
+    tail = parent[parent.index("ExecutionRedriven") :]
+    assert tail == [
+        "ExecutionRedriven",
+        "MapRunRedriven",
+        "MapRunSucceeded",
+        "MapStateSucceeded",
+        "MapStateExited",
+        "ExecutionSucceeded",
+    ]
+    redriven = next(e for e in api.events(tmp_path / "db", "exec") if e["type"] == "MapRunRedriven")
+    details = redriven["mapRunRedrivenEventDetails"]
+    assert details["redriveCount"] == 1 and details["mapRunArn"].startswith("arn:aws:states:")
+    docs = {d["executionArn"]: d for d in api.list_executions(tmp_path / "db")}
+    failed = [arn for arn in children if docs[arn]["status"] == "FAILED"]
+    if kind == "STANDARD":  # redriven in place: ExecutionRedriven in its own history
+        assert not failed and len(docs) == 4
+        (again,) = [arn for arn in children if docs[arn].get("redriveCount") == 1]
+        history = [e["type"] for e in api.events(tmp_path / "db", again)]
+        assert history[history.index("ExecutionFailed") + 1] == "ExecutionRedriven"
+    else:  # EXPRESS child workflows are started anew; the failed one stays as it was
+        assert len(failed) == 1 and len(docs) == 5
+    assert api.replay(tmp_path / "db", "exec") is None

@@ -12,9 +12,11 @@ from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import StatesError
 from replay.children import ChildExecution
+from replay.clock import iso_context
 from replay.distributed.recorded import RecordedS3
 from replay.events import to_json_text
 from replay.rand import SeededRandom
+from replay.redrive import plan, restored_frames
 from replay.scheduler import Failed, Succeeded, WaitChildren
 from replay.states.map_state import Tolerance, map_items, number_field
 from replay.states.parallel_state import ChildFailed, child_label
@@ -128,15 +130,43 @@ def number_field_value(path: str, env) -> Any:
 
 def run_child(step, frame, value: Any):
     """The body of a child execution: started, the ItemProcessor, succeeded or failed."""
-    engine, state, sink = step.engine, step.state, frame.sink
+    engine = step.engine
     engine.emit(
         frame,
         "ExecutionStarted",
         {"input": to_json_text(value), "inputDetails": _TRUNCATED, "roleArn": engine.info.role_arn},
     )
     frame.last_event = 0  # as in every history, the first state links to no event
+    return (yield from _child_run(step, frame, value, None))
+
+
+def redrive_child(step, frame, value: Any):
+    """A child execution that did not succeed, redriven with its Map Run (STANDARD child
+    workflows): ExecutionRedriven in its own history, then on from its unsuccessful states."""
+    engine, sink = step.engine, frame.sink
+    resume = plan(sink.history(), step.state.processor, engine.current)
+    sink.redrives += 1
+    sink.redrive_micros, sink.status, sink.stop = engine.now, "RUNNING", None
+    execution = dict(
+        sink.context["Execution"],
+        RedriveCount=sink.redrives,
+        RedriveTime=iso_context(engine.now),
+    )
+    sink.context = dict(sink.context, Execution=execution)
+    engine.emit(
+        frame,
+        "ExecutionRedriven",
+        {"redriveCount": sink.redrives},
+        previous=sink.last_id,
+        extra={"redrive": restored_frames(resume)},
+    )
+    return (yield from _child_run(step, frame, value, resume))
+
+
+def _child_run(step, frame, value: Any, resume):
+    engine, state, sink = step.engine, step.state, frame.sink
     try:
-        outcome = yield from step.run_machine(frame, state.processor, value)
+        outcome = yield from step.run_machine(frame, state.processor, value, resume)
     except GeneratorExit:  # the Map Run failed
         sink.status, sink.stop = "ABORTED", engine.now
         if not engine.closing:
@@ -165,8 +195,16 @@ def _child_name(execution_arn: str, drawn: str) -> str:
     return SeededRandom(zlib.crc32(f"{execution_arn}|{drawn}".encode())).uuid()
 
 
-def _spawn(step, map_run: str, index: int, value: Any):
+def _spawn(step, map_run: str, index: int, value: Any, old=None):
+    """A child execution for item `index`; `old`: the one that did not succeed, redriven
+    (STANDARD child workflows; EXPRESS ones are started anew, as AWS does)."""
     engine, frame, state = step.engine, step.frame, step.state
+    if old is not None and state.execution_type != "EXPRESS":
+        child = engine.spawn(
+            frame, child_label(frame, state.name, index), lambda f: redrive_child(step, f, value)
+        )
+        child.sink = old.sink
+        return child
     info = engine.info
     label = state.label or state.name
     name = _child_name(info.execution_arn, engine.rng.uuid())
@@ -212,22 +250,29 @@ def run_distributed(step):
     env.input = selected
     items = _items(step, env)
     limit = number_field(state, env, "MaxConcurrency", "integer") or 0
-    step.emit("MapStateStarted", {"length": len(items)})
+    redo = step.redrive
     tolerance = Tolerance(state, env, len(items))
     inputs = _inputs(step, env, items, selected)
-    info = engine.info
-    map_run = (
-        f"arn:aws:states:{info.region}:{info.account}:mapRun:"
-        f"{info.state_machine_name}/{state.label or state.name}:{engine.rng.uuid()}"
-    )
-    step.emit("MapRunStarted", {"mapRunArn": map_run})
+    run = _map_run(step, items, redo)
+    map_run, previous = run["arn"], dict(run["children"])
     records: list[dict | None] = [None] * len(inputs)
     results: list[Any] = [None] * len(inputs)
+    todo = []
+    for index in range(len(inputs)):
+        old = previous.get(index)
+        if old is not None and isinstance(old.outcome, Succeeded):  # kept, not run again
+            records[index] = _record(old, inputs[index], engine)
+            results[index] = old.outcome.output
+        else:
+            todo.append(index)
     active: dict = {}
     next_index = 0
-    while next_index < len(inputs) or active:
-        while next_index < len(inputs) and (limit <= 0 or len(active) < limit):
-            active[_spawn(step, map_run, next_index, inputs[next_index])] = next_index
+    while next_index < len(todo) or active:
+        while next_index < len(todo) and (limit <= 0 or len(active) < limit):
+            index = todo[next_index]
+            child = _spawn(step, map_run, index, inputs[index], previous.get(index))
+            run["children"][index] = child
+            active[child] = index
             next_index += 1
         for child in (yield WaitChildren(tuple(active))):
             index = active.pop(child)
@@ -249,6 +294,27 @@ def run_distributed(step):
     step.emit("MapStateSucceeded")
     step.assign(state.assign, output)
     return state.next, state.io.output(step.raw_input, output, env)
+
+
+def _map_run(step, items: list, redo) -> dict:
+    """The Map Run: started (MapStateStarted, MapRunStarted), or, when the execution is
+    redriven, the one it had, redriven (MapRunRedriven); its child frames by item index."""
+    engine = step.engine
+    key = (step.frame.label or "", step.entered_id)
+    run = engine.map_runs.get(key) if redo is not None else None
+    if run is None:
+        info, state = engine.info, step.state
+        step.emit("MapStateStarted", {"length": len(items)})
+        arn = (
+            f"arn:aws:states:{info.region}:{info.account}:mapRun:"
+            f"{info.state_machine_name}/{state.label or state.name}:{engine.rng.uuid()}"
+        )
+        step.emit("MapRunStarted", {"mapRunArn": arn})
+        run = engine.map_runs[key] = {"arn": arn, "children": {}, "redrives": 0}
+    else:
+        run["redrives"] += 1
+        step.emit("MapRunRedriven", {"mapRunArn": run["arn"], "redriveCount": run["redrives"]})
+    return run
 
 
 def _record(child, value: Any, engine) -> dict:
