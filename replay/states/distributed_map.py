@@ -250,10 +250,13 @@ def run_distributed(step):
     env.input = selected
     items = _items(step, env)
     limit = number_field(state, env, "MaxConcurrency", "integer") or 0
-    redo = step.redrive
+    key = (step.frame.label or "", step.entered_id)
+    run = engine.map_runs.get(key) if step.redrive is not None else None
+    if run is None:
+        step.emit("MapStateStarted", {"length": len(items)})
     tolerance = Tolerance(state, env, len(items))
     inputs = _inputs(step, env, items, selected)
-    run = _map_run(step, items, redo)
+    run = _map_run(step, key, run)
     map_run, previous = run["arn"], dict(run["children"])
     records: list[dict | None] = [None] * len(inputs)
     results: list[Any] = [None] * len(inputs)
@@ -296,15 +299,12 @@ def run_distributed(step):
     return state.next, state.io.output(step.raw_input, output, env)
 
 
-def _map_run(step, items: list, redo) -> dict:
-    """The Map Run: started (MapStateStarted, MapRunStarted), or, when the execution is
-    redriven, the one it had, redriven (MapRunRedriven); its child frames by item index."""
+def _map_run(step, key: tuple[str, int], run: dict | None) -> dict:
+    """The Map Run: started (MapRunStarted), or, when the execution is redriven, the one it
+    had, redriven (MapRunRedriven); its child frames by item index."""
     engine = step.engine
-    key = (step.frame.label or "", step.entered_id)
-    run = engine.map_runs.get(key) if redo is not None else None
     if run is None:
         info, state = engine.info, step.state
-        step.emit("MapStateStarted", {"length": len(items)})
         arn = (
             f"arn:aws:states:{info.region}:{info.account}:mapRun:"
             f"{info.state_machine_name}/{state.label or state.name}:{engine.rng.uuid()}"
