@@ -32,7 +32,7 @@ from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock, is_running
 from replay.record import check_record, execution_record, setup_of
 from replay.recorded import RecordedWorld
-from replay.redrive import REDRIVABLE, RedriveError, check_redrivable, plan, redrives_in
+from replay.redrive import REDRIVABLE, RedriveError, check_redrivable, redrives_in
 from replay.runner import (
     Committed,
     Names,
@@ -714,8 +714,6 @@ def redrive(
             when = max(last["timestamp"], at_micros or now_micros or 0)
             machine = log.get_doc("stateMachines", doc["stateMachineArn"]) or {}
             check_redrivable(doc, total, when, express=machine.get("type") == "EXPRESS")
-            definition = load_definition(recorded_definition(log, doc))
-            plan(list(read_events(log, doc)), definition.machine, lambda m: m)  # can it go on?
             after, setup = None, None
             if mocks is not None or handlers_file is not None or handlers:
                 after = build_world(

@@ -47,17 +47,20 @@ class ChildExecution(Recorder):
         self.map_run_arn, self.parent_arn, self.context = map_run_arn, parent_arn, context
         self.start, self.status, self.stop = start, "RUNNING", None
         self.dirty = dirty  # the engine's list of children with pending events
-        self.kept: list[dict] = []  # what it handed out (a redrive of its Map Run reads it)
+        # what it handed out, kept when the execution is to be redriven (a redrive of its Map
+        # Run reads it): see `keep`
+        self.kept: list[dict] | None = None
         self.redrives, self.redrive_micros = 0, None
 
     def take(self) -> list[dict]:
         events = super().take()
-        self.kept.extend(events)
+        if self.kept is not None:
+            self.kept.extend(events)
         return events
 
     def history(self) -> list[dict]:
-        """Every event it recorded."""
-        return self.kept + self.pending
+        """Every event it recorded (kept only while its execution has a redrive to come)."""
+        return (self.kept or []) + self.pending
 
     def record(
         self,

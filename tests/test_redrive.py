@@ -500,3 +500,58 @@ def test_a_distributed_map_redrives_only_its_unsuccessful_child_executions(tmp_p
     else:  # EXPRESS child workflows are started anew; the failed one stays as it was
         assert len(failed) == 1 and len(docs) == 5
     assert api.replay(tmp_path / "db", "exec") is None
+
+
+def test_a_map_in_a_parallel_keeps_what_succeeded_over_two_redrives(tmp_path):
+    nested = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "End": True,
+                "Branches": [
+                    {"StartAt": "A", "States": {"A": task("a", End=True)}},
+                    {
+                        "StartAt": "Each",
+                        "States": {
+                            "Each": {
+                                "Type": "Map",
+                                "ItemsPath": "$.items",
+                                "End": True,
+                                "ItemProcessor": {
+                                    "StartAt": "W",
+                                    "States": {"W": task("w", End=True)},
+                                },
+                            }
+                        },
+                    },
+                ],
+            }
+        },
+    }
+    calls: list = []
+    broken = {2, 3}
+
+    def work(value, context):
+        calls.append(value)
+        if value in broken:
+            raise Boom(str(value))
+        return value
+
+    def a(value, context):
+        calls.append("a")
+        return "a"
+
+    handlers = {"W": work, "A": a}
+    run(tmp_path, nested, {"items": [1, 2, 3, 4]}, handlers=handlers)
+    assert sorted(calls, key=str) == [1, 2, 3, 4, "a"]
+    calls.clear()
+    broken.discard(2)
+    assert api.redrive(tmp_path / "db", "exec", handlers=handlers)["status"] == "FAILED"
+    assert calls == [2, 3]
+    calls.clear()
+    broken.clear()
+    result = api.redrive(tmp_path / "db", "exec", handlers=handlers)
+    assert result["status"] == "SUCCEEDED" and result["redriveCount"] == 2
+    assert calls == [3] and json.loads(result["output"]) == ["a", [1, 2, 3, 4]]
+    assert api.replay(tmp_path / "db", "exec") is None

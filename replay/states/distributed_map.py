@@ -235,6 +235,8 @@ def _spawn(step, map_run: str, index: int, value: Any, old=None):
         engine.children.dirty,
         engine.last_id,
     )
+    if engine.kept is not None:  # a redrive to come may go on in it
+        sink.kept = []
     child = engine.spawn(
         frame, child_label(frame, state.name, index), lambda f: run_child(step, f, value)
     )
