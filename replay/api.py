@@ -670,7 +670,12 @@ def resume(
         try:
             doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
             if doc["status"] != "RUNNING":
-                raise RunError(f"execution {doc['name']} already finished ({doc['status']})")
+                hint = ""
+                if doc["status"] in REDRIVABLE:
+                    hint = (
+                        f"; to go on from its unsuccessful states: sfn-replay redrive {doc['name']}"
+                    )
+                raise RunError(f"execution {doc['name']} already finished ({doc['status']}){hint}")
             after, setup = None, None
             if mocks is not None or handlers_file is not None or handlers:
                 after = build_world(

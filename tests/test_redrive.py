@@ -55,6 +55,8 @@ def test_a_failed_task_is_redriven_in_the_same_execution(tmp_path):
     first = run(tmp_path, CHARGE, handlers={"Charge": failing})
     assert first["status"] == "FAILED"
     before = api.history(tmp_path / "db", "exec")
+    with pytest.raises(api.RunError, match="FAILED.*sfn-replay redrive exec"):
+        api.resume(tmp_path / "db", "exec")  # resume is for interrupted ones: it says so
     result = api.redrive(tmp_path / "db", "exec", handlers={"Charge": charging})
     assert result["status"] == "SUCCEEDED"
     assert result["executionArn"] == first["executionArn"]
