@@ -32,7 +32,7 @@ from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock, is_running
 from replay.record import check_record, execution_record, setup_of
 from replay.recorded import RecordedWorld
-from replay.redrive import REDRIVABLE, RedriveError, check_redrivable, redrives_in
+from replay.redrive import MAX_HISTORY, REDRIVABLE, RedriveError, check_redrivable, redrives_in
 from replay.runner import (
     Committed,
     Names,
@@ -152,13 +152,15 @@ def redrive_fields(doc: dict) -> dict:
     out: dict[str, Any] = {"redriveCount": doc.get("redriveCount", 0)}
     if doc.get("redriveMicros") is not None:
         out["redriveDate"] = iso_aws(doc["redriveMicros"])
-    status = doc["status"]
-    if status in REDRIVABLE and not doc.get("parentExecution") and not doc.get("imported"):
-        out["redriveStatus"] = "REDRIVABLE"
-    else:
-        out["redriveStatus"] = "NOT_REDRIVABLE"
-        if status in ("RUNNING", "SUCCEEDED"):
-            out["redriveStatusReason"] = f"Execution is {status} and cannot be redriven"
+    status, reason = doc["status"], None
+    if status in ("RUNNING", "SUCCEEDED"):
+        reason = f"Execution is {status} and cannot be redriven"
+    elif (doc.get("events") or 0) >= MAX_HISTORY:
+        reason = "Execution history event limit exceeded"
+    redrivable = reason is None and not doc.get("parentExecution") and not doc.get("imported")
+    out["redriveStatus"] = "REDRIVABLE" if redrivable else "NOT_REDRIVABLE"
+    if reason is not None:
+        out["redriveStatusReason"] = reason
     return out
 
 

@@ -557,3 +557,19 @@ def test_a_map_in_a_parallel_keeps_what_succeeded_over_two_redrives(tmp_path):
     assert result["status"] == "SUCCEEDED" and result["redriveCount"] == 2
     assert calls == [3] and json.loads(result["output"]) == ["a", [1, 2, 3, 4]]
     assert api.replay(tmp_path / "db", "exec") is None
+
+
+def test_describe_says_whether_it_can_be_redriven():
+    assert api.redrive_fields({"status": "TIMED_OUT", "events": 9}) == {
+        "redriveCount": 0,
+        "redriveStatus": "REDRIVABLE",
+    }
+    full = api.redrive_fields({"status": "FAILED", "events": 24_999})
+    assert full["redriveStatusReason"] == "Execution history event limit exceeded"
+    running = api.redrive_fields({"status": "RUNNING", "redriveCount": 1, "redriveMicros": 0})
+    assert running == {
+        "redriveCount": 1,
+        "redriveDate": "1970-01-01T00:00:00.000000+00:00",
+        "redriveStatus": "NOT_REDRIVABLE",
+        "redriveStatusReason": "Execution is RUNNING and cannot be redriven",
+    }
