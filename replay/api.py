@@ -718,6 +718,11 @@ def redrive(
             doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
             total = history_length(log, doc)
             (last,) = read_events(log, doc, total, total)
+            if at_micros is not None and at_micros < last["timestamp"]:
+                raise RunError(
+                    f"--at {at} is before execution {doc['name']} ended "
+                    f"({iso_aws(last['timestamp'])}): a redrive comes after it"
+                )
             when = max(last["timestamp"], at_micros or now_micros or 0)
             machine = log.get_doc("stateMachines", doc["stateMachineArn"]) or {}
             check_redrivable(doc, total, when, express=machine.get("type") == "EXPRESS")

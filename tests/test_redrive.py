@@ -238,6 +238,8 @@ def test_a_succeeded_execution_is_not_redriven(tmp_path):
     late = run(tmp_path, CHARGE, name="late", handlers={"Charge": failing})
     with pytest.raises(RedriveError, match="redrivable period exceeded"):
         api.redrive(tmp_path / "db", "late", at="2026-02-01T00:00:00Z")
+    with pytest.raises(api.RunError, match="before execution late ended"):
+        api.redrive(tmp_path / "db", "late", at="2025-12-31T00:00:00Z")
     assert late["status"] == "FAILED"
     assert "ExecutionRedriven" not in types(tmp_path / "db", "late")  # nothing written
 
