@@ -25,6 +25,7 @@ class ChildExecution(Recorder):
         "dirty",
         "born",
         "kept",
+        "root",
         "redrives",
         "redrive_micros",
     )
@@ -51,6 +52,7 @@ class ChildExecution(Recorder):
         # Run reads it): see `keep`
         self.kept: list[dict] | None = None
         self.redrives, self.redrive_micros = 0, None
+        self.root: str | None = None  # the label of its root frame in the parent's engine
 
     def take(self) -> list[dict]:
         events = super().take()
@@ -73,6 +75,8 @@ class ChildExecution(Recorder):
     ) -> int:
         if not self.pending:
             self.dirty.append(self)
+        if self.root is not None and frame.label != self.root:  # a branch or iteration in it
+            extra = {"frame": frame.label[len(self.root) + 1 :], **(extra or {})}
         return super().record(frame, event_type, details, now, previous, extra)
 
     def doc(self) -> dict:

@@ -575,3 +575,43 @@ def test_describe_says_whether_it_can_be_redriven():
         "redriveStatus": "NOT_REDRIVABLE",
         "redriveStatusReason": "Execution is RUNNING and cannot be redriven",
     }
+
+
+def test_a_child_execution_with_a_parallel_in_it_is_redriven_twice(tmp_path):
+    fan = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "Label": "Fan",
+                "End": True,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "P",
+                    "States": {"P": PARALLEL["States"]["Both"] | {"End": True}},
+                },
+            }
+        },
+    }
+    broken = {"b"}
+
+    def answer(name):
+        def handler(value, context):
+            if name in broken:
+                raise Boom(name)
+            return f"{name}{context['Execution']['RedriveCount']}"
+
+        return handler
+
+    handlers = {"A": answer("a"), "B": answer("b")}
+    assert run(tmp_path, fan, [1], handlers=handlers)["status"] == "FAILED"
+    assert api.redrive(tmp_path / "db", "exec", handlers=handlers)["status"] == "FAILED"
+    broken.clear()
+    result = api.redrive(tmp_path / "db", "exec", handlers=handlers)
+    # the child execution was redriven twice; its branch A kept its first output
+    assert json.loads(result["output"]) == [["a0", "b2"]]
+    (child,) = [d for d in api.list_executions(tmp_path / "db") if d["name"] != "exec"]
+    assert child["redriveCount"] == 2 and child["status"] == "SUCCEEDED"
+    table = api.history(tmp_path / "db", child["executionArn"])
+    assert [e["type"] for e in table].count("ExecutionRedriven") == 2
+    assert api.replay(tmp_path / "db", "exec") is None

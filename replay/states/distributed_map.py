@@ -237,9 +237,8 @@ def _spawn(step, map_run: str, index: int, value: Any, old=None):
     )
     if engine.kept is not None:  # a redrive to come may go on in it
         sink.kept = []
-    child = engine.spawn(
-        frame, child_label(frame, state.name, index), lambda f: run_child(step, f, value)
-    )
+    sink.root = child_label(frame, state.name, index)  # its frames are named from there
+    child = engine.spawn(frame, sink.root, lambda f: run_child(step, f, value))
     child.sink = sink
     child.last_event = 0
     return child
