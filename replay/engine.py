@@ -236,7 +236,7 @@ class Engine:
         root.last_event = 0  # AWS links the first state to no event
         while True:
             yield from self._attempt(root)
-            if not self.redrives:
+            if not self.redrives or self.status == "SUCCEEDED":  # (a replay that diverged)
                 break
             root = self._redrive(make_root)
         yield self._take()

@@ -181,7 +181,9 @@ def _frame_plan(frames: dict, label: str, machine: Machine, current: Callable) -
     machine = current(machine)
     if f["state"] is None:  # a Map iteration that entered no state
         return Resume(None, None, _decoded(f["variables"]), f["last"])
-    state = machine.states[f["state"]]
+    state = machine.states.get(f["state"])
+    if state is None:  # a replay with another definition
+        raise RedriveError(f"redrive: state {f['state']!r} is not in the definition")
     if f["exited"] and state.type == "Choice":  # its next state is decided again
         before = _decoded(f["before"])
         decided = (from_json_text(f["output"]), _decoded(f["variables"]))

@@ -13,7 +13,7 @@ from replay.events import EXTRA
 from replay.fork import Fork
 from replay.interpreter import run_machine
 from replay.recorded import RecordedWorld
-from replay.redrive import redrives_in
+from replay.redrive import RedriveError, redrives_in
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,9 @@ def verify(
                 if want != got:
                     return Divergence(event["id"], want, got)
                 position += 1
+    except RedriveError as exc:  # the record goes on after a redrive the interpreter cannot
+        want = recorded[position] if position < len(recorded) else None
+        return Divergence(position + 1, want and comparable(want, with_time), None, str(exc))
     except NoTaskAnswer as missing:
         if position >= len(recorded) and (partial or isinstance(missing, AwaitingToken)):
             return None  # it stops (or waits for a task token) where the record ends

@@ -615,3 +615,22 @@ def test_a_child_execution_with_a_parallel_in_it_is_redriven_twice(tmp_path):
     table = api.history(tmp_path / "db", child["executionArn"])
     assert [e["type"] for e in table].count("ExecutionRedriven") == 2
     assert api.replay(tmp_path / "db", "exec") is None
+
+
+def test_replay_of_a_redriven_execution_with_another_definition_reports_where(tmp_path):
+    run(tmp_path, CHARGE, handlers={"Charge": failing})
+    api.redrive(tmp_path / "db", "exec", handlers={"Charge": charging})
+    # the failing state is gone: the first divergence is reported, nothing crashes
+    gone = {
+        "StartAt": "Prep",
+        "States": {
+            "Prep": CHARGE["States"]["Prep"] | {"Next": "X"},
+            "X": {"Type": "Pass", "End": True},
+        },
+    }
+    assert api.replay(tmp_path / "db", "exec", json.dumps(gone)).event_id == 4
+    # the Task is a Pass now: it succeeds at once, and where it diverges is reported
+    easy = json.loads(json.dumps(CHARGE))
+    easy["States"]["Charge"] = {"Type": "Pass", "Result": {"charged": True}, "Next": "Done"}
+    found = api.replay(tmp_path / "db", "exec", json.dumps(easy))
+    assert found is not None and found.event_id == 4
