@@ -195,16 +195,21 @@ def _child_name(execution_arn: str, drawn: str) -> str:
     return SeededRandom(zlib.crc32(f"{execution_arn}|{drawn}".encode())).uuid()
 
 
+def _respawn(step, old, index: int, value: Any):
+    """The frame of a STANDARD child execution that did not succeed, redriven in place."""
+    frame, state = step.frame, step.state
+    label = child_label(frame, state.name, index)
+    child = step.engine.spawn(frame, label, lambda f: redrive_child(step, f, value))
+    child.sink = old.sink
+    return child
+
+
 def _spawn(step, map_run: str, index: int, value: Any, old=None):
     """A child execution for item `index`; `old`: the one that did not succeed, redriven
     (STANDARD child workflows; EXPRESS ones are started anew, as AWS does)."""
     engine, frame, state = step.engine, step.frame, step.state
     if old is not None and state.execution_type != "EXPRESS":
-        child = engine.spawn(
-            frame, child_label(frame, state.name, index), lambda f: redrive_child(step, f, value)
-        )
-        child.sink = old.sink
-        return child
+        return _respawn(step, old, index, value)
     info = engine.info
     label = state.label or state.name
     name = _child_name(info.execution_arn, engine.rng.uuid())
@@ -261,14 +266,7 @@ def run_distributed(step):
     map_run, previous = run["arn"], dict(run["children"])
     records: list[dict | None] = [None] * len(inputs)
     results: list[Any] = [None] * len(inputs)
-    todo = []
-    for index in range(len(inputs)):
-        old = previous.get(index)
-        if old is not None and isinstance(old.outcome, Succeeded):  # kept, not run again
-            records[index] = _record(old, inputs[index], engine)
-            results[index] = old.outcome.output
-        else:
-            todo.append(index)
+    todo = _kept(previous, inputs, records, results, engine)
     active: dict = {}
     next_index = 0
     while next_index < len(todo) or active:
@@ -298,6 +296,20 @@ def run_distributed(step):
     step.emit("MapStateSucceeded")
     step.assign(state.assign, output)
     return state.next, state.io.output(step.raw_input, output, env)
+
+
+def _kept(previous: dict, inputs: list, records: list, results: list, engine) -> list[int]:
+    """What a redriven Map Run keeps: its children that succeeded (their records and outputs
+    put in place); the indexes of the items to run."""
+    todo = []
+    for index, value in enumerate(inputs):
+        old = previous.get(index)
+        if old is not None and isinstance(old.outcome, Succeeded):  # not run again
+            records[index] = _record(old, value, engine)
+            results[index] = old.outcome.output
+        else:
+            todo.append(index)
+    return todo
 
 
 def _map_run(step, key: tuple[str, int], run: dict | None) -> dict:

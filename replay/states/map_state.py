@@ -115,6 +115,17 @@ def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, st
     return outcome
 
 
+def kept_outputs(plans: dict, results: list) -> list[int]:
+    """The outputs a redrive keeps (`Done`), put in `results`; the indexes to run."""
+    todo = []
+    for index in range(len(results)):
+        if isinstance(plans.get(index), Done):
+            results[index] = plans[index].output
+        else:
+            todo.append(index)
+    return todo
+
+
 def run_map(step):
     if step.state.mode == "DISTRIBUTED":
         from replay.states.distributed_map import run_distributed
@@ -134,12 +145,7 @@ def run_map(step):
     Tolerance(state, env, len(items))
     results: list[Any] = [None] * len(items)
     plans = redo.children if redo is not None else {}
-    todo = []
-    for index in range(len(items)):
-        if isinstance(plans.get(index), Done):
-            results[index] = plans[index].output
-        else:
-            todo.append(index)
+    todo = kept_outputs(plans, results)
     active: dict = {}
     next_index = 0
     while next_index < len(todo) or active:
