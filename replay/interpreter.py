@@ -162,7 +162,9 @@ def _entered(engine: Engine, frame: Frame, state: State, raw_input: Any) -> int:
     )
 
 
-def run_state(engine: Engine, frame: Frame, state: State, raw_input: Any, again=None):
+def run_state(
+    engine: Engine, frame: Frame, state: State, raw_input: Any, again: Resume | None = None
+):
     """Enter, run (with Retry and Catch) and exit one state; returns (next, output) or Failed.
 
     A frame stopped while the state runs (a failed sibling branch or iteration) records
