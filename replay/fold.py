@@ -297,7 +297,8 @@ def failures(events: Iterable[dict]) -> list[dict]:
     Each entry: `event` (where the error arose), `error` and `cause` (the first of the group
     that records them: AWS's MapStateFailed and ParallelStateFailed record none), `outcome`:
     'retried', 'caught', 'aborted' (another branch or iteration failed first), 'ended the
-    execution' or '' (a tolerated Map iteration, a history that stops there)."""
+    execution', 'redriven' (it ended an attempt of an execution redriven since) or '' (a
+    tolerated Map iteration, a history that stops there)."""
     groups: list[list[dict]] = []
     group_of: dict[int, int] = {}  # failure event id, or the previous event of a group's origin
     successor: dict[int, dict] = {}  # event id -> the first other event pointing at it
@@ -327,8 +328,11 @@ def _failure(group: list[dict], successor: dict[int, dict]) -> dict:
 
 
 def _outcome(group: list[dict], successor: dict[int, dict]) -> str:
-    if any(event["type"] in _END_STATUS for event in group):
-        return "ended the execution"
+    ends = [event for event in group if event["type"] in _END_STATUS]
+    if ends:  # unless the execution was redriven after it (see `replay.redrive`)
+        after = successor.get(ends[0]["id"])
+        redriven = after is not None and after["type"] == "ExecutionRedriven"
+        return "redriven" if redriven else "ended the execution"
     after = [
         successor[i]
         for i in [*(e["id"] for e in group), group[0].get("previousEventId") or 0]

@@ -107,6 +107,10 @@ def test_a_second_redrive_counts_two_and_retries_start_again(tmp_path):
     (charge,) = shown["active"]
     assert charge["state"] == "Charge" and charge["retries"] == 0
     assert charge["context"]["Execution"]["RedriveCount"] == 2
+    outcomes = [failure["outcome"] for failure in api.failures(tmp_path / "db", "exec")]
+    assert outcomes == ["retried", "redriven"] * 2  # it SUCCEEDED: no failure ended it
+    with pytest.raises(api.PositionError, match="no failure ended exec"):
+        api.state(tmp_path / "db", "exec", at="failure")
 
 
 PARALLEL = {
