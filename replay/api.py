@@ -1018,7 +1018,8 @@ def _start_activity_task(
         starts = {token: (when, worker)}
         continue_execution(log, doc, horizon=when, heartbeats=beats, activity_starts=starts)
         events = list(read_events(log, log.get_doc(EXECUTIONS, doc["executionArn"])))
-        return {"taskToken": token, "input": activities.task_input(events, token)}
+        given = activities.task_input(events, token)  # None: it ended before (a branch failed)
+        return None if given is None else {"taskToken": token, "input": given}
     finally:
         lock.__exit__(None, None, None)
 

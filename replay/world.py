@@ -30,6 +30,7 @@ class TaskAnswer:
     timed_out: str | None = None  # States.Timeout or States.HeartbeatTimeout, after its limit
     injected: tuple = ()  # the fault rules (object form) that made this answer
     heartbeats: tuple[int, ...] = ()  # a callback's heartbeats, microseconds after it started
+    unstarted: bool = False  # (recorded) it ends an activity task before any worker started it
 
 
 class World(Protocol):

@@ -21,7 +21,7 @@ def task_token(execution_arn: str, frame: str, state: str, invocation: int) -> s
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def recorded_starts(*histories: Iterable[dict]) -> dict[str, tuple[int, str]]:
+def recorded_starts(*histories: Iterable[dict]) -> dict[str, tuple[int, str | None]]:
     """When, and by which worker, each activity task of the histories was started: the
     ActivityStarted events with a token under our key (those `get-activity-task` recorded)."""
     starts = {}
@@ -30,7 +30,7 @@ def recorded_starts(*histories: Iterable[dict]) -> dict[str, tuple[int, str]]:
             if event["type"] == "ActivityStarted":
                 token = (event.get(EXTRA) or {}).get("token")
                 if token is not None:
-                    worker = event["activityStartedEventDetails"].get("workerName", "")
+                    worker = event["activityStartedEventDetails"].get("workerName")
                     starts[token] = (event["timestamp"], worker)
     return starts
 
@@ -48,7 +48,8 @@ def run_activity(task, value: Any, context: dict, invocation: int):
         raise StatesError(errors.RUNTIME, f"The activity {name} does not exist.")
     events.scheduled(value, task.timeout, task.heartbeat, invocation)
     if start is None and answer is not None:  # a mock or handler stands in for the worker
-        events.started()
+        if not answer.unstarted:  # (the record of a task that ended before a worker took it)
+            events.started()
         return (yield from task.finish(answer))
     wait = (token, state.name, state.resource, label, task.limits)
     if start is None:  # it waits for a worker (the execution pauses when all else does)
