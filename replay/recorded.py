@@ -39,6 +39,7 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
     state = initial_state()
     pending: dict[str, tuple[str, int, int | None]] = {}  # label -> (state, invocation, since)
     unstarted: set[str] = set()  # labels of activity tasks no worker started yet
+    workers: dict[str, str | None] = {}  # label -> the worker that started its activity task
     for event in events:
         label = _frame_label(state, event)
         apply(state, event)
@@ -51,13 +52,18 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             known[invocation] = None
             # our own histories: the time the answer took is part of it (a mock's Delay)
             pending[label] = (name, invocation, None if ours is None else event["timestamp"])
+            workers.pop(label, None)
             if kind == "ActivityScheduled":
                 unstarted.add(label)
         elif kind == "ActivityStarted":
             unstarted.discard(label)
+            workers[label] = details(event).get("workerName")
         elif (kind in _SUCCEEDED or kind in TASK_FAILED) and label in pending:
             name, invocation, since = pending.pop(label)
-            answers[name][invocation] = _unstarted(_answer(event, since), label, unstarted)
+            answer = _answer(event, since)
+            if label in workers:
+                answer = replace(answer, worker=workers.pop(label))
+            answers[name][invocation] = _unstarted(answer, label, unstarted)
         elif kind == "TaskStateAborted" and label in pending:
             name, invocation, since = pending.pop(label)
             if since is not None:  # it was still running: its answer comes after the abort

@@ -31,6 +31,7 @@ class TaskAnswer:
     injected: tuple = ()  # the fault rules (object form) that made this answer
     heartbeats: tuple[int, ...] = ()  # a callback's heartbeats, microseconds after it started
     unstarted: bool = False  # (recorded) it ends an activity task before any worker started it
+    worker: str | None = "sfn-replay"  # who started an activity task (recorded: its workerName)
 
 
 class World(Protocol):

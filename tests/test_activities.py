@@ -314,3 +314,17 @@ def test_a_stopped_execution_that_waited_for_a_worker_replays(db):
     api.stop_execution(db, "w", error="Stop")
     assert types(db)[-2:] == ["ActivityScheduled", "ExecutionAborted"]
     assert api.replay(db, "w") is None
+
+
+def test_an_imported_history_replays_with_its_workers_name(tmp_path):
+    db = tmp_path / "db"
+    handlers = {"Review": lambda value, context: {"seen": value}}
+    text = json.dumps(review())
+    api.run(db, text, {"a": 1}, state_machine_name="m", name="w", seed=1, handlers=handlers)
+    exported = api.export(db, "w")
+    for event in exported["events"]:
+        if event["type"] == "ActivityStarted":
+            event["activityStartedEventDetails"]["workerName"] = "consumer"
+    api.import_history(db, [exported], text, state_machine_name="m", name="copy")
+    assert history(db, "copy")[3]["activityStartedEventDetails"] == {"workerName": "consumer"}
+    assert api.replay(db, "copy") is None

@@ -49,7 +49,7 @@ def run_activity(task, value: Any, context: dict, invocation: int):
     events.scheduled(value, task.timeout, task.heartbeat, invocation)
     if start is None and answer is not None:  # a mock or handler stands in for the worker
         if not answer.unstarted:  # (the record of a task that ended before a worker took it)
-            events.started()
+            events.started(answer.worker)  # `sfn-replay`, or the worker a record names
         return (yield from task.finish(answer))
     wait = (token, state.name, state.resource, label, task.limits)
     if start is None:  # it waits for a worker (the execution pauses when all else does)
