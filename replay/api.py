@@ -968,6 +968,7 @@ def get_activity_task(
     with EventLog(db) as log:
         activities.get(log, arn)
         tried: set[tuple[str, str]] = set()
+        too_early = None  # a task waits, but since after `at`
         while True:
             docs = [doc for _, doc in log.docs(EXECUTIONS)]
             found = [
@@ -975,15 +976,25 @@ def get_activity_task(
                 for doc, entry in activities.unstarted(docs, arn)
                 if (doc["executionArn"], entry["token"]) not in tried
             ]
+            if not found and too_early is not None:
+                raise RunError(f"{too_early}: no task of the activity waits by then")
             if not found:
                 return {}
             doc, entry = found[0]
             tried.add((doc["executionArn"], entry["token"]))
-            task = _start_activity_task(
-                log, doc, entry["token"], worker_name, at_micros, now_micros
-            )
+            try:
+                task = _start_activity_task(
+                    log, doc, entry["token"], worker_name, at_micros, now_micros
+                )
+            except _TooEarly as exc:
+                too_early = too_early or str(exc)
+                continue
             if task:
                 return task
+
+
+class _TooEarly(RunError):
+    """A worker asks for a task before the time its execution waits at."""
 
 
 def _start_activity_task(
@@ -994,7 +1005,8 @@ def _start_activity_task(
     at_micros: int | None,
     now_micros: int | None,
 ) -> dict | None:
-    """Hand the task `token` of execution `doc` to a worker (None: it could not be)."""
+    """Hand the task `token` of execution `doc` to a worker (None: it could not be; _TooEarly:
+    `at_micros` is before the execution's last recorded moment)."""
     try:
         lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
     except Busy:
@@ -1007,8 +1019,8 @@ def _start_activity_task(
         (last,) = read_events(log, doc, doc["events"], doc["events"])
         try:
             when = callbacks.arrival(doc, last["timestamp"], at_micros)
-        except ValueError:
-            return None  # `at` is before what this execution knows: not at that time
+        except ValueError as exc:
+            raise _TooEarly(str(exc)) from None
         if at_micros is None and now_micros is not None:
             when = max(when, now_micros)
         beats = callbacks.heartbeats(doc)

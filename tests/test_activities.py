@@ -328,3 +328,10 @@ def test_an_imported_history_replays_with_its_workers_name(tmp_path):
     api.import_history(db, [exported], text, state_machine_name="m", name="copy")
     assert history(db, "copy")[3]["activityStartedEventDetails"] == {"workerName": "consumer"}
     assert api.replay(db, "copy") is None
+
+
+def test_a_worker_cannot_take_a_task_before_its_execution_waits(db):
+    start(db, seconds=100)
+    early = cli("get-activity-task", ARN, "--at", at(50), "--db", db)
+    assert early.exit_code == 2 and "--at is before the execution's last" in early.stderr
+    assert types(db)[-1] == "ActivityScheduled"
