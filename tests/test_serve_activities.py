@@ -102,3 +102,15 @@ def test_an_activity_that_does_not_exist_fails_the_execution(tmp_path):
         done = wait_done(sfn, execution["executionArn"])
         assert (done["status"], done["error"]) == ("FAILED", "States.Runtime")
         assert done["cause"].endswith("The activity ghost does not exist.")
+
+
+def test_a_server_that_stops_ends_its_long_polls(tmp_path):
+    with ThreadPoolExecutor(1) as pool:
+        with running(tmp_path / "db", poll_seconds=30) as url:
+            sfn = client(url)
+            arn = sfn.create_activity(name="idle")["activityArn"]
+            polled = pool.submit(sfn.get_activity_task, activityArn=arn)
+            time.sleep(0.2)
+            began = time.monotonic()
+        assert time.monotonic() - began < 3  # not the 30 s of the poll
+        assert "taskToken" not in polled.result(timeout=3)
