@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replay import callbacks
+from replay import activities, callbacks
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
@@ -205,6 +205,9 @@ def run(
             setup["unanswered"] = "fail"
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
+        known = activities.used_by(log, definition.text)
+        if known:  # as of the start: replay, resume and branch see the same
+            setup["activities"] = known
         run_execution(
             log, definition, info, world, seed, setup=setup, s3=local_s3(setup), schedule=schedule
         )
@@ -412,8 +415,9 @@ def branch(
             ) from None
         if rules:
             setup["faults"] = [rule.to_dict() for rule in rules]
-        if parent.get("s3Root"):
-            setup["s3Root"] = parent["s3Root"]
+        for key in ("s3Root", "activities"):
+            if parent.get(key):
+                setup[key] = parent[key]
         setup.update(parent=parent["executionArn"], forkAt=n)
         if input_override is not NO_OVERRIDE:
             setup["inputOverride"] = to_json_text(input_override)
@@ -684,6 +688,7 @@ def continue_execution(
     setup: dict | None = None,
     horizon: int = 0,
     heartbeats: dict[str, tuple[int, ...]] | None = None,
+    activity_starts: dict[str, tuple[int, str | None]] | None = None,
 ) -> dict:
     """Go on with an execution from its log: re-run it with every Task up to its last committed
     event answered from the record (which the re-run must reproduce: same seed, mock counters,
@@ -691,7 +696,8 @@ def continue_execution(
     to its own streams and those of its Distributed Map children. `setup` replaces the world
     recorded in its index record. Tasks waiting for their tokens pause it again once nothing
     else can happen by `horizon` (virtual micros: when the answer given in `after` arrives),
-    timed out by their limits and `heartbeats`. Returns its DescribeExecution record."""
+    timed out by their limits and `heartbeats`; `activity_starts`: activity tasks a worker
+    starts at `horizon` (token -> (micros, worker)). Returns its DescribeExecution record."""
     recorded, input_value, seed = _recorded_run(log, doc)
     own_children = _child_histories(log, doc)
     answers = [*own_children.values()]
@@ -732,6 +738,7 @@ def continue_execution(
         committed=Committed(recorded, own_children),
         horizon=max(horizon, recorded[-1]["timestamp"]),  # what it knew before, at least
         heartbeats=heartbeats,
+        activity_starts=activity_starts,
     )
     return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
 
@@ -856,6 +863,11 @@ def _answer_token(
                     f"TaskDoesNotExist: {doc['name']} no longer waits for task token {token}"
                 )
             entry = found[0][1]
+            if entry.get("activity") and "startedMicros" not in entry:
+                raise callbacks.TaskDoesNotExist(
+                    f"TaskDoesNotExist: the activity task of {entry['state']} in {doc['name']} "
+                    "was not handed to a worker (get-activity-task) yet"
+                )
             (last,) = read_events(log, doc, doc["events"], doc["events"])
             try:
                 when = callbacks.arrival(doc, last["timestamp"], at_micros)
@@ -899,6 +911,129 @@ def _waiting_for(log: EventLog, token: str, execution: str | None) -> tuple[dict
             "with --execution"
         )
     return found[0]
+
+
+# -- activities -------------------------------------------------------------------------------
+
+
+def create_activity(
+    db: str | Path,
+    name: str,
+    *,
+    account: str = "123456789012",
+    region: str = "us-east-1",
+    tags: dict | None = None,
+    now_micros: int | None = None,
+) -> dict:
+    """CreateActivity: the activity's record (`activityArn`, `name`, `creationDate` as ISO
+    8601, `tags`); one of that name that exists is returned as it is (AWS: idempotent)."""
+    now = time.time_ns() // 1000 if now_micros is None else now_micros
+    with EventLog(db) as log:
+        return activities.shown(activities.create(log, name, account, region, now, tags))
+
+
+def describe_activity(db: str | Path, arn: str) -> dict:
+    """DescribeActivity, or ActivityDoesNotExist."""
+    with EventLog(db, readonly=True) as log:
+        return activities.shown(activities.get(log, arn))
+
+
+def list_activities(db: str | Path) -> list[dict]:
+    with EventLog(db, readonly=True) as log:
+        return [activities.shown(record) for record in activities.list_all(log)]
+
+
+def delete_activity(db: str | Path, arn: str) -> bool:
+    """DeleteActivity: whether there was one. Executions that started while it existed go on
+    waiting for a worker (they record the activities they know)."""
+    with EventLog(db) as log:
+        return activities.delete(log, arn)
+
+
+def get_activity_task(
+    db: str | Path,
+    arn: str,
+    *,
+    worker_name: str | None = None,
+    at: str | None = None,
+    now_micros: int | None = None,
+) -> dict:
+    """GetActivityTask, without the long poll: `{"taskToken", "input"}` of the oldest task of
+    the activity that waits for a worker, across the db's executions, started now: its
+    execution records ActivityStarted (with `workerName`) at `at` (ISO 8601; default: the time
+    it waits at; `now_micros`, the endpoint's clock, as for `send_task_*`) and goes on waiting
+    for the answer (`send_task_*` with the token). `{}` when no task waits. A task whose
+    TimeoutSeconds ends before then is not handed out: its execution goes on from its timeout."""
+    at_micros = parse_time_option(at, "--at") if at is not None else None
+    with EventLog(db) as log:
+        activities.get(log, arn)
+        tried: set[tuple[str, str]] = set()
+        too_early = None  # a task waits, but since after `at`
+        while True:
+            docs = [doc for _, doc in log.docs(EXECUTIONS)]
+            found = [
+                (doc, entry)
+                for doc, entry in activities.unstarted(docs, arn)
+                if (doc["executionArn"], entry["token"]) not in tried
+            ]
+            if not found and too_early is not None:
+                raise RunError(f"{too_early}: no task of the activity waits by then")
+            if not found:
+                return {}
+            doc, entry = found[0]
+            tried.add((doc["executionArn"], entry["token"]))
+            try:
+                task = _start_activity_task(
+                    log, doc, entry["token"], worker_name, at_micros, now_micros
+                )
+            except _TooEarly as exc:
+                too_early = too_early or str(exc)
+                continue
+            if task:
+                return task
+
+
+class _TooEarly(RunError):
+    """A worker asks for a task before the time its execution waits at."""
+
+
+def _start_activity_task(
+    log: EventLog,
+    doc: dict,
+    token: str,
+    worker: str | None,
+    at_micros: int | None,
+    now_micros: int | None,
+) -> dict | None:
+    """Hand the task `token` of execution `doc` to a worker (None: it could not be; _TooEarly:
+    `at_micros` is before the execution's last recorded moment)."""
+    try:
+        lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
+    except Busy:
+        return None  # another process goes on with it
+    try:
+        doc = log.get_doc(EXECUTIONS, doc["executionArn"])
+        entries = [e for _, e in callbacks.waiting_for([doc], token) if "startedMicros" not in e]
+        if not entries:
+            return None
+        (last,) = read_events(log, doc, doc["events"], doc["events"])
+        try:
+            when = callbacks.arrival(doc, last["timestamp"], at_micros)
+        except ValueError as exc:
+            raise _TooEarly(str(exc)) from None
+        if at_micros is None and now_micros is not None:
+            when = max(when, now_micros)
+        beats = callbacks.heartbeats(doc)
+        if callbacks.timed_out_before(entries[0], when):  # it times out first: never handed out
+            continue_execution(log, doc, horizon=when, heartbeats=beats)
+            return None
+        starts = {token: (when, worker)}
+        continue_execution(log, doc, horizon=when, heartbeats=beats, activity_starts=starts)
+        events = list(read_events(log, log.get_doc(EXECUTIONS, doc["executionArn"])))
+        given = activities.task_input(events, token)  # None: it ended before (a branch failed)
+        return None if given is None else {"taskToken": token, "input": given}
+    finally:
+        lock.__exit__(None, None, None)
 
 
 # -- stop -------------------------------------------------------------------------------------

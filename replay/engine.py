@@ -93,6 +93,8 @@ class Engine:
         schedule: str = "round-robin",
         horizon: int = 0,
         heartbeats: dict[str, tuple[int, ...]] | None = None,
+        activities: frozenset[str] = frozenset(),
+        activity_starts: dict[str, tuple[int, str]] | None = None,
     ) -> None:
         self.machine = machine
         # While a Task waits for its token, the execution goes on up to `horizon` (virtual
@@ -100,6 +102,11 @@ class Engine:
         # each waiting token received, microseconds after its task started.
         self.horizon = horizon
         self.heartbeats = heartbeats or {}
+        # The activities registered when the execution started (an activity Task nothing
+        # answers waits for a worker, else does not exist), and when, by which worker, the
+        # activity tasks were started (by task token; see `replay.activities`).
+        self.activities = activities
+        self.activity_starts = activity_starts or {}
         self.info = info
         self.world = world
         self.seed = seed
@@ -199,17 +206,36 @@ class Engine:
         return answer
 
     def await_token(
-        self, token: str, state: str, resource: str, frame: str, limits: dict[str, int | None]
+        self,
+        token: str,
+        state: str,
+        resource: str,
+        frame: str,
+        limits: dict[str, int | None],
+        *,
+        since: int | None = None,
+        activity: bool = False,
+        started: tuple[int, str] | None = None,
     ) -> AwaitToken:
-        """What a Task yields to wait for its token from now on; it times out (is woken with
-        the error) at the first of its limits, counting the heartbeats the token received."""
+        """What a Task yields to wait for its token from now on (`since`: when it was
+        scheduled, if earlier); it times out (is woken with the error) at the first of its
+        limits, counting the heartbeats the token received. An activity task counts its
+        HeartbeatSeconds from when a worker `started` it (at, worker), not before."""
+        since = self.now if since is None else since
         beats = self.heartbeats.get(token, ())
         given = tuple((key, value) for key, value in limits.items() if value is not None)
+        heartbeat = limits.get("heartbeatSeconds")
+        if activity and started is None:
+            heartbeat = None
+        start = started[0] - since if started else 0
         never = TaskAnswer(heartbeats=beats)
-        ends = timeouts(never, _NEVER, limits.get("timeoutSeconds"), limits.get("heartbeatSeconds"))
+        ends = timeouts(never, _NEVER, limits.get("timeoutSeconds"), heartbeat, start)
         offset, error = min(ends) if ends else (None, None)
-        deadline = None if offset is None else self.now + offset
-        return AwaitToken(token, state, resource, frame, self.now, given, deadline, error)
+        deadline = None if offset is None else since + offset
+        at, worker = started if started else (None, None)
+        return AwaitToken(
+            token, state, resource, frame, since, given, deadline, error, activity, at, worker
+        )
 
     # -- the run ------------------------------------------------------------------------------
     def steps(self, make_root: Callable[["Engine", Frame], FrameBody]) -> Iterator[list[dict]]:

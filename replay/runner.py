@@ -19,6 +19,7 @@ from replay.liveness import Busy, ExecutionLock
 from replay.rand import SeededRandom
 from replay.record import execution_record
 from replay.scheduler import AwaitToken
+from replay.states.activity_task import recorded_starts
 from replay.verify import comparable
 from replay.world import World
 from store import EventLog, StoreConflictError, StoreError
@@ -136,6 +137,7 @@ def run_execution(
     committed: Committed | None = None,
     horizon: int = 0,
     heartbeats: dict[str, tuple[int, ...]] | None = None,
+    activity_starts: dict[str, tuple[int, str]] | None = None,
 ) -> Engine:
     """Run to the end, steps committed in groups (`replay.commits`); returns the engine.
 
@@ -146,6 +148,8 @@ def run_execution(
     With `committed`, the execution exists and goes on from its last committed event.
     A Task waiting for its token pauses the run once nothing else can happen by `horizon`
     (virtual micros; see `Engine`): the execution's record then lists what it waits for.
+    The activities it knows are those its `setup` records; `activity_starts`: activity tasks
+    a worker starts now, besides those the events it re-runs say were started.
     While it runs, the process holds the execution's lock (see `liveness`).
     """
     own = fork.info if fork is not None and fork.info is not None else info
@@ -185,6 +189,8 @@ def run_execution(
             schedule=schedule,
             horizon=horizon,
             heartbeats=heartbeats,
+            activities=frozenset(extra.get("activities", ())),
+            activity_starts=_starts(committed, fork, parent_events, activity_starts),
         )
         engine.s3 = s3
         if committed is not None:
@@ -225,6 +231,23 @@ def run_execution(
     finally:
         lock.__exit__(None, None, None)
     return engine
+
+
+def _starts(
+    committed: Committed | None,
+    fork: Fork | None,
+    parent_events: list[dict] | None,
+    new: dict[str, tuple[int, str]] | None,
+) -> dict[str, tuple[int, str]]:
+    """The activity tasks workers started: as the events re-run say (a branch: up to its fork
+    point), and `new` ones."""
+    if committed is not None:
+        known = recorded_starts(committed.events, *committed.children.values())
+    elif fork is not None:
+        known = recorded_starts((parent_events or [])[: fork.at])
+    else:
+        known = {}
+    return {**known, **(new or {})}
 
 
 def _loop(
@@ -351,6 +374,10 @@ def waiting_record(task: AwaitToken, heartbeats: dict[str, tuple[int, ...]]) -> 
     }
     if task.frame:
         record["frame"] = task.frame
+    if task.activity:
+        record["activity"] = True
+    if task.started is not None:
+        record.update(startedMicros=task.started, workerName=task.worker)
     if heartbeats.get(task.token):
         record["heartbeats"] = list(heartbeats[task.token])
     return record

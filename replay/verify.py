@@ -13,6 +13,7 @@ from replay.events import EXTRA
 from replay.fork import Fork
 from replay.interpreter import run_machine
 from replay.recorded import RecordedWorld
+from replay.states.activity_task import recorded_starts
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,15 @@ def verify(
     schedule: str = "round-robin",
     fork: Fork | None = None,
     partial: bool = False,
+    activities: frozenset[str] = frozenset(),
 ) -> Divergence | None:
     """None when the interpreter reproduces `recorded` exactly; else the first divergence.
 
     `children` are the histories of its Distributed Map child executions, whose Tasks are
     answered from their own records. `fork`: a branch's changes at its fork point. `partial`:
     the record stops before the execution's end (still running, or interrupted), so the
-    interpreter going on past its last event is no divergence."""
+    interpreter going on past its last event is no divergence. `activities`: those registered
+    when it started (recorded with it)."""
     world = RecordedWorld.from_events(recorded, *children)
     # StopExecution ended it from outside (ExecutionAborted): the interpreter is to reproduce
     # what came before, up to where it waited or was stopped
@@ -73,7 +76,15 @@ def verify(
     # up to the last recorded moment: a Task still waiting for its token then waits again
     horizon = recorded[-1]["timestamp"] if recorded else 0
     engine = Engine(
-        definition.machine, info, world, seed, schedule=schedule, fork=fork, horizon=horizon
+        definition.machine,
+        info,
+        world,
+        seed,
+        schedule=schedule,
+        fork=fork,
+        horizon=horizon,
+        activities=activities,
+        activity_starts=recorded_starts(recorded, *children),
     )
     engine.s3 = s3
     position = 0

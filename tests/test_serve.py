@@ -241,7 +241,7 @@ def test_errors_are_the_exceptions_botocore_raises(sfn):
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(stateMachineArn=arn, name="once", input='{"a": 2}')
     with pytest.raises(ClientError) as unknown:
-        sfn.list_activities()
+        sfn.update_map_run(mapRunArn=arn + ":m", maxConcurrency=1)
     assert unknown.value.response["Error"]["Code"] == "UnknownOperationException"
     assert unknown.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 

@@ -262,10 +262,7 @@ def print_description(description: dict, as_json: bool) -> None:
     typer.echo(f"{description['status']}  {description['executionArn']}")
     typer.echo(f"  started {description['startDate']}  stopped {description.get('stopDate')}")
     for waiting in description.get("waiting") or ():
-        typer.echo(
-            f"  waiting at state {waiting['state']} for task token {waiting['token']}; answer "
-            f"with: sfn-replay send-task-success {waiting['token']} --output JSON"
-        )
+        typer.echo(f"  {commands.waiting_line(waiting)}")
     if description.get("output") is not None:
         typer.echo(f"  output: {description['output']}")
     if description.get("error") is not None or description.get("cause") is not None:
@@ -674,6 +671,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.cli_test_state",
     "tui.cli_serve",
     "tui.cli_explore",
+    "tui.cli_activities",
 )
 # (`python -m tui.cli` runs this file as __main__: then the modules register with `tui.cli`,
 # imported by the block at the end, as they import their helpers from it)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from replay.endpoint import executions, machines, tasks, test_state
+from replay.endpoint import activities, executions, machines, tasks, test_state
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, from_exception
 
@@ -33,7 +33,13 @@ OPERATIONS: dict[str, Operation] = {
     "SendTaskFailure": tasks.failure,
     "SendTaskHeartbeat": tasks.heartbeat,
     "TestState": test_state.test_state,
+    "CreateActivity": activities.create,
+    "DescribeActivity": activities.describe,
+    "ListActivities": activities.list_,
+    "DeleteActivity": activities.delete,
+    "GetActivityTask": activities.get_task,
 }
+LONG_POLL = TARGET_PREFIX + "GetActivityTask"  # answered `{}` at once: the app polls again
 
 
 def operation(target: str | None) -> Operation:
