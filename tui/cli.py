@@ -206,8 +206,29 @@ def run(
     fault_plan: FaultPlanOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
+    type: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            metavar="STANDARD|EXPRESS",
+            help="State machine type: EXPRESS gives Express execution ARNs, a five-minute "
+            "limit, and refuses .sync, .waitForTaskToken and activities.",
+        ),
+    ] = "STANDARD",
+    sync: Annotated[
+        bool,
+        typer.Option(
+            "--sync",
+            help="Print the StartSyncExecution response (with --type EXPRESS), "
+            "as `start-sync-execution` does.",
+        ),
+    ] = False,
 ):
     """Run a state machine locally and record every event."""
+    if sync and type.upper() != "EXPRESS":
+        raise UsageError(
+            "--sync is StartSyncExecution, which runs Express workflows only: add --type EXPRESS"
+        )
     check_name("--state-machine-name", state_machine_name)
     check_name("--name", name)
     check_account(account)
@@ -243,8 +264,13 @@ def run(
         s3_root=s3_root,
         schedule=schedule,
         faults=fault_rules(fault, fault_plan),
+        type=type,
     )
-    print_description(result, as_json)
+    if sync:
+        result = api.sync_response(db_path(db), result)
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print_description(result, as_json)
     raise typer.Exit(status_code(result))
 
 
@@ -674,6 +700,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.cli_test_state",
     "tui.cli_serve",
     "tui.cli_explore",
+    "tui.cli_express",
 )
 # (`python -m tui.cli` runs this file as __main__: then the modules register with `tui.cli`,
 # imported by the block at the end, as they import their helpers from it)

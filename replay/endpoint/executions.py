@@ -6,15 +6,17 @@ through `replay.api`. Every function here runs on the worker thread (see `servic
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import uuid
 from typing import Any
 
-from replay import api
+from replay import api, express
 from replay.endpoint import machines
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, from_exception, validation
 from replay.endpoint.shapes import (
+    EXECUTION_KINDS,
     epoch,
     make_token,
     page,
@@ -26,6 +28,7 @@ from replay.endpoint.shapes import (
 )
 from replay.events import to_json_text
 from replay.history import EXECUTIONS, length, read_events
+from replay.runner import Names
 from store import EventLog
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
@@ -64,12 +67,16 @@ def _launch(server: Server, body: dict) -> dict:
     region, account, _ = parse_arn(arn, "stateMachine")
     if test_case:
         _check_test_case(server, machine["name"], test_case)
+    seed, start = secrets.randbits(63), server.clock()
+    names = Names(machine["name"], name, account, region, machine["type"])
+    uuid = express.run_id(seed, start, name) if machine["type"] == express.EXPRESS else ""
     return {
         "machine": machine,
-        "arn": ":".join(["arn:aws:states", region, account, "execution", machine["name"], name]),
+        "arn": names.execution_arn(name, uuid),  # as api.run names it, from the same seed
         "name": name,
         "input": value,
-        "start": server.clock(),
+        "start": start,
+        "seed": seed,
         "testCase": test_case or None,
         "account": account,
         "region": region,
@@ -100,6 +107,8 @@ def _run(server: Server, launch: dict) -> dict:
         account=launch["account"],
         region=launch["region"],
         start_micros=launch["start"],
+        seed=launch["seed"],
+        type=machine["type"],
         mocks=server.mocks if launch["testCase"] else None,
         test_case=launch["testCase"],
         handlers_file=server.handlers_file,
@@ -166,10 +175,9 @@ def start_sync(server: Server, caller: Caller, body: dict) -> dict:
         raise from_exception(exc) from None
     with EventLog(server.db) as log:
         doc = log.get_doc(EXECUTIONS, launch["arn"])
-    out = _description(result, doc)
-    out.pop("mapRunArn", None)
-    out["billingDetails"] = {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100}
-    return out
+    stop = doc.get("stopMicros")
+    dates = {"startDate": epoch(doc["startMicros"]), "stopDate": epoch(stop or doc["startMicros"])}
+    return express.sync_response(dict(result, **dates), doc["startMicros"], stop)
 
 
 def _description(result: dict, doc: dict) -> dict:
@@ -201,7 +209,7 @@ def _settle(server: Server, arn: Any) -> None:
 
 
 def _doc(log: EventLog, arn: Any) -> dict:
-    parse_arn(arn, "execution")
+    parse_arn(arn, EXECUTION_KINDS)
     doc = log.get_doc(EXECUTIONS, arn)
     if doc is None:
         raise ApiError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
@@ -335,7 +343,7 @@ def _pending_doc(launch: dict) -> dict:
 def stop(server: Server, caller: Caller, body: dict) -> dict:
     """StopExecution: ABORTED, with an ExecutionAborted event (error and cause if given)."""
     arn = body.get("executionArn")
-    parse_arn(arn, "execution")
+    parse_arn(arn, EXECUTION_KINDS)
     _settle(server, arn)  # started, not yet run: run it now, then stop it
     try:
         result = api.stop_execution(

@@ -10,11 +10,10 @@ from typing import Any
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, validation
 from replay.endpoint.shapes import epoch, page, parse_arn, without_none
+from replay.express import TYPES
 from store import EventLog
 
 TABLE = "stateMachines"
-TYPES = ("STANDARD", "EXPRESS")
-_NO_EXPRESS = (".waitForTaskToken", ".sync", ".sync:2")  # patterns Express workflows refuse
 _CONFIG = ("loggingConfiguration", "tracingConfiguration", "encryptionConfiguration")
 
 
@@ -29,38 +28,21 @@ def get(server: Server, arn: Any) -> dict:
 
 
 def check_definition(text: Any, kind: str = "STANDARD") -> None:
-    """InvalidDefinition with AWS's wording when the definition is not valid ASL."""
+    """InvalidDefinition with AWS's wording when the definition is not valid ASL (or uses what
+    an Express workflow refuses, `replay.express.refused`)."""
     from replay.asl.validate import validate_text
+    from replay.express import EXPRESS, refused
 
     if not isinstance(text, str):
         raise validation("definition must be a string of JSON text")
     problems = [f"{d.message} at {d.pointer or '/'}" for d in validate_text(text)]
-    if not problems and kind == "EXPRESS":
-        problems = [
-            f"Express state machine does not support '{pattern}' service integration "
-            f"pattern at {pointer}"
-            for pointer, pattern in _patterns(json.loads(text))
-        ]
+    if not problems and kind == EXPRESS:
+        problems = [f"{d.message} at {d.pointer}" for d in refused(json.loads(text))]
     if problems:
         raise ApiError(
             "InvalidDefinition",
             "Invalid State Machine Definition: '" + "; ".join(problems) + "'",
         )
-
-
-def _patterns(node: Any, pointer: str = "") -> list[tuple[str, str]]:
-    """(pointer, pattern) of each Resource whose integration pattern Express refuses."""
-    found = []
-    if isinstance(node, dict):
-        resource = node.get("Resource")
-        if isinstance(resource, str):
-            found += [(pointer, p) for p in _NO_EXPRESS if resource.endswith(p)][:1]
-        for key, value in node.items():
-            found += _patterns(value, f"{pointer}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _patterns(value, f"{pointer}/{i}")
-    return found
 
 
 def _check_role(role: Any) -> None:
