@@ -136,6 +136,9 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
         d = details(event)
         if event["type"] == "ExecutionStarted":
             out["input"] = d.get("input")
+            for key in ("stateMachineVersionArn", "stateMachineAliasArn"):
+                if d.get(key):  # started through a version or an alias (serve)
+                    out[key] = d[key]
         elif event["type"] == "ExecutionSucceeded":
             out["output"] = d.get("output")
         elif event["type"] in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
@@ -164,6 +167,8 @@ def run(
     unanswered: str = "stop",
     role_arn: str | None = None,
     type: str = "STANDARD",
+    version_arn: str | None = None,
+    alias_arn: str | None = None,
 ) -> dict:
     """Run an execution to its end and return its DescribeExecution record.
 
@@ -171,6 +176,8 @@ def run(
     (`...:express:STATEMACHINE:NAME:UUID`), at most five minutes long, refusing `.sync`,
     `.waitForTaskToken` and activities (InvalidDefinition); its history is recorded all the
     same (AWS keeps none; see `execution_logs` for what it sends to CloudWatch Logs).
+    `version_arn` / `alias_arn` (serve): the version or alias it was started through, recorded
+    in its ExecutionStarted event.
 
     A Task nothing answers stops the run (TaskUnanswered; `resume` goes on from there), or,
     with `unanswered="fail"` (as `serve` runs), fails it with States.TaskFailed; either way a
@@ -195,6 +202,8 @@ def run(
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
     if role_arn is not None:  # the state machine's role (serve); else a role of the account
         info = replace(info, role_arn=role_arn)
+    if version_arn is not None or alias_arn is not None:  # serve: started through them
+        info = replace(info, version_arn=version_arn, alias_arn=alias_arn)
     if schedule not in SCHEDULES:
         raise RunError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
     world = build_world(mocks, test_case, state_machine_name, handlers, handlers_file)
@@ -562,10 +571,11 @@ def import_history(
     if previous.get("name"):
         arn_name = previous["name"]
     name = name or arn_name or default_execution_name(len(events) ^ events[0]["timestamp"])
-    names = Names(state_machine_name, name, *_account_region(previous, started))
+    kind = express.EXPRESS if express.is_express(previous.get("executionArn", "")) else "STANDARD"
+    names = Names(state_machine_name, name, *_account_region(previous, started), kind)
     check_name("execution", name)
     check_name("state machine", state_machine_name)
-    arn = names.execution_arn(name)
+    arn = names.execution_arn(name, _import_uuid(previous, name, events[0]["timestamp"]))
     status = {
         "ExecutionSucceeded": "SUCCEEDED",
         "ExecutionFailed": "FAILED",
@@ -643,6 +653,16 @@ def check(db: str | Path) -> CheckReport:
             if doc.get("definition") and log.get_blob(doc["definition"]) is None:
                 report.add(f"{arn}: its definition {doc['definition']} is not in the db")
     return report
+
+
+def _import_uuid(previous: dict, name: str, start: int) -> str:
+    """The UUID ending an imported Express execution's ARN: its own when it keeps its name."""
+    arn = previous.get("executionArn", "")
+    if not express.is_express(arn):
+        return ""
+    if previous.get("name") == name:
+        return arn.rsplit(":", 1)[1]
+    return express.run_id(previous.get("seed", 0), start, name)
 
 
 def _account_region(previous: dict, started: dict) -> tuple[str, str]:

@@ -49,6 +49,8 @@ class ExecutionInfo:
     account: str
     start_micros: int
     input: Any
+    alias_arn: str | None = None  # started through a version or an alias of the state machine
+    version_arn: str | None = None
 
 
 class NoTaskAnswer(Exception):
@@ -275,6 +277,10 @@ class Engine:
             "inputDetails": {"truncated": False},
             "roleArn": self.info.role_arn,
         }
+        if self.info.alias_arn is not None:
+            event_details["stateMachineAliasArn"] = self.info.alias_arn
+        if self.info.version_arn is not None:
+            event_details["stateMachineVersionArn"] = self.info.version_arn
         self.emit(
             root,
             "ExecutionStarted",

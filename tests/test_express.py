@@ -139,6 +139,19 @@ def test_a_branch_of_an_express_execution_is_express(tmp_path):
     assert api.replay(tmp_path / "db", "b1") is None
 
 
+def test_export_then_import_keeps_the_express_arn(tmp_path):
+    arn = express(tmp_path, CONTEXT, name="e1")["executionArn"]
+    exported = api.export(tmp_path / "db", "e1")
+    again = api.import_history(
+        tmp_path / "other", [exported], json.dumps(CONTEXT), state_machine_name="sm"
+    )
+    assert again["executionArn"] == arn
+    renamed = api.import_history(
+        tmp_path / "other", [exported], json.dumps(CONTEXT), state_machine_name="sm", name="e2"
+    )
+    assert re.fullmatch(rf"arn:aws:states:.*:express:sm:e2:{UUID}", renamed["executionArn"])
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", *args], cwd=ROOT, capture_output=True, text=True
@@ -232,6 +245,9 @@ def test_bad_express_input_exits_2_with_one_line(tmp_path):
         in _cli("run", str(definition), "--type", "EXPRESS", "--db", db).stderr
     )
     assert _cli("run", str(definition), "--db", db).returncode == 0  # Standard: it waits
+    checked = runner.invoke(app, ["validate", str(definition), "--type", "EXPRESS"])
+    assert checked.exit_code == 2 and "/States/T/Resource: Express state machine" in checked.output
+    assert runner.invoke(app, ["validate", str(definition)]).exit_code == 0
 
 
 CASE = CASES / "express.test_express_sync.test_query_runtime_memory"

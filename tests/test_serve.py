@@ -310,6 +310,12 @@ def test_start_sync_execution_of_an_express_machine(sfn, raw):
     assert again["executionArn"] != out["executionArn"]
     with pytest.raises(sfn.exceptions.InvalidDefinition):
         create(sfn, "slow", WAIT_FOR_TOKEN, type="EXPRESS")
+    text = json.dumps(WAIT_FOR_TOKEN)
+    assert sfn.validate_state_machine_definition(definition=text)["result"] == "OK"
+    checked = sfn.validate_state_machine_definition(definition=text, type="EXPRESS")
+    assert (
+        checked["result"] == "FAIL" and "waitForTaskToken" in checked["diagnostics"][0]["message"]
+    )
     check_shapes(raw)
 
 

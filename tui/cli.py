@@ -147,11 +147,28 @@ def guarded(fn):
 
 @app.command()
 @guarded
-def validate(definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")]):
+def validate(
+    definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")],
+    type: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            metavar="STANDARD|EXPRESS",
+            help="EXPRESS also refuses what Express workflows cannot run.",
+        ),
+    ] = "STANDARD",
+):
     """Check a definition; print AWS-style diagnostics and exit 2 when it is invalid."""
     from replay.asl.validate import validate_text
 
-    diagnostics = validate_text(read_text(definition, "definition"))
+    if type.upper() not in ("STANDARD", "EXPRESS"):
+        raise UsageError(f"--type must be STANDARD or EXPRESS, not {type!r}")
+    text = read_text(definition, "definition")
+    diagnostics = validate_text(text)
+    if not diagnostics and type.upper() == "EXPRESS":
+        from replay.express import refused
+
+        diagnostics = refused(json.loads(text))
     if diagnostics:
         for diagnostic in diagnostics:  # the pointer "" is the whole document
             where = f"{diagnostic.pointer}: " if diagnostic.pointer else ""

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from replay import api, express
-from replay.endpoint import machines
+from replay.endpoint import machines, versions
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, from_exception, validation
 from replay.endpoint.shapes import (
@@ -62,12 +62,12 @@ def _launch(server: Server, body: dict) -> dict:
     """What a start needs: the state machine (its ARN may end with Step Functions Local's
     `#TestCase`), the execution's name, ARN, input and start time."""
     arn, _, test_case = str(body.get("stateMachineArn", "")).partition("#")
-    machine = machines.get(server, arn)
+    seed, start = secrets.randbits(63), server.clock()
+    machine, version, alias = versions.target(server, arn, seed)  # the one it runs
     name, value = _name(body), _input(body)
     region, account, _ = parse_arn(arn, "stateMachine")
     if test_case:
         _check_test_case(server, machine["name"], test_case)
-    seed, start = secrets.randbits(63), server.clock()
     names = Names(machine["name"], name, account, region, machine["type"])
     uuid = express.run_id(seed, start, name) if machine["type"] == express.EXPRESS else ""
     return {
@@ -80,6 +80,8 @@ def _launch(server: Server, body: dict) -> dict:
         "testCase": test_case or None,
         "account": account,
         "region": region,
+        "version": version,
+        "alias": alias,
     }
 
 
@@ -109,6 +111,8 @@ def _run(server: Server, launch: dict) -> dict:
         start_micros=launch["start"],
         seed=launch["seed"],
         type=machine["type"],
+        version_arn=launch["version"],
+        alias_arn=launch["alias"],
         mocks=server.mocks if launch["testCase"] else None,
         test_case=launch["testCase"],
         handlers_file=server.handlers_file,
@@ -195,6 +199,8 @@ def _description(result: dict, doc: dict) -> dict:
         "error": result["error"],
         "cause": result["cause"],
         "mapRunArn": doc.get("mapRunArn"),
+        "stateMachineVersionArn": result.get("stateMachineVersionArn"),
+        "stateMachineAliasArn": result.get("stateMachineAliasArn"),
     }
     if result["output"] is not None:
         out["outputDetails"] = {"included": True}

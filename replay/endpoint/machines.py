@@ -98,11 +98,35 @@ def create(server: Server, caller: Caller, body: dict) -> dict:
             record = old  # AWS: the same request again is idempotent
         else:
             log.put_doc(TABLE, arn, record)
-    return {"stateMachineArn": arn, "creationDate": epoch(record["creationDate"])}
+        published = _publish(log, record, body, now)
+    return without_none(
+        {
+            "stateMachineArn": arn,
+            "creationDate": epoch(record["creationDate"]),
+            "stateMachineVersionArn": published,
+        }
+    )
+
+
+def _publish(log: EventLog, record: dict, body: dict, now: int) -> str | None:
+    """`publish: true` of CreateStateMachine and UpdateStateMachine: the version's ARN."""
+    from replay.endpoint import versions
+
+    if not body.get("publish"):
+        return None
+    description = body.get("versionDescription")
+    if description is not None and (not isinstance(description, str) or len(description) > 256):
+        raise validation("versionDescription must be a string of at most 256 characters")
+    return versions.publish_record(log, record, description, now)["stateMachineVersionArn"]
 
 
 def describe(server: Server, caller: Caller, body: dict) -> dict:
-    record = get(server, body.get("stateMachineArn"))
+    from replay.endpoint import versions
+
+    arn = body.get("stateMachineArn")
+    if versions.split(arn)[1] is not None:  # a version's ARN (`...:NAME:N`)
+        return versions.describe_version(server, arn)
+    record = get(server, arn)
     return without_none(
         {
             "stateMachineArn": record["stateMachineArn"],
@@ -153,24 +177,38 @@ def update(server: Server, caller: Caller, body: dict) -> dict:
     record = dict(record, **changes, updateDate=now, revisionId=str(uuid.uuid4()))
     with EventLog(server.db) as log:
         log.put_doc(TABLE, record["stateMachineArn"], record)
-    return {"updateDate": epoch(now), "revisionId": record["revisionId"]}
+        published = _publish(log, record, body, now)
+    return without_none(
+        {
+            "updateDate": epoch(now),
+            "revisionId": record["revisionId"],
+            "stateMachineVersionArn": published,
+        }
+    )
 
 
 def delete(server: Server, caller: Caller, body: dict) -> dict:
     arn = body.get("stateMachineArn")
     parse_arn(arn, "stateMachine")
+    from replay.endpoint import versions
+
     with EventLog(server.db) as log:
         log.delete_doc(TABLE, arn)  # AWS: deleting one that is gone is no error
+        versions.forget(log, arn)  # and its versions and aliases
     return {}
 
 
 def validate(server: Server, caller: Caller, body: dict) -> dict:
     """ValidateStateMachineDefinition: AWS's result shape, one ERROR diagnostic a problem."""
     from replay.asl.validate import validate_text
+    from replay.express import EXPRESS, refused
 
     text = body.get("definition")
     if not isinstance(text, str):
         raise validation("definition must be a string of JSON text")
+    found = validate_text(text)
+    if not found and body.get("type") == EXPRESS:  # what an Express workflow cannot run
+        found = refused(json.loads(text))
     diagnostics = [
         {
             "severity": "ERROR",
@@ -178,7 +216,7 @@ def validate(server: Server, caller: Caller, body: dict) -> dict:
             "message": d.message,
             "location": d.pointer or "/",
         }
-        for d in validate_text(text)
+        for d in found
     ]
     limit = body.get("maxResults") or 100
     return {
