@@ -96,6 +96,13 @@ def test_aliases_route_by_their_weights(sfn, raw):
         assert out["stateMachineVersionArn"] == {"one": v1, "two": v2}[json.loads(out["output"])]
         outputs[json.loads(out["output"])] += 1
     assert outputs["one"] > 0 and outputs["two"] > outputs["one"]
+    through_alias = sfn.list_executions(stateMachineArn=alias_arn, maxResults=1000)["executions"]
+    assert len(through_alias) == 40 and all(
+        e["stateMachineAliasArn"] == alias_arn for e in through_alias
+    )
+    through_v1 = sfn.list_executions(stateMachineArn=v1)["executions"]
+    assert len(through_v1) == outputs["one"]
+    assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 40
     sfn.update_state_machine_alias(
         stateMachineAliasArn=alias_arn,
         routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}],

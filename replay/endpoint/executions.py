@@ -296,44 +296,61 @@ def history(server: Server, caller: Caller, body: dict) -> dict:
 
 
 def list_(server: Server, caller: Caller, body: dict) -> dict:
-    """ListExecutions of a state machine (or of a Map Run), newest first."""
+    """ListExecutions of a state machine, of one of its versions or aliases (the executions
+    started through it), or of a Map Run; newest first."""
     machine, map_run = body.get("stateMachineArn"), body.get("mapRunArn")
     status = body.get("statusFilter")
     if status is not None and status not in STATUSES:
         raise validation(f"Value '{status}' at 'statusFilter' failed to satisfy: {STATUSES}")
     if (machine is None) == (map_run is None):
         raise validation("give either stateMachineArn or mapRunArn")
-    if machine is not None:
-        parse_arn(machine, "stateMachine")
+    base, qualifier = versions.split(machine) if machine is not None else (None, None)
     with EventLog(server.db, readonly=True) as log:
         docs = [d for _, d in log.docs(EXECUTIONS)]
-        known = machine is None or log.get_doc(machines.TABLE, machine) is not None
-    docs += [_pending_doc(launch) for launch in server.pending.values()]
-    if machine is not None:
-        docs = [d for d in docs if d["stateMachineArn"] == machine and not d.get("mapRunArn")]
-        if not docs and not known:
-            raise ApiError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{machine}'")
-    else:
-        docs = [d for d in docs if d.get("mapRunArn") == map_run]
-    if status is not None:
-        docs = [d for d in docs if d["status"] == status]
-    docs.sort(key=lambda d: (-d["startMicros"], d["name"]))
-    chunk, token = page(docs, body, f"executions:{machine or map_run}:{status}")
-    items = [
-        without_none(
-            {
-                "executionArn": d["executionArn"],
-                "stateMachineArn": d["stateMachineArn"],
-                "name": d["name"],
-                "status": d["status"],
-                "startDate": epoch(d["startMicros"]),
-                "stopDate": epoch(d["stopMicros"]) if d.get("stopMicros") is not None else None,
-                "mapRunArn": d.get("mapRunArn"),
-            }
-        )
-        for d in chunk
-    ]
+        docs += [_pending_doc(launch) for launch in server.pending.values()]
+        if machine is not None:
+            docs = [d for d in docs if d["stateMachineArn"] == base and not d.get("mapRunArn")]
+            if not docs and log.get_doc(machines.TABLE, base) is None:
+                raise ApiError(
+                    "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{machine}'"
+                )
+            if qualifier is not None:
+                docs = [d for d in docs if machine in _through(log, d).values()]
+        else:
+            docs = [d for d in docs if d.get("mapRunArn") == map_run]
+        if status is not None:
+            docs = [d for d in docs if d["status"] == status]
+        docs.sort(key=lambda d: (-d["startMicros"], d["name"]))
+        chunk, token = page(docs, body, f"executions:{machine or map_run}:{status}")
+        items = [_list_item(d, _through(log, d)) for d in chunk]
     return without_none({"executions": items, "nextToken": token})
+
+
+def _through(log: EventLog, doc: dict) -> dict:
+    """The version and alias an execution was started through (its ExecutionStarted says)."""
+    if "through" in doc:  # started, not yet run
+        return doc["through"]
+    if not doc.get("events"):
+        return {}
+    (first,) = read_events(log, doc, 1, 1)
+    details = first.get("executionStartedEventDetails") or {}
+    keys = ("stateMachineVersionArn", "stateMachineAliasArn")
+    return {key: details[key] for key in keys if details.get(key)}
+
+
+def _list_item(doc: dict, through: dict) -> dict:
+    return without_none(
+        {
+            "executionArn": doc["executionArn"],
+            "stateMachineArn": doc["stateMachineArn"],
+            "name": doc["name"],
+            "status": doc["status"],
+            "startDate": epoch(doc["startMicros"]),
+            "stopDate": epoch(doc["stopMicros"]) if doc.get("stopMicros") is not None else None,
+            "mapRunArn": doc.get("mapRunArn"),
+            **through,
+        }
+    )
 
 
 def _pending_doc(launch: dict) -> dict:
@@ -343,6 +360,9 @@ def _pending_doc(launch: dict) -> dict:
         "name": launch["name"],
         "status": "RUNNING",
         "startMicros": launch["start"],
+        "through": without_none(
+            {"stateMachineVersionArn": launch["version"], "stateMachineAliasArn": launch["alias"]}
+        ),
     }
 
 
