@@ -15,11 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replay import activities, callbacks
+from replay import activities, callbacks, express
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
-from replay.definition import InvalidDefinition, load_definition
+from replay.definition import Definition, InvalidDefinition, load_definition
 from replay.distributed import RecordedS3
 from replay.engine import NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
@@ -136,6 +136,9 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
         d = details(event)
         if event["type"] == "ExecutionStarted":
             out["input"] = d.get("input")
+            for key in ("stateMachineVersionArn", "stateMachineAliasArn"):
+                if d.get(key):  # started through a version or an alias (serve)
+                    out[key] = d[key]
         elif event["type"] == "ExecutionSucceeded":
             out["output"] = d.get("output")
         elif event["type"] in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
@@ -163,8 +166,18 @@ def run(
     faults: Faults | None = None,
     unanswered: str = "stop",
     role_arn: str | None = None,
+    type: str = "STANDARD",
+    version_arn: str | None = None,
+    alias_arn: str | None = None,
 ) -> dict:
     """Run an execution to its end and return its DescribeExecution record.
+
+    `type` "EXPRESS" runs it as an Express workflow: an Express execution ARN
+    (`...:express:STATEMACHINE:NAME:UUID`), at most five minutes long, refusing `.sync`,
+    `.waitForTaskToken` and activities (InvalidDefinition); its history is recorded all the
+    same (AWS keeps none; see `execution_logs` for what it sends to CloudWatch Logs).
+    `version_arn` / `alias_arn` (serve): the version or alias it was started through, recorded
+    in its ExecutionStarted event.
 
     A Task nothing answers stops the run (TaskUnanswered; `resume` goes on from there), or,
     with `unanswered="fail"` (as `serve` runs), fails it with States.TaskFailed; either way a
@@ -184,10 +197,13 @@ def run(
     seed = secrets.randbits(63) if seed is None else seed
     start_micros = time.time_ns() // 1000 if start_micros is None else start_micros
     definition = load_definition(definition_text)
-    names = Names(state_machine_name, name, account, region)
+    kind = _state_machine_type(type, definition)
+    names = Names(state_machine_name, name, account, region, kind)
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
     if role_arn is not None:  # the state machine's role (serve); else a role of the account
         info = replace(info, role_arn=role_arn)
+    if version_arn is not None or alias_arn is not None:  # serve: started through them
+        info = replace(info, version_arn=version_arn, alias_arn=alias_arn)
     if schedule not in SCHEDULES:
         raise RunError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
     world = build_world(mocks, test_case, state_machine_name, handlers, handlers_file)
@@ -212,6 +228,26 @@ def run(
             log, definition, info, world, seed, setup=setup, s3=local_s3(setup), schedule=schedule
         )
         return _describe(log, log.get_doc(EXECUTIONS, info.execution_arn))
+
+
+def sync_response(db: str | Path, description: dict) -> dict:
+    """The StartSyncExecution response of an Express execution run by `run(type="EXPRESS")`
+    (from its DescribeExecution record): billingDetails from its virtual duration."""
+    with EventLog(db, readonly=True) as log:
+        doc = resolve(log, description["executionArn"])
+    return express.sync_response(description, doc["startMicros"], doc.get("stopMicros"))
+
+
+def _state_machine_type(kind: str, definition: Definition) -> str:
+    """STANDARD or EXPRESS (RunError otherwise); InvalidDefinition for an Express workflow
+    using what Express refuses."""
+    try:
+        kind = express.check_type(kind)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
+    if kind == express.EXPRESS and express.refused(definition.raw):
+        raise InvalidDefinition(express.refused(definition.raw))
+    return kind
 
 
 def _describe(log: EventLog, doc: dict) -> dict:
@@ -246,6 +282,24 @@ def events(db: str | Path, execution: str) -> list[dict]:
 def history(db: str | Path, execution: str) -> list[dict]:
     """The execution's events as GetExecutionHistory returns them."""
     return [to_aws_event(event) for event in events(db, execution)]
+
+
+def execution_logs(
+    db: str | Path, execution: str, level: str = "ALL", include_execution_data: bool = False
+) -> list[dict]:
+    """The log events Step Functions would send to CloudWatch Logs for the execution, at log
+    `level` (ALL, ERROR, FATAL or OFF), with or without its data (see replay.cloudwatch_logs)."""
+    from replay.cloudwatch_logs import check_level, log_events
+
+    try:
+        level = check_level(level)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
+    with EventLog(db, readonly=True) as log:
+        doc = resolve(log, execution)
+        return list(
+            log_events(read_events(log, doc), doc["executionArn"], level, include_execution_data)
+        )
 
 
 def list_executions(db: str | Path) -> list[dict]:
@@ -394,7 +448,8 @@ def branch(
             parent_seed ^ (n * 0x9E37) ^ (seed or 0) ^ len(list(log.docs(EXECUTIONS)))
         )
         check_name("execution", child_name)
-        arn = parent["executionArn"].rsplit(":", 1)[0] + ":" + child_name
+        uuid = express.run_id(parent_seed ^ n, parent["startMicros"], child_name)
+        arn = express.renamed(parent["executionArn"], child_name, uuid)  # the same type
         child_info = replace(parent_info, execution_arn=arn, name=child_name)
         machine = (new_definition or parent_definition).machine
         if mocks is not None or handlers_file is not None:
@@ -520,10 +575,11 @@ def import_history(
     if previous.get("name"):
         arn_name = previous["name"]
     name = name or arn_name or default_execution_name(len(events) ^ events[0]["timestamp"])
-    names = Names(state_machine_name, name, *_account_region(previous, started))
+    kind = express.EXPRESS if express.is_express(previous.get("executionArn", "")) else "STANDARD"
+    names = Names(state_machine_name, name, *_account_region(previous, started), kind)
     check_name("execution", name)
     check_name("state machine", state_machine_name)
-    arn = names.execution_arn(name)
+    arn = names.execution_arn(name, _import_uuid(previous, name, events[0]["timestamp"]))
     status = {
         "ExecutionSucceeded": "SUCCEEDED",
         "ExecutionFailed": "FAILED",
@@ -601,6 +657,16 @@ def check(db: str | Path) -> CheckReport:
             if doc.get("definition") and log.get_blob(doc["definition"]) is None:
                 report.add(f"{arn}: its definition {doc['definition']} is not in the db")
     return report
+
+
+def _import_uuid(previous: dict, name: str, start: int) -> str:
+    """The UUID ending an imported Express execution's ARN: its own when it keeps its name."""
+    arn = previous.get("executionArn", "")
+    if not express.is_express(arn):
+        return ""
+    if previous.get("name") == name:
+        return arn.rsplit(":", 1)[1]
+    return express.run_id(previous.get("seed", 0), start, name)
 
 
 def _account_region(previous: dict, started: dict) -> tuple[str, str]:

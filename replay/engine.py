@@ -18,6 +18,7 @@ from replay.children import ChildOutbox
 from replay.clock import MICROS
 from replay.context import ContextObjects
 from replay.events import to_json_text
+from replay.express import MAX_DURATION_SECONDS, is_express
 from replay.fork import Fork, ForkedDefinition
 from replay.payloads import PayloadText
 from replay.rand import SeededRandom
@@ -48,6 +49,8 @@ class ExecutionInfo:
     account: str
     start_micros: int
     input: Any
+    alias_arn: str | None = None  # started through a version or an alias of the state machine
+    version_arn: str | None = None
 
 
 class NoTaskAnswer(Exception):
@@ -244,9 +247,7 @@ class Engine:
         root = scheduler.root(lambda frame: make_root(self, frame))
         self._emit_started(root)
         root.last_event = 0  # AWS links the first state to no event
-        deadline = None
-        if self.machine.timeout_seconds:
-            deadline = self.info.start_micros + int(self.machine.timeout_seconds * MICROS)
+        deadline = self._deadline()
         try:
             while root.outcome is None:
                 if scheduler.parked and scheduler.idle_until(self.horizon):
@@ -289,12 +290,23 @@ class Engine:
             raise
         yield history.take()
 
+    def _deadline(self) -> int | None:
+        """When the execution times out: its TimeoutSeconds, and five minutes for Express."""
+        limits = [self.machine.timeout_seconds] if self.machine.timeout_seconds else []
+        if is_express(self.info.execution_arn):
+            limits.append(MAX_DURATION_SECONDS)
+        return self.info.start_micros + int(min(limits) * MICROS) if limits else None
+
     def _emit_started(self, root: Frame) -> None:
         event_details = {
             "input": to_json_text(self.info.input),
             "inputDetails": {"truncated": False},
             "roleArn": self.info.role_arn,
         }
+        if self.info.alias_arn is not None:
+            event_details["stateMachineAliasArn"] = self.info.alias_arn
+        if self.info.version_arn is not None:
+            event_details["stateMachineVersionArn"] = self.info.version_arn
         self.emit(
             root,
             "ExecutionStarted",

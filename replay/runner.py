@@ -7,6 +7,7 @@ import signal
 from dataclasses import dataclass, replace
 from typing import Any
 
+from replay import express
 from replay.commits import CallOut, GroupCommit, SyncTimer
 from replay.definition import Definition
 from replay.engine import AwaitingToken, Engine, ExecutionInfo, NoTaskAnswer
@@ -46,11 +47,17 @@ class Names:
     execution: str | None = None
     account: str = "123456789012"
     region: str = "us-east-1"
+    type: str = express.STANDARD  # EXPRESS: executions get Express ARNs
 
     def state_machine_arn(self) -> str:
         return f"arn:aws:states:{self.region}:{self.account}:stateMachine:{self.state_machine}"
 
-    def execution_arn(self, execution: str) -> str:
+    def execution_arn(self, execution: str, uuid: str = "") -> str:
+        """A Standard execution's ARN, or an Express one's (ending with `uuid`)."""
+        if self.type == express.EXPRESS:
+            return express.execution_arn(
+                self.region, self.account, self.state_machine, execution, uuid
+            )
         return (
             f"arn:aws:states:{self.region}:{self.account}:execution:"
             f"{self.state_machine}:{execution}"
@@ -66,8 +73,9 @@ def execution_info(names: Names, input_value: Any, seed: int, start_micros: int)
     name = names.execution or default_execution_name(seed)
     check_name("state machine", names.state_machine)
     check_name("execution", name)
+    uuid = express.run_id(seed, start_micros, name) if names.type == express.EXPRESS else ""
     return ExecutionInfo(
-        execution_arn=names.execution_arn(name),
+        execution_arn=names.execution_arn(name, uuid),
         name=name,
         state_machine_arn=names.state_machine_arn(),
         state_machine_name=names.state_machine,

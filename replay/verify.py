@@ -128,16 +128,17 @@ def info_from_record(doc: dict, recorded: list[dict], input_value: Any) -> Execu
     """The ExecutionInfo a recorded execution ran with, rebuilt from its index doc."""
     arn = doc["executionArn"]
     region, account = arn.split(":")[3], arn.split(":")[4]
+    started = recorded[0]["executionStartedEventDetails"]
     return ExecutionInfo(
         execution_arn=arn,
         name=doc["name"],
         state_machine_arn=doc["stateMachineArn"],
         state_machine_name=doc["stateMachineName"],
-        role_arn=recorded[0]["executionStartedEventDetails"].get(
-            "roleArn", f"arn:aws:iam::{account}:role/sfn-replay"
-        ),
+        role_arn=started.get("roleArn", f"arn:aws:iam::{account}:role/sfn-replay"),
         region=region,
         account=account,
         start_micros=recorded[0]["timestamp"],
         input=input_value,
+        alias_arn=started.get("stateMachineAliasArn"),
+        version_arn=started.get("stateMachineVersionArn"),
     )
