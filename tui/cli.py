@@ -732,11 +732,25 @@ def _on_signal(signum: int, frame: Any) -> None:
     raise Interrupted(signum)
 
 
+def _only_the_command_run(first: list[str]) -> None:
+    """Keep just the command the arguments name, when they name one: Typer builds the options
+    of every registered command at start (about a millisecond each), and `--help` or a
+    mistyped name still sees them all."""
+    by_name = {
+        info.name or info.callback.__name__.lower().replace("_", "-"): info
+        for info in app.registered_commands
+        if info.callback is not None
+    }
+    if first and first[0] in by_name:
+        app.registered_commands = [by_name[first[0]]]
+
+
 def main() -> None:
     """The console script: usage errors, Ctrl-C and a closed pipe are handled by the root
     command (`tui.shell.OneLineErrors`); a signal during a run says how to resume it."""
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    _only_the_command_run(sys.argv[1:2])
     try:
         app()
     except (Interrupted, KeyboardInterrupt) as exc:
