@@ -1,0 +1,56 @@
+"""Snapshot tests of each screen of the terminal UI (pytest-textual-snapshot): the executions
+list, the execution view (80x24 and 140x40), the branch form, compare and help.
+
+What they show is frozen: executions run with fixed seeds and virtual start times, and nothing
+on screen reads the wall clock. Update the SVGs under tests/__snapshots__/ after a deliberate
+change with `python -m pytest tests/test_tui_snapshots.py --snapshot-update`, and look at them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replay import api, api_views
+from tests.test_tui_views import run_case
+from tui.app import ReplayApp
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("tui-snapshots") / "db"
+    run_case(path, "happy", "happy-1")
+    run_case(path, "payment-declined", "declined-1")
+    faults = api_views.fault_rules("ChargePayment:Payment.Declined:card declined")
+    api.branch(path, "happy-1", 8, name="declined-by-fault", faults=faults)
+    return path
+
+
+def test_executions_list(db, snap_compare):
+    assert snap_compare(ReplayApp(db), terminal_size=(80, 24))
+
+
+def test_execution_view_at_a_failure(db, snap_compare):
+    """The first failure: red in the timeline and on the scrub bar, error in the inspector."""
+    assert snap_compare(ReplayApp(db, "declined-1"), press=["e"], terminal_size=(80, 24))
+
+
+def test_execution_view_large(db, snap_compare):
+    """A branch at its fork point (⑂), on its injected fault (⚡), in a larger terminal."""
+    app = ReplayApp(db, "declined-by-fault")
+    assert snap_compare(app, press=["e"], terminal_size=(140, 40))
+
+
+def test_branch_form(db, snap_compare):
+    assert snap_compare(ReplayApp(db, "declined-1"), press=["n", "b"], terminal_size=(80, 24))
+
+
+def test_compare(db, snap_compare):
+    assert snap_compare(ReplayApp(db, "declined-by-fault"), press=["d"], terminal_size=(80, 24))
+
+
+def test_help(db, snap_compare):
+    assert snap_compare(
+        ReplayApp(db, "declined-1"), press=["question_mark"], terminal_size=(80, 24)
+    )
