@@ -49,7 +49,13 @@ class Seam:
         return sorted(rows, key=lambda doc: (doc["startMicros"], doc["name"]))
 
     def open(self, execution: str) -> api_views.Execution:
-        return self._call(api_views.load, self.db, execution)
+        """An execution opened for viewing; its events are read later, by range, each read
+        through here (a SeamError when the db is busy or gone)."""
+        return api_views.load(self.db, execution, self._call)
+
+    def refresh(self, execution: api_views.Execution) -> bool:
+        """Take in the new events and status of an execution another process is writing."""
+        return api_views.refresh(self.db, execution, self._call)
 
     def branch(self, execution: str, at: int, **options: Any) -> dict:
         return self._call(api.branch, self.db, execution, at, **options)
