@@ -222,7 +222,11 @@ class Cursor:
             start = max(k for k in self.checkpoints if k <= n)
             if n < self.position or start > self.position:
                 self.position, self.view = start, copy_view(self.checkpoints[start])
-        self._fold(self.view, self.position, n)
+        try:
+            self._fold(self.view, self.position, n)
+        except BaseException:  # a read failed half-way: start again from a checkpoint
+            self.position, self.view = 0, new_view()
+            raise
         self.position = n
         return self.view["state"]
 
@@ -271,12 +275,11 @@ class Cursor:
         stop = min(len(self.events), self.scouted + budget)
         for event in self.events.between(self.scouted + 1, stop):
             step(self.scout_view, event)
-            eid = event["id"]
+            eid = self.scouted = event["id"]  # so that a failed read leaves it consistent
             if is_failure(event["type"]):
                 self.failures.append(eid)
             if eid % self.every == 0 and eid not in self.checkpoints:
                 self._checkpoint(eid, self.scout_view)
-        self.scouted = stop
         return self.scouted >= len(self.events)
 
     @property

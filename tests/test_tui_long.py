@@ -233,3 +233,25 @@ def test_the_list_reloads_only_on_a_change_and_leaves_the_focus_where_it_is(tmp_
         assert app.focused is screen.query_one("#filter")
 
     drive(app, script)
+
+
+def test_keys_while_the_db_is_busy_are_messages_then_work(long_db, small_limits):
+    app = ReplayApp(long_db, "long")
+
+    async def script(pilot):
+        screen = app.screen
+        events, total = screen.execution.events, len(screen.execution.events)
+        app.seam._lock.acquire()  # as while a branch runs in its worker thread
+        try:
+            await pilot.press("end")
+            assert any("busy" in n.message for n in app._notifications)
+            assert screen.query_one(Timeline).row_cells(total - 1)[0] == "…"
+            assert screen.query_one(Inspector).shown["event"] == 1  # not moved
+        finally:
+            app.seam._lock.release()
+        await pilot.press("end")
+        assert screen.query_one(Inspector).shown["event"] == total
+        assert screen.cursor.state == fold(events.between(1, total))
+        assert screen.query_one(Timeline).row_cells(total - 1)[1] == "ExecutionFailed"
+
+    drive(app, script)

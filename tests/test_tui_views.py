@@ -197,3 +197,27 @@ def test_the_inspector_cuts_huge_sections_but_y_keeps_them():
     console.print(sections(big))
     text = console.export_text()
     assert "more characters (y saves them all)" in text and len(text) < SHOWN_CHARACTERS * 2
+
+
+def test_a_read_failing_half_way_leaves_the_cursor_and_scout_consistent(db, monkeypatch):
+    monkeypatch.setattr(window, "CHUNK", 8)
+    events = list(api_views.load(db, "happy-1").events)
+    calls = []
+
+    def read(first: int, last: int) -> list[dict]:
+        calls.append(first)
+        if len(calls) == 3:
+            raise OSError("busy for a moment")
+        return events[first - 1 : last]
+
+    cursor = window.Cursor(window.History(read, len(events)))
+    with pytest.raises(OSError):
+        cursor.at(40)
+    assert cursor.at(40) == fold(events[:40]) and cursor.at(45) == fold(events[:45])
+    calls.clear()
+    cursor = window.Cursor(window.History(read, len(events)))
+    with pytest.raises(OSError):
+        cursor.scout(50)
+    assert cursor.scouted == 16  # two chunks read, then the third failed
+    assert cursor.scout(50) and cursor.scouted == len(events)
+    assert list(cursor.failures) == [e["id"] for e in events if window.is_failure(e["type"])]

@@ -36,6 +36,7 @@ class Timeline(VirtualTable):
         self.folds: Cursor | None = None
         self.marks: dict[int, str] = {}
         self.fitted: set[int] = set()  # chunks whose rows the column widths fit
+        self.redraw_soon = False  # rows could not be read: drawn again in a moment
 
     def load(self, execution: Execution, cursor: Cursor) -> None:
         self.execution, self.folds = execution, cursor
@@ -69,8 +70,14 @@ class Timeline(VirtualTable):
         try:
             return self._cells(row)
         except SeamError:  # busy (a branch runs) or gone for a moment: drawn again soon
-            self.set_timer(0.5, self.refresh)
+            if not self.redraw_soon:
+                self.redraw_soon = True
+                self.set_timer(0.5, self._redraw)
             return ["…"] + [""] * (len(COLUMNS) - 1)
+
+    def _redraw(self) -> None:
+        self.redraw_soon = False
+        self.refresh()
 
     def _cells(self, row: int) -> list[str]:
         execution = self.execution
