@@ -92,6 +92,26 @@ def _doc_and_length(db: str | Path, arn: str) -> tuple[dict, int]:
         return doc, length(log, doc)
 
 
+def recorded_setup(db: str | Path, execution: str) -> dict:
+    """How an execution was run, as keyword arguments of a new run of the same workflow: its
+    definition text, input, state machine name, mocks and test case, handlers file, seed and
+    virtual start (what an exploration of its faults starts from)."""
+    with EventLog(db, readonly=True) as log:
+        doc = api.resolve(log, execution)
+        first = next(read_events(log, doc, 1, 1))
+        mocks = log.get_blob(doc["mocks"]) if doc.get("mocks") else None
+        return {
+            "definition_text": recorded_definition(log, doc),
+            "input_value": from_json_text(first["executionStartedEventDetails"]["input"]),
+            "state_machine_name": doc["stateMachineName"],
+            "mocks": json.loads(mocks) if mocks else None,
+            "test_case": doc.get("testCase"),
+            "handlers_file": Path(doc["handlers"]) if doc.get("handlers") else None,
+            "seed": doc.get("seed", 0),
+            "start_micros": doc["startMicros"],
+        }
+
+
 def summary_at_end(execution: Execution) -> dict[str, dict]:
     """Visits and outcome per state at the last event (for `graph`)."""
     cursor = Cursor(execution.events)

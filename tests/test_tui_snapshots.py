@@ -54,3 +54,26 @@ def test_help(db, snap_compare):
     assert snap_compare(
         ReplayApp(db, "declined-1"), press=["question_mark"], terminal_size=(80, 24)
     )
+
+
+def test_explore(db, snap_compare, monkeypatch):
+    """The failing fault sets of a state (replay.api.explore stood in for)."""
+    rule = {"state": "ChargePayment", "error": "Payment.Declined", "attempts": "*"}
+    failure = {"faults": [rule], "status": "FAILED", "error": "Payment.Declined"}
+    failure.update(state="ChargePayment", execution="declined-1")
+    report = {"runs": 7, "property": "succeeds", "failures": [failure]}
+    monkeypatch.setattr(api, "explore", lambda *args, **kwargs: report, raising=False)
+
+    async def run_before(pilot) -> None:
+        while type(pilot.app.screen).__name__ != "ExecutionScreen":  # opened after the list
+            await pilot.pause(0.01)
+        await pilot.press("g")
+        await pilot.pause()  # the prompt is up
+        await pilot.press("1", "6", "enter")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.app.workers.wait_for_complete()
+        pilot.app.clear_notifications()  # toasts go after a while of wall clock
+        await pilot.pause()
+
+    assert snap_compare(ReplayApp(db, "happy-1"), run_before=run_before, terminal_size=(80, 24))

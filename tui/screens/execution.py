@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 from replay import api_views
 from replay.api_views import Cursor, Execution, is_entered
 from replay.events import details
+from tui.screens.explore import ExploreScreen
 from tui.screens.forms import BranchForm, Prompt
 from tui.seam import SeamError
 from tui.widgets.inspector import Inspector
@@ -51,6 +52,7 @@ class ExecutionScreen(Screen):
         Binding("D", "compare_with", "Compare with a picked execution", show=False),
         Binding("r", "replay", "Replay check"),
         Binding("R", "replay_with", "Replay with a definition", show=False),
+        Binding("x", "explore", "Explore the faults of the state", show=False),
         Binding("z", "zoom", "Zoom the focused pane (tab: next pane)", show=False),
         Binding("f", "fold", "Fold/unfold Context and raw event", show=False),
         Binding("y", "yank", "Save inspector", show=False),
@@ -355,6 +357,26 @@ class ExecutionScreen(Screen):
             Picker("compare with", [(doc["name"], doc["executionArn"]) for doc in others]),
             lambda arn: arn and self.app.open_compare(arn, self.arn),
         )
+
+    def action_explore(self) -> None:
+        """Explore the faults of the state at the cursor; the failing sets open in a list."""
+        state = self.query_one(Inspector).shown.get("state")
+        if not state:
+            self.notify("no state at the cursor to explore", severity="warning")
+            return
+        self.notify(f"exploring the faults of {state} ...", timeout=3)
+        self.run_explore(state)
+
+    @work(thread=True, exclusive=True, group="explore")
+    def run_explore(self, state: str) -> None:
+        try:
+            report = self.app.seam.explore(self.arn, state)
+        except SeamError as exc:
+            self.app.call_from_thread(
+                self.notify, f"explore failed: {exc}", severity="error", timeout=8
+            )
+            return
+        self.app.call_from_thread(self.app.push_screen, ExploreScreen(state, report))
 
     def action_replay(self) -> None:
         self.notify("replaying against the recorded history ...", timeout=2)
