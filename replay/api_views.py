@@ -94,8 +94,8 @@ def _doc_and_length(db: str | Path, arn: str) -> tuple[dict, int]:
 
 def recorded_setup(db: str | Path, execution: str) -> dict:
     """How an execution was run, as keyword arguments of a new run of the same workflow: its
-    definition text, input, state machine name, mocks and test case, handlers file, seed and
-    virtual start (what an exploration of its faults starts from)."""
+    definition text, input, state machine name, mocks and test case, handlers file, local S3
+    root, seed and virtual start (what an exploration of its faults starts from)."""
     with EventLog(db, readonly=True) as log:
         doc = api.resolve(log, execution)
         first = next(read_events(log, doc, 1, 1))
@@ -107,6 +107,7 @@ def recorded_setup(db: str | Path, execution: str) -> dict:
             "mocks": json.loads(mocks) if mocks else None,
             "test_case": doc.get("testCase"),
             "handlers_file": Path(doc["handlers"]) if doc.get("handlers") else None,
+            "s3_root": Path(doc["s3Root"]) if doc.get("s3Root") else None,
             "seed": doc.get("seed", 0),
             "start_micros": doc["startMicros"],
         }

@@ -84,6 +84,7 @@ def test_x_explores_the_state_at_the_cursor_and_enter_opens_a_failing_run(db, mo
     assert options["mocks"] == json.loads((SCENARIO / "mocks.json").read_text())
     assert (options["seed"], options["start_micros"]) == (3, START)
     assert options["state_machine_name"] == "order-pipeline"
+    assert options["handlers_file"] is None and options["s3_root"] is None
 
 
 def test_without_the_exploration_x_says_so(db, monkeypatch):
