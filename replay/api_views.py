@@ -55,25 +55,26 @@ def load(db: str | Path, execution: str, guard: Guard = _direct) -> Execution:
     """Open an execution (by name or ARN) for viewing: its doc, length and definition now,
     its events later, by range. Every read, now and later, runs as `guard(fn, *args)` (the
     UI passes the one through which it reaches the db)."""
-    doc, total, text = guard(_head, db, execution)
+    doc, total, definition = guard(_head, db, execution)
     arn = doc["executionArn"]
     return Execution(
-        doc,
-        History(lambda first, last: guard(read_range, db, arn, first, last), total),
-        json.loads(text),
+        doc, History(lambda first, last: guard(read_range, db, arn, first, last), total), definition
     )
 
 
-def _head(db: str | Path, execution: str) -> tuple[dict, int, str]:
+def _head(db: str | Path, execution: str) -> tuple[dict, int, dict]:
     with EventLog(db, readonly=True) as log:
         doc = api.resolve(log, execution)
-        return doc, length(log, doc), recorded_definition(log, doc)
+        return doc, length(log, doc), json.loads(recorded_definition(log, doc))
 
 
 def read_range(db: str | Path, arn: str, first: int, last: int) -> list[dict]:
     """Events first..last (ids, inclusive) of an execution, its parent's included."""
     with EventLog(db, readonly=True) as log:
-        return list(read_events(log, api.resolve(log, arn), first, last))
+        events = list(read_events(log, api.resolve(log, arn), first, last))
+    if len(events) != last - first + 1:
+        raise api.RunError(f"events {first}..{last} of {arn}: only {len(events)} in the db")
+    return events
 
 
 def refresh(db: str | Path, execution: Execution, guard: Guard = _direct) -> bool:

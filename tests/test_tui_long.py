@@ -255,3 +255,24 @@ def test_keys_while_the_db_is_busy_are_messages_then_work(long_db, small_limits)
         assert screen.query_one(Timeline).row_cells(total - 1)[1] == "ExecutionFailed"
 
     drive(app, script)
+
+
+def test_an_execution_deleted_while_shown_is_a_message(tmp_path, small_limits):
+    from replay.history import EXECUTIONS
+    from store import EventLog
+
+    db = tmp_path / "db"
+    api.run(db, json.dumps(LOOP), {"limit": 300}, state_machine_name="loop", name="gone", seed=1)
+    app = ReplayApp(db, "gone")
+
+    async def script(pilot):
+        screen = app.screen
+        with EventLog(db) as log:  # as another process might
+            log.delete_doc(EXECUTIONS, screen.arn)
+        await pilot.press("end")
+        assert any("no execution" in n.message for n in app._notifications)
+        assert isinstance(app.screen, ExecutionScreen)  # still running, still there
+        await pilot.press("escape")
+        assert isinstance(app.screen, ExecutionsScreen)
+
+    drive(app, script)
