@@ -50,20 +50,28 @@ def peak_mb():  # VmHWM starts afresh at exec (ru_maxrss would keep the parent's
 from tui.app import ReplayApp
 from tui.widgets.inspector import Inspector
 
+async def until(pilot, shown):
+    # polled: a pause until idle would also wait for the background scout
+    while not shown():
+        await pilot.pause(0.002)
+
+def at(app, n):
+    screen = app.screen
+    return type(screen).__name__ == "ExecutionScreen" and (
+        screen.query_one(Inspector).shown.get("event") == n)
+
 async def main():
     db, total = sys.argv[1], int(sys.argv[2])
     base = rss_mb()
     start, cpu = time.perf_counter(), time.process_time()
     app = ReplayApp(db, "big")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert type(app.screen).__name__ == "ExecutionScreen"
+        await until(pilot, lambda: at(app, 1))
         opened, open_cpu = time.perf_counter() - start, time.process_time() - cpu
         open_peak = peak_mb()
         start, cpu = time.perf_counter(), time.process_time()
-        await pilot.press("end")
-        await pilot.pause()
-        assert app.screen.query_one(Inspector).shown["event"] == total
+        app.screen.action_jump("last")  # what End does, without a pilot's wait for idle
+        await until(pilot, lambda: at(app, total))
         end, end_cpu = time.perf_counter() - start, time.process_time() - cpu
         out = dict(base=base, open=opened, open_cpu=open_cpu, open_peak=open_peak, end=end,
                    end_cpu=end_cpu, end_rss=rss_mb(), end_peak=peak_mb())
@@ -72,8 +80,8 @@ async def main():
         while not getattr(cursor, "scouted_all", True):  # the failures found, in the background
             await pilot.pause(0.05)
         start = time.perf_counter()
-        await pilot.press("end")
-        await pilot.pause()
+        app.screen.action_jump("last")
+        await until(pilot, lambda: at(app, total))
         out.update(end_scouted=time.perf_counter() - start, scouted_peak=peak_mb())
     print(json.dumps(out))
 
@@ -85,8 +93,9 @@ from tui.app import ReplayApp
 async def main():
     app = ReplayApp(sys.argv[1], "big")
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        assert type(app.screen).__name__ == "ExecutionScreen"
+        while type(app.screen).__name__ != "ExecutionScreen":
+            await pilot.pause(0.002)
+        await pilot.pause(0.002)
 asyncio.run(main())
 """
 

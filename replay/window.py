@@ -235,15 +235,23 @@ class Cursor:
         return summary(self.view)
 
     def _fold(self, view: dict, position: int, n: int, facts: list | None = None) -> None:
-        """Fold events position+1..n into `view`, leaving checkpoints on the way."""
+        """Fold events position+1..n into `view`, leaving checkpoints on the way; a fold that
+        passes the scout does its work too (the failures), so that it need not go there."""
+        scouting = position <= self.scouted < n
+        failures = []
         for event in self.events.between(position + 1, n):
             found = step(view, event)
             self.folded += 1
             if facts is not None:
                 facts.append(found)
             eid = event["id"]
+            if scouting and eid > self.scouted and is_failure(event["type"]):
+                failures.append(eid)
             if eid % self.every == 0 and eid not in self.checkpoints:
                 self._checkpoint(eid, view)
+        if scouting:  # all read: the scout takes it in at once
+            self.failures.extend(failures)
+            self.scouted, self.scout_view = n, copy_view(view)
 
     def _checkpoint(self, position: int, view: dict) -> None:
         self.checkpoints[position] = copy_view(view)

@@ -201,6 +201,7 @@ def test_the_inspector_cuts_huge_sections_but_y_keeps_them():
 
 def test_a_read_failing_half_way_leaves_the_cursor_and_scout_consistent(db, monkeypatch):
     monkeypatch.setattr(window, "CHUNK", 8)
+    monkeypatch.setattr(window, "CHECKPOINT_EVERY", 8)
     events = list(api_views.load(db, "happy-1").events)
     calls = []
 
@@ -213,7 +214,16 @@ def test_a_read_failing_half_way_leaves_the_cursor_and_scout_consistent(db, monk
     cursor = window.Cursor(window.History(read, len(events)))
     with pytest.raises(OSError):
         cursor.at(40)
+    assert cursor.scouted == 0  # the jump failed: the scout has not moved
     assert cursor.at(40) == fold(events[:40]) and cursor.at(45) == fold(events[:45])
+    failures = [e["id"] for e in events if window.is_failure(e["type"])]
+    assert cursor.scout(50) and list(cursor.failures) == failures
+    assert all(v["state"] == fold(events[:k]) for k, v in cursor.checkpoints.items())
+    cursor = window.Cursor(window.History(lambda a, b: events[a - 1 : b], len(events)))
+    cursor.at(45)
+    assert cursor.scouted == 45  # a jump past the scout did its work on the way
+    assert cursor.scout(5) and list(cursor.failures) == failures
+    assert cursor.scout_view["state"] == fold(events)
     calls.clear()
     cursor = window.Cursor(window.History(read, len(events)))
     with pytest.raises(OSError):

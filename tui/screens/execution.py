@@ -26,7 +26,7 @@ from tui.widgets.outline import Outline
 from tui.widgets.scrubbar import ScrubBar
 from tui.widgets.timeline import Timeline
 
-SCOUT_STEP = 4096  # events folded ahead per tick, to find the failures (~20 ms)
+SCOUT_STEP = 2048  # events folded ahead per tick, to find the failures (~10 ms)
 
 
 def _searchable(event: dict) -> str:
@@ -59,7 +59,7 @@ class ExecutionScreen(Screen):
         Binding("escape", "back", "Back"),
     ]
     HELP_KEYS = Timeline.BINDINGS
-    SCOUT_EVERY = 0.02  # seconds between two scout steps
+    SCOUT_EVERY = 0.025  # seconds between two scout steps (keys wait at most one step)
     FOLLOW_EVERY = 1.0  # seconds between two looks at a running execution's length
 
     def __init__(self, execution: Execution) -> None:
