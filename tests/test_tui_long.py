@@ -57,12 +57,12 @@ def drive(app: ReplayApp, script, size=(100, 30)):
 
 @pytest.fixture(scope="module")
 def long_db(tmp_path_factory) -> Path:
-    """A loop of 750 iterations: about 3,000 events, its only failure the last event."""
+    """A loop of 500 iterations: about 2,000 events, its only failure the last event."""
     db = tmp_path_factory.mktemp("tui-long") / "db"
     api.run(
         db,
         json.dumps(LOOP),
-        {"limit": 750},
+        {"limit": 500},
         state_machine_name="loop",
         name="long",
         seed=1,
@@ -75,7 +75,7 @@ def long_db(tmp_path_factory) -> Path:
 def small_limits(monkeypatch):
     """Small chunks kept, few checkpoints, a scout that only moves when asked."""
     monkeypatch.setattr(window, "KEEP_CHUNKS", 4)
-    monkeypatch.setattr(window, "MAX_CHECKPOINTS", 8)
+    monkeypatch.setattr(window, "MAX_CHECKPOINTS", 4)
     monkeypatch.setattr(execution_screen, "SCOUT_STEP", 256)
     monkeypatch.setattr(ExecutionScreen, "SCOUT_EVERY", 60.0)
 
@@ -87,7 +87,7 @@ def test_a_long_history_opens_reading_only_what_it_shows(long_db, small_limits):
         screen = app.screen
         events, cursor = screen.execution.events, screen.cursor
         total = len(events)
-        assert total > 3000 and screen.query_one(Timeline).row_count == total
+        assert total > 2000 and screen.query_one(Timeline).row_count == total
         assert events.events_read <= 2 * window.CHUNK  # the first rows and one scout step
         bar = screen.query_one(ScrubBar)
         assert "failures 0+" in bar.label  # the scout has not seen them all yet
@@ -96,7 +96,7 @@ def test_a_long_history_opens_reading_only_what_it_shows(long_db, small_limits):
         assert screen.query_one(Inspector).shown["error"] == "Loop.Done"
         await pilot.press("home", "p", "n", "n")
         assert screen.query_one(Inspector).shown["state"] == "Check"
-        for n in random.Random(3).sample(range(1, total + 1), 5) + [total, 1, 1500]:
+        for n in random.Random(3).sample(range(1, total + 1), 5) + [total, 1, 1000]:
             screen.move_to(n)
             await pilot.pause()
             assert cursor.state == fold(events.between(1, n)), n
