@@ -701,7 +701,7 @@ def graph(
     else:
         loaded = api_views.load(db_path(db), target)
         machine = loaded.definition
-        summary = loaded.index.summary(len(loaded.events))
+        summary = api_views.summary_at_end(loaded)
     typer.echo(graphs.render(machine, summary, format))
 
 
