@@ -64,11 +64,13 @@ def main() -> None:
                         db,
                         "--seed",
                         "1",
+                        "--name",
+                        "loop",
                     ]
                 )
             )
             out = subprocess.run(
-                CLI + ["history", "--db", db, "--format", "aws", _only_execution(db)],
+                CLI + ["history", "--db", db, "--format", "aws", "loop"],
                 capture_output=True,
                 text=True,
             )
@@ -124,11 +126,6 @@ def print_memory() -> None:
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
             print(f"peak memory, {limit} iterations ({4 * limit} events): {peak / 1024:,.0f} KiB")
-
-
-def _only_execution(db: str) -> str:
-    out = subprocess.run(CLI + ["list", "--db", db], capture_output=True, text=True).stdout
-    return out.split()[2]
 
 
 if __name__ == "__main__":

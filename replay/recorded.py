@@ -5,7 +5,7 @@ world is never asked again for what already happened."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Iterable
 
 from replay.clock import MICROS
@@ -38,6 +38,8 @@ class RecordedWorld:
 def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | None]]) -> None:
     state = initial_state()
     pending: dict[str, tuple[str, int, int | None]] = {}  # label -> (state, invocation, since)
+    unstarted: set[str] = set()  # labels of activity tasks no worker started yet
+    workers: dict[str, str | None] = {}  # label -> the worker that started its activity task
     for event in events:
         label = _frame_label(state, event)
         apply(state, event)
@@ -50,14 +52,33 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             known[invocation] = None
             # our own histories: the time the answer took is part of it (a mock's Delay)
             pending[label] = (name, invocation, None if ours is None else event["timestamp"])
+            workers.pop(label, None)
+            if kind == "ActivityScheduled":
+                unstarted.add(label)
+        elif kind == "ActivityStarted":
+            unstarted.discard(label)
+            workers[label] = details(event).get("workerName")
         elif (kind in _SUCCEEDED or kind in TASK_FAILED) and label in pending:
             name, invocation, since = pending.pop(label)
-            answers[name][invocation] = _answer(event, since)
+            answer = _answer(event, since)
+            if label in workers:
+                answer = replace(answer, worker=workers.pop(label))
+            answers[name][invocation] = _unstarted(answer, label, unstarted)
         elif kind == "TaskStateAborted" and label in pending:
             name, invocation, since = pending.pop(label)
             if since is not None:  # it was still running: its answer comes after the abort
                 late = exact_seconds(event["timestamp"] - since) + 1.0
-                answers[name][invocation] = TaskAnswer(output=None, delay_seconds=late)
+                answer = TaskAnswer(output=None, delay_seconds=late)
+                answers[name][invocation] = _unstarted(answer, label, unstarted)
+
+
+def _unstarted(answer: TaskAnswer, label: str, unstarted: set[str]) -> TaskAnswer:
+    """The answer, saying so when it ends an activity task no worker started (timed out while
+    it waited for one, or aborted): no ActivityStarted precedes it."""
+    if label not in unstarted:
+        return answer
+    unstarted.discard(label)
+    return replace(answer, unstarted=True)
 
 
 def _answer(event: dict, since: int | None) -> TaskAnswer:

@@ -238,6 +238,7 @@ def replay_execution(
         schedule=_schedule(recorded),
         fork=fork,
         partial=partial,
+        activities=frozenset(doc.get("activities", ())),
     )
 
 

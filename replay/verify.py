@@ -14,6 +14,7 @@ from replay.fork import Fork
 from replay.interpreter import run_machine
 from replay.recorded import RecordedWorld
 from replay.redrive import RedriveError, redrives_in
+from replay.states.activity_task import recorded_starts
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,15 @@ def verify(
     schedule: str = "round-robin",
     fork: Fork | None = None,
     partial: bool = False,
+    activities: frozenset[str] = frozenset(),
 ) -> Divergence | None:
     """None when the interpreter reproduces `recorded` exactly; else the first divergence.
 
     `children` are the histories of its Distributed Map child executions, whose Tasks are
     answered from their own records. `fork`: a branch's changes at its fork point. `partial`:
     the record stops before the execution's end (still running, or interrupted), so the
-    interpreter going on past its last event is no divergence."""
+    interpreter going on past its last event is no divergence. `activities`: those registered
+    when it started (recorded with it)."""
     world = RecordedWorld.from_events(recorded, *children)
     # StopExecution ended it from outside (ExecutionAborted): the interpreter is to reproduce
     # what came before, up to where it waited or was stopped
@@ -84,6 +87,8 @@ def verify(
         horizon=horizon,
         redrives=redrives,
         aborts=aborts,
+        activities=activities,
+        activity_starts=recorded_starts(recorded, *children),
     )
     engine.s3 = s3
     position = 0
@@ -132,16 +137,17 @@ def info_from_record(doc: dict, recorded: list[dict], input_value: Any) -> Execu
     """The ExecutionInfo a recorded execution ran with, rebuilt from its index doc."""
     arn = doc["executionArn"]
     region, account = arn.split(":")[3], arn.split(":")[4]
+    started = recorded[0]["executionStartedEventDetails"]
     return ExecutionInfo(
         execution_arn=arn,
         name=doc["name"],
         state_machine_arn=doc["stateMachineArn"],
         state_machine_name=doc["stateMachineName"],
-        role_arn=recorded[0]["executionStartedEventDetails"].get(
-            "roleArn", f"arn:aws:iam::{account}:role/sfn-replay"
-        ),
+        role_arn=started.get("roleArn", f"arn:aws:iam::{account}:role/sfn-replay"),
         region=region,
         account=account,
         start_micros=recorded[0]["timestamp"],
         input=input_value,
+        alias_arn=started.get("stateMachineAliasArn"),
+        version_arn=started.get("stateMachineVersionArn"),
     )

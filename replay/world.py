@@ -30,6 +30,8 @@ class TaskAnswer:
     timed_out: str | None = None  # States.Timeout or States.HeartbeatTimeout, after its limit
     injected: tuple = ()  # the fault rules (object form) that made this answer
     heartbeats: tuple[int, ...] = ()  # a callback's heartbeats, microseconds after it started
+    unstarted: bool = False  # (recorded) it ends an activity task before any worker started it
+    worker: str | None = "sfn-replay"  # who started an activity task (recorded: its workerName)
 
 
 class World(Protocol):
@@ -123,12 +125,13 @@ class HandlerWorld:
 class FailUnanswered:
     """The last world of an execution started by `serve`, where no terminal waits for a
     `resume`: a Task nothing else answers fails with States.TaskFailed, its cause naming the
-    state and resource. A `.waitForTaskToken` Task is left to wait for its token."""
+    state and resource. A `.waitForTaskToken` Task is left to wait for its token, an activity
+    Task for a worker (or to find its activity does not exist)."""
 
     leaves_process: ClassVar[bool] = False
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        if request.resource.endswith(".waitForTaskToken"):
+        if request.resource.endswith(".waitForTaskToken") or _is_activity(request.resource):
             return None
         return TaskAnswer(
             failed=True,
@@ -137,6 +140,11 @@ class FailUnanswered:
             f"{request.resource}): give the server a mock (--mock-config, and start the "
             "execution with stateMachineArn#TestCase) or a handler (--handlers)",
         )
+
+
+def _is_activity(arn: str) -> bool:
+    parts = arn.split(":")
+    return len(parts) >= 7 and parts[2] == "states" and parts[5] == "activity"
 
 
 @dataclass(frozen=True)

@@ -638,3 +638,54 @@ def test_replay_of_a_redriven_execution_with_another_definition_reports_where(tm
     easy["States"]["Charge"] = {"Type": "Pass", "Result": {"charged": True}, "Next": "Done"}
     found = api.replay(tmp_path / "db", "exec", json.dumps(easy))
     assert found is not None and found.event_id == 4
+
+
+# -- with activities and Express workflows ----------------------------------------------------
+
+
+def test_an_activity_task_is_handed_to_a_worker_again_after_a_redrive(tmp_path):
+    from tests.test_activities import ARN, at, review, start
+
+    db = tmp_path / "db"
+    api.create_activity(db, "review")
+    start(db, review(timeout=100, heartbeat=None))  # no worker takes it before it times out
+    assert api.get_activity_task(db, ARN, at=at(150)) == {}
+    assert api.list_executions(db)[0]["status"] == "FAILED"
+    waiting = api.redrive(db, "w", at=at(200))
+    assert waiting["status"] == "RUNNING" and waiting["redriveCount"] == 1
+    (entry,) = waiting["waiting"]
+    assert entry["activity"] and "startedMicros" not in entry  # it waits for a worker again
+    task = api.get_activity_task(db, ARN, worker_name="carol", at=at(210))
+    assert task["taskToken"] == entry["token"] and json.loads(task["input"]) == {"doc": "w"}
+    failed = api.send_task_failure(db, task["taskToken"], error="Crash", at=at(220))
+    assert failed["status"] == "FAILED"
+    again = api.redrive(db, "w", at=at(300))  # a task a worker had started: scheduled anew
+    assert again["waiting"][0]["token"] not in (entry["token"], task["taskToken"])
+    task = api.get_activity_task(db, ARN, worker_name="dave", at=at(310))
+    done = api.send_task_success(db, task["taskToken"], {"ok": True}, at=at(320))
+    assert done["status"] == "SUCCEEDED" and done["redriveCount"] == 2
+    kinds = types(db, "w")
+    assert kinds.count("ActivityScheduled") == 3 and kinds.count("ActivityStarted") == 2
+    assert kinds[4:6] == ["ExecutionFailed", "ExecutionRedriven"]  # no ActivityStarted before
+    workers = [
+        e["activityStartedEventDetails"].get("workerName")
+        for e in api.history(db, "w")
+        if e["type"] == "ActivityStarted"
+    ]
+    assert workers == ["carol", "dave"]
+    assert api.replay(db, "w") is None
+
+
+def test_an_express_execution_is_never_redriven(tmp_path):
+    fails = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}
+    done = api.run(
+        tmp_path / "db", json.dumps(fails), state_machine_name="sm", name="exec", type="EXPRESS"
+    )
+    assert done["status"] == "FAILED" and ":express:" in done["executionArn"]
+    with pytest.raises(RedriveError, match="EXPRESS"):
+        api.redrive(tmp_path / "db", "exec")
+    (listed,) = api.list_executions(tmp_path / "db")
+    assert api.redrive_fields(listed)["redriveStatus"] == "NOT_REDRIVABLE"
+    refused = CliRunner().invoke(app, ["redrive", "exec", "--db", str(tmp_path / "db")])
+    assert refused.exit_code == 2 and "EXPRESS" in refused.stderr
+    assert types(tmp_path / "db")[-1] == "ExecutionFailed"  # nothing written

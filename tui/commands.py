@@ -79,7 +79,7 @@ def list_executions(db) -> list[str]:
         stop = iso_aws(doc["stopMicros"]) if doc.get("stopMicros") is not None else "-"
         why = f"  ({doc['stopReason']})" if doc["status"] == "INTERRUPTED" else ""
         if doc.get("waiting"):
-            tokens = ", ".join(f"{w['state']}: {w['token']}" for w in doc["waiting"])
+            tokens = ", ".join(_waits(w) for w in doc["waiting"])
             why = f"  (waiting for task tokens: {tokens})"
         rows.append(
             f"{doc['status']:<11} {doc['stateMachineName']:<24} {doc['name']:<38} "
@@ -93,6 +93,33 @@ def list_executions(db) -> list[str]:
 def _redriven(doc: dict) -> str:
     """`  [redriven N]`: a redriven execution (see `redrive`), else nothing."""
     return f"  [redriven {doc['redriveCount']}]" if doc.get("redriveCount") else ""
+
+
+def _waits(waiting: dict) -> str:
+    if waiting.get("activity") and "startedMicros" not in waiting:
+        return f"{waiting['state']}: a worker of {waiting['resource']}"
+    return f"{waiting['state']}: {waiting['token']}"
+
+
+def waiting_line(waiting: dict) -> str:
+    """What an execution waits for at a Task, and the command that answers it."""
+    token = waiting["token"]
+    if waiting.get("activity") and "startedMicros" not in waiting:
+        return (
+            f"waiting at state {waiting['state']} for a worker of activity "
+            f"{waiting['resource']}; take the task with: sfn-replay get-activity-task "
+            f"{waiting['resource']} --worker-name NAME"
+        )
+    if waiting.get("activity"):
+        return (
+            f"waiting at state {waiting['state']} for the answer of worker "
+            f"{waiting.get('workerName') or '(unnamed)'} to task token {token}; answer "
+            f"with: sfn-replay send-task-success {token} --output JSON"
+        )
+    return (
+        f"waiting at state {waiting['state']} for task token {token}; answer "
+        f"with: sfn-replay send-task-success {token} --output JSON"
+    )
 
 
 def _faults(doc: dict) -> str:
