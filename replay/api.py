@@ -925,6 +925,7 @@ def test_state(
     state_machine_name: str = "TestState",
     handlers: dict | None = None,
     handlers_file: Path | None = None,
+    start_micros: int | None = None,
 ) -> dict:
     """AWS's TestState: run one state (`state_name` of a whole definition, or a lone state's
     definition) once on `input_value`; see `replay.test_state`. Its Task is answered by `mock`
@@ -942,6 +943,7 @@ def test_state(
         context=context,
         retrier_retry_count=retrier_retry_count,
         world=world,
+        start_micros=time.time_ns() // 1000 if start_micros is None else start_micros,
     )
 
 

@@ -121,9 +121,10 @@ def test_state(
     context: dict | None = None,
     retrier_retry_count: int = 0,
     world: World | None = None,
+    start_micros: int = 0,
 ) -> dict:
-    """Run one state once; AWS's TestState response (`output`, `error`, `cause`, `status`,
-    `nextState`, and `inspectionData` at DEBUG and TRACE)."""
+    """Run one state once, at virtual time `start_micros`; AWS's TestState response (`output`,
+    `error`, `cause`, `status`, `nextState`, and `inspectionData` at DEBUG and TRACE)."""
     if inspection_level not in LEVELS:
         raise TestStateError(f"--inspection-level must be one of {', '.join(LEVELS)}")
     if retrier_retry_count < 0:
@@ -135,7 +136,8 @@ def test_state(
     raw_input = {} if input_value is None else input_value
     if answers is None and state.type in ("Map", "Parallel"):
         raise TestStateError(f"testing a {state.type} state needs --mock (its result)")
-    step = _step(state, raw_input, ChainWorld.of([answers, world]), variables, context)
+    world = ChainWorld.of([answers, world])
+    step = _step(state, raw_input, world, variables, context, start_micros)
     step.retry_count = retrier_retry_count
     response = _verdict(step, answers, trace)
     if inspection_level != "INFO":
@@ -174,7 +176,12 @@ def _targets(raw: dict) -> set[str]:
 
 
 def _step(
-    state: State, raw_input: Any, world: World, variables: dict | None, context: dict | None
+    state: State,
+    raw_input: Any,
+    world: World,
+    variables: dict | None,
+    context: dict | None,
+    start_micros: int,
 ) -> Step:
     info = ExecutionInfo(
         execution_arn="arn:aws:states:us-east-1:123456789012:execution:TestState:test",
@@ -184,10 +191,11 @@ def _step(
         role_arn="arn:aws:iam::123456789012:role/sfn-replay",
         region="us-east-1",
         account="123456789012",
-        start_micros=0,
+        start_micros=start_micros,
         input=raw_input,
     )
     engine = Engine(None, info, world, 0)  # type: ignore[arg-type]  # no machine: one state
+    engine.now = start_micros
     frame = Frame(0, None, None)
     frame.variables = dict(variables or {})
     step = Step(engine, frame, state, raw_input, 0)

@@ -335,3 +335,26 @@ def test_a_worker_cannot_take_a_task_before_its_execution_waits(db):
     early = cli("get-activity-task", ARN, "--at", at(50), "--db", db)
     assert early.exit_code == 2 and "--at is before the execution's last" in early.stderr
     assert types(db)[-1] == "ActivityScheduled"
+
+
+def test_get_activity_task_long_polls_for_a_task_another_process_starts(db, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    definition = tmp_path / "review.json"
+    definition.write_text(json.dumps(review()))
+    started = time.monotonic()
+    nothing = cli("get-activity-task", ARN, "--timeout", "0.3", "--db", db)
+    assert json.loads(nothing.stdout) == {} and time.monotonic() - started >= 0.3
+    repo = Path(__file__).resolve().parent.parent
+    run = [sys.executable, "-m", "tui.cli", "run", str(definition), "--name", "late"]
+    later = subprocess.Popen(
+        ["sh", "-c", 'sleep 0.5; exec "$@"', "sh", *run, "--db", str(db)], cwd=repo
+    )
+    try:
+        taken = cli("get-activity-task", ARN, "--timeout", "30", "--db", db)
+    finally:
+        later.wait(timeout=60)
+    assert json.loads(json.loads(taken.stdout)["input"]) == {}
+    assert cli("get-activity-task", ARN, "--timeout", "-1", "--db", db).exit_code == 2

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from replay import api
+from replay.clock import parse_iso
 from replay.test_state import TestStateError
+
+START = parse_iso("2026-01-01T00:00:00Z")
 
 REPO = Path(__file__).resolve().parent.parent
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:charge"
@@ -293,9 +296,23 @@ def test_a_mocked_map_or_parallel_error_is_caught_and_their_input_steps_shown():
 
 def test_the_context_object_and_its_overrides():
     state = {"Type": "Pass", "Parameters": {"ctx.$": "$$"}, "End": True}
-    context = json.loads(run(state, {"a": 1})["output"])["ctx"]
-    assert context["Execution"]["Input"] == {"a": 1}
-    assert context["State"]["Name"] == "TestState"
-    assert context["StateMachine"]["Name"] == "TestState"
+    context = json.loads(run(state, {"a": 1}, start_micros=START)["output"])["ctx"]
+    assert context == {
+        "Execution": {
+            "Id": "arn:aws:states:us-east-1:123456789012:execution:TestState:test",
+            "Input": {"a": 1},
+            "StartTime": "2026-01-01T00:00:00.000Z",
+            "Name": "test",
+            "RoleArn": "arn:aws:iam::123456789012:role/sfn-replay",
+            "RedriveCount": 0,
+        },
+        "StateMachine": {
+            "Id": "arn:aws:states:us-east-1:123456789012:stateMachine:TestState",
+            "Name": "TestState",
+        },
+        "State": {"Name": "TestState", "EnteredTime": "2026-01-01T00:00:00.000Z"},
+    }
+    now = json.loads(run(state, {})["output"])["ctx"]["Execution"]["StartTime"]
+    assert not now.startswith("1970")  # by default, now
     given = run(state, {"a": 1}, context={"Execution": {"Id": "arn:x", "Name": "mine"}})
     assert json.loads(given["output"])["ctx"]["Execution"] == {"Id": "arn:x", "Name": "mine"}

@@ -1,6 +1,6 @@
 """The explore key (x): the faults of the state at the cursor explored through the seam
-(`replay.api.explore`, which another branch brings: a stand-in here checks what the UI sends
-and shows what comes back), the failing sets listed, Enter opening a kept run."""
+(`replay.api.explore`: a stand-in checks what the UI sends and shows what comes back, and the
+real one runs end to end), the failing sets listed, Enter opening a kept run."""
 
 from __future__ import annotations
 
@@ -87,15 +87,29 @@ def test_x_explores_the_state_at_the_cursor_and_enter_opens_a_failing_run(db, mo
     assert options["handlers_file"] is None and options["s3_root"] is None
 
 
-def test_without_the_exploration_x_says_so(db, monkeypatch):
-    monkeypatch.delattr(api, "explore", raising=False)
+def test_x_runs_the_real_exploration_and_opens_a_kept_run(tmp_path):
+    db = tmp_path / "db"
+    run_case(db, "happy", "happy-1")
     app = ReplayApp(db, "happy-1")
 
     async def script(pilot):
-        await pilot.press("n", "x")
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press(*"16", "enter")  # ChargePayment entered
+        await pilot.pause()
+        await pilot.press("x")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExploreScreen)
+        table = screen.query_one("#explored")
+        assert table.row_count >= 1
+        first = [str(c) for c in table.get_row_at(0)]
+        assert first[0].startswith("ChargePayment:") and first[1] == "FAILED"
+        await pilot.press("enter")
         assert isinstance(app.screen, ExecutionScreen)
-        assert any("explore is not in this build" in n.message for n in app._notifications)
+        assert app.screen.execution.doc["name"] == first[-1]
 
     drive(app, script)
+    kept = [doc["name"] for doc in api.list_executions(db)]
+    assert "explore-order-pipeline-1" in kept

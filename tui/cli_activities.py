@@ -4,13 +4,15 @@ activities and the worker's side of them (the worker answers with `send-task-*`)
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated, Optional
 
 import typer
 
 from tui.cli import DbOption, api, db_path, guarded
-from tui.inputs import check_account, check_region
+from tui.inputs import UsageError, check_account, check_region
 
+POLL_SECONDS = 0.1  # how often the long poll looks at the db
 ArnArgument = Annotated[str, typer.Argument(help="The activity's ARN.")]
 
 
@@ -72,10 +74,25 @@ def register(app: typer.Typer) -> None:
                 "default: the time its execution waits at.",
             ),
         ] = None,
+        timeout: Annotated[
+            float,
+            typer.Option(
+                "--timeout",
+                help="Seconds (wall clock) to wait for a task when none waits yet, as AWS's "
+                "long poll does (it waits 60 s); default: answer at once.",
+            ),
+        ] = 0.0,
         db: DbOption = None,
     ):
         """Take the oldest task of the activity that waits for a worker: prints
-        {"taskToken", "input"} (AWS's GetActivityTask output), or {} at once when none
-        waits (AWS would long-poll). Answer it with send-task-success/failure/heartbeat."""
-        task = api.get_activity_task(db_path(db), arn, worker_name=worker_name, at=at)
+        {"taskToken", "input"} (AWS's GetActivityTask output), or {} when none waits (at once,
+        or after --timeout seconds). Answer it with send-task-success/failure/heartbeat."""
+        if not 0 <= timeout <= 3600:
+            raise UsageError("--timeout must be between 0 and 3600 seconds")
+        deadline = time.monotonic() + timeout
+        while True:  # the long poll: another process may start an execution meanwhile
+            task = api.get_activity_task(db_path(db), arn, worker_name=worker_name, at=at)
+            if task or time.monotonic() >= deadline:
+                break
+            time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
         typer.echo(json.dumps(task, ensure_ascii=False))

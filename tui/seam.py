@@ -74,16 +74,10 @@ class Seam:
         """The fault exploration of one state of an execution's workflow, run as the execution
         was (definition, input, mocks, handlers, seed, virtual start): explore's report,
         `{"runs", "property", "failures": [{"faults", "status", "error", "state",
-        "execution"}, ...]}`, the failing runs kept in the db.
-
-        The one place the UI reaches `replay.api.explore`, which the exploration work brings
-        (another branch): until it is merged, a message saying so."""
-        run = getattr(api, "explore", None)
-        if run is None:
-            raise SeamError("explore is not in this build yet (replay.api.explore)")
+        "execution"}, ...]}`, the failing runs kept in the db."""
         setup = self._call(api_views.recorded_setup, self.db, execution)
         definition, input_value = setup.pop("definition_text"), setup.pop("input_value")
-        return self._call(run, self.db, definition, input_value, states=[state], **setup)
+        return self._call(api.explore, self.db, definition, input_value, states=[state], **setup)
 
     def compare(self, a: str, b: str) -> api_views.Aligned:
         return api_views.align(self.open(a).events, self.open(b).events)
