@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replay import callbacks
+from replay import callbacks, child_machines
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
@@ -27,9 +27,10 @@ from replay.explore import explore  # noqa: F401 - the fault-space search, re-ex
 from replay.faults import Fault, FaultError, coerce, injected
 from replay.fold import is_failure
 from replay.fork import NO_OVERRIDE, Fork
-from replay.history import EXECUTIONS, read_events
+from replay.history import EXECUTIONS, descendants, read_events
 from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock, is_running
+from replay.nested import ChildMachine
 from replay.record import check_record, execution_record, setup_of
 from replay.recorded import RecordedWorld
 from replay.runner import (
@@ -75,6 +76,7 @@ from replay.worlds import (
     world_setup,
 )
 from store import EventLog, StoreConflictError, StoreError
+from store.log import blob_digest
 
 if TYPE_CHECKING:
     from store.check import CheckReport
@@ -163,8 +165,14 @@ def run(
     faults: Faults | None = None,
     unanswered: str = "stop",
     role_arn: str | None = None,
+    state_machines: dict[str, str] | None = None,
 ) -> dict:
     """Run an execution to its end and return its DescribeExecution record.
+
+    `state_machines` (NAME -> definition text) are child state machines for
+    `states:startExecution` Tasks that no mock or handler answers (ARNs with the run's
+    account and region); those Tasks also know the run's own state machine and the db's
+    `stateMachines` registry (what `serve` creates). See `replay.states.start_execution`.
 
     A Task nothing answers stops the run (TaskUnanswered; `resume` goes on from there), or,
     with `unanswered="fail"` (as `serve` runs), fails it with States.TaskFailed; either way a
@@ -205,10 +213,43 @@ def run(
             setup["unanswered"] = "fail"
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
+        machines = _run_machines(log, definition, info, state_machines or {}, setup)
         run_execution(
-            log, definition, info, world, seed, setup=setup, s3=local_s3(setup), schedule=schedule
+            log,
+            definition,
+            info,
+            world,
+            seed,
+            setup=setup,
+            s3=local_s3(setup),
+            schedule=schedule,
+            machines=machines,
         )
         return _describe(log, log.get_doc(EXECUTIONS, info.execution_arn))
+
+
+def _run_machines(
+    log: EventLog, definition: Any, info: Any, texts: dict[str, str], setup: dict
+) -> child_machines.KnownMachines:
+    """The child state machines a new run knows: those named for it (recorded in `setup`),
+    its own, then the db's registry."""
+    for name, text in texts.items():
+        check_name("state machine", name)
+        try:
+            load_definition(text)
+        except InvalidDefinition as exc:
+            raise RunError(f"--state-machine {name}: {exc}") from None
+    given = child_machines.named(log, texts, info.account, info.region)
+    if given:
+        setup["stateMachines"] = given
+    own = ChildMachine(
+        info.state_machine_arn,
+        info.state_machine_name,
+        definition.machine,
+        blob_digest(definition.text.encode("utf-8")),
+    )
+    known = {own.arn: own, **child_machines.from_entries(log, given)}
+    return child_machines.KnownMachines(log, known)
 
 
 def _describe(log: EventLog, doc: dict) -> dict:
@@ -261,7 +302,10 @@ def _interrupted(log: EventLog, doc: dict) -> dict:
     fresh = log.get_doc(EXECUTIONS, doc["executionArn"]) or doc  # it may have just ended
     if fresh["status"] != "RUNNING" or fresh.get("waiting"):  # waiting is not stopped
         return fresh
-    writer = log.get_doc(EXECUTIONS, fresh.get("parentExecution") or fresh["executionArn"])
+    writer = log.get_doc(
+        EXECUTIONS,
+        fresh.get("rootExecution") or fresh.get("parentExecution") or fresh["executionArn"],
+    )
     reason = (writer or fresh).get("stopReason") or "killed"
     return dict(fresh, status="INTERRUPTED", stopReason=reason)
 
@@ -312,13 +356,23 @@ def _recorded_run(log: EventLog, doc: dict) -> tuple[list[dict], Any, int]:
     return recorded, input_value, seed
 
 
-def _children(log: EventLog, doc: dict) -> list[list[dict]]:
-    """The histories of an execution's Distributed Map child executions."""
+def _children(log: EventLog, doc: dict, only: set[str] | None = None) -> list[list[dict]]:
+    """The histories of the child executions an execution's run writes (Distributed Map and
+    startExecution children, and theirs); `only`: of the startExecution ones, those."""
     return [
         list(read_events(log, child))
-        for _, child in log.docs(EXECUTIONS)
-        if child.get("parentExecution") == doc["executionArn"]
+        for child in descendants(log, doc["executionArn"])
+        if only is None or child.get("mapRunArn") or child["executionArn"] in only
     ]
+
+
+def _started_children(log: EventLog, events: list[dict]) -> set[str]:
+    """The ARNs of the child executions that startExecution Tasks started in `events`, and
+    of theirs."""
+    started = {(event.get(EXTRA) or {}).get("execution") for event in events} - {None}
+    for arn in list(started):
+        started.update(child["executionArn"] for child in descendants(log, arn))
+    return started  # type: ignore[return-value]
 
 
 def replay(db: str | Path, execution: str, definition_text: str | None = None) -> Divergence | None:
@@ -429,7 +483,9 @@ def branch(
             input_override=input_override,
             info=child_info,
         )
-        children = _children(log, parent)
+        prefix_children = _started_children(log, recorded[:n])
+        children = _children(log, parent, only=prefix_children)
+        machines = child_machines.for_record(log, [parent], ours=prefix_children)
         run_execution(
             log,
             parent_definition,
@@ -443,6 +499,7 @@ def branch(
             s3=RecordedS3.from_events(recorded[:n], *children, live=local_s3(parent)),
             schedule=_schedule(recorded),
             horizon=recorded[n - 1]["timestamp"],  # a Task waiting then waits in the branch
+            machines=machines,
         )
         return _describe(log, log.get_doc(EXECUTIONS, arn))
 
@@ -458,18 +515,28 @@ def tree(db: str | Path, execution: str) -> dict:
     """The branch tree that `execution` belongs to, from its root: {doc, children: [...]}."""
     with EventLog(db, readonly=True) as log:
         doc = resolve(log, execution)
-        while doc.get("parent"):
-            doc = log.get_doc(EXECUTIONS, doc["parent"])
+        while doc.get("parent") or _nested_child(doc):
+            doc = log.get_doc(EXECUTIONS, doc.get("parent") or doc["parentExecution"])
         docs = [d for _, d in log.docs(EXECUTIONS)]
 
         def node(d: dict) -> dict:
-            kids = sorted(
-                (k for k in docs if k.get("parent") == d["executionArn"]),
+            arn = d["executionArn"]
+            branches = sorted(
+                (k for k in docs if k.get("parent") == arn),
                 key=lambda k: (k["forkAt"], k["name"]),
             )
-            return {"execution": d, "children": [node(k) for k in kids]}
+            started = sorted(
+                (k for k in docs if k.get("parentExecution") == arn and _nested_child(k)),
+                key=lambda k: (k["startMicros"], k["name"]),
+            )
+            return {"execution": d, "children": [node(k) for k in started + branches]}
 
         return node(doc)
+
+
+def _nested_child(doc: dict) -> bool:
+    """Whether an execution was started by a startExecution Task of another."""
+    return bool(doc.get("parentExecution")) and not doc.get("mapRunArn")
 
 
 def diff(db: str | Path, a: str, b: str) -> dict:
@@ -634,9 +701,11 @@ def resume(
     with EventLog(db) as log:
         doc = resolve(log, execution)
         if doc.get("parentExecution"):
+            what = "a startExecution Task" if _nested_child(doc) else "a Distributed Map"
+            writer = doc.get("rootExecution") or doc["parentExecution"]
             raise RunError(
-                f"{doc['name']} is a child execution of a Distributed Map: resume "
-                f"its parent {doc['parentExecution']}"
+                f"{doc['name']} is a child execution of {what}, run by its parent's run: "
+                f"resume {writer}"
             )
         try:
             lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
@@ -702,9 +771,13 @@ def continue_execution(
     fork = None
     definition = load_definition(recorded_definition(log, doc))
     info = info_from_record(doc, recorded, input_value)
+    records, ours = [doc], set(own_children)
     if doc.get("parent"):  # a branch: re-run its parent up to the fork, then the branch
         parent = log.get_doc(EXECUTIONS, doc["parent"])
-        answers += _children(log, parent)
+        prefix_children = _started_children(log, recorded[: doc["forkAt"]])
+        answers += _children(log, parent, only=prefix_children)
+        records.append(parent)
+        ours |= prefix_children
         parent_definition = load_definition(recorded_definition(log, parent))
         override = json.loads(doc["inputOverride"]) if "inputOverride" in doc else NO_OVERRIDE
         fork = Fork(
@@ -732,6 +805,7 @@ def continue_execution(
         committed=Committed(recorded, own_children),
         horizon=max(horizon, recorded[-1]["timestamp"]),  # what it knew before, at least
         heartbeats=heartbeats,
+        machines=child_machines.for_record(log, records, ours=ours),
     )
     return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
 
@@ -739,8 +813,7 @@ def continue_execution(
 def _child_histories(log: EventLog, doc: dict) -> dict[str, list[dict]]:
     return {
         child["executionArn"]: list(read_events(log, child))
-        for _, child in log.docs(EXECUTIONS)
-        if child.get("parentExecution") == doc["executionArn"]
+        for child in descendants(log, doc["executionArn"])
     }
 
 

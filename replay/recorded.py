@@ -5,7 +5,7 @@ world is never asked again for what already happened."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Iterable
 
 from replay.clock import MICROS
@@ -37,7 +37,8 @@ class RecordedWorld:
 
 def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | None]]) -> None:
     state = initial_state()
-    pending: dict[str, tuple[str, int, int | None]] = {}  # label -> (state, invocation, since)
+    # label -> (state, invocation, since, submitted)
+    pending: dict[str, tuple[str, int, int | None, bool]] = {}
     for event in events:
         label = _frame_label(state, event)
         apply(state, event)
@@ -49,20 +50,47 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             invocation = len(known) if ours is None else ours
             known[invocation] = None
             # our own histories: the time the answer took is part of it (a mock's Delay)
-            pending[label] = (name, invocation, None if ours is None else event["timestamp"])
+            since = None if ours is None else event["timestamp"]
+            pending[label] = (name, invocation, since, False)
+        elif kind == "TaskSubmitted" and label in pending:
+            name, invocation, since, _ = pending[label]
+            pending[label] = (name, invocation, since, True)
+            _nested(event, answers[name], invocation)
         elif (kind in _SUCCEEDED or kind in TASK_FAILED) and label in pending:
-            name, invocation, since = pending.pop(label)
-            answers[name][invocation] = _answer(event, since)
+            name, invocation, since, submitted = pending.pop(label)
+            answer = _answer(event, since, not submitted)
+            _keep(answers[name], invocation, answer)
+            _nested(event, answers[name], invocation)
         elif kind == "TaskStateAborted" and label in pending:
-            name, invocation, since = pending.pop(label)
+            name, invocation, since, _ = pending.pop(label)
             if since is not None:  # it was still running: its answer comes after the abort
                 late = exact_seconds(event["timestamp"] - since) + 1.0
-                answers[name][invocation] = TaskAnswer(output=None, delay_seconds=late)
+                _keep(answers[name], invocation, TaskAnswer(output=None, delay_seconds=late))
 
 
-def _answer(event: dict, since: int | None) -> TaskAnswer:
+def _keep(known: dict[int, TaskAnswer | None], invocation: int, answer: TaskAnswer) -> None:
+    """The outcome of an invocation (still naming the child execution it started)."""
+    started = known[invocation]
+    known[invocation] = answer if started is None else replace(answer, nested=started.nested)
+
+
+def _nested(event: dict, known: dict[int, TaskAnswer | None], invocation: int) -> None:
+    """A Task that started a child execution (its ARN under our key): the child is started
+    again, not answered from the record (a `.waitForTaskToken` one's token answer is)."""
+    child = (event.get(EXTRA) or {}).get("execution")
+    if child is not None:
+        answer = known[invocation]
+        known[invocation] = (
+            TaskAnswer(nested=child, pending=True)
+            if answer is None
+            else replace(answer, nested=child)
+        )
+
+
+def _answer(event: dict, since: int | None, unsubmitted: bool = False) -> TaskAnswer:
     """The answer an outcome event records (`since`: when its Task was scheduled, for our own
-    histories: the time the answer took is part of it, a mock's Delay or a callback's wait)."""
+    histories: the time the answer took is part of it, a mock's Delay or a callback's wait;
+    `unsubmitted`: no TaskSubmitted came before it)."""
     d, kind = details(event), event["type"]
     delay = exact_seconds(event["timestamp"] - since) if since is not None else 0.0
     beats = tuple((event.get(EXTRA) or {}).get("heartbeats") or ())
@@ -85,6 +113,7 @@ def _answer(event: dict, since: int | None) -> TaskAnswer:
         cause=d.get("cause"),
         delay_seconds=delay,
         heartbeats=beats,
+        unsubmitted=unsubmitted,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import signal
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,6 +15,7 @@ from replay.history import length as history_length
 from replay.interpreter import run_machine
 from replay.interrupted import Interrupted
 from replay.liveness import Busy, ExecutionLock
+from replay.nested import NAME, Machines
 from replay.rand import SeededRandom
 from replay.record import execution_record
 from replay.scheduler import AwaitToken
@@ -24,15 +24,13 @@ from replay.world import World
 from store import EventLog, StoreConflictError, StoreError
 from store.log import blob_digest
 
-_NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
-
 
 class RunError(ValueError):
     """Bad input to a run (a name, an existing execution...): exit 2."""
 
 
 def check_name(kind: str, name: str) -> None:
-    if not _NAME.match(name):
+    if not NAME.match(name):
         raise RunError(
             f"invalid {kind} name {name!r}: 1-80 characters, no whitespace and none of "
             '< > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /'
@@ -87,11 +85,20 @@ def summary(info: ExecutionInfo, engine: Engine, **extra: Any) -> dict:
         state_machine_name=info.state_machine_name,
         status=engine.status,
         start=info.start_micros,
-        stop=engine.now if engine.status != "RUNNING" else None,
+        stop=engine.stop_micros if engine.status != "RUNNING" else None,
         events=engine.last_id,
         seed=engine.seed,
-        **extra,
+        **_with_machines(extra, engine),
     )
+
+
+def _with_machines(extra: dict, engine: Engine) -> dict:
+    """The setup with the child state machines the run used so far (`replay.child_machines`),
+    recorded so that replay, branch and resume find the same ones."""
+    used = getattr(engine.machines, "used", None)
+    if not used:
+        return extra
+    return {**extra, "stateMachines": {**extra.get("stateMachines", {}), **used}}
 
 
 class BranchDiverged(RunError):
@@ -136,6 +143,7 @@ def run_execution(
     committed: Committed | None = None,
     horizon: int = 0,
     heartbeats: dict[str, tuple[int, ...]] | None = None,
+    machines: Machines | None = None,
 ) -> Engine:
     """Run to the end, steps committed in groups (`replay.commits`); returns the engine.
 
@@ -185,6 +193,7 @@ def run_execution(
             schedule=schedule,
             horizon=horizon,
             heartbeats=heartbeats,
+            **({"machines": machines} if machines is not None else {}),
         )
         engine.s3 = s3
         if committed is not None:
@@ -268,11 +277,11 @@ def _loop(
                 streams = {arn: batch} if batch else {}
                 for child_arn, (events, doc) in children.items():
                     streams[child_arn] = events
-                    docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
+                    docs[(EXECUTIONS, child_arn)] = {"definition": extra["definition"], **doc}
                 new = [s for s in (arn, *children) if s not in written]
                 written.update(new)
                 commits.add(streams, docs, new_streams=new, new_docs=[(EXECUTIONS, s) for s in new])
-                if ending:
+                if ending and not engine.detached_running:
                     commits.flush()
                 first = False
             if commits.count and commits.due(engine.calling_out and engine.world.leaves_process):

@@ -30,6 +30,12 @@ class TaskAnswer:
     timed_out: str | None = None  # States.Timeout or States.HeartbeatTimeout, after its limit
     injected: tuple = ()  # the fault rules (object form) that made this answer
     heartbeats: tuple[int, ...] = ()  # a callback's heartbeats, microseconds after it started
+    # From a record: the Task started a child execution (its ARN: start it again; `pending`:
+    # no outcome recorded with it), or the answer came before the job was submitted (no
+    # TaskSubmitted: a refused StartExecution)
+    nested: str | None = None
+    pending: bool = False
+    unsubmitted: bool = False
 
 
 class World(Protocol):
@@ -51,18 +57,28 @@ class MockWorld:
     state, the last response repeats."""
 
     responses: dict[str, list[tuple[int, int, TaskAnswer]]]
+    # the same test case of the file's other state machines: for the Tasks of nested child
+    # executions of those (told by the Context object's state machine name)
+    machines: dict[str, dict[str, list[tuple[int, int, TaskAnswer]]]] = field(default_factory=dict)
     leaves_process: ClassVar[bool] = False
 
     @classmethod
     def from_config(cls, config: Any, machine: str, test_case: str) -> "MockWorld":
         """The test case of a MockConfigFile (parsed by `replay.mock_config`, imported here
         only when mocks are used: its pydantic models cost tens of milliseconds to load)."""
-        from replay.mock_config import case_responses
+        from replay.mock_config import case_responses, other_machines
 
-        return cls(case_responses(config, machine, test_case))
+        return cls(
+            case_responses(config, machine, test_case),
+            other_machines(config, machine, test_case),
+        )
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        ranges = self.responses.get(request.state_name)
+        responses = self.responses
+        if self.machines:
+            machine = (request.context.get("StateMachine") or {}).get("Name")
+            responses = self.machines.get(machine, responses)
+        ranges = responses.get(request.state_name)
         if not ranges:
             return None
         for low, high, answer in ranges:
@@ -123,12 +139,13 @@ class HandlerWorld:
 class FailUnanswered:
     """The last world of an execution started by `serve`, where no terminal waits for a
     `resume`: a Task nothing else answers fails with States.TaskFailed, its cause naming the
-    state and resource. A `.waitForTaskToken` Task is left to wait for its token."""
+    state and resource. A `.waitForTaskToken` Task is left to wait for its token, and a
+    `states:startExecution` Task starts its child execution (see `replay.nested`)."""
 
     leaves_process: ClassVar[bool] = False
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        if request.resource.endswith(".waitForTaskToken"):
+        if request.resource.endswith(".waitForTaskToken") or _starts_execution(request.resource):
             return None
         return TaskAnswer(
             failed=True,
@@ -137,6 +154,10 @@ class FailUnanswered:
             f"{request.resource}): give the server a mock (--mock-config, and start the "
             "execution with stateMachineArn#TestCase) or a handler (--handlers)",
         )
+
+
+def _starts_execution(resource: str) -> bool:
+    return resource.startswith("arn:aws:states:::states:startExecution")
 
 
 @dataclass(frozen=True)

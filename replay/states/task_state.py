@@ -12,6 +12,11 @@ from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
 from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
 from replay.scheduler import CALL_OUT, Sleep
+from replay.states.start_execution import (
+    run_start_execution,
+    start_for_token,
+    starts_execution,
+)
 from replay.timeouts import timeouts
 
 _TRUNCATED = {"truncated": False}
@@ -103,10 +108,10 @@ class _Events:
         else:
             self.step.emit("TaskStarted", self._service({}))
 
-    def submitted(self) -> None:
-        self.step.emit(
-            "TaskSubmitted", self._service({"output": "{}", "outputDetails": _TRUNCATED})
-        )
+    def submitted(self, output: str = "{}", extra: dict | None = None) -> None:
+        step = self.step
+        details = self._service({"output": output, "outputDetails": _TRUNCATED})
+        step.engine.emit(step.frame, "TaskSubmitted", details, extra=extra)
 
     def _outcome(self, suffix: str, details: dict, extra: dict | None) -> None:
         step = self.step
@@ -128,7 +133,8 @@ class _Events:
 
 
 def _ask(step, kind: ResourceKind, value: Any, context: dict):
-    """The world's answer (None: nothing answers a callback or an activity), after a step
+    """The world's answer (None: nothing answers a callback, an activity or a StartExecution,
+    which starts a child execution then), after a step
     boundary at which what is recorded so far can be committed (the call may leave the
     process)."""
     yield CALL_OUT
@@ -139,7 +145,7 @@ def _ask(step, kind: ResourceKind, value: Any, context: dict):
         context,
         attempt=step.retry_count,
         frame=step.frame.label or "",
-        optional=kind.callback or kind.family == "activity",
+        optional=kind.callback or kind.family == "activity" or starts_execution(kind),
     )
 
 
@@ -177,7 +183,14 @@ def run_task(step):
         events.scheduled(value, timeout, heartbeat, invocation)
         events.started()
         answer = yield from _ask(step, kind, value, context)
-    if kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
+    if starts_execution(kind) and (answer is None or answer.nested):
+        if not kind.callback:  # a child execution of the run answers it
+            result = yield from run_start_execution(step, kind, value, events, timeout)
+            step.assign(state.assign, result)
+            return state.next, state.io.output(step.raw_input, result, env)
+        start_for_token(step, value, events)  # then the token is waited for
+        answer = None if answer is None or answer.pending else answer
+    elif kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
         events.submitted()
     if answer is None:  # nothing answers yet: wait (the execution pauses when all else does)
         limits = {"timeoutSeconds": timeout, "heartbeatSeconds": heartbeat}
@@ -198,7 +211,7 @@ def run_task(step):
         raise StatesError(error, None)
     if delay or kind.callback:  # a callback's answer comes after what can happen meanwhile
         yield Sleep(delay)
-    if kind.waits and not kind.callback:
+    if kind.waits and not kind.callback and not answer.unsubmitted:
         events.submitted()
     if answer.failed:
         events.failed(answer.error, answer.cause, marker)
