@@ -306,6 +306,8 @@ def _interrupted(log: EventLog, doc: dict) -> dict:
         EXECUTIONS,
         fresh.get("rootExecution") or fresh.get("parentExecution") or fresh["executionArn"],
     )
+    if writer is not None and writer.get("waiting"):  # a child waits with the run writing it
+        return fresh
     reason = (writer or fresh).get("stopReason") or "killed"
     return dict(fresh, status="INTERRUPTED", stopReason=reason)
 

@@ -3,7 +3,7 @@ or a chain of both. The interpreter passes the invocation number, so mocks stay 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, ClassVar, Iterable, Protocol
 
 from replay.strict_json import JsonValueError, is_plain_json, to_json_value
@@ -162,7 +162,9 @@ def _starts_execution(resource: str) -> bool:
 
 @dataclass(frozen=True)
 class ChainWorld:
-    """Asks each world in turn; the first answer wins (mocks before handlers)."""
+    """Asks each world in turn; the first answer wins (mocks before handlers). A record's
+    `pending` answer (a child execution started, no outcome yet) lets the next worlds answer
+    (a callback's token), still naming the child."""
 
     worlds: tuple[World, ...]
 
@@ -175,8 +177,13 @@ class ChainWorld:
         return any(getattr(world, "leaves_process", True) for world in self.worlds)
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
+        started = None  # a record that says only that the Task started a child execution
         for world in self.worlds:
             answer = world.answer(request)
-            if answer is not None:
-                return answer
-        return None
+            if answer is None:
+                continue
+            if answer.pending:
+                started = started or answer
+                continue
+            return answer if started is None else replace(answer, nested=started.nested)
+        return started

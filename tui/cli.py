@@ -204,6 +204,15 @@ def run(
     ] = None,
     fault: FaultOption = None,
     fault_plan: FaultPlanOption = None,
+    state_machine: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--state-machine",
+            metavar="NAME=FILE",
+            help="A child state machine for states:startExecution Tasks that no mock or "
+            "handler answers (repeatable; ARN with --account and --region).",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -243,9 +252,24 @@ def run(
         s3_root=s3_root,
         schedule=schedule,
         faults=fault_rules(fault, fault_plan),
+        state_machines=child_definitions(state_machine or []),
     )
     print_description(result, as_json)
     raise typer.Exit(status_code(result))
+
+
+def child_definitions(options: list[str]) -> dict[str, str]:
+    """`--state-machine NAME=FILE` options: NAME -> definition text."""
+    out: dict[str, str] = {}
+    for option in options:
+        name, equals, path = option.partition("=")
+        if not equals or not name or not path:
+            raise UsageError(f"--state-machine {option!r}: give NAME=FILE")
+        check_name("--state-machine", name)
+        if name in out:
+            raise UsageError(f"--state-machine {name} is given twice")
+        out[name] = read_text(Path(path), f"--state-machine {name}")
+    return out
 
 
 def status_code(description: dict) -> int:
