@@ -4,6 +4,7 @@ real child execution of a state machine the run knows, in the same db and the sa
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -346,4 +347,60 @@ def test_wait_for_task_token_starts_the_child_and_waits(tmp_path):
     [child] = children(tmp_path)
     assert child["status"] == "SUCCEEDED" and child["stopMicros"] == START + 10_000_000
     assert done["stopDate"] == "2026-01-01T00:00:20.000000+00:00"
+    assert api.replay(tmp_path / "db", "p") is None
+
+
+def test_serve_runs_a_child_of_a_state_machine_it_keeps(tmp_path):
+    from replay.endpoint.local import running
+    from tests.serve_helpers import ROLE, client
+
+    with running(tmp_path / "db") as url:
+        sfn = client(url)
+        sfn.create_state_machine(name="child", definition=json.dumps(CHILD), roleArn=ROLE)
+        arn = sfn.create_state_machine(name="parent", definition=json.dumps(parent()), roleArn=ROLE)
+        started = sfn.start_execution(
+            stateMachineArn=arn["stateMachineArn"],
+            input=json.dumps({"x": 4, "machine": CHILD_ARN}),
+        )
+        for _ in range(400):
+            out = sfn.describe_execution(executionArn=started["executionArn"])
+            if out["status"] != "RUNNING":
+                break
+            time.sleep(0.005)
+        assert out["status"] == "SUCCEEDED", out
+        assert json.loads(out["output"])["Output"] == {"doubled": 8}
+        [child] = sfn.list_executions(stateMachineArn=CHILD_ARN)["executions"]
+        assert child["status"] == "SUCCEEDED"
+        events = sfn.get_execution_history(executionArn=child["executionArn"])["events"]
+        assert events[0]["executionStartedEventDetails"]["roleArn"] == ROLE
+
+
+def test_a_childs_distributed_map_runs_its_children_under_it(tmp_path):
+    child = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Echo",
+                    "States": {"Echo": {"Type": "Pass", "End": True}},
+                },
+                "End": True,
+            }
+        },
+    }
+    definition = parent()
+    definition["States"]["Call"]["Parameters"]["Input"] = {"items": [1, 2]}
+    result = run(tmp_path, definition, children={"child": child})
+    assert json.loads(result["output"])["Output"] == [1, 2]
+    docs = children(tmp_path)
+    [nested] = [d for d in docs if not d.get("mapRunArn")]
+    items = [d for d in docs if d.get("mapRunArn")]
+    assert len(items) == 2
+    assert all(d["parentExecution"] == nested["executionArn"] for d in items)
+    assert all(d["rootExecution"] == result["executionArn"] for d in items)
+    assert all(":execution:child/Each:" in d["executionArn"] for d in items)
+    assert all(d["status"] == "SUCCEEDED" for d in api.list_executions(tmp_path / "db"))
     assert api.replay(tmp_path / "db", "p") is None
