@@ -404,3 +404,72 @@ def test_a_childs_distributed_map_runs_its_children_under_it(tmp_path):
     assert all(":execution:child/Each:" in d["executionArn"] for d in items)
     assert all(d["status"] == "SUCCEEDED" for d in api.list_executions(tmp_path / "db"))
     assert api.replay(tmp_path / "db", "p") is None
+
+
+KILLING_HANDLERS = """
+import os, signal
+
+def charge(value, context):
+    if os.environ.get("KILL_IN_CHILD"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"paid": value["x"]}
+
+HANDLERS = {"Charge": charge}
+"""
+
+
+def test_kill_9_inside_the_child_then_resume_gives_the_uninterrupted_histories(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    child = {
+        "StartAt": "Charge",
+        "States": {
+            "Charge": {"Type": "Task", "Resource": LAMBDA + "charge", "Next": "Settle"},
+            "Settle": {"Type": "Wait", "Seconds": 1, "End": True},
+        },
+    }
+    (tmp_path / "parent.json").write_text(json.dumps(parent()))
+    (tmp_path / "child.json").write_text(json.dumps(child))
+    (tmp_path / "handlers.py").write_text(KILLING_HANDLERS)
+    repo = Path(__file__).resolve().parent.parent
+
+    def cli(db: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+        common = ["--db", str(tmp_path / db)]
+        return subprocess.run(
+            [sys.executable, "-m", "tui.cli", *args, *common],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ, **env),
+        )
+
+    run_args = [
+        "run",
+        str(tmp_path / "parent.json"),
+        "--input",
+        json.dumps({"x": 2, "machine": CHILD_ARN}),
+        "--state-machine",
+        f"child={tmp_path / 'child.json'}",
+        "--handlers",
+        str(tmp_path / "handlers.py"),
+        "--name",
+        "p",
+        "--seed",
+        "3",
+        "--start-time",
+        "2026-01-01T00:00:00Z",
+        "--json",
+    ]
+    reference = cli("ref/db", *run_args)
+    assert reference.returncode == 0, reference.stderr
+    killed = cli("db", *run_args, KILL_IN_CHILD="1")
+    assert killed.returncode == -9
+    resumed = cli("db", "resume", "p", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout) == json.loads(reference.stdout)
+    for execution in ["p", *(c["name"] for c in children(tmp_path / "ref"))]:
+        same = [cli(db, "history", execution, "--format", "aws").stdout for db in ("ref/db", "db")]
+        assert same[0] == same[1] and same[0]
