@@ -431,9 +431,12 @@ def branch(
     handlers_file: Path | None = None,
     seed: int | None = None,
     faults: Faults | None = None,
+    state_machines: dict[str, str] | None = None,
 ) -> dict:
     """A new execution sharing events 1..N with its parent and continuing with the changes.
 
+    `state_machines` (NAME -> definition text): child state machines for the startExecution
+    Tasks after the fork, before those the parent knew (see `run`).
     `faults` apply to the Tasks after the fork, in place of the parent's (None: the parent's
     rules go on applying; [] drops them)."""
     with EventLog(db) as log:
@@ -487,7 +490,10 @@ def branch(
         )
         prefix_children = _started_children(log, recorded[:n])
         children = _children(log, parent, only=prefix_children)
-        machines = child_machines.for_record(log, [parent], ours=prefix_children)
+        given = _given_machines(log, parent, state_machines)
+        if given:
+            setup["stateMachines"] = given
+        machines = child_machines.for_record(log, [parent], ours=prefix_children, given=given)
         run_execution(
             log,
             parent_definition,
@@ -504,6 +510,19 @@ def branch(
             machines=machines,
         )
         return _describe(log, log.get_doc(EXECUTIONS, arn))
+
+
+def _given_machines(log: EventLog, doc: dict, texts: dict[str, str] | None) -> dict[str, dict]:
+    """Child definitions named for a branch or a resume, in the account and region of `doc`,
+    stored: {ARN: entry}."""
+    for name, text in (texts or {}).items():
+        check_name("state machine", name)
+        try:
+            load_definition(text)
+        except InvalidDefinition as exc:
+            raise RunError(f"--state-machine {name}: {exc}") from None
+    parts = doc["executionArn"].split(":")
+    return child_machines.named(log, texts or {}, parts[4], parts[3])
 
 
 def _imported(log: EventLog, doc: dict) -> bool:
@@ -692,9 +711,13 @@ def resume(
     handlers_file: Path | None = None,
     handlers: dict | None = None,
     faults: Faults | None = None,
+    state_machines: dict[str, str] | None = None,
 ) -> dict:
     """Continue an interrupted execution (killed, or stopped at a Task nothing answered) from
     its last committed event, to the same events as a run never interrupted.
+
+    `state_machines` (NAME -> definition text): child state machines for the startExecution
+    Tasks after the resume point, before those the run knew (recorded with it).
 
     Tasks are answered by the mocks/handlers given (recorded for the execution from now on),
     else by those recorded with the run. `faults` apply to the Tasks answered after the resume
@@ -725,7 +748,11 @@ def resume(
                 setup = world_setup(log, mocks, test_case, handlers_file)
             if after is not None or faults is not None:
                 after, setup = _resumed_faults(log, doc, after, setup, faults)
-            return continue_execution(log, doc, after=after, setup=setup)
+            given = _given_machines(log, doc, state_machines)
+            if given:
+                setup = dict(setup_of(doc) if setup is None else setup)
+                setup["stateMachines"] = {**doc.get("stateMachines", {}), **given}
+            return continue_execution(log, doc, after=after, setup=setup, given_machines=given)
         finally:
             lock.__exit__(None, None, None)
 
@@ -755,6 +782,7 @@ def continue_execution(
     setup: dict | None = None,
     horizon: int = 0,
     heartbeats: dict[str, tuple[int, ...]] | None = None,
+    given_machines: dict[str, dict] | None = None,
 ) -> dict:
     """Go on with an execution from its log: re-run it with every Task up to its last committed
     event answered from the record (which the re-run must reproduce: same seed, mock counters,
@@ -807,7 +835,7 @@ def continue_execution(
         committed=Committed(recorded, own_children),
         horizon=max(horizon, recorded[-1]["timestamp"]),  # what it knew before, at least
         heartbeats=heartbeats,
-        machines=child_machines.for_record(log, records, ours=ours),
+        machines=child_machines.for_record(log, records, ours=ours, given=given_machines),
     )
     return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
 

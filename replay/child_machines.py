@@ -13,9 +13,10 @@ from store import EventLog
 
 
 class KnownMachines:
-    """`known` first, then (with `registry`) the db's registry; `used` records, by ARN, each
-    definition a Task asked for ({"definition": digest, "roleArn": role}). `ours`: execution
-    ARNs the run re-creates (a resumed run's children), which are not taken."""
+    """`ran` first (by the child execution a record says a Task started: what it ran), then
+    `known`, then (with `registry`) the db's registry; `used` records, by ARN, each definition
+    a Task asked for ({"definition": digest, "roleArn": role}). `ours`: execution ARNs the run
+    re-creates (a resumed run's children), which are not taken."""
 
     def __init__(
         self,
@@ -24,12 +25,16 @@ class KnownMachines:
         *,
         registry: bool = True,
         ours: set[str] | frozenset[str] = frozenset(),
+        ran: dict[str, ChildMachine] | None = None,
     ) -> None:
         self.log, self.known, self.registry, self.ours = log, dict(known), registry, ours
+        self.ran = ran or {}
         self.used: dict[str, dict] = {}
 
-    def get(self, arn: str) -> ChildMachine | None:
-        child = self.known.get(arn)
+    def get(self, arn: str, execution: str | None = None) -> ChildMachine | None:
+        child = self.ran.get(execution) if execution is not None else None
+        if child is None or child.arn != arn:
+            child = self.known.get(arn)
         if child is None and self.registry and self.log is not None:
             child = self._from_registry(arn)
         if child is not None:
@@ -79,28 +84,39 @@ def from_entries(log: EventLog, entries: dict[str, dict]) -> dict[str, ChildMach
     """Child machines from stored definitions, {ARN: entry}."""
     out = {}
     for arn, kept in entries.items():
-        blob = log.get_blob(kept["definition"])
-        if blob is None:
-            continue
-        definition = load_definition(blob.decode("utf-8"))
-        name = arn.rsplit(":", 1)[1]
-        out[arn] = ChildMachine(
-            arn, name, definition.machine, kept["definition"], kept.get("roleArn")
-        )
+        child = _machine(log, arn, kept)
+        if child is not None:
+            out[arn] = child
     return out
 
 
-def recorded(log: EventLog, doc: dict) -> dict[str, dict]:
-    """What an execution's record says each child state machine was, {ARN: entry}: its own
-    definition under its own ARN, its `stateMachines`, then the definitions its child
-    executions ran with (what ran wins)."""
-    out = {doc["stateMachineArn"]: entry(doc["definition"], None)} if doc.get("definition") else {}
-    out.update(doc.get("stateMachines") or {})
+def _machine(log: EventLog, arn: str, kept: dict, cache: dict | None = None) -> ChildMachine | None:
+    key = (arn, kept["definition"], kept.get("roleArn"))
+    if cache is not None and key in cache:
+        return cache[key]
+    blob = log.get_blob(kept["definition"])
+    if blob is None:
+        return None
+    definition = load_definition(blob.decode("utf-8"))
+    name = arn.rsplit(":", 1)[1]
+    child = ChildMachine(arn, name, definition.machine, kept["definition"], kept.get("roleArn"))
+    if cache is not None:
+        cache[key] = child
+    return child
+
+
+def _children(log: EventLog, doc: dict) -> dict[str, tuple[str, dict]]:
+    """{child execution ARN: (state machine ARN, entry)} of the startExecution children an
+    execution's run wrote."""
+    out = {}
     for child in descendants(log, doc["executionArn"]):
         if not child.get("mapRunArn") and child.get("definition"):
             started = next(read_events(log, child, 1, 1), None) or {}
             role = (started.get("executionStartedEventDetails") or {}).get("roleArn")
-            out[child["stateMachineArn"]] = entry(child["definition"], role)
+            out[child["executionArn"]] = (
+                child["stateMachineArn"],
+                entry(child["definition"], role),
+            )
     return out
 
 
@@ -110,14 +126,28 @@ def for_record(
     *,
     live: bool = True,
     ours: set[str] | frozenset[str] = frozenset(),
+    given: dict[str, dict] | None = None,
 ) -> KnownMachines:
-    """The machines of a recorded run (`docs`: the execution, then its parent if a branch;
-    the first one's record wins), then the registry's; not `live` (a replay): the recorded
-    ones only, and no execution ARN is taken."""
+    """The machines of a recorded run (`docs`: the execution, then its parent if a branch):
+    each child execution it started re-runs with the definition it ran; a new start finds
+    `given` ({ARN: entry}, as `named` makes them), then what the records name (the first
+    doc's first: its own definition, its `stateMachines`, its children's), then the registry.
+    Not `live` (a replay): no registry, and no execution ARN is taken."""
+    ran: dict[str, tuple[str, dict]] = {}
     entries: dict[str, dict] = {}
     for doc in reversed(docs):
-        entries.update(recorded(log, doc))
-    known = from_entries(log, entries)
+        children = _children(log, doc)
+        ran.update(children)
+        entries.update(dict(children.values()))
+        if doc.get("definition"):
+            entries[doc["stateMachineArn"]] = entry(doc["definition"], None)
+        entries.update(doc.get("stateMachines") or {})
+    entries.update(given or {})
+    cache: dict = {}
+    known = {arn: _machine(log, arn, kept, cache) for arn, kept in entries.items()}
+    started = {arn: _machine(log, sm, kept, cache) for arn, (sm, kept) in ran.items()}
+    known = {arn: child for arn, child in known.items() if child is not None}
+    started = {arn: child for arn, child in started.items() if child is not None}
     if not live:
-        return KnownMachines(None, known, registry=False)
-    return KnownMachines(log, known, ours=ours)
+        return KnownMachines(None, known, registry=False, ran=started)
+    return KnownMachines(log, known, ours=ours, ran=started)

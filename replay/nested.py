@@ -25,8 +25,9 @@ class ChildMachine:
 
 
 class Machines(Protocol):
-    def get(self, arn: str) -> ChildMachine | None:
-        """The state machine an ARN names, or None (StateMachineDoesNotExist)."""
+    def get(self, arn: str, execution: str | None = None) -> ChildMachine | None:
+        """The state machine an ARN names, or None (StateMachineDoesNotExist); `execution`:
+        the child execution a record says the Task started (re-run with what it ran)."""
 
     def taken(self, arn: str) -> bool:
         """Whether an execution ARN is already used by an execution outside this run."""
@@ -35,7 +36,7 @@ class Machines(Protocol):
 class NoMachines:
     """A run that knows no child state machines (every startExecution is refused)."""
 
-    def get(self, arn: str) -> ChildMachine | None:
+    def get(self, arn: str, execution: str | None = None) -> ChildMachine | None:
         return None
 
     def taken(self, arn: str) -> bool:

@@ -473,3 +473,36 @@ def test_kill_9_inside_the_child_then_resume_gives_the_uninterrupted_histories(t
     for execution in ["p", *(c["name"] for c in children(tmp_path / "ref"))]:
         same = [cli(db, "history", execution, "--format", "aws").stdout for db in ("ref/db", "db")]
         assert same[0] == same[1] and same[0]
+
+
+def test_a_branch_can_name_other_child_definitions_for_after_the_fork(tmp_path):
+    run(tmp_path, parent())
+    db = tmp_path / "db"
+    swapped = api.branch(db, "p", 2, name="p-b", state_machines={"child": json.dumps(FAILING)})
+    assert swapped["error"] == "States.TaskFailed"
+    assert json.loads(swapped["cause"])["Error"] == "Card.Declined"
+    assert api.replay(db, "p-b") is None and api.replay(db, "p") is None
+    missing = run(tmp_path, parent(), "later", name="q")  # not known: refused
+    assert missing["error"] == "StepFunctions.StateMachineDoesNotExistException"
+    fixed = api.branch(db, "q", 2, name="q-b", state_machines={"later": json.dumps(CHILD)})
+    assert json.loads(fixed["output"])["Output"] == {"doubled": 6}
+
+
+def test_resume_can_name_child_definitions_for_after_the_resume_point(tmp_path):
+    definition = {
+        "StartAt": "Work",
+        "States": {
+            "Work": {"Type": "Task", "Resource": LAMBDA + "work", "Next": "Call"},
+            "Call": parent()["States"]["Call"],
+        },
+    }
+    with pytest.raises(api.RunError, match="Work"):
+        run(tmp_path, definition, "later", children={})
+    handlers = {"Work": lambda value, context: value}
+    done = api.resume(
+        tmp_path / "db", "p", handlers=handlers, state_machines={"later": json.dumps(CHILD)}
+    )
+    assert json.loads(done["output"])["Output"] == {"doubled": 6}
+    [record] = [d for d in api.list_executions(tmp_path / "db") if d["name"] == "p"]
+    assert f"{ACCOUNT_REGION}:stateMachine:later" in record["stateMachines"]
+    assert api.replay(tmp_path / "db", "p") is None

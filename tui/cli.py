@@ -98,6 +98,16 @@ FaultPlanOption = Annotated[
     ),
 ]
 
+StateMachineOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--state-machine",
+        metavar="NAME=FILE",
+        help="A child state machine for states:startExecution Tasks that no mock or handler "
+        "answers (repeatable; its ARN in the execution's account and region).",
+    ),
+]
+
 
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"sfn-replay: {one_line(message)}", err=True)
@@ -204,15 +214,7 @@ def run(
     ] = None,
     fault: FaultOption = None,
     fault_plan: FaultPlanOption = None,
-    state_machine: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            "--state-machine",
-            metavar="NAME=FILE",
-            help="A child state machine for states:startExecution Tasks that no mock or "
-            "handler answers (repeatable; ARN with --account and --region).",
-        ),
-    ] = None,
+    state_machine: StateMachineOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -319,6 +321,7 @@ def resume(
         bool,
         typer.Option("--no-faults", help="Drop the run's fault rules from the resume point on."),
     ] = False,
+    state_machine: StateMachineOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -339,6 +342,7 @@ def resume(
         test_case=test_case,
         handlers_file=handlers,
         faults=[] if no_faults else faults,
+        state_machines=child_definitions(state_machine or []),
     )
     print_description(result, as_json)
     raise typer.Exit(status_code(result))
@@ -492,6 +496,7 @@ def branch(
     no_faults: Annotated[
         bool, typer.Option("--no-faults", help="Drop the parent's fault rules after the fork.")
     ] = False,
+    state_machine: StateMachineOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -508,7 +513,11 @@ def branch(
             "--no-faults drops the fault rules: give it without --fault and --fault-plan"
         )
     options: dict[str, Any] = dict(
-        name=name, seed=seed, handlers_file=handlers, faults=[] if no_faults else faults
+        name=name,
+        seed=seed,
+        handlers_file=handlers,
+        faults=[] if no_faults else faults,
+        state_machines=child_definitions(state_machine or []),
     )
     if input_override is not None:
         options["input_override"] = read_json_arg(input_override, "--input-override")

@@ -50,8 +50,9 @@ def _refused(step, code: str, message: str) -> StatesError:
     )
 
 
-def _request(step, value: Any) -> tuple[ChildMachine, Any, str, str]:
-    """The state machine, input (value and text) and execution ARN of a StartExecution."""
+def _request(step, value: Any, ran: str | None) -> tuple[ChildMachine, Any, str, str]:
+    """The state machine, input (value and text) and execution ARN of a StartExecution
+    (`ran`: the child execution a record says it started)."""
     engine = step.engine
     arn = value.get("StateMachineArn") if isinstance(value, dict) else None
     if not isinstance(arn, str):
@@ -64,7 +65,7 @@ def _request(step, value: Any) -> tuple[ChildMachine, Any, str, str]:
     parts = _ARN.match(arn)
     if parts is None:
         raise _refused(step, "InvalidArn", f"Invalid Arn: 'Resource type not valid: {arn}'")
-    child = engine.machines.get(arn)
+    child = engine.machines.get(arn, ran)
     if child is None:
         raise _refused(step, "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
     given = value.get("Input")
@@ -239,27 +240,27 @@ def _described(sink: ChildExecution, outcome, text: str, parsed: bool) -> dict:
     return dict(sorted(out.items()))
 
 
-def start(step, value: Any, events, *, detached: bool):
+def start(step, value: Any, events, *, detached: bool, ran: str | None = None):
     """Start the child (or fail the Task as StartExecution refuses); its frame."""
     try:
-        child, given, text, arn = _request(step, value)
+        child, given, text, arn = _request(step, value, ran)
     except StatesError as refused:
         events.failed(refused.error, refused.cause)
         raise
     return _spawn(step, child, given, text, arn, detached), text
 
 
-def start_for_token(step, value: Any, events) -> None:
+def start_for_token(step, value: Any, events, ran: str | None) -> None:
     """`.waitForTaskToken`: start the child (which runs on by itself) and submit."""
-    frame, _ = start(step, value, events, detached=True)
+    frame, _ = start(step, value, events, detached=True, ran=ran)
     events.submitted(to_json_text(_started(frame.sink)), {"execution": frame.sink.arn})
 
 
-def run_start_execution(step, kind, value: Any, events, timeout: int | None):
+def run_start_execution(step, kind, value: Any, events, timeout: int | None, ran: str | None):
     """The Task's result: the child's DescribeExecution (.sync, .sync:2) or its start."""
     engine = step.engine
     sync = kind.waits and not kind.callback
-    frame, text = start(step, value, events, detached=not sync)
+    frame, text = start(step, value, events, detached=not sync, ran=ran)
     sink = frame.sink
     marker = {"execution": sink.arn}
     if not sync:

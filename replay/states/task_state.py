@@ -184,11 +184,12 @@ def run_task(step):
         events.started()
         answer = yield from _ask(step, kind, value, context)
     if starts_execution(kind) and (answer is None or answer.nested):
+        ran = answer and answer.nested  # the child a record says it started
         if not kind.callback:  # a child execution of the run answers it
-            result = yield from run_start_execution(step, kind, value, events, timeout)
+            result = yield from run_start_execution(step, kind, value, events, timeout, ran)
             step.assign(state.assign, result)
             return state.next, state.io.output(step.raw_input, result, env)
-        start_for_token(step, value, events)  # then the token is waited for
+        start_for_token(step, value, events, ran)  # then the token is waited for
         answer = None if answer is None or answer.pending else answer
     elif kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
         events.submitted()
