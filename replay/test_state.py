@@ -187,13 +187,26 @@ def _step(
         start_micros=0,
         input=raw_input,
     )
-    engine = Engine(None, info, world, 0)  # type: ignore[arg-type]  # no machine: one state
+    engine = Engine(None, info, world, 0, machines=_NoChildren())  # type: ignore[arg-type]
     frame = Frame(0, None, None)
     frame.variables = dict(variables or {})
     step = Step(engine, frame, state, raw_input, 0)
     if context is not None:
         step._context = (0, {**step.context(), **context})
     return step
+
+
+class _NoChildren:
+    """TestState starts no child execution: a startExecution Task needs its answer mocked."""
+
+    def get(self, arn: str, execution: str | None = None) -> None:
+        raise TestStateError(
+            f"a states:startExecution Task needs --mock (its answer): TestState starts no "
+            f"child execution of {arn}"
+        )
+
+    def taken(self, arn: str) -> bool:
+        return False
 
 
 def _verdict(step: Step, answers: MockAnswer | None, trace: Trace) -> dict:

@@ -506,3 +506,13 @@ def test_resume_can_name_child_definitions_for_after_the_resume_point(tmp_path):
     [record] = [d for d in api.list_executions(tmp_path / "db") if d["name"] == "p"]
     assert f"{ACCOUNT_REGION}:stateMachine:later" in record["stateMachines"]
     assert api.replay(tmp_path / "db", "p") is None
+
+
+def test_test_state_starts_no_child_and_asks_for_a_mock(tmp_path):
+    state = parent()["States"]["Call"]
+    with pytest.raises(api.TestStateError, match="needs --mock"):
+        api.test_state(json.dumps(state), {"x": 1, "machine": CHILD_ARN})
+    mocked = api.test_state(
+        json.dumps(state), {"x": 1, "machine": CHILD_ARN}, mock={"result": '{"Status": "ok"}'}
+    )
+    assert mocked["status"] == "SUCCEEDED"
