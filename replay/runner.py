@@ -311,16 +311,24 @@ def _keep_whole_steps(commits: GroupCommit) -> None:
 
 def _branch_children(children: dict, born: dict[str, int], shared: int, in_prefix: bool) -> dict:
     """The child executions a branch writes: those started in its shared prefix are its
-    parent's (read, never written again); one of those going on after the fork cannot be."""
+    parent's (read, never written again); one of those going on after the fork cannot be
+    (a Distributed Map's, or a startExecution's)."""
     out = {}
     for arn, events in children.items():
         if born[arn] >= shared:
             out[arn] = events
-        elif not in_prefix:
+        elif not in_prefix and "/" in arn.split(":")[6]:  # a Map Run's: STATE_MACHINE/LABEL
             raise RunError(
                 f"cannot branch inside a Distributed Map run: child execution {arn} started "
                 "before the fork point and goes on after it; branch before the MapRunStarted "
                 "event or after the Map Run ends"
+            )
+        elif not in_prefix:
+            raise RunError(
+                f"cannot branch while a child execution runs: {arn}, started by a "
+                "startExecution Task before the fork point, goes on after it; branch before "
+                "its TaskSubmitted event (or the Task's TaskSucceeded, for a plain "
+                "startExecution) or after it ends"
             )
     return out
 

@@ -516,3 +516,10 @@ def test_test_state_starts_no_child_and_asks_for_a_mock(tmp_path):
         json.dumps(state), {"x": 1, "machine": CHILD_ARN}, mock={"result": '{"Status": "ok"}'}
     )
     assert mocked["status"] == "SUCCEEDED"
+
+
+def test_a_branch_while_the_child_runs_shares_that_child(tmp_path):
+    first = run(tmp_path, parent())
+    branch = api.branch(tmp_path / "db", "p", 5, name="p-b")  # at TaskSubmitted: it runs
+    assert branch["output"] == first["output"] and len(children(tmp_path)) == 1
+    assert api.replay(tmp_path / "db", "p-b") is None
