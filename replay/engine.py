@@ -297,6 +297,7 @@ class Engine:
                 self.now = max(self.now, wake)
             scheduler.advance(frame, self.now)
             if children.dirty:
+                self.calling_out = scheduler.calling is not None
                 yield []
 
     def _emit_started(self, root: Frame) -> None:
