@@ -523,3 +523,26 @@ def test_a_branch_while_the_child_runs_shares_that_child(tmp_path):
     branch = api.branch(tmp_path / "db", "p", 5, name="p-b")  # at TaskSubmitted: it runs
     assert branch["output"] == first["output"] and len(children(tmp_path)) == 1
     assert api.replay(tmp_path / "db", "p-b") is None
+
+
+def test_a_task_token_the_child_waits_for_is_answered_through_its_parent(tmp_path):
+    asking = {
+        "StartAt": "Ask",
+        "States": {
+            "Ask": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "End": True,
+            }
+        },
+    }
+    result = run(tmp_path, parent(), children={"child": asking})
+    [waiting] = result["waiting"]
+    assert waiting["state"] == "Ask" and result["status"] == "RUNNING"
+    [child] = children(tmp_path)
+    assert child["status"] == "RUNNING"
+    done = api.send_task_success(tmp_path / "db", waiting["token"], {"approved": True})
+    assert json.loads(done["output"])["Output"] == {"approved": True}
+    assert children(tmp_path)[0]["status"] == "SUCCEEDED"
+    assert api.replay(tmp_path / "db", "p") is None
