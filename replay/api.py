@@ -381,12 +381,18 @@ def replay(db: str | Path, execution: str, definition_text: str | None = None) -
     """Re-run the interpreter against the recorded history (Tasks answered from the record).
 
     None means identical; otherwise the first divergence. A branch is re-run as it ran: its
-    parent's prefix, then its own changes at the fork point.
+    parent's prefix, then its own changes at the fork point. A child execution (Distributed
+    Map, startExecution) is re-run within the run that wrote it: that run is replayed (its
+    children with it; they draw from its generator), unless a `definition_text` is given.
     """
     from replay.replay_all import replay_execution
 
     with EventLog(db, readonly=True) as log:
-        return replay_execution(log, resolve(log, execution), definition_text)
+        doc = resolve(log, execution)
+        if definition_text is None and doc.get("parentExecution"):
+            writer = doc.get("rootExecution") or doc["parentExecution"]
+            doc = log.get_doc(EXECUTIONS, writer) or doc
+        return replay_execution(log, doc, definition_text)
 
 
 def replay_all(

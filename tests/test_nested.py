@@ -546,3 +546,13 @@ def test_a_task_token_the_child_waits_for_is_answered_through_its_parent(tmp_pat
     assert json.loads(done["output"])["Output"] == {"approved": True}
     assert children(tmp_path)[0]["status"] == "SUCCEEDED"
     assert api.replay(tmp_path / "db", "p") is None
+
+
+def test_replay_of_a_child_replays_the_run_that_wrote_it(tmp_path):
+    drawing = {
+        "StartAt": "U",
+        "States": {"U": {"Type": "Pass", "Parameters": {"u.$": "States.UUID()"}, "End": True}},
+    }
+    run(tmp_path, parent(), children={"child": drawing})
+    [child] = children(tmp_path)
+    assert api.replay(tmp_path / "db", child["name"]) is None
