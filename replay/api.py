@@ -15,11 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replay import callbacks, child_machines
+from replay import activities, callbacks, child_machines, express
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
-from replay.definition import InvalidDefinition, load_definition
+from replay.definition import Definition, InvalidDefinition, load_definition
 from replay.distributed import RecordedS3
 from replay.engine import NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
@@ -27,12 +27,12 @@ from replay.explore import explore  # noqa: F401 - the fault-space search, re-ex
 from replay.faults import Fault, FaultError, coerce, injected
 from replay.fold import is_failure
 from replay.fork import NO_OVERRIDE, Fork
-from replay.history import EXECUTIONS, descendants, read_events
+from replay.history import EXECUTIONS, STATE_MACHINES, descendants, read_events
 from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock, is_running
 from replay.nested import ChildMachine
 from replay.record import check_record, execution_record, setup_of
-from replay.recorded import RecordedWorld
+from replay.recorded import RecordedWorld, SharedChildren
 from replay.runner import (
     Committed,
     Names,
@@ -138,6 +138,9 @@ def describe(doc: dict, events_tail: list[dict]) -> dict:
         d = details(event)
         if event["type"] == "ExecutionStarted":
             out["input"] = d.get("input")
+            for key in ("stateMachineVersionArn", "stateMachineAliasArn"):
+                if d.get(key):  # started through a version or an alias (serve)
+                    out[key] = d[key]
         elif event["type"] == "ExecutionSucceeded":
             out["output"] = d.get("output")
         elif event["type"] in ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
@@ -165,9 +168,19 @@ def run(
     faults: Faults | None = None,
     unanswered: str = "stop",
     role_arn: str | None = None,
+    type: str = "STANDARD",
+    version_arn: str | None = None,
+    alias_arn: str | None = None,
     state_machines: dict[str, str] | None = None,
 ) -> dict:
     """Run an execution to its end and return its DescribeExecution record.
+
+    `type` "EXPRESS" runs it as an Express workflow: an Express execution ARN
+    (`...:express:STATEMACHINE:NAME:UUID`), at most five minutes long, refusing `.sync`,
+    `.waitForTaskToken` and activities (InvalidDefinition); its history is recorded all the
+    same (AWS keeps none; see `execution_logs` for what it sends to CloudWatch Logs).
+    `version_arn` / `alias_arn` (serve): the version or alias it was started through, recorded
+    in its ExecutionStarted event.
 
     `state_machines` (NAME -> definition text) are child state machines for
     `states:startExecution` Tasks that no mock or handler answers (ARNs with the run's
@@ -192,10 +205,13 @@ def run(
     seed = secrets.randbits(63) if seed is None else seed
     start_micros = time.time_ns() // 1000 if start_micros is None else start_micros
     definition = load_definition(definition_text)
-    names = Names(state_machine_name, name, account, region)
+    kind = _state_machine_type(type, definition)
+    names = Names(state_machine_name, name, account, region, kind)
     info = execution_info(names, {} if input_value is None else input_value, seed, start_micros)
     if role_arn is not None:  # the state machine's role (serve); else a role of the account
         info = replace(info, role_arn=role_arn)
+    if version_arn is not None or alias_arn is not None:  # serve: started through them
+        info = replace(info, version_arn=version_arn, alias_arn=alias_arn)
     if schedule not in SCHEDULES:
         raise RunError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}")
     world = build_world(mocks, test_case, state_machine_name, handlers, handlers_file)
@@ -213,7 +229,11 @@ def run(
             setup["unanswered"] = "fail"
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
-        machines = _run_machines(log, definition, info, state_machines or {}, setup)
+        texts = state_machines or {}
+        machines = _run_machines(log, definition, info, texts, setup)
+        known = activities.used_by(log, _run_texts(log, definition.text, texts))
+        if known:  # as of the start: replay, resume and branch see the same
+            setup["activities"] = known
         run_execution(
             log,
             definition,
@@ -252,6 +272,36 @@ def _run_machines(
     return child_machines.KnownMachines(log, known)
 
 
+def _run_texts(log: EventLog, own: str, named: dict[str, str]) -> str:
+    """The definitions whose registered activities a run records: its own, those named for
+    it, and, when one of them starts executions, the db's registry (its child executions
+    run the activities of theirs)."""
+    texts = [own, *named.values()]
+    if any("states:startExecution" in text for text in texts):
+        texts += [record["definition"] for _, record in log.docs(STATE_MACHINES)]
+    return "\n".join(texts)
+
+
+def sync_response(db: str | Path, description: dict) -> dict:
+    """The StartSyncExecution response of an Express execution run by `run(type="EXPRESS")`
+    (from its DescribeExecution record): billingDetails from its virtual duration."""
+    with EventLog(db, readonly=True) as log:
+        doc = resolve(log, description["executionArn"])
+    return express.sync_response(description, doc["startMicros"], doc.get("stopMicros"))
+
+
+def _state_machine_type(kind: str, definition: Definition) -> str:
+    """STANDARD or EXPRESS (RunError otherwise); InvalidDefinition for an Express workflow
+    using what Express refuses."""
+    try:
+        kind = express.check_type(kind)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
+    if kind == express.EXPRESS and express.refused(definition.raw):
+        raise InvalidDefinition(express.refused(definition.raw))
+    return kind
+
+
 def _describe(log: EventLog, doc: dict) -> dict:
     total = history_length(log, doc)
     first = list(read_events(log, doc, 1, 1))
@@ -284,6 +334,24 @@ def events(db: str | Path, execution: str) -> list[dict]:
 def history(db: str | Path, execution: str) -> list[dict]:
     """The execution's events as GetExecutionHistory returns them."""
     return [to_aws_event(event) for event in events(db, execution)]
+
+
+def execution_logs(
+    db: str | Path, execution: str, level: str = "ALL", include_execution_data: bool = False
+) -> list[dict]:
+    """The log events Step Functions would send to CloudWatch Logs for the execution, at log
+    `level` (ALL, ERROR, FATAL or OFF), with or without its data (see replay.cloudwatch_logs)."""
+    from replay.cloudwatch_logs import check_level, log_events
+
+    try:
+        level = check_level(level)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
+    with EventLog(db, readonly=True) as log:
+        doc = resolve(log, execution)
+        return list(
+            log_events(read_events(log, doc), doc["executionArn"], level, include_execution_data)
+        )
 
 
 def list_executions(db: str | Path) -> list[dict]:
@@ -456,7 +524,8 @@ def branch(
             parent_seed ^ (n * 0x9E37) ^ (seed or 0) ^ len(list(log.docs(EXECUTIONS)))
         )
         check_name("execution", child_name)
-        arn = parent["executionArn"].rsplit(":", 1)[0] + ":" + child_name
+        uuid = express.run_id(parent_seed ^ n, parent["startMicros"], child_name)
+        arn = express.renamed(parent["executionArn"], child_name, uuid)  # the same type
         child_info = replace(parent_info, execution_arn=arn, name=child_name)
         machine = (new_definition or parent_definition).machine
         if mocks is not None or handlers_file is not None:
@@ -477,8 +546,9 @@ def branch(
             ) from None
         if rules:
             setup["faults"] = [rule.to_dict() for rule in rules]
-        if parent.get("s3Root"):
-            setup["s3Root"] = parent["s3Root"]
+        for key in ("s3Root", "activities"):
+            if parent.get(key):
+                setup[key] = parent[key]
         setup.update(parent=parent["executionArn"], forkAt=n)
         if input_override is not NO_OVERRIDE:
             setup["inputOverride"] = to_json_text(input_override)
@@ -486,16 +556,17 @@ def branch(
             setup["forkSeed"] = seed
         if new_definition is not None:  # the branch's record names the definition it ends with
             setup["definition"] = log.put_blob(new_definition.text.encode("utf-8"))
+        prefix_children = _started_children(log, recorded[:n])
+        children = _children(log, parent, only=prefix_children)
+        shared = SharedChildren(RecordedWorld.from_events(*children), frozenset(prefix_children))
         fork = Fork(
             at=n,
-            world=after,
+            world=ChainWorld.of([shared, after]),
             machine=new_definition.machine if new_definition else None,
             seed=seed,
             input_override=input_override,
             info=child_info,
         )
-        prefix_children = _started_children(log, recorded[:n])
-        children = _children(log, parent, only=prefix_children)
         given = _given_machines(log, parent, state_machines)
         if given:
             setup["stateMachines"] = given
@@ -610,10 +681,11 @@ def import_history(
     if previous.get("name"):
         arn_name = previous["name"]
     name = name or arn_name or default_execution_name(len(events) ^ events[0]["timestamp"])
-    names = Names(state_machine_name, name, *_account_region(previous, started))
+    kind = express.EXPRESS if express.is_express(previous.get("executionArn", "")) else "STANDARD"
+    names = Names(state_machine_name, name, *_account_region(previous, started), kind)
     check_name("execution", name)
     check_name("state machine", state_machine_name)
-    arn = names.execution_arn(name)
+    arn = names.execution_arn(name, _import_uuid(previous, name, events[0]["timestamp"]))
     status = {
         "ExecutionSucceeded": "SUCCEEDED",
         "ExecutionFailed": "FAILED",
@@ -691,6 +763,16 @@ def check(db: str | Path) -> CheckReport:
             if doc.get("definition") and log.get_blob(doc["definition"]) is None:
                 report.add(f"{arn}: its definition {doc['definition']} is not in the db")
     return report
+
+
+def _import_uuid(previous: dict, name: str, start: int) -> str:
+    """The UUID ending an imported Express execution's ARN: its own when it keeps its name."""
+    arn = previous.get("executionArn", "")
+    if not express.is_express(arn):
+        return ""
+    if previous.get("name") == name:
+        return arn.rsplit(":", 1)[1]
+    return express.run_id(previous.get("seed", 0), start, name)
 
 
 def _account_region(previous: dict, started: dict) -> tuple[str, str]:
@@ -788,6 +870,7 @@ def continue_execution(
     setup: dict | None = None,
     horizon: int = 0,
     heartbeats: dict[str, tuple[int, ...]] | None = None,
+    activity_starts: dict[str, tuple[int, str | None]] | None = None,
     given_machines: dict[str, dict] | None = None,
 ) -> dict:
     """Go on with an execution from its log: re-run it with every Task up to its last committed
@@ -796,7 +879,8 @@ def continue_execution(
     to its own streams and those of its Distributed Map children. `setup` replaces the world
     recorded in its index record. Tasks waiting for their tokens pause it again once nothing
     else can happen by `horizon` (virtual micros: when the answer given in `after` arrives),
-    timed out by their limits and `heartbeats`. Returns its DescribeExecution record."""
+    timed out by their limits and `heartbeats`; `activity_starts`: activity tasks a worker
+    starts at `horizon` (token -> (micros, worker)). Returns its DescribeExecution record."""
     recorded, input_value, seed = _recorded_run(log, doc)
     own_children = _child_histories(log, doc)
     answers = [*own_children.values()]
@@ -841,6 +925,7 @@ def continue_execution(
         committed=Committed(recorded, own_children),
         horizon=max(horizon, recorded[-1]["timestamp"]),  # what it knew before, at least
         heartbeats=heartbeats,
+        activity_starts=activity_starts,
         machines=child_machines.for_record(log, records, ours=ours, given=given_machines),
     )
     return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
@@ -965,9 +1050,13 @@ def _answer_token(
                     f"TaskDoesNotExist: {doc['name']} no longer waits for task token {token}"
                 )
             entry = found[0][1]
-            (last,) = read_events(log, doc, doc["events"], doc["events"])
+            if entry.get("activity") and "startedMicros" not in entry:
+                raise callbacks.TaskDoesNotExist(
+                    f"TaskDoesNotExist: the activity task of {entry['state']} in {doc['name']} "
+                    "was not handed to a worker (get-activity-task) yet"
+                )
             try:
-                when = callbacks.arrival(doc, last["timestamp"], at_micros)
+                when = callbacks.arrival(doc, _last_moment(log, doc), at_micros)
             except ValueError as exc:
                 raise RunError(str(exc)) from None
             if at_micros is None and now_micros is not None:
@@ -994,6 +1083,17 @@ def _answer_token(
             lock.__exit__(None, None, None)
 
 
+def _last_moment(log: EventLog, doc: dict) -> int:
+    """The time of the last event an execution's run recorded: its own, or one of its child
+    executions' (a child may have gone on later than its parent, which waits for it)."""
+    moments = []
+    for each in (doc, *descendants(log, doc["executionArn"])):
+        if each.get("events"):
+            (last,) = read_events(log, each, each["events"], each["events"])
+            moments.append(last["timestamp"])
+    return max(moments)
+
+
 def _waiting_for(log: EventLog, token: str, execution: str | None) -> tuple[dict, dict]:
     docs = [resolve(log, execution)] if execution else [doc for _, doc in log.docs(EXECUTIONS)]
     found = callbacks.waiting_for(docs, token)
@@ -1008,6 +1108,131 @@ def _waiting_for(log: EventLog, token: str, execution: str | None) -> tuple[dict
             "with --execution"
         )
     return found[0]
+
+
+# -- activities -------------------------------------------------------------------------------
+
+
+def create_activity(
+    db: str | Path,
+    name: str,
+    *,
+    account: str = "123456789012",
+    region: str = "us-east-1",
+    tags: dict | None = None,
+    now_micros: int | None = None,
+) -> dict:
+    """CreateActivity: the activity's record (`activityArn`, `name`, `creationDate` as ISO
+    8601, `tags`); one of that name that exists is returned as it is (AWS: idempotent)."""
+    now = time.time_ns() // 1000 if now_micros is None else now_micros
+    with EventLog(db) as log:
+        return activities.shown(activities.create(log, name, account, region, now, tags))
+
+
+def describe_activity(db: str | Path, arn: str) -> dict:
+    """DescribeActivity, or ActivityDoesNotExist."""
+    with EventLog(db, readonly=True) as log:
+        return activities.shown(activities.get(log, arn))
+
+
+def list_activities(db: str | Path) -> list[dict]:
+    with EventLog(db, readonly=True) as log:
+        return [activities.shown(record) for record in activities.list_all(log)]
+
+
+def delete_activity(db: str | Path, arn: str) -> bool:
+    """DeleteActivity: whether there was one. Executions that started while it existed go on
+    waiting for a worker (they record the activities they know)."""
+    with EventLog(db) as log:
+        return activities.delete(log, arn)
+
+
+def get_activity_task(
+    db: str | Path,
+    arn: str,
+    *,
+    worker_name: str | None = None,
+    at: str | None = None,
+    now_micros: int | None = None,
+) -> dict:
+    """GetActivityTask, without the long poll: `{"taskToken", "input"}` of the oldest task of
+    the activity that waits for a worker, across the db's executions, started now: its
+    execution records ActivityStarted (with `workerName`) at `at` (ISO 8601; default: the time
+    it waits at; `now_micros`, the endpoint's clock, as for `send_task_*`) and goes on waiting
+    for the answer (`send_task_*` with the token). `{}` when no task waits. A task whose
+    TimeoutSeconds ends before then is not handed out: its execution goes on from its timeout."""
+    at_micros = parse_time_option(at, "--at") if at is not None else None
+    with EventLog(db) as log:
+        activities.get(log, arn)
+        tried: set[tuple[str, str]] = set()
+        too_early = None  # a task waits, but since after `at`
+        while True:
+            docs = [doc for _, doc in log.docs(EXECUTIONS)]
+            found = [
+                (doc, entry)
+                for doc, entry in activities.unstarted(docs, arn)
+                if (doc["executionArn"], entry["token"]) not in tried
+            ]
+            if not found and too_early is not None:
+                raise RunError(f"{too_early}: no task of the activity waits by then")
+            if not found:
+                return {}
+            doc, entry = found[0]
+            tried.add((doc["executionArn"], entry["token"]))
+            try:
+                task = _start_activity_task(
+                    log, doc, entry["token"], worker_name, at_micros, now_micros
+                )
+            except _TooEarly as exc:
+                too_early = too_early or str(exc)
+                continue
+            if task:
+                return task
+
+
+class _TooEarly(RunError):
+    """A worker asks for a task before the time its execution waits at."""
+
+
+def _start_activity_task(
+    log: EventLog,
+    doc: dict,
+    token: str,
+    worker: str | None,
+    at_micros: int | None,
+    now_micros: int | None,
+) -> dict | None:
+    """Hand the task `token` of execution `doc` to a worker (None: it could not be; _TooEarly:
+    `at_micros` is before the execution's last recorded moment)."""
+    try:
+        lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
+    except Busy:
+        return None  # another process goes on with it
+    try:
+        doc = log.get_doc(EXECUTIONS, doc["executionArn"])
+        entries = [e for _, e in callbacks.waiting_for([doc], token) if "startedMicros" not in e]
+        if not entries:
+            return None
+        try:
+            when = callbacks.arrival(doc, _last_moment(log, doc), at_micros)
+        except ValueError as exc:
+            raise _TooEarly(str(exc)) from None
+        if at_micros is None and now_micros is not None:
+            when = max(when, now_micros)
+        beats = callbacks.heartbeats(doc)
+        if callbacks.timed_out_before(entries[0], when):  # it times out first: never handed out
+            continue_execution(log, doc, horizon=when, heartbeats=beats)
+            return None
+        starts = {token: (when, worker)}
+        continue_execution(log, doc, horizon=when, heartbeats=beats, activity_starts=starts)
+        doc = log.get_doc(EXECUTIONS, doc["executionArn"])
+        events = [
+            e for d in (doc, *descendants(log, doc["executionArn"])) for e in read_events(log, d)
+        ]
+        given = activities.task_input(events, token)  # None: it ended before (a branch failed)
+        return None if given is None else {"taskToken": token, "input": given}
+    finally:
+        lock.__exit__(None, None, None)
 
 
 # -- stop -------------------------------------------------------------------------------------

@@ -1,101 +1,124 @@
-"""Read-only views of an execution for the terminal UI and `graph`: its events with frame labels,
-the folded state at any event (incremental, with in-memory checkpoints), what the inspector
-shows, per-state visits and outcomes, and two histories aligned by event id.
+"""Read-only views of an execution for the terminal UI and `graph`: an execution opened for
+viewing (its events read by range, see replay.window: the folded state at any event, frame
+labels, per-state visits and outcomes), what the inspector shows, and two histories aligned by
+event id.
 
 Nothing here writes to the db.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from replay import api
-from replay.events import EXTRA, details, from_json_text
+from replay.events import details, from_json_text
 from replay.faults import describe as describe_fault
 from replay.faults import injected, parse_rule
-from replay.fold import ROOT, active_frames, apply, fold, initial_state
-from replay.history import read_events
+from replay.fold import ROOT, active_frames
+from replay.history import length, read_events
 from replay.timetravel import context_object
 from replay.verify import comparable
+from replay.window import CHUNK, Cursor, History, is_entered, is_failure
+
+# What the UI uses of replay.window, which it reaches only through this module.
+__all__ = ["CHUNK", "Cursor", "History", "is_entered", "is_failure"]
 from replay.worlds import recorded_definition
 from store import EventLog
-
-CHECKPOINT_EVERY = 256
-FAILURE_SUFFIXES = ("Failed", "TimedOut", "Aborted")
-
-
-def is_failure(event_type: str) -> bool:
-    return event_type.endswith(FAILURE_SUFFIXES)
 
 
 @dataclass
 class Execution:
-    """One execution loaded for viewing: its index doc, events, definition and frame labels."""
+    """One execution opened for viewing: its index doc, definition, and its events as a
+    History, read by range when shown (never all at once)."""
 
     doc: dict
-    events: list[dict]
+    events: History
     definition: dict
-    labels: list[str]
-    index: StateIndex = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.index = StateIndex(self.events, self.labels)
 
     @property
     def fork_at(self) -> int | None:
         return self.doc.get("forkAt")
 
 
-def load(db: str | Path, execution: str) -> Execution:
-    """Read an execution (by name or ARN) once, for viewing."""
-    with EventLog(db) as log:
+Guard = Callable[..., Any]
+
+
+def _direct(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
+
+
+def load(db: str | Path, execution: str, guard: Guard = _direct) -> Execution:
+    """Open an execution (by name or ARN) for viewing: its doc, length and definition now,
+    its events later, by range. Every read, now and later, runs as `guard(fn, *args)` (the
+    UI passes the one through which it reaches the db)."""
+    doc, total, definition = guard(_head, db, execution)
+    arn = doc["executionArn"]
+    return Execution(
+        doc, History(lambda first, last: guard(read_range, db, arn, first, last), total), definition
+    )
+
+
+def _head(db: str | Path, execution: str) -> tuple[dict, int, dict]:
+    with EventLog(db, readonly=True) as log:
         doc = api.resolve(log, execution)
-        events = list(read_events(log, doc))
-        text = recorded_definition(log, doc)
-    return Execution(doc, events, json.loads(text), frame_labels(events))
+        return doc, length(log, doc), json.loads(recorded_definition(log, doc))
 
 
-def frame_labels(events: list[dict]) -> list[str]:
-    """The frame of each event ("" the root, "ShipItems#2" a Map iteration, ...): recorded in
-    our own events, inferred by a fold for imported ones."""
-    if events and EXTRA in events[0]:
-        return [(e.get(EXTRA) or {}).get("frame", ROOT) for e in events]
-    state, labels = initial_state(), []
-    for event in events:
-        apply(state, event)
-        labels.append(state["eventFrames"].get(str(event["id"]), ROOT))
-    return labels
+def read_range(db: str | Path, arn: str, first: int, last: int) -> list[dict]:
+    """Events first..last (ids, inclusive) of an execution, its parent's included."""
+    with EventLog(db, readonly=True) as log:
+        events = list(read_events(log, api.resolve(log, arn), first, last))
+    if len(events) != last - first + 1:
+        raise api.RunError(f"events {first}..{last} of {arn}: only {len(events)} in the db")
+    return events
 
 
-class Cursor:
-    """The folded state at any event, folding forward from the last position or from the
-    nearest checkpoint (kept every CHECKPOINT_EVERY events), never from the start per move."""
+def refresh(db: str | Path, execution: Execution, guard: Guard = _direct) -> bool:
+    """Take in what another process wrote since: the doc (its status) and the new events'
+    count; True if either changed. Nothing already read is read again."""
+    doc, total = guard(_doc_and_length, db, execution.doc["executionArn"])
+    changed = doc != execution.doc or total != len(execution.events)
+    execution.doc = doc
+    execution.events.grow(total)
+    return changed
 
-    def __init__(self, events: list[dict]) -> None:
-        self.events = events
-        self.position = 0
-        self.state = initial_state()
-        self.checkpoints: dict[int, dict] = {0: fold([])}
-        self.folded = 0  # events folded, to measure incrementality
 
-    def at(self, n: int) -> dict:
-        """The state after event n (1-based); the returned dict must not be modified."""
-        n = max(0, min(n, len(self.events)))
-        if n < self.position or n - self.position > CHECKPOINT_EVERY:
-            start = max(k for k in self.checkpoints if k <= n)
-            if n < self.position or start > self.position:
-                self.position, self.state = start, fold([], self.checkpoints[start])
-        while self.position < n:
-            apply(self.state, self.events[self.position])
-            self.position += 1
-            self.folded += 1
-            if self.position % CHECKPOINT_EVERY == 0 and self.position not in self.checkpoints:
-                self.checkpoints[self.position] = fold([], self.state)
-        return self.state
+def _doc_and_length(db: str | Path, arn: str) -> tuple[dict, int]:
+    with EventLog(db, readonly=True) as log:
+        doc = api.resolve(log, arn)
+        return doc, length(log, doc)
+
+
+def recorded_setup(db: str | Path, execution: str) -> dict:
+    """How an execution was run, as keyword arguments of a new run of the same workflow: its
+    definition text, input, state machine name, mocks and test case, handlers file, local S3
+    root, seed and virtual start (what an exploration of its faults starts from)."""
+    with EventLog(db, readonly=True) as log:
+        doc = api.resolve(log, execution)
+        first = next(read_events(log, doc, 1, 1))
+        mocks = log.get_blob(doc["mocks"]) if doc.get("mocks") else None
+        return {
+            "definition_text": recorded_definition(log, doc),
+            "input_value": from_json_text(first["executionStartedEventDetails"]["input"]),
+            "state_machine_name": doc["stateMachineName"],
+            "mocks": json.loads(mocks) if mocks else None,
+            "test_case": doc.get("testCase"),
+            "handlers_file": Path(doc["handlers"]) if doc.get("handlers") else None,
+            "s3_root": Path(doc["s3Root"]) if doc.get("s3Root") else None,
+            "seed": doc.get("seed", 0),
+            "start_micros": doc["startMicros"],
+        }
+
+
+def summary_at_end(execution: Execution) -> dict[str, dict]:
+    """Visits and outcome per state at the last event (for `graph`)."""
+    cursor = Cursor(execution.events)
+    cursor.at(len(execution.events))
+    return cursor.summary()
 
 
 def _event_frame(state: dict, label: str) -> tuple[str, dict | None]:
@@ -154,64 +177,6 @@ def describe_rules(rules: list[dict]) -> str:
 
 def active_states(state: dict) -> set[str]:
     return {f["state"] for f in active_frames(state).values() if f["state"]}
-
-
-class StateIndex:
-    """Per state name: the events that entered it and its outcomes over time, so that visits
-    and outcome at any event are two binary searches."""
-
-    def __init__(self, events: list[dict], labels: list[str]) -> None:
-        self.entered: dict[str, list[int]] = {}
-        self.outcomes: dict[str, tuple[list[int], list[str]]] = {}
-        self.names: list[str | None] = []  # the state each event belongs to
-        current: dict[str, str] = {}
-        for event, label in zip(events, labels):
-            kind, eid = event["type"], event["id"]
-            if kind.endswith("StateEntered"):
-                name = details(event).get("name")
-                current[label] = name
-                self.entered.setdefault(name, []).append(eid)
-            outcome = _outcome(kind)
-            name = current.get(label if not kind.startswith("Execution") else ROOT)
-            self.names.append(None if kind.startswith("Execution") else name)
-            if outcome and name:
-                ids, values = self.outcomes.setdefault(name, ([], []))
-                ids.append(eid)
-                values.append(outcome)
-
-    def visits(self, name: str, n: int) -> int:
-        return bisect.bisect_right(self.entered.get(name, []), n)
-
-    def outcome(self, name: str, n: int) -> str | None:
-        ids, values = self.outcomes.get(name, ([], []))
-        i = bisect.bisect_right(ids, n)
-        return values[i - 1] if i else None
-
-    def summary(self, n: int) -> dict[str, dict]:
-        """{state name: {visits, outcome}} as of event n."""
-        return {
-            name: {"visits": self.visits(name, n), "outcome": self.outcome(name, n)}
-            for name in self.entered
-            if self.visits(name, n)
-        }
-
-
-def _outcome(kind: str) -> str | None:
-    if kind.endswith("StateEntered") or kind in (
-        "TaskScheduled",
-        "LambdaFunctionScheduled",
-        "ActivityScheduled",
-    ):
-        return "running"
-    if kind.endswith("StateExited"):
-        return "succeeded"
-    if kind.endswith("TimedOut"):
-        return "timed out"
-    if kind.endswith("Aborted"):
-        return "aborted"
-    if kind.endswith("Failed") and not kind.startswith(("MapIteration", "MapRun")):
-        return "failed"
-    return None
 
 
 @dataclass(frozen=True)

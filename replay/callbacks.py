@@ -76,15 +76,21 @@ def reply(entry: dict, at: int, **outcome: Any) -> TaskAnswer:
 
 
 def timed_out_before(entry: dict, at: int) -> tuple[int, str] | None:
-    """(virtual micros, error) when the waiting `entry` times out before `at`."""
+    """(virtual micros, error) when the waiting `entry` times out before `at`. An activity
+    task counts its HeartbeatSeconds from when a worker started it, not before."""
     beats = tuple(entry.get("heartbeats") or ())
+    since, started = entry["sinceMicros"], entry.get("startedMicros")
+    heartbeat = entry.get("heartbeatSeconds")
+    if entry.get("activity") and started is None:
+        heartbeat = None
     found = timeouts(
         TaskAnswer(heartbeats=beats),
-        at - entry["sinceMicros"],
+        at - since,
         entry.get("timeoutSeconds"),
-        entry.get("heartbeatSeconds"),
+        heartbeat,
+        0 if started is None else started - since,
     )
-    return (entry["sinceMicros"] + min(found)[0], min(found)[1]) if found else None
+    return (since + min(found)[0], min(found)[1]) if found else None
 
 
 def any_timed_out(doc: dict, at: int) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from replay.clock import iso_context
+from replay.express import is_express
 
 
 class ContextObjects:
@@ -22,6 +23,8 @@ class ContextObjects:
             "RoleArn": info.role_arn,
             "RedriveCount": 0,
         }
+        if is_express(info.execution_arn):  # Express executions cannot be redriven
+            del self.execution["RedriveCount"]
         self.state_machine = {"Id": info.state_machine_arn, "Name": info.state_machine_name}
 
     def rename(self, info: Any) -> None:

@@ -18,6 +18,7 @@ from replay.children import ChildOutbox
 from replay.clock import MICROS
 from replay.context import ContextObjects
 from replay.events import to_json_text
+from replay.express import MAX_DURATION_SECONDS, is_express
 from replay.fork import Fork, ForkedDefinition
 from replay.nested import NO_MACHINES, Machines
 from replay.payloads import PayloadText
@@ -49,6 +50,8 @@ class ExecutionInfo:
     account: str
     start_micros: int
     input: Any
+    alias_arn: str | None = None  # started through a version or an alias of the state machine
+    version_arn: str | None = None
 
 
 class NoTaskAnswer(Exception):
@@ -94,6 +97,8 @@ class Engine:
         schedule: str = "round-robin",
         horizon: int = 0,
         heartbeats: dict[str, tuple[int, ...]] | None = None,
+        activities: frozenset[str] = frozenset(),
+        activity_starts: dict[str, tuple[int, str]] | None = None,
         machines: Machines = NO_MACHINES,
     ) -> None:
         self.machine = machine
@@ -107,6 +112,11 @@ class Engine:
         # each waiting token received, microseconds after its task started.
         self.horizon = horizon
         self.heartbeats = heartbeats or {}
+        # The activities registered when the execution started (an activity Task nothing
+        # answers waits for a worker, else does not exist), and when, by which worker, the
+        # activity tasks were started (by task token; see `replay.activities`).
+        self.activities = activities
+        self.activity_starts = activity_starts or {}
         self.info = info
         self.world = world
         self.seed = seed
@@ -216,17 +226,36 @@ class Engine:
         return answer
 
     def await_token(
-        self, token: str, state: str, resource: str, frame: str, limits: dict[str, int | None]
+        self,
+        token: str,
+        state: str,
+        resource: str,
+        frame: str,
+        limits: dict[str, int | None],
+        *,
+        since: int | None = None,
+        activity: bool = False,
+        started: tuple[int, str] | None = None,
     ) -> AwaitToken:
-        """What a Task yields to wait for its token from now on; it times out (is woken with
-        the error) at the first of its limits, counting the heartbeats the token received."""
+        """What a Task yields to wait for its token from now on (`since`: when it was
+        scheduled, if earlier); it times out (is woken with the error) at the first of its
+        limits, counting the heartbeats the token received. An activity task counts its
+        HeartbeatSeconds from when a worker `started` it (at, worker), not before."""
+        since = self.now if since is None else since
         beats = self.heartbeats.get(token, ())
         given = tuple((key, value) for key, value in limits.items() if value is not None)
+        heartbeat = limits.get("heartbeatSeconds")
+        if activity and started is None:
+            heartbeat = None
+        start = started[0] - since if started else 0
         never = TaskAnswer(heartbeats=beats)
-        ends = timeouts(never, _NEVER, limits.get("timeoutSeconds"), limits.get("heartbeatSeconds"))
+        ends = timeouts(never, _NEVER, limits.get("timeoutSeconds"), heartbeat, start)
         offset, error = min(ends) if ends else (None, None)
-        deadline = None if offset is None else self.now + offset
-        return AwaitToken(token, state, resource, frame, self.now, given, deadline, error)
+        deadline = None if offset is None else since + offset
+        at, worker = started if started else (None, None)
+        return AwaitToken(
+            token, state, resource, frame, since, given, deadline, error, activity, at, worker
+        )
 
     # -- the run ------------------------------------------------------------------------------
     def steps(self, make_root: Callable[["Engine", Frame], FrameBody]) -> Iterator[list[dict]]:
@@ -235,9 +264,7 @@ class Engine:
         root = scheduler.root(lambda frame: make_root(self, frame))
         self._emit_started(root)
         root.last_event = 0  # AWS links the first state to no event
-        deadline = None
-        if self.machine.timeout_seconds:
-            deadline = self.info.start_micros + int(self.machine.timeout_seconds * MICROS)
+        deadline = self._deadline()
         try:
             while root.outcome is None:
                 if scheduler.parked and scheduler.idle_until(self.horizon):
@@ -300,12 +327,23 @@ class Engine:
                 self.calling_out = scheduler.calling is not None
                 yield []
 
+    def _deadline(self) -> int | None:
+        """When the execution times out: its TimeoutSeconds, and five minutes for Express."""
+        limits = [self.machine.timeout_seconds] if self.machine.timeout_seconds else []
+        if is_express(self.info.execution_arn):
+            limits.append(MAX_DURATION_SECONDS)
+        return self.info.start_micros + int(min(limits) * MICROS) if limits else None
+
     def _emit_started(self, root: Frame) -> None:
         event_details = {
             "input": to_json_text(self.info.input),
             "inputDetails": {"truncated": False},
             "roleArn": self.info.role_arn,
         }
+        if self.info.alias_arn is not None:
+            event_details["stateMachineAliasArn"] = self.info.alias_arn
+        if self.info.version_arn is not None:
+            event_details["stateMachineVersionArn"] = self.info.version_arn
         self.emit(
             root,
             "ExecutionStarted",

@@ -42,6 +42,7 @@ SETUP = (
     "stateMachines",  # the child state machines a run knows: {ARN: blob digest of definition}
     "stopReason",  # why a run stopped before its end (a signal, a Task nothing answered)
     "unanswered",  # "fail": a Task nothing answers fails the execution (serve), not stops it
+    "activities",  # ARNs of the registered activities it names, as of its start
     "waiting",  # the task token an execution waits for: token, state, event, sinceMicros...
 )
 _SETUP = frozenset(SETUP)

@@ -14,6 +14,8 @@ from replay.fold import TASK_FAILED, TASK_SCHEDULED, _frame_label, apply, initia
 from replay.world import TaskAnswer, TaskRequest
 
 _SUCCEEDED = ("TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded")
+# the tasks that get under way after they are scheduled (ActivityStarted, TaskSubmitted)
+_UNDER_WAY_LATER = ("ActivityScheduled", "TaskScheduled")
 
 
 @dataclass
@@ -35,10 +37,29 @@ class RecordedWorld:
         return self.answers.get(request.state_name, {}).get(request.invocation)
 
 
+@dataclass(frozen=True)
+class SharedChildren:
+    """Answers the Tasks of some child executions (by `$$.Execution.Id`) from their records,
+    whatever world answers the rest: a branch shares the children its prefix started as they
+    were recorded (their events are its parent's), also where their Tasks come after the fork
+    point (the parent waiting for a child)."""
+
+    world: RecordedWorld
+    executions: frozenset[str]
+    leaves_process: ClassVar[bool] = False
+
+    def answer(self, request: TaskRequest) -> TaskAnswer | None:
+        if (request.context.get("Execution") or {}).get("Id") not in self.executions:
+            return None
+        return self.world.answer(request)
+
+
 def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | None]]) -> None:
     state = initial_state()
-    # label -> (state, invocation, since, submitted)
-    pending: dict[str, tuple[str, int, int | None, bool]] = {}
+    pending: dict[str, tuple[str, int, int | None]] = {}  # label -> (state, invocation, since)
+    # labels of tasks not under way yet: an activity task no worker started, a job not submitted
+    unstarted: set[str] = set()
+    workers: dict[str, str | None] = {}  # label -> the worker that started its activity task
     for event in events:
         label = _frame_label(state, event)
         apply(state, event)
@@ -50,22 +71,40 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             invocation = len(known) if ours is None else ours
             known[invocation] = None
             # our own histories: the time the answer took is part of it (a mock's Delay)
-            since = None if ours is None else event["timestamp"]
-            pending[label] = (name, invocation, since, False)
+            pending[label] = (name, invocation, None if ours is None else event["timestamp"])
+            workers.pop(label, None)
+            if kind in _UNDER_WAY_LATER:
+                unstarted.add(label)
+        elif kind == "ActivityStarted":
+            unstarted.discard(label)
+            workers[label] = details(event).get("workerName")
         elif kind == "TaskSubmitted" and label in pending:
-            name, invocation, since, _ = pending[label]
-            pending[label] = (name, invocation, since, True)
+            unstarted.discard(label)
+            name, invocation, _ = pending[label]
             _nested(event, answers[name], invocation)
         elif (kind in _SUCCEEDED or kind in TASK_FAILED) and label in pending:
-            name, invocation, since, submitted = pending.pop(label)
-            answer = _answer(event, since, not submitted)
-            _keep(answers[name], invocation, answer)
+            name, invocation, since = pending.pop(label)
+            answer = _answer(event, since)
+            if label in workers:
+                answer = replace(answer, worker=workers.pop(label))
+            _keep(answers[name], invocation, _unstarted(answer, label, unstarted))
             _nested(event, answers[name], invocation)
         elif kind == "TaskStateAborted" and label in pending:
-            name, invocation, since, _ = pending.pop(label)
+            name, invocation, since = pending.pop(label)
             if since is not None:  # it was still running: its answer comes after the abort
                 late = exact_seconds(event["timestamp"] - since) + 1.0
-                _keep(answers[name], invocation, TaskAnswer(output=None, delay_seconds=late))
+                answer = TaskAnswer(output=None, delay_seconds=late)
+                _keep(answers[name], invocation, _unstarted(answer, label, unstarted))
+
+
+def _unstarted(answer: TaskAnswer, label: str, unstarted: set[str]) -> TaskAnswer:
+    """The answer, saying so when it ends a task before it got under way: an activity task no
+    worker started (timed out while it waited for one, or aborted: no ActivityStarted), a job
+    refused before it was submitted (no TaskSubmitted; read for `.sync` Tasks only)."""
+    if label not in unstarted:
+        return answer
+    unstarted.discard(label)
+    return replace(answer, unstarted=True)
 
 
 def _keep(known: dict[int, TaskAnswer | None], invocation: int, answer: TaskAnswer) -> None:
@@ -87,10 +126,9 @@ def _nested(event: dict, known: dict[int, TaskAnswer | None], invocation: int) -
         )
 
 
-def _answer(event: dict, since: int | None, unsubmitted: bool = False) -> TaskAnswer:
+def _answer(event: dict, since: int | None) -> TaskAnswer:
     """The answer an outcome event records (`since`: when its Task was scheduled, for our own
-    histories: the time the answer took is part of it, a mock's Delay or a callback's wait;
-    `unsubmitted`: no TaskSubmitted came before it)."""
+    histories: the time the answer took is part of it, a mock's Delay or a callback's wait)."""
     d, kind = details(event), event["type"]
     delay = exact_seconds(event["timestamp"] - since) if since is not None else 0.0
     beats = tuple((event.get(EXTRA) or {}).get("heartbeats") or ())
@@ -113,7 +151,6 @@ def _answer(event: dict, since: int | None, unsubmitted: bool = False) -> TaskAn
         cause=d.get("cause"),
         delay_seconds=delay,
         heartbeats=beats,
-        unsubmitted=unsubmitted,
     )
 
 

@@ -242,6 +242,7 @@ def replay_execution(
         schedule=_schedule(recorded),
         fork=fork,
         partial=partial,
+        activities=frozenset(doc.get("activities", ())),
         machines=child_machines.for_record(log, records, live=False),
     )
 

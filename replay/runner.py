@@ -6,6 +6,7 @@ import signal
 from dataclasses import dataclass, replace
 from typing import Any
 
+from replay import express
 from replay.commits import CallOut, GroupCommit, SyncTimer
 from replay.definition import Definition
 from replay.engine import AwaitingToken, Engine, ExecutionInfo, NoTaskAnswer
@@ -15,10 +16,11 @@ from replay.history import length as history_length
 from replay.interpreter import run_machine
 from replay.interrupted import Interrupted
 from replay.liveness import Busy, ExecutionLock
-from replay.nested import NAME, Machines
+from replay.nested import NAME, NO_MACHINES, Machines
 from replay.rand import SeededRandom
 from replay.record import execution_record
 from replay.scheduler import AwaitToken
+from replay.states.activity_task import recorded_starts
 from replay.verify import comparable
 from replay.world import World
 from store import EventLog, StoreConflictError, StoreError
@@ -43,11 +45,17 @@ class Names:
     execution: str | None = None
     account: str = "123456789012"
     region: str = "us-east-1"
+    type: str = express.STANDARD  # EXPRESS: executions get Express ARNs
 
     def state_machine_arn(self) -> str:
         return f"arn:aws:states:{self.region}:{self.account}:stateMachine:{self.state_machine}"
 
-    def execution_arn(self, execution: str) -> str:
+    def execution_arn(self, execution: str, uuid: str = "") -> str:
+        """A Standard execution's ARN, or an Express one's (ending with `uuid`)."""
+        if self.type == express.EXPRESS:
+            return express.execution_arn(
+                self.region, self.account, self.state_machine, execution, uuid
+            )
         return (
             f"arn:aws:states:{self.region}:{self.account}:execution:"
             f"{self.state_machine}:{execution}"
@@ -63,8 +71,9 @@ def execution_info(names: Names, input_value: Any, seed: int, start_micros: int)
     name = names.execution or default_execution_name(seed)
     check_name("state machine", names.state_machine)
     check_name("execution", name)
+    uuid = express.run_id(seed, start_micros, name) if names.type == express.EXPRESS else ""
     return ExecutionInfo(
-        execution_arn=names.execution_arn(name),
+        execution_arn=names.execution_arn(name, uuid),
         name=name,
         state_machine_arn=names.state_machine_arn(),
         state_machine_name=names.state_machine,
@@ -143,6 +152,7 @@ def run_execution(
     committed: Committed | None = None,
     horizon: int = 0,
     heartbeats: dict[str, tuple[int, ...]] | None = None,
+    activity_starts: dict[str, tuple[int, str]] | None = None,
     machines: Machines | None = None,
 ) -> Engine:
     """Run to the end, steps committed in groups (`replay.commits`); returns the engine.
@@ -154,6 +164,8 @@ def run_execution(
     With `committed`, the execution exists and goes on from its last committed event.
     A Task waiting for its token pauses the run once nothing else can happen by `horizon`
     (virtual micros; see `Engine`): the execution's record then lists what it waits for.
+    The activities it knows are those its `setup` records; `activity_starts`: activity tasks
+    a worker starts now, besides those the events it re-runs say were started.
     While it runs, the process holds the execution's lock (see `liveness`).
     """
     own = fork.info if fork is not None and fork.info is not None else info
@@ -193,7 +205,9 @@ def run_execution(
             schedule=schedule,
             horizon=horizon,
             heartbeats=heartbeats,
-            **({"machines": machines} if machines is not None else {}),
+            activities=frozenset(extra.get("activities", ())),
+            activity_starts=_starts(committed, fork, parent_events, activity_starts),
+            machines=NO_MACHINES if machines is None else machines,
         )
         engine.s3 = s3
         if committed is not None:
@@ -234,6 +248,23 @@ def run_execution(
     finally:
         lock.__exit__(None, None, None)
     return engine
+
+
+def _starts(
+    committed: Committed | None,
+    fork: Fork | None,
+    parent_events: list[dict] | None,
+    new: dict[str, tuple[int, str]] | None,
+) -> dict[str, tuple[int, str]]:
+    """The activity tasks workers started: as the events re-run say (a branch: up to its fork
+    point), and `new` ones."""
+    if committed is not None:
+        known = recorded_starts(committed.events, *committed.children.values())
+    elif fork is not None:
+        known = recorded_starts((parent_events or [])[: fork.at])
+    else:
+        known = {}
+    return {**known, **(new or {})}
 
 
 def _loop(
@@ -368,6 +399,10 @@ def waiting_record(task: AwaitToken, heartbeats: dict[str, tuple[int, ...]]) -> 
     }
     if task.frame:
         record["frame"] = task.frame
+    if task.activity:
+        record["activity"] = True
+    if task.started is not None:
+        record.update(startedMicros=task.started, workerName=task.worker)
     if heartbeats.get(task.token):
         record["heartbeats"] = list(heartbeats[task.token])
     return record

@@ -30,8 +30,9 @@ class Sleep:
 
 @dataclass(frozen=True, slots=True)
 class AwaitToken:
-    """A `.waitForTaskToken` Task nothing answers yet: what it waits for, since when, and when
-    (if ever) it times out, on which error."""
+    """A `.waitForTaskToken` Task nothing answers yet, or an activity task waiting for a worker
+    (`activity`; `started`: when a worker started it, virtual micros, and its `worker` name):
+    what it waits for, since when, and when (if ever) it times out, on which error."""
 
     token: str
     state: str
@@ -41,6 +42,9 @@ class AwaitToken:
     limits: tuple[tuple[str, int], ...]  # ("timeoutSeconds", 60), ("heartbeatSeconds", 10)
     deadline: int | None = None  # virtual micros
     error: str | None = None  # States.Timeout or States.HeartbeatTimeout, at the deadline
+    activity: bool = False
+    started: int | None = None
+    worker: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

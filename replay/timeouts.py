@@ -9,12 +9,17 @@ from replay.world import TaskAnswer
 
 
 def timeouts(
-    answer: TaskAnswer, delay: int, timeout: int | None, heartbeat: int | None
+    answer: TaskAnswer,
+    delay: int,
+    timeout: int | None,
+    heartbeat: int | None,
+    start: int = 0,
 ) -> list[tuple[int, str]]:
     """When and on which error the task times out, in microseconds after it started: the
     timeout an answer says it timed out on (injected: on its limit; recorded: when it did),
     else each limit its delay reaches. The gaps between heartbeats count for HeartbeatSeconds
-    (a mocked or handled task sends none: its whole delay is one gap)."""
+    (a mocked or handled task sends none: its whole delay is one gap), from `start` on (an
+    activity's: when a worker started it; before that, only TimeoutSeconds counts)."""
     if answer.timed_out is not None:
         if delay:
             return [(delay, answer.timed_out)]
@@ -22,7 +27,7 @@ def timeouts(
         return [((seconds or 0) * MICROS, answer.timed_out)]
     found = []
     if heartbeat is not None:
-        beats = [0, *answer.heartbeats, delay]
+        beats = [start, *answer.heartbeats, delay]
         late = next((a for a, b in zip(beats, beats[1:]) if b - a >= heartbeat * MICROS), None)
         if late is not None:
             found.append((late + heartbeat * MICROS, errors.HEARTBEAT_TIMEOUT))

@@ -14,6 +14,7 @@ from replay.fork import Fork
 from replay.interpreter import run_machine
 from replay.nested import NO_MACHINES, Machines
 from replay.recorded import RecordedWorld
+from replay.states.activity_task import recorded_starts
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def verify(
     schedule: str = "round-robin",
     fork: Fork | None = None,
     partial: bool = False,
+    activities: frozenset[str] = frozenset(),
     machines: Machines = NO_MACHINES,
 ) -> Divergence | None:
     """None when the interpreter reproduces `recorded` exactly; else the first divergence.
@@ -66,7 +68,8 @@ def verify(
     whose Tasks are answered from their own records; `machines`: the child state machines
     its startExecution Tasks started (`replay.child_machines`). `fork`: a branch's changes at
     its fork point. `partial`: the record stops before the execution's end (still running, or
-    interrupted), so the interpreter going on past its last event is no divergence."""
+    interrupted), so the interpreter going on past its last event is no divergence.
+    `activities`: those registered when it started (recorded with it)."""
     world = RecordedWorld.from_events(recorded, *children)
     # StopExecution ended it from outside (ExecutionAborted): the interpreter is to reproduce
     # what came before, up to where it waited or was stopped
@@ -83,6 +86,8 @@ def verify(
         schedule=schedule,
         fork=fork,
         horizon=horizon,
+        activities=activities,
+        activity_starts=recorded_starts(recorded, *children),
         machines=machines,
     )
     engine.s3 = s3
@@ -127,16 +132,17 @@ def info_from_record(doc: dict, recorded: list[dict], input_value: Any) -> Execu
     """The ExecutionInfo a recorded execution ran with, rebuilt from its index doc."""
     arn = doc["executionArn"]
     region, account = arn.split(":")[3], arn.split(":")[4]
+    started = recorded[0]["executionStartedEventDetails"]
     return ExecutionInfo(
         execution_arn=arn,
         name=doc["name"],
         state_machine_arn=doc["stateMachineArn"],
         state_machine_name=doc["stateMachineName"],
-        role_arn=recorded[0]["executionStartedEventDetails"].get(
-            "roleArn", f"arn:aws:iam::{account}:role/sfn-replay"
-        ),
+        role_arn=started.get("roleArn", f"arn:aws:iam::{account}:role/sfn-replay"),
         region=region,
         account=account,
         start_micros=recorded[0]["timestamp"],
         input=input_value,
+        alias_arn=started.get("stateMachineAliasArn"),
+        version_arn=started.get("stateMachineVersionArn"),
     )

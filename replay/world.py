@@ -30,12 +30,15 @@ class TaskAnswer:
     timed_out: str | None = None  # States.Timeout or States.HeartbeatTimeout, after its limit
     injected: tuple = ()  # the fault rules (object form) that made this answer
     heartbeats: tuple[int, ...] = ()  # a callback's heartbeats, microseconds after it started
-    # From a record: the Task started a child execution (its ARN: start it again; `pending`:
-    # no outcome recorded with it), or the answer came before the job was submitted (no
-    # TaskSubmitted: a refused StartExecution)
+    # (recorded) it ends the task before it got under way: an activity task before any worker
+    # started it (no ActivityStarted), a .sync job refused before it was submitted (no
+    # TaskSubmitted: a StartExecution that failed)
+    unstarted: bool = False
+    worker: str | None = "sfn-replay"  # who started an activity task (recorded: its workerName)
+    # (recorded) the Task started a child execution (its ARN: start it again; `pending`: no
+    # outcome recorded with it)
     nested: str | None = None
     pending: bool = False
-    unsubmitted: bool = False
 
 
 class World(Protocol):
@@ -139,13 +142,19 @@ class HandlerWorld:
 class FailUnanswered:
     """The last world of an execution started by `serve`, where no terminal waits for a
     `resume`: a Task nothing else answers fails with States.TaskFailed, its cause naming the
-    state and resource. A `.waitForTaskToken` Task is left to wait for its token, and a
-    `states:startExecution` Task starts its child execution (see `replay.nested`)."""
+    state and resource. A `.waitForTaskToken` Task is left to wait for its token, an activity
+    Task for a worker (or to find its activity does not exist), and a `states:startExecution`
+    Task starts its child execution (see `replay.nested`)."""
 
     leaves_process: ClassVar[bool] = False
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        if request.resource.endswith(".waitForTaskToken") or _starts_execution(request.resource):
+        resource = request.resource
+        if (
+            resource.endswith(".waitForTaskToken")
+            or _is_activity(resource)
+            or _starts_execution(resource)
+        ):
             return None
         return TaskAnswer(
             failed=True,
@@ -154,6 +163,11 @@ class FailUnanswered:
             f"{request.resource}): give the server a mock (--mock-config, and start the "
             "execution with stateMachineArn#TestCase) or a handler (--handlers)",
         )
+
+
+def _is_activity(arn: str) -> bool:
+    parts = arn.split(":")
+    return len(parts) >= 7 and parts[2] == "states" and parts[5] == "activity"
 
 
 def _starts_execution(resource: str) -> bool:

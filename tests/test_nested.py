@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from replay import api
+from replay.clock import MICROS, iso_aws
 from replay.history import STATE_MACHINES
 from store import EventLog
 from tests.helpers import START, mock_config
@@ -556,3 +557,105 @@ def test_replay_of_a_child_replays_the_run_that_wrote_it(tmp_path):
     run(tmp_path, parent(), children={"child": drawing})
     [child] = children(tmp_path)
     assert api.replay(tmp_path / "db", child["name"]) is None
+
+
+# -- with activities, Express workflows and TestState (merged from main) ----------------------
+
+ACTIVITY = f"{ACCOUNT_REGION}:activity:review"
+REVIEWING = {  # a child that waits for a worker of the `review` activity
+    "StartAt": "Settle",
+    "States": {
+        "Settle": {"Type": "Wait", "Seconds": 10, "Next": "Review"},
+        "Review": {"Type": "Task", "Resource": ACTIVITY, "TimeoutSeconds": 3600, "End": True},
+    },
+}
+
+
+def test_an_activity_in_a_child_waits_for_a_worker_and_its_answer(tmp_path):
+    api.create_activity(tmp_path / "db", "review", now_micros=START)
+    waiting = run(tmp_path, parent(), children={"child": REVIEWING})
+    [entry] = waiting["waiting"]  # the parent's run waits for the child's worker
+    assert entry["state"] == "Review" and entry.get("activity")
+    early = iso_aws(START + 5 * MICROS)  # the child waits from its 10th second on
+    with pytest.raises(api.RunError, match="before the execution's last recorded moment"):
+        api.get_activity_task(tmp_path / "db", ACTIVITY, worker_name="w1", at=early)
+    task = api.get_activity_task(tmp_path / "db", ACTIVITY, worker_name="w1")
+    assert json.loads(task["input"])["x"] == 3
+    [child] = children(tmp_path)
+    assert "ActivityStarted" in types(tmp_path, child["name"])
+    assert details(tmp_path, child["name"], "ActivityStarted")["workerName"] == "w1"
+    done = api.send_task_success(tmp_path / "db", task["taskToken"], {"ok": True})
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"])["Output"] == {"ok": True}
+    assert api.replay(tmp_path / "db", "p") is None
+
+
+@pytest.mark.parametrize("where", ["named", "registry"])
+def test_an_activity_only_a_child_names_is_known_to_the_run(tmp_path, where):
+    api.create_activity(tmp_path / "db", "review", now_micros=START)
+    named = {"child": REVIEWING}
+    if where == "registry":
+        record = {"name": "child", "definition": json.dumps(REVIEWING)}
+        with EventLog(tmp_path / "db") as log:
+            log.put_doc(STATE_MACHINES, CHILD_ARN, dict(record, stateMachineArn=CHILD_ARN))
+        named = {}
+    waiting = run(tmp_path, parent(), children=named)
+    [record] = [d for d in api.list_executions(tmp_path / "db") if d["name"] == "p"]
+    assert record["activities"] == [ACTIVITY]
+    assert waiting["status"] == "RUNNING"  # not "The activity review does not exist."
+
+
+def test_an_express_workflow_refuses_a_sync_start(tmp_path):
+    for resource in ("startExecution.sync", "startExecution.sync:2"):
+        with pytest.raises(api.InvalidDefinition, match=r"\.sync"):
+            run(tmp_path, parent(resource), type="EXPRESS")
+
+
+def test_an_express_workflow_starts_a_standard_child_that_runs_on(tmp_path):
+    result = run(tmp_path, parent("startExecution"), type="EXPRESS")
+    assert result["status"] == "SUCCEEDED" and ":express:parent:p:" in result["executionArn"]
+    started = json.loads(result["output"])
+    [child] = children(tmp_path)
+    assert started["ExecutionArn"] == child["executionArn"]
+    assert ":execution:child:" in child["executionArn"] and child["status"] == "SUCCEEDED"
+    assert api.replay(tmp_path / "db", result["executionArn"]) is None
+
+
+def test_test_state_of_a_wait_for_token_start_asks_for_a_mock(tmp_path):
+    state = parent("startExecution.waitForTaskToken")["States"]["Call"]
+    with pytest.raises(api.TestStateError, match="needs --mock"):
+        api.test_state(json.dumps(state), {"x": 1, "machine": CHILD_ARN})
+
+
+def test_an_answer_to_a_childs_token_comes_no_earlier_than_the_child_waits(tmp_path):
+    asking = {
+        "StartAt": "Settle",
+        "States": {
+            "Settle": {"Type": "Wait", "Seconds": 10, "Next": "Ask"},
+            "Ask": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "End": True,
+            },
+        },
+    }
+    [waiting] = run(tmp_path, parent(), children={"child": asking})["waiting"]
+    early = iso_aws(START + 5 * MICROS)
+    with pytest.raises(api.RunError, match="before the execution's last recorded moment"):
+        api.send_task_success(tmp_path / "db", waiting["token"], {"ok": 1}, at=early)
+    done = api.send_task_success(tmp_path / "db", waiting["token"], {"ok": 1})
+    assert json.loads(done["output"])["Output"] == {"ok": 1}
+    assert api.replay(tmp_path / "db", "p") is None
+
+
+def test_a_branch_while_the_child_runs_answers_its_tasks_from_the_childs_record(tmp_path):
+    api.create_activity(tmp_path / "db", "review", now_micros=START)
+    run(tmp_path, parent(), children={"child": REVIEWING})
+    task = api.get_activity_task(tmp_path / "db", ACTIVITY, worker_name="w1")
+    done = api.send_task_success(tmp_path / "db", task["taskToken"], {"ok": True})
+    # at TaskSubmitted: the child goes on after the fork point, its worker's answer with it
+    branch = api.branch(tmp_path / "db", "p", 5, name="p-b")
+    assert branch["status"] == "SUCCEEDED" and branch["output"] == done["output"]
+    assert len(children(tmp_path)) == 1
+    assert api.replay(tmp_path / "db", "p-b") is None

@@ -4,6 +4,7 @@ test (on a thread of the test process; the `serve` command itself in a subproces
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -34,6 +35,12 @@ def raw():
 @pytest.fixture
 def sfn(server, raw):
     return client(server, raw=raw)
+
+
+EXPRESS_ARN = (
+    r"arn:aws:states:us-east-1:123456789012:express:{machine}:{name}:"
+    r"[0-9a-f]{{8}}-[0-9a-f]{{4}}-4[0-9a-f]{{3}}-[89ab][0-9a-f]{{3}}-[0-9a-f]{{12}}"
+)
 
 
 def create(sfn, name="m", definition=None, **kwargs) -> str:
@@ -241,7 +248,7 @@ def test_errors_are_the_exceptions_botocore_raises(sfn):
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(stateMachineArn=arn, name="once", input='{"a": 2}')
     with pytest.raises(ClientError) as unknown:
-        sfn.list_activities()
+        sfn.update_map_run(mapRunArn=arn + ":m", maxConcurrency=1)
     assert unknown.value.response["Error"]["Code"] == "UnknownOperationException"
     assert unknown.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
@@ -294,8 +301,51 @@ def test_start_sync_execution_of_an_express_machine(sfn, raw):
     out = sfn.start_sync_execution(stateMachineArn=arn, name="x", input='{"k": 1}')
     assert out["status"] == "SUCCEEDED" and json.loads(out["output"]) == {"done": True}
     assert json.loads(out["input"]) == {"k": 1}
+    assert re.fullmatch(EXPRESS_ARN.format(machine="fast", name="x"), out["executionArn"])
+    assert out["billingDetails"] == {
+        "billedMemoryUsedInMB": 64,
+        "billedDurationInMilliseconds": 100,
+    }
+    again = sfn.start_sync_execution(stateMachineArn=arn, name="x")  # names may repeat
+    assert again["executionArn"] != out["executionArn"]
     with pytest.raises(sfn.exceptions.InvalidDefinition):
         create(sfn, "slow", WAIT_FOR_TOKEN, type="EXPRESS")
+    text = json.dumps(WAIT_FOR_TOKEN)
+    assert sfn.validate_state_machine_definition(definition=text)["result"] == "OK"
+    checked = sfn.validate_state_machine_definition(definition=text, type="EXPRESS")
+    assert (
+        checked["result"] == "FAIL" and "waitForTaskToken" in checked["diagnostics"][0]["message"]
+    )
+    check_shapes(raw)
+
+
+def test_billing_of_a_sync_execution_is_its_virtual_duration(sfn, raw):
+    wait = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3, "End": True}}}
+    arn = create(sfn, "waits", wait, type="EXPRESS")
+    out = sfn.start_sync_execution(stateMachineArn=arn)
+    assert out["billingDetails"]["billedDurationInMilliseconds"] == 3000
+    assert (out["stopDate"] - out["startDate"]).total_seconds() == 3
+    check_shapes(raw)
+
+
+def test_start_execution_of_an_express_machine_has_an_express_arn(sfn, raw):
+    arn = create(sfn, "quick", pass_chain(2), type="EXPRESS")
+    started = sfn.start_execution(stateMachineArn=arn, name="e")["executionArn"]
+    assert re.fullmatch(EXPRESS_ARN.format(machine="quick", name="e"), started)
+    assert wait_done(sfn, started)["status"] == "SUCCEEDED"  # our extra: AWS keeps no record
+    events = sfn.get_execution_history(executionArn=started)["events"]
+    assert events[-1]["type"] == "ExecutionSucceeded"
+    listed = sfn.list_executions(stateMachineArn=arn)["executions"]
+    assert [e["executionArn"] for e in listed] == [started]
+    activity = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Task", "Resource": arn.replace("stateMachine:quick", "activity:a"),
+                  "End": True}
+        },
+    }  # fmt: skip
+    with pytest.raises(sfn.exceptions.InvalidDefinition, match="activities"):
+        create(sfn, "worker", activity, type="EXPRESS")
     check_shapes(raw)
 
 

@@ -215,3 +215,87 @@ def test_from_the_command_line(tmp_path):
     missing = cli(str(definition), "--input", json.dumps(ORDER))
     assert missing.returncode == 2
     assert missing.stderr.startswith("sfn-replay: no mock or handler answers Task state")
+
+
+def test_the_backoff_is_capped_and_a_runtime_error_is_never_retriable():
+    state = {
+        "Type": "Task",
+        "Resource": LAMBDA,
+        "Retry": [
+            {
+                "ErrorEquals": ["Slow"],
+                "IntervalSeconds": 10,
+                "BackoffRate": 4,
+                "MaxAttempts": 5,
+                "MaxDelaySeconds": 30,
+            },
+            {"ErrorEquals": ["States.ALL"], "MaxAttempts": 3},
+        ],
+        "End": True,
+    }
+    slow = {"errorOutput": {"error": "Slow"}}
+    response = run(state, mock=slow, inspection_level="DEBUG", retrier_retry_count=2)
+    assert response["inspectionData"]["errorDetails"]["retryBackoffIntervalSeconds"] == 30
+    spent = run(state, mock=slow, retrier_retry_count=5)
+    assert spent["status"] == "FAILED"  # the first matching Retry decides, once spent: no other
+    runtime = run(state, mock={"errorOutput": {"error": "States.Runtime"}})
+    assert runtime["status"] == "FAILED"
+
+
+def test_a_catch_assigns_its_variables_and_shapes_the_output():
+    state = {
+        "Type": "Task",
+        "QueryLanguage": "JSONata",
+        "Resource": LAMBDA,
+        "Catch": [
+            {
+                "ErrorEquals": ["States.ALL"],
+                "Assign": {"why": "{% $states.errorOutput.Cause %}"},
+                "Output": "{% {'failed': $states.errorOutput.Error} %}",
+                "Next": "Recover",
+            }
+        ],
+        "End": True,
+    }
+    mock = {"errorOutput": {"error": "Oops", "cause": "disk full"}}
+    response = run(state, {}, mock=mock, inspection_level="DEBUG")
+    assert response["status"] == "CAUGHT_ERROR"
+    assert json.loads(response["output"]) == {"failed": "Oops"}
+    assert loads(response, "variables") == {"why": "disk full"}
+
+
+def test_a_mocked_map_or_parallel_error_is_caught_and_their_input_steps_shown():
+    iterate = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    map_state = {
+        "Type": "Map",
+        "InputPath": "$.order",
+        "ItemsPath": "$.items",
+        "ItemProcessor": iterate,
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handle"}],
+        "End": True,
+    }
+    value = {"order": {"items": [1, 2]}}
+    caught = run(map_state, value, mock={"errorOutput": {"error": "Boom", "cause": "item 2"}})
+    assert (caught["status"], caught["nextState"]) == ("CAUGHT_ERROR", "Handle")
+    assert json.loads(caught["output"]) == {"Error": "Boom", "Cause": "item 2"}
+    shown = run(map_state, value, mock={"result": [3, 4]}, inspection_level="DEBUG")
+    assert loads(shown, "afterInputPath") == {"items": [1, 2]}
+    assert "afterParameters" not in shown["inspectionData"]  # a Map has no Parameters step
+    parallel = {
+        "Type": "Parallel",
+        "Parameters": {"n.$": "$.order.items[0]"},
+        "Branches": [iterate],
+        "End": True,
+    }
+    both = run(parallel, value, mock={"result": [1]}, inspection_level="DEBUG")
+    assert loads(both, "afterParameters") == {"n": 1}
+
+
+def test_the_context_object_and_its_overrides():
+    state = {"Type": "Pass", "Parameters": {"ctx.$": "$$"}, "End": True}
+    context = json.loads(run(state, {"a": 1})["output"])["ctx"]
+    assert context["Execution"]["Input"] == {"a": 1}
+    assert context["State"]["Name"] == "TestState"
+    assert context["StateMachine"]["Name"] == "TestState"
+    given = run(state, {"a": 1}, context={"Execution": {"Id": "arn:x", "Name": "mine"}})
+    assert json.loads(given["output"])["ctx"]["Execution"] == {"Id": "arn:x", "Name": "mine"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from replay import api, api_views, graph
+from replay import api, api_views, graph, window
 from replay.fold import fold
 from tests.helpers import START
 
@@ -40,7 +40,7 @@ def db(tmp_path_factory) -> Path:
 
 
 def test_cursor_matches_a_full_fold_at_every_position_in_any_order(db, monkeypatch):
-    monkeypatch.setattr(api_views, "CHECKPOINT_EVERY", 8)
+    monkeypatch.setattr(window, "CHECKPOINT_EVERY", 8)
     events = api_views.load(db, "happy-1").events
     cursor = api_views.Cursor(events)
     moves = list(range(1, len(events) + 1)) + random.Random(5).choices(
@@ -51,7 +51,7 @@ def test_cursor_matches_a_full_fold_at_every_position_in_any_order(db, monkeypat
 
 
 def test_each_move_folds_at_most_a_checkpoint_interval(db, monkeypatch):
-    monkeypatch.setattr(api_views, "CHECKPOINT_EVERY", 8)
+    monkeypatch.setattr(window, "CHECKPOINT_EVERY", 8)
     events = api_views.load(db, "happy-1").events
     cursor = api_views.Cursor(events)
     cursor.at(len(events))  # the first pass leaves a checkpoint every 8 events
@@ -64,26 +64,43 @@ def test_each_move_folds_at_most_a_checkpoint_interval(db, monkeypatch):
     assert cursor.folded - before == 1  # forward by one: one event
 
 
+def labels(loaded: api_views.Execution) -> list[str]:
+    cursor = api_views.Cursor(loaded.events)
+    return [cursor.facts(e["id"]).label for e in loaded.events]
+
+
 def test_frame_labels_and_state_names(db):
     loaded = api_views.load(db, "happy-1")
-    by_type = {(e["type"], label) for e, label in zip(loaded.events, loaded.labels)}
+    by_type = {(e["type"], label) for e, label in zip(loaded.events, labels(loaded))}
     assert ("PassStateEntered", "ShipItems#2") in by_type
     assert ("TaskStateEntered", "ReserveAndCharge#1") in by_type
-    ship = loaded.events.index(next(e for e in loaded.events if e["type"] == "PassStateEntered"))
-    assert loaded.index.names[ship] == "Ship"
+    ship = next(e for e in loaded.events if e["type"] == "PassStateEntered")["id"]
+    facts = api_views.Cursor(loaded.events).facts
+    assert facts(ship).state == "Ship"
+    retried = [e["id"] for e in loaded.events if facts(e["id"]).retry]
+    assert [(loaded.events[i - 2]["type"], loaded.events[i - 1]["type"]) for i in retried] == [
+        ("TaskFailed", "TaskScheduled")
+    ] * 2  # ChargePayment throttled twice, then through
+    assert facts(1).state is None and facts(len(loaded.events)).state is None  # the execution's
+
+
+def summary(loaded: api_views.Execution, n: int) -> dict:
+    cursor = api_views.Cursor(loaded.events)
+    cursor.at(n)
+    return cursor.summary()
 
 
 def test_visits_and_outcomes_follow_the_cursor(db):
     loaded = api_views.load(db, "declined-1")
     total = len(loaded.events)
     failed = next(e["id"] for e in loaded.events if e["type"] == "TaskFailed")
-    assert loaded.index.summary(failed - 1)["ChargePayment"]["outcome"] == "running"
-    assert loaded.index.summary(failed)["ChargePayment"]["outcome"] == "failed"
-    end = loaded.index.summary(total)
+    assert summary(loaded, failed - 1)["ChargePayment"]["outcome"] == "running"
+    assert summary(loaded, failed)["ChargePayment"]["outcome"] == "failed"
+    end = summary(loaded, total)
     assert end["Refund"] == {"visits": 1, "outcome": "failed"}
     assert "ShipItems" not in end
     happy = api_views.load(db, "happy-1")
-    assert happy.index.summary(len(happy.events))["Ship"] == {"visits": 3, "outcome": "succeeded"}
+    assert summary(happy, len(happy.events))["Ship"] == {"visits": 3, "outcome": "succeeded"}
 
 
 def test_inspect_shows_input_parameters_result_context_and_error(db):
@@ -91,17 +108,17 @@ def test_inspect_shows_input_parameters_result_context_and_error(db):
     cursor = api_views.Cursor(loaded.events)
     failed = next(e for e in loaded.events if e["type"] == "TaskFailed")
     shown = api_views.inspect(
-        loaded.doc, cursor.at(failed["id"]), failed, loaded.labels[failed["id"] - 1]
+        loaded.doc, cursor.at(failed["id"]), failed, cursor.facts(failed["id"]).label
     )
     assert shown["state"] == "ChargePayment" and shown["frame"] == "ReserveAndCharge#1"
     assert shown["parameters"]["Payload"] == {"orderId": "o-1001", "amount": 42.5}
     assert shown["error"] == "Payment.Declined" and shown["cause"] == "card declined"
     assert shown["context"]["State"]["Name"] == "ChargePayment"
     ok = next(e for e in loaded.events if e["type"] == "TaskSucceeded")
-    shown = api_views.inspect(loaded.doc, cursor.at(ok["id"]), ok, loaded.labels[ok["id"] - 1])
+    shown = api_views.inspect(loaded.doc, cursor.at(ok["id"]), ok, cursor.facts(ok["id"]).label)
     assert shown["result"]["Payload"] == {"valid": True, "total": 42.5}
     started = loaded.events[0]
-    shown = api_views.inspect(loaded.doc, cursor.at(1), started, loaded.labels[0])
+    shown = api_views.inspect(loaded.doc, cursor.at(1), started, cursor.facts(1).label)
     assert shown["input"]["orderId"] == "o-1001" and "state" not in shown
 
 
@@ -161,8 +178,8 @@ def test_imported_histories_get_the_same_frame_labels_by_inference(db, tmp_path)
     )
     imported = api_views.load(imported_db, "imported")
     assert all("sfnReplay" not in event for event in imported.events[1:])
-    assert imported.labels == own.labels
-    assert imported.index.summary(50) == own.index.summary(50)
+    assert labels(imported) == labels(own)
+    assert summary(imported, 50) == summary(own, 50)
 
 
 def test_the_inspector_cuts_huge_sections_but_y_keeps_them():
@@ -180,3 +197,37 @@ def test_the_inspector_cuts_huge_sections_but_y_keeps_them():
     console.print(sections(big))
     text = console.export_text()
     assert "more characters (y saves them all)" in text and len(text) < SHOWN_CHARACTERS * 2
+
+
+def test_a_read_failing_half_way_leaves_the_cursor_and_scout_consistent(db, monkeypatch):
+    monkeypatch.setattr(window, "CHUNK", 8)
+    monkeypatch.setattr(window, "CHECKPOINT_EVERY", 8)
+    events = list(api_views.load(db, "happy-1").events)
+    calls = []
+
+    def read(first: int, last: int) -> list[dict]:
+        calls.append(first)
+        if len(calls) == 3:
+            raise OSError("busy for a moment")
+        return events[first - 1 : last]
+
+    cursor = window.Cursor(window.History(read, len(events)))
+    with pytest.raises(OSError):
+        cursor.at(40)
+    assert cursor.scouted == 0  # the jump failed: the scout has not moved
+    assert cursor.at(40) == fold(events[:40]) and cursor.at(45) == fold(events[:45])
+    failures = [e["id"] for e in events if window.is_failure(e["type"])]
+    assert cursor.scout(50) and list(cursor.failures) == failures
+    assert all(v["state"] == fold(events[:k]) for k, v in cursor.checkpoints.items())
+    cursor = window.Cursor(window.History(lambda a, b: events[a - 1 : b], len(events)))
+    cursor.at(45)
+    assert cursor.scouted == 45  # a jump past the scout did its work on the way
+    assert cursor.scout(5) and list(cursor.failures) == failures
+    assert cursor.scout_view["state"] == fold(events)
+    calls.clear()
+    cursor = window.Cursor(window.History(read, len(events)))
+    with pytest.raises(OSError):
+        cursor.scout(50)
+    assert cursor.scouted == 16  # two chunks read, then the third failed
+    assert cursor.scout(50) and cursor.scouted == len(events)
+    assert list(cursor.failures) == [e["id"] for e in events if window.is_failure(e["type"])]

@@ -42,14 +42,15 @@ class ReplayApp(App):
         """Open an execution (name or ARN); a message instead when it cannot be read."""
         try:
             loaded = self.seam.open(execution)
+            if not loaded.events:
+                self.notify(f"{execution} has no events yet", severity="warning")
+                return
+            screen = ExecutionScreen(loaded)  # reads its first events
         except SeamError as exc:
             self.notify(str(exc), title="cannot open execution", severity="error", timeout=10)
             self._say(str(exc))
             return
-        if not loaded.events:
-            self.notify(f"{execution} has no events yet", severity="warning")
-            return
-        self.push_screen(ExecutionScreen(loaded))
+        self.push_screen(screen)
 
     def open_compare(self, a: str, b: str) -> None:
         try:

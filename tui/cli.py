@@ -157,11 +157,28 @@ def guarded(fn):
 
 @app.command()
 @guarded
-def validate(definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")]):
+def validate(
+    definition: Annotated[Path, typer.Argument(help="State machine definition (JSON).")],
+    type: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            metavar="STANDARD|EXPRESS",
+            help="EXPRESS also refuses what Express workflows cannot run.",
+        ),
+    ] = "STANDARD",
+):
     """Check a definition; print AWS-style diagnostics and exit 2 when it is invalid."""
     from replay.asl.validate import validate_text
 
-    diagnostics = validate_text(read_text(definition, "definition"))
+    if type.upper() not in ("STANDARD", "EXPRESS"):
+        raise UsageError(f"--type must be STANDARD or EXPRESS, not {type!r}")
+    text = read_text(definition, "definition")
+    diagnostics = validate_text(text)
+    if not diagnostics and type.upper() == "EXPRESS":
+        from replay.express import refused
+
+        diagnostics = refused(json.loads(text))
     if diagnostics:
         for diagnostic in diagnostics:  # the pointer "" is the whole document
             where = f"{diagnostic.pointer}: " if diagnostic.pointer else ""
@@ -217,8 +234,29 @@ def run(
     state_machine: StateMachineOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
+    type: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            metavar="STANDARD|EXPRESS",
+            help="State machine type: EXPRESS gives Express execution ARNs, a five-minute "
+            "limit, and refuses .sync, .waitForTaskToken and activities.",
+        ),
+    ] = "STANDARD",
+    sync: Annotated[
+        bool,
+        typer.Option(
+            "--sync",
+            help="Print the StartSyncExecution response (with --type EXPRESS), "
+            "as `start-sync-execution` does.",
+        ),
+    ] = False,
 ):
     """Run a state machine locally and record every event."""
+    if sync and type.upper() != "EXPRESS":
+        raise UsageError(
+            "--sync is StartSyncExecution, which runs Express workflows only: add --type EXPRESS"
+        )
     check_name("--state-machine-name", state_machine_name)
     check_name("--name", name)
     check_account(account)
@@ -255,8 +293,13 @@ def run(
         schedule=schedule,
         faults=fault_rules(fault, fault_plan),
         state_machines=child_definitions(state_machine or []),
+        type=type,
     )
-    print_description(result, as_json)
+    if sync:
+        result = api.sync_response(db_path(db), result)
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print_description(result, as_json)
     raise typer.Exit(status_code(result))
 
 
@@ -288,10 +331,7 @@ def print_description(description: dict, as_json: bool) -> None:
     typer.echo(f"{description['status']}  {description['executionArn']}")
     typer.echo(f"  started {description['startDate']}  stopped {description.get('stopDate')}")
     for waiting in description.get("waiting") or ():
-        typer.echo(
-            f"  waiting at state {waiting['state']} for task token {waiting['token']}; answer "
-            f"with: sfn-replay send-task-success {waiting['token']} --output JSON"
-        )
+        typer.echo(f"  {commands.waiting_line(waiting)}")
     if description.get("output") is not None:
         typer.echo(f"  output: {description['output']}")
     if description.get("error") is not None or description.get("cause") is not None:
@@ -694,7 +734,7 @@ def graph(
     else:
         loaded = api_views.load(db_path(db), target)
         machine = loaded.definition
-        summary = loaded.index.summary(len(loaded.events))
+        summary = api_views.summary_at_end(loaded)
     typer.echo(graphs.render(machine, summary, format))
 
 
@@ -707,6 +747,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.cli_test_state",
     "tui.cli_serve",
     "tui.cli_explore",
+    "tui.cli_activities",
+    "tui.cli_express",
 )
 # (`python -m tui.cli` runs this file as __main__: then the modules register with `tui.cli`,
 # imported by the block at the end, as they import their helpers from it)
@@ -723,11 +765,25 @@ def _on_signal(signum: int, frame: Any) -> None:
     raise Interrupted(signum)
 
 
+def _only_the_command_run(first: list[str]) -> None:
+    """Keep just the command the arguments name, when they name one: Typer builds the options
+    of every registered command at start (about a millisecond each), and `--help` or a
+    mistyped name still sees them all."""
+    by_name = {
+        info.name or info.callback.__name__.lower().replace("_", "-"): info
+        for info in app.registered_commands
+        if info.callback is not None
+    }
+    if first and first[0] in by_name:
+        app.registered_commands = [by_name[first[0]]]
+
+
 def main() -> None:
     """The console script: usage errors, Ctrl-C and a closed pipe are handled by the root
     command (`tui.shell.OneLineErrors`); a signal during a run says how to resume it."""
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    _only_the_command_run(sys.argv[1:2])
     try:
         app()
     except (Interrupted, KeyboardInterrupt) as exc:

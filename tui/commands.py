@@ -77,7 +77,7 @@ def list_executions(db) -> list[str]:
         stop = iso_aws(doc["stopMicros"]) if doc.get("stopMicros") is not None else "-"
         why = f"  ({doc['stopReason']})" if doc["status"] == "INTERRUPTED" else ""
         if doc.get("waiting"):
-            tokens = ", ".join(f"{w['state']}: {w['token']}" for w in doc["waiting"])
+            tokens = ", ".join(_waits(w) for w in doc["waiting"])
             why = f"  (waiting for task tokens: {tokens})"
         if doc.get("parentExecution") and not doc.get("mapRunArn"):
             why += f"  (started by {doc['parentExecution'].rsplit(':', 1)[1]})"
@@ -86,6 +86,33 @@ def list_executions(db) -> list[str]:
             f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}" + _faults(doc)
         )
     return rows
+
+
+def _waits(waiting: dict) -> str:
+    if waiting.get("activity") and "startedMicros" not in waiting:
+        return f"{waiting['state']}: a worker of {waiting['resource']}"
+    return f"{waiting['state']}: {waiting['token']}"
+
+
+def waiting_line(waiting: dict) -> str:
+    """What an execution waits for at a Task, and the command that answers it."""
+    token = waiting["token"]
+    if waiting.get("activity") and "startedMicros" not in waiting:
+        return (
+            f"waiting at state {waiting['state']} for a worker of activity "
+            f"{waiting['resource']}; take the task with: sfn-replay get-activity-task "
+            f"{waiting['resource']} --worker-name NAME"
+        )
+    if waiting.get("activity"):
+        return (
+            f"waiting at state {waiting['state']} for the answer of worker "
+            f"{waiting.get('workerName') or '(unnamed)'} to task token {token}; answer "
+            f"with: sfn-replay send-task-success {token} --output JSON"
+        )
+    return (
+        f"waiting at state {waiting['state']} for task token {token}; answer "
+        f"with: sfn-replay send-task-success {token} --output JSON"
+    )
 
 
 def _faults(doc: dict) -> str:

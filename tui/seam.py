@@ -49,7 +49,13 @@ class Seam:
         return sorted(rows, key=lambda doc: (doc["startMicros"], doc["name"]))
 
     def open(self, execution: str) -> api_views.Execution:
-        return self._call(api_views.load, self.db, execution)
+        """An execution opened for viewing; its events are read later, by range, each read
+        through here (a SeamError when the db is busy or gone)."""
+        return api_views.load(self.db, execution, self._call)
+
+    def refresh(self, execution: api_views.Execution) -> bool:
+        """Take in the new events and status of an execution another process is writing."""
+        return api_views.refresh(self.db, execution, self._call)
 
     def branch(self, execution: str, at: int, **options: Any) -> dict:
         return self._call(api.branch, self.db, execution, at, **options)
@@ -63,6 +69,21 @@ class Seam:
             return api_views.fault_rules(text)
         except api.EXPECTED_ERRORS as exc:
             raise SeamError(str(exc)) from None
+
+    def explore(self, execution: str, state: str) -> dict:
+        """The fault exploration of one state of an execution's workflow, run as the execution
+        was (definition, input, mocks, handlers, seed, virtual start): explore's report,
+        `{"runs", "property", "failures": [{"faults", "status", "error", "state",
+        "execution"}, ...]}`, the failing runs kept in the db.
+
+        The one place the UI reaches `replay.api.explore`, which the exploration work brings
+        (another branch): until it is merged, a message saying so."""
+        run = getattr(api, "explore", None)
+        if run is None:
+            raise SeamError("explore is not in this build yet (replay.api.explore)")
+        setup = self._call(api_views.recorded_setup, self.db, execution)
+        definition, input_value = setup.pop("definition_text"), setup.pop("input_value")
+        return self._call(run, self.db, definition, input_value, states=[state], **setup)
 
     def compare(self, a: str, b: str) -> api_views.Aligned:
         return api_views.align(self.open(a).events, self.open(b).events)

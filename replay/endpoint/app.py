@@ -3,6 +3,7 @@ sends it; the answer as `application/x-amz-json-1.0`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from replay.endpoint.context import Caller, Server
-from replay.endpoint.dispatch import handle
+from replay.endpoint.dispatch import LONG_POLL, handle
 from replay.endpoint.service import Worker, recover
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -30,13 +31,24 @@ def wall_clock() -> int:
 
 
 def create_app(
-    db: Path, *, mocks: Any = None, handlers_file: Path | None = None, clock=wall_clock
+    db: Path,
+    *,
+    mocks: Any = None,
+    handlers_file: Path | None = None,
+    clock=wall_clock,
+    poll_seconds: float = 60.0,
 ) -> Starlette:
     """The endpoint over the db `db`; executions answered by the parsed MockConfigFile `mocks`
-    (for `stateMachineArn#TestCase`) and the `handlers_file`."""
+    (for `stateMachineArn#TestCase`) and the `handlers_file`. GetActivityTask waits up to
+    `poll_seconds` for a task."""
     worker = Worker()
     server = Server(
-        db=Path(db), mocks=mocks, handlers_file=handlers_file, clock=clock, submit=worker.submit
+        db=Path(db),
+        mocks=mocks,
+        handlers_file=handlers_file,
+        clock=clock,
+        submit=worker.submit,
+        poll_seconds=poll_seconds,
     )
 
     async def endpoint(request: Request) -> Response:
@@ -49,6 +61,10 @@ def create_app(
             body = None
         try:
             status, out = await worker.call(lambda: handle(server, caller, target, body))
+            if target == LONG_POLL:
+                status, out = await poll(
+                    server, worker, lambda: handle(server, caller, target, body), status, out
+                )
         except Exception as exc:  # a bug of ours: the client gets a 500, the log the traceback
             traceback.print_exc(file=sys.stderr)
             status, out = 500, {"__type": "InternalFailure", "message": f"{type(exc).__name__}"}
@@ -64,3 +80,19 @@ def create_app(
     app = Starlette(routes=[Route("/", endpoint, methods=["POST"])], lifespan=lifespan)
     app.state.server = server
     return app
+
+
+POLL_INTERVAL = 0.05  # seconds between two tries of a long poll
+
+
+async def poll(server: Server, worker: Worker, job, status: int, out: dict) -> tuple[int, dict]:
+    """GetActivityTask's long poll: try again, off the worker, until a task comes (or an
+    error), `server.poll_seconds` pass, or the server stops."""
+    deadline = time.monotonic() + server.poll_seconds
+    while status == 200 and not out and not server.stopping():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        await asyncio.sleep(min(POLL_INTERVAL, left))
+        status, out = await worker.call(job)
+    return status, out

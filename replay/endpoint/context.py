@@ -44,3 +44,5 @@ class Server:
     clock: Callable[[], int] = field(default=lambda: 0)  # wall clock, microseconds
     submit: Callable[[Callable[[], Any]], Any] = field(default=lambda job: job())
     pending: dict[str, dict] = field(default_factory=dict)
+    poll_seconds: float = 60.0  # how long GetActivityTask waits for a task (AWS: 60 s)
+    stopping: Callable[[], bool] = field(default=lambda: False)  # the server is shutting down

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from replay.endpoint import executions, machines, tasks, test_state
+from replay.endpoint import activities, executions, machines, tasks, test_state, versions
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, from_exception
 
@@ -33,7 +33,21 @@ OPERATIONS: dict[str, Operation] = {
     "SendTaskFailure": tasks.failure,
     "SendTaskHeartbeat": tasks.heartbeat,
     "TestState": test_state.test_state,
+    "CreateActivity": activities.create,
+    "DescribeActivity": activities.describe,
+    "ListActivities": activities.list_,
+    "DeleteActivity": activities.delete,
+    "GetActivityTask": activities.get_task,
+    "PublishStateMachineVersion": versions.publish,
+    "ListStateMachineVersions": versions.list_versions,
+    "DeleteStateMachineVersion": versions.delete_version,
+    "CreateStateMachineAlias": versions.create_alias,
+    "DescribeStateMachineAlias": versions.describe_alias,
+    "ListStateMachineAliases": versions.list_aliases,
+    "UpdateStateMachineAlias": versions.update_alias,
+    "DeleteStateMachineAlias": versions.delete_alias,
 }
+LONG_POLL = TARGET_PREFIX + "GetActivityTask"  # answered `{}` at once: the app polls again
 
 
 def operation(target: str | None) -> Operation:

@@ -30,6 +30,10 @@ def from_exception(exc: Exception) -> ApiError:
         return ApiError("ExecutionDoesNotExist", message)
     if isinstance(exc, TaskDoesNotExist):
         return ApiError("TaskDoesNotExist", message.removeprefix("TaskDoesNotExist: "))
+    if message.startswith("ActivityDoesNotExist: "):
+        return ApiError("ActivityDoesNotExist", message.removeprefix("ActivityDoesNotExist: "))
+    if message.startswith("invalid activity ARN "):
+        return ApiError("InvalidArn", message)
     if isinstance(exc, InvalidDefinition):
         return ApiError("InvalidDefinition", message)
     if isinstance(exc, api.TestStateError) and message.startswith("no state "):

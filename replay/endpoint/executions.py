@@ -6,15 +6,17 @@ through `replay.api`. Every function here runs on the worker thread (see `servic
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import uuid
 from typing import Any
 
-from replay import api
-from replay.endpoint import machines
+from replay import api, express
+from replay.endpoint import machines, versions
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, from_exception, validation
 from replay.endpoint.shapes import (
+    EXECUTION_KINDS,
     epoch,
     make_token,
     page,
@@ -26,6 +28,7 @@ from replay.endpoint.shapes import (
 )
 from replay.events import to_json_text
 from replay.history import EXECUTIONS, length, read_events
+from replay.runner import Names
 from store import EventLog
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
@@ -59,20 +62,26 @@ def _launch(server: Server, body: dict) -> dict:
     """What a start needs: the state machine (its ARN may end with Step Functions Local's
     `#TestCase`), the execution's name, ARN, input and start time."""
     arn, _, test_case = str(body.get("stateMachineArn", "")).partition("#")
-    machine = machines.get(server, arn)
+    seed, start = secrets.randbits(63), server.clock()
+    machine, version, alias = versions.target(server, arn, seed)  # the one it runs
     name, value = _name(body), _input(body)
     region, account, _ = parse_arn(arn, "stateMachine")
     if test_case:
         _check_test_case(server, machine["name"], test_case)
+    names = Names(machine["name"], name, account, region, machine["type"])
+    uuid = express.run_id(seed, start, name) if machine["type"] == express.EXPRESS else ""
     return {
         "machine": machine,
-        "arn": ":".join(["arn:aws:states", region, account, "execution", machine["name"], name]),
+        "arn": names.execution_arn(name, uuid),  # as api.run names it, from the same seed
         "name": name,
         "input": value,
-        "start": server.clock(),
+        "start": start,
+        "seed": seed,
         "testCase": test_case or None,
         "account": account,
         "region": region,
+        "version": version,
+        "alias": alias,
     }
 
 
@@ -100,6 +109,10 @@ def _run(server: Server, launch: dict) -> dict:
         account=launch["account"],
         region=launch["region"],
         start_micros=launch["start"],
+        seed=launch["seed"],
+        type=machine["type"],
+        version_arn=launch["version"],
+        alias_arn=launch["alias"],
         mocks=server.mocks if launch["testCase"] else None,
         test_case=launch["testCase"],
         handlers_file=server.handlers_file,
@@ -166,10 +179,9 @@ def start_sync(server: Server, caller: Caller, body: dict) -> dict:
         raise from_exception(exc) from None
     with EventLog(server.db) as log:
         doc = log.get_doc(EXECUTIONS, launch["arn"])
-    out = _description(result, doc)
-    out.pop("mapRunArn", None)
-    out["billingDetails"] = {"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100}
-    return out
+    stop = doc.get("stopMicros")
+    dates = {"startDate": epoch(doc["startMicros"]), "stopDate": epoch(stop or doc["startMicros"])}
+    return express.sync_response(dict(result, **dates), doc["startMicros"], stop)
 
 
 def _description(result: dict, doc: dict) -> dict:
@@ -187,6 +199,8 @@ def _description(result: dict, doc: dict) -> dict:
         "error": result["error"],
         "cause": result["cause"],
         "mapRunArn": doc.get("mapRunArn"),
+        "stateMachineVersionArn": result.get("stateMachineVersionArn"),
+        "stateMachineAliasArn": result.get("stateMachineAliasArn"),
     }
     if result["output"] is not None:
         out["outputDetails"] = {"included": True}
@@ -201,7 +215,7 @@ def _settle(server: Server, arn: Any) -> None:
 
 
 def _doc(log: EventLog, arn: Any) -> dict:
-    parse_arn(arn, "execution")
+    parse_arn(arn, EXECUTION_KINDS)
     doc = log.get_doc(EXECUTIONS, arn)
     if doc is None:
         raise ApiError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
@@ -282,44 +296,61 @@ def history(server: Server, caller: Caller, body: dict) -> dict:
 
 
 def list_(server: Server, caller: Caller, body: dict) -> dict:
-    """ListExecutions of a state machine (or of a Map Run), newest first."""
+    """ListExecutions of a state machine, of one of its versions or aliases (the executions
+    started through it), or of a Map Run; newest first."""
     machine, map_run = body.get("stateMachineArn"), body.get("mapRunArn")
     status = body.get("statusFilter")
     if status is not None and status not in STATUSES:
         raise validation(f"Value '{status}' at 'statusFilter' failed to satisfy: {STATUSES}")
     if (machine is None) == (map_run is None):
         raise validation("give either stateMachineArn or mapRunArn")
-    if machine is not None:
-        parse_arn(machine, "stateMachine")
+    base, qualifier = versions.split(machine) if machine is not None else (None, None)
     with EventLog(server.db, readonly=True) as log:
         docs = [d for _, d in log.docs(EXECUTIONS)]
-        known = machine is None or log.get_doc(machines.TABLE, machine) is not None
-    docs += [_pending_doc(launch) for launch in server.pending.values()]
-    if machine is not None:
-        docs = [d for d in docs if d["stateMachineArn"] == machine and not d.get("mapRunArn")]
-        if not docs and not known:
-            raise ApiError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{machine}'")
-    else:
-        docs = [d for d in docs if d.get("mapRunArn") == map_run]
-    if status is not None:
-        docs = [d for d in docs if d["status"] == status]
-    docs.sort(key=lambda d: (-d["startMicros"], d["name"]))
-    chunk, token = page(docs, body, f"executions:{machine or map_run}:{status}")
-    items = [
-        without_none(
-            {
-                "executionArn": d["executionArn"],
-                "stateMachineArn": d["stateMachineArn"],
-                "name": d["name"],
-                "status": d["status"],
-                "startDate": epoch(d["startMicros"]),
-                "stopDate": epoch(d["stopMicros"]) if d.get("stopMicros") is not None else None,
-                "mapRunArn": d.get("mapRunArn"),
-            }
-        )
-        for d in chunk
-    ]
+        docs += [_pending_doc(launch) for launch in server.pending.values()]
+        if machine is not None:
+            docs = [d for d in docs if d["stateMachineArn"] == base and not d.get("mapRunArn")]
+            if not docs and log.get_doc(machines.TABLE, base) is None:
+                raise ApiError(
+                    "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{machine}'"
+                )
+            if qualifier is not None:
+                docs = [d for d in docs if machine in _through(log, d).values()]
+        else:
+            docs = [d for d in docs if d.get("mapRunArn") == map_run]
+        if status is not None:
+            docs = [d for d in docs if d["status"] == status]
+        docs.sort(key=lambda d: (-d["startMicros"], d["name"]))
+        chunk, token = page(docs, body, f"executions:{machine or map_run}:{status}")
+        items = [_list_item(d, _through(log, d)) for d in chunk]
     return without_none({"executions": items, "nextToken": token})
+
+
+def _through(log: EventLog, doc: dict) -> dict:
+    """The version and alias an execution was started through (its ExecutionStarted says)."""
+    if "through" in doc:  # started, not yet run
+        return doc["through"]
+    if not doc.get("events"):
+        return {}
+    (first,) = read_events(log, doc, 1, 1)
+    details = first.get("executionStartedEventDetails") or {}
+    keys = ("stateMachineVersionArn", "stateMachineAliasArn")
+    return {key: details[key] for key in keys if details.get(key)}
+
+
+def _list_item(doc: dict, through: dict) -> dict:
+    return without_none(
+        {
+            "executionArn": doc["executionArn"],
+            "stateMachineArn": doc["stateMachineArn"],
+            "name": doc["name"],
+            "status": doc["status"],
+            "startDate": epoch(doc["startMicros"]),
+            "stopDate": epoch(doc["stopMicros"]) if doc.get("stopMicros") is not None else None,
+            "mapRunArn": doc.get("mapRunArn"),
+            **through,
+        }
+    )
 
 
 def _pending_doc(launch: dict) -> dict:
@@ -329,13 +360,16 @@ def _pending_doc(launch: dict) -> dict:
         "name": launch["name"],
         "status": "RUNNING",
         "startMicros": launch["start"],
+        "through": without_none(
+            {"stateMachineVersionArn": launch["version"], "stateMachineAliasArn": launch["alias"]}
+        ),
     }
 
 
 def stop(server: Server, caller: Caller, body: dict) -> dict:
     """StopExecution: ABORTED, with an ExecutionAborted event (error and cause if given)."""
     arn = body.get("executionArn")
-    parse_arn(arn, "execution")
+    parse_arn(arn, EXECUTION_KINDS)
     _settle(server, arn)  # started, not yet run: run it now, then stop it
     try:
         result = api.stop_execution(

@@ -36,14 +36,16 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(db: Path, mocks: Any, handlers_file: Path | None):
+def _server(db: Path, mocks: Any, handlers_file: Path | None, poll_seconds: float = 60.0):
     import uvicorn
 
     from replay.endpoint.app import create_app
 
-    app = create_app(db, mocks=mocks, handlers_file=handlers_file)
+    app = create_app(db, mocks=mocks, handlers_file=handlers_file, poll_seconds=poll_seconds)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    return uvicorn.Server(config)
+    server = uvicorn.Server(config)
+    app.state.server.stopping = lambda: server.should_exit  # a long poll ends at shutdown
+    return server
 
 
 def serve(
@@ -105,11 +107,13 @@ def running(
     port: int = 0,
     mocks: Any = None,
     handlers_file: Path | None = None,
+    poll_seconds: float = 60.0,
 ) -> Iterator[str]:
     """The endpoint on a thread of this process (port 0: a free one); yields its URL. This
-    process must not open the db itself meanwhile (one LMDB environment a process)."""
+    process must not open the db itself meanwhile (one LMDB environment a process).
+    `poll_seconds`: how long GetActivityTask waits for a task."""
     sock = bind(host, port)
-    server = _server(Path(db), mocks, handlers_file)
+    server = _server(Path(db), mocks, handlers_file, poll_seconds)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:

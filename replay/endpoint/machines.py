@@ -10,11 +10,10 @@ from typing import Any
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, validation
 from replay.endpoint.shapes import epoch, page, parse_arn, without_none
+from replay.express import TYPES
 from store import EventLog
 
 TABLE = "stateMachines"
-TYPES = ("STANDARD", "EXPRESS")
-_NO_EXPRESS = (".waitForTaskToken", ".sync", ".sync:2")  # patterns Express workflows refuse
 _CONFIG = ("loggingConfiguration", "tracingConfiguration", "encryptionConfiguration")
 
 
@@ -29,38 +28,21 @@ def get(server: Server, arn: Any) -> dict:
 
 
 def check_definition(text: Any, kind: str = "STANDARD") -> None:
-    """InvalidDefinition with AWS's wording when the definition is not valid ASL."""
+    """InvalidDefinition with AWS's wording when the definition is not valid ASL (or uses what
+    an Express workflow refuses, `replay.express.refused`)."""
     from replay.asl.validate import validate_text
+    from replay.express import EXPRESS, refused
 
     if not isinstance(text, str):
         raise validation("definition must be a string of JSON text")
     problems = [f"{d.message} at {d.pointer or '/'}" for d in validate_text(text)]
-    if not problems and kind == "EXPRESS":
-        problems = [
-            f"Express state machine does not support '{pattern}' service integration "
-            f"pattern at {pointer}"
-            for pointer, pattern in _patterns(json.loads(text))
-        ]
+    if not problems and kind == EXPRESS:
+        problems = [f"{d.message} at {d.pointer}" for d in refused(json.loads(text))]
     if problems:
         raise ApiError(
             "InvalidDefinition",
             "Invalid State Machine Definition: '" + "; ".join(problems) + "'",
         )
-
-
-def _patterns(node: Any, pointer: str = "") -> list[tuple[str, str]]:
-    """(pointer, pattern) of each Resource whose integration pattern Express refuses."""
-    found = []
-    if isinstance(node, dict):
-        resource = node.get("Resource")
-        if isinstance(resource, str):
-            found += [(pointer, p) for p in _NO_EXPRESS if resource.endswith(p)][:1]
-        for key, value in node.items():
-            found += _patterns(value, f"{pointer}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _patterns(value, f"{pointer}/{i}")
-    return found
 
 
 def _check_role(role: Any) -> None:
@@ -116,11 +98,35 @@ def create(server: Server, caller: Caller, body: dict) -> dict:
             record = old  # AWS: the same request again is idempotent
         else:
             log.put_doc(TABLE, arn, record)
-    return {"stateMachineArn": arn, "creationDate": epoch(record["creationDate"])}
+        published = _publish(log, record, body, now)
+    return without_none(
+        {
+            "stateMachineArn": arn,
+            "creationDate": epoch(record["creationDate"]),
+            "stateMachineVersionArn": published,
+        }
+    )
+
+
+def _publish(log: EventLog, record: dict, body: dict, now: int) -> str | None:
+    """`publish: true` of CreateStateMachine and UpdateStateMachine: the version's ARN."""
+    from replay.endpoint import versions
+
+    if not body.get("publish"):
+        return None
+    description = body.get("versionDescription")
+    if description is not None and (not isinstance(description, str) or len(description) > 256):
+        raise validation("versionDescription must be a string of at most 256 characters")
+    return versions.publish_record(log, record, description, now)["stateMachineVersionArn"]
 
 
 def describe(server: Server, caller: Caller, body: dict) -> dict:
-    record = get(server, body.get("stateMachineArn"))
+    from replay.endpoint import versions
+
+    arn = body.get("stateMachineArn")
+    if versions.split(arn)[1] is not None:  # a version's ARN (`...:NAME:N`)
+        return versions.describe_version(server, arn)
+    record = get(server, arn)
     return without_none(
         {
             "stateMachineArn": record["stateMachineArn"],
@@ -171,24 +177,38 @@ def update(server: Server, caller: Caller, body: dict) -> dict:
     record = dict(record, **changes, updateDate=now, revisionId=str(uuid.uuid4()))
     with EventLog(server.db) as log:
         log.put_doc(TABLE, record["stateMachineArn"], record)
-    return {"updateDate": epoch(now), "revisionId": record["revisionId"]}
+        published = _publish(log, record, body, now)
+    return without_none(
+        {
+            "updateDate": epoch(now),
+            "revisionId": record["revisionId"],
+            "stateMachineVersionArn": published,
+        }
+    )
 
 
 def delete(server: Server, caller: Caller, body: dict) -> dict:
     arn = body.get("stateMachineArn")
     parse_arn(arn, "stateMachine")
+    from replay.endpoint import versions
+
     with EventLog(server.db) as log:
         log.delete_doc(TABLE, arn)  # AWS: deleting one that is gone is no error
+        versions.forget(log, arn)  # and its versions and aliases
     return {}
 
 
 def validate(server: Server, caller: Caller, body: dict) -> dict:
     """ValidateStateMachineDefinition: AWS's result shape, one ERROR diagnostic a problem."""
     from replay.asl.validate import validate_text
+    from replay.express import EXPRESS, refused
 
     text = body.get("definition")
     if not isinstance(text, str):
         raise validation("definition must be a string of JSON text")
+    found = validate_text(text)
+    if not found and body.get("type") == EXPRESS:  # what an Express workflow cannot run
+        found = refused(json.loads(text))
     diagnostics = [
         {
             "severity": "ERROR",
@@ -196,7 +216,7 @@ def validate(server: Server, caller: Caller, body: dict) -> dict:
             "message": d.message,
             "location": d.pointer or "/",
         }
-        for d in validate_text(text)
+        for d in found
     ]
     limit = body.get("maxResults") or 100
     return {

@@ -18,18 +18,22 @@ def epoch(micros: int) -> float:
     return micros / 1_000_000
 
 
-def parse_arn(arn: Any, kind: str) -> tuple[str, str, list[str]]:
-    """(region, account, resource parts after `kind`) of a Step Functions ARN of `kind`
-    (`stateMachine`, `execution`, `express`), or InvalidArn."""
+EXECUTION_KINDS = ("execution", "express")  # a Standard or an Express execution's ARN
+
+
+def parse_arn(arn: Any, kind: str | tuple[str, ...]) -> tuple[str, str, list[str]]:
+    """(region, account, resource parts after the kind) of a Step Functions ARN of `kind`
+    (`stateMachine`, `execution`, `express`, or one of several), or InvalidArn."""
+    kinds = (kind,) if isinstance(kind, str) else kind
     parts = arn.split(":") if isinstance(arn, str) else []
     if (
         len(parts) < 7
         or parts[:3] != ["arn", parts[1], "states"]
         or not parts[1].startswith("aws")
-        or parts[5] != kind
+        or parts[5] not in kinds
         or not all(parts[6:])
     ):
-        raise ApiError("InvalidArn", f"Invalid Arn: '{arn}' is not the ARN of a {kind}")
+        raise ApiError("InvalidArn", f"Invalid Arn: '{arn}' is not the ARN of a {kinds[0]}")
     return parts[3], parts[4], parts[6:]
 
 

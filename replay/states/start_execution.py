@@ -250,14 +250,18 @@ def start(step, value: Any, events, *, detached: bool, ran: str | None = None):
     return _spawn(step, child, given, text, arn, detached), text
 
 
-def start_for_token(step, value: Any, events, ran: str | None) -> None:
-    """`.waitForTaskToken`: start the child (which runs on by itself) and submit."""
-    frame, _ = start(step, value, events, detached=True, ran=ran)
+def start_for_token(task, value: Any, ran: str | None) -> None:
+    """`.waitForTaskToken` (`task`: a TaskRun): start the child (which runs on by itself) and
+    submit."""
+    events = task.events
+    frame, _ = start(task.step, value, events, detached=True, ran=ran)
     events.submitted(to_json_text(_started(frame.sink)), {"execution": frame.sink.arn})
 
 
-def run_start_execution(step, kind, value: Any, events, timeout: int | None, ran: str | None):
-    """The Task's result: the child's DescribeExecution (.sync, .sync:2) or its start."""
+def run_start_execution(task, value: Any, ran: str | None):
+    """The Task's result (`task`: a TaskRun): the child's DescribeExecution (.sync, .sync:2)
+    or its start."""
+    step, kind, events, timeout = task.step, task.kind, task.events, task.timeout
     engine = step.engine
     sync = kind.waits and not kind.callback
     frame, text = start(step, value, events, detached=not sync, ran=ran)

@@ -12,6 +12,7 @@ from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
 from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
 from replay.scheduler import CALL_OUT, Sleep
+from replay.states.activity_task import run_activity
 from replay.states.start_execution import (
     run_start_execution,
     start_for_token,
@@ -100,11 +101,14 @@ class _Events:
             step.frame, self.prefix + "Scheduled", details, extra={"invocation": invocation}
         )
 
-    def started(self) -> None:
+    def started(self, worker: str | None = "sfn-replay", token: str | None = None) -> None:
         if self.kind.family == "lambda":
             self.step.emit("LambdaFunctionStarted")
-        elif self.kind.family == "activity":
-            self.step.emit("ActivityStarted", {"workerName": "sfn-replay"})
+        elif self.kind.family == "activity":  # a worker's start carries its token (our key)
+            extra = {"token": token} if token is not None else None
+            step = self.step
+            details = {"workerName": worker} if worker is not None else {}
+            step.engine.emit(step.frame, "ActivityStarted", details, extra=extra)
         else:
             self.step.emit("TaskStarted", self._service({}))
 
@@ -134,9 +138,8 @@ class _Events:
 
 def _ask(step, kind: ResourceKind, value: Any, context: dict):
     """The world's answer (None: nothing answers a callback, an activity or a StartExecution,
-    which starts a child execution then), after a step
-    boundary at which what is recorded so far can be committed (the call may leave the
-    process)."""
+    which starts a child execution then), after a step boundary at which what is recorded so
+    far can be committed (the call may leave the process)."""
     yield CALL_OUT
     return step.engine.ask_world(
         step.state.name,
@@ -172,56 +175,81 @@ def run_task(step):
     heartbeat = _seconds(step, state.heartbeat_seconds, "HeartbeatSeconds")
     events = _Events(step, kind)
     invocation = engine.invocations.get(state.name, 0)
-    if kind.family == "activity":  # no db here has activities: only a mock or handler can
-        answer = yield from _ask(step, kind, value, context)  # stand in for a worker
-        if answer is None:
-            name = state.resource.rsplit(":", 1)[-1]
-            raise StatesError(errors.RUNTIME, f"The activity {name} does not exist.")
-        events.scheduled(value, timeout, heartbeat, invocation)
-        events.started()
-    else:
-        events.scheduled(value, timeout, heartbeat, invocation)
-        events.started()
-        answer = yield from _ask(step, kind, value, context)
+    task = TaskRun(step, kind, events, env, timeout, heartbeat)
+    if kind.family == "activity":
+        return (yield from run_activity(task, value, context, invocation))
+    events.scheduled(value, timeout, heartbeat, invocation)
+    events.started()
+    answer = yield from _ask(step, kind, value, context)
     if starts_execution(kind) and (answer is None or answer.nested):
         ran = answer and answer.nested  # the child a record says it started
         if not kind.callback:  # a child execution of the run answers it
-            result = yield from run_start_execution(step, kind, value, events, timeout, ran)
-            step.assign(state.assign, result)
-            return state.next, state.io.output(step.raw_input, result, env)
-        start_for_token(step, value, events, ran)  # then the token is waited for
+            return task.result((yield from run_start_execution(task, value, ran)))
+        start_for_token(task, value, ran)  # then the token is waited for
         answer = None if answer is None or answer.pending else answer
     elif kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
         events.submitted()
     if answer is None:  # nothing answers yet: wait (the execution pauses when all else does)
-        limits = {"timeoutSeconds": timeout, "heartbeatSeconds": heartbeat}
         token, label = context["Task"]["Token"], step.frame.label or ""
-        error = yield engine.await_token(token, state.name, state.resource, label, limits)
+        error = yield engine.await_token(token, state.name, state.resource, label, task.limits)
         events.timed_out(error)  # woken only by its deadline
         raise StatesError(error, None)
-    marker = _marker(answer)
-    delay = int(min(answer.delay_seconds, 1e300) * MICROS)  # a mock's Delay may be inf
-    limits = timeouts(answer, delay, timeout, heartbeat)
-    sleep = min(limits)[0] if limits else delay
-    if beyond_timestamps(engine.now, sleep):
-        raise StatesError(errors.RUNTIME, f"The task cannot end: {BEYOND_TIMESTAMPS}")
-    if limits:
-        yield Sleep(sleep)
-        error = min(limits)[1]
-        events.timed_out(error, marker)
-        raise StatesError(error, None)
-    if delay or kind.callback:  # a callback's answer comes after what can happen meanwhile
-        yield Sleep(delay)
-    if kind.waits and not kind.callback and not answer.unsubmitted:
-        events.submitted()
-    if answer.failed:
-        events.failed(answer.error, answer.cause, marker)
-        raise StatesError(answer.error, answer.cause)
-    try:
-        text = engine.json_text(answer.output, kind.resource_type or state.resource)
-    except StatesError as too_big:
-        events.failed(too_big.error, too_big.cause, marker)
-        raise
-    events.succeeded(text, marker)
-    step.assign(state.assign, answer.output)
-    return state.next, state.io.output(step.raw_input, answer.output, env)
+    return (yield from task.finish(answer))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRun:
+    """One invocation of a Task state: what its end needs."""
+
+    step: Any
+    kind: ResourceKind
+    events: _Events
+    env: Env
+    timeout: int | None
+    heartbeat: int | None
+
+    def ask(self, value: Any, context: dict):
+        return _ask(self.step, self.kind, value, context)
+
+    @property
+    def limits(self) -> dict[str, int | None]:
+        return {"timeoutSeconds": self.timeout, "heartbeatSeconds": self.heartbeat}
+
+    def finish(self, answer, start: int | None = None):
+        """The Task's end once the world answered: its outcome after the answer's delay, or its
+        timeout. `start`: micros after it was scheduled that a worker started it (an activity;
+        the task is that far already, and its heartbeats count from then)."""
+        step, kind, events = self.step, self.kind, self.events
+        state, engine = step.state, step.engine
+        marker = _marker(answer)
+        delay = int(min(answer.delay_seconds, 1e300) * MICROS)  # a mock's Delay may be inf
+        elapsed = start or 0
+        limits = timeouts(answer, delay, self.timeout, self.heartbeat, elapsed)
+        sleep = min(limits)[0] if limits else delay
+        if beyond_timestamps(engine.now, sleep - elapsed):
+            raise StatesError(errors.RUNTIME, f"The task cannot end: {BEYOND_TIMESTAMPS}")
+        if limits:
+            yield Sleep(sleep - elapsed)
+            error = min(limits)[1]
+            events.timed_out(error, marker)
+            raise StatesError(error, None)
+        if delay or kind.callback or start is not None:  # an answer from outside comes after
+            yield Sleep(delay - elapsed)  # what can happen meanwhile
+        if kind.waits and not kind.callback and not answer.unstarted:
+            events.submitted()  # (a record's job refused before it was submitted has none)
+        if answer.failed:
+            events.failed(answer.error, answer.cause, marker)
+            raise StatesError(answer.error, answer.cause)
+        try:
+            text = engine.json_text(answer.output, kind.resource_type or state.resource)
+        except StatesError as too_big:
+            events.failed(too_big.error, too_big.cause, marker)
+            raise
+        events.succeeded(text, marker)
+        return self.result(answer.output)
+
+    def result(self, output: Any) -> tuple:
+        """The state's end with the Task's result: its Assign, then (next state, output)."""
+        step, state = self.step, self.step.state
+        step.assign(state.assign, output)
+        return state.next, state.io.output(step.raw_input, output, self.env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from textual import on, work
@@ -15,14 +16,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from replay import api_views
-from replay.api_views import Cursor, Execution
+from replay.api_views import Cursor, Execution, is_entered
 from replay.events import details
+from tui.screens.explore import ExploreScreen
 from tui.screens.forms import BranchForm, Prompt
 from tui.seam import SeamError
 from tui.widgets.inspector import Inspector
 from tui.widgets.outline import Outline
 from tui.widgets.scrubbar import ScrubBar
 from tui.widgets.timeline import Timeline
+
+SCOUT_STEP = 2048  # events folded ahead per tick, to find the failures (~10 ms)
 
 
 def _searchable(event: dict) -> str:
@@ -48,12 +52,15 @@ class ExecutionScreen(Screen):
         Binding("D", "compare_with", "Compare with a picked execution", show=False),
         Binding("r", "replay", "Replay check"),
         Binding("R", "replay_with", "Replay with a definition", show=False),
+        Binding("x", "explore", "Explore the faults of the state", show=False),
         Binding("z", "zoom", "Zoom the focused pane (tab: next pane)", show=False),
         Binding("f", "fold", "Fold/unfold Context and raw event", show=False),
         Binding("y", "yank", "Save inspector", show=False),
         Binding("escape", "back", "Back"),
     ]
     HELP_KEYS = Timeline.BINDINGS
+    SCOUT_EVERY = 0.025  # seconds between two scout steps (keys wait at most one step)
+    FOLLOW_EVERY = 1.0  # seconds between two looks at a running execution's length
 
     def __init__(self, execution: Execution) -> None:
         super().__init__()
@@ -64,9 +71,12 @@ class ExecutionScreen(Screen):
     def _use(self, execution: Execution) -> None:
         self.execution = execution
         self.cursor = Cursor(execution.events)
-        events = execution.events
-        self.failures = [e["id"] for e in events if api_views.is_failure(e["type"])]
-        self.entered = [e["id"] for e in events if e["type"].endswith("StateEntered")]
+        self.cursor.scout(SCOUT_STEP)  # a short history is scouted whole before it shows
+
+    @property
+    def failures(self):
+        """Ids of the failures found so far (all of them once the scout is done)."""
+        return self.cursor.failures
 
     def title_text(self) -> str:
         doc = self.execution.doc
@@ -93,6 +103,7 @@ class ExecutionScreen(Screen):
                     self.failures,
                     doc.get("forkAt"),
                     events[0]["timestamp"] if events else 0,
+                    complete=self.cursor.scouted_all,
                     id="scrub",
                 )
             with Vertical(id="right"):
@@ -102,32 +113,53 @@ class ExecutionScreen(Screen):
 
     def on_mount(self) -> None:
         timeline = self.query_one(Timeline)
-        timeline.load(self.execution)
+        timeline.load(self.execution, self.cursor)
         timeline.focus()
         fork = self.execution.fork_at
         self.move_to(fork + 1 if fork and fork < len(self.execution.events) else 1)
         self.show(self.event_id)
-        self.set_interval(1.0, self.follow)
+        self.scouting = self.set_interval(
+            self.SCOUT_EVERY, self.scout, pause=self.cursor.scouted_all
+        )
+        self.set_interval(self.FOLLOW_EVERY, self.follow)
+
+    def scout(self) -> None:
+        """Fold ahead a step (checkpoints for later jumps, failures for the scrub bar, e and
+        E); the timer pauses at the end of the history."""
+        try:
+            self.cursor.scout(SCOUT_STEP)
+        except SeamError:
+            return  # busy: the next tick goes on
+        self._scouted()
+
+    def _scouted(self) -> None:
+        """The scout has moved: the scrub bar shows the failures found; at the end, it rests."""
+        bar = self.query_one(ScrubBar)
+        bar.complete = self.cursor.scouted_all
+        bar.refresh()
+        if bar.complete:
+            self.scouting.pause()
 
     def follow(self) -> None:
-        """While the execution runs (another process writing), take in its new events; a
+        """While the execution runs (another process writing), take in its new events: the
+        history's length and status are polled, only the new events are read when shown. A
         cursor on the last event stays on the last one."""
         if self.execution.doc["status"] != "RUNNING" or self.app.seam.busy:
             return
+        total = len(self.execution.events)
+        at_end = self.event_id == total
         try:
-            fresh = self.app.seam.open(self.arn)
+            changed = self.app.seam.refresh(self.execution)
         except SeamError:
             return  # deleted or unreadable for a moment: try again at the next tick
-        if len(fresh.events) == len(self.execution.events) and fresh.doc["status"] == "RUNNING":
+        if not changed:
             return
-        at_end = self.event_id == len(self.execution.events)
-        here = self.event_id
-        self._use(fresh)
-        self.query_one(Timeline).load(fresh)
+        self.query_one(Timeline).grow()
         bar = self.query_one(ScrubBar)
-        bar.total, bar.failures = len(fresh.events), self.failures
+        bar.total, bar.complete = len(self.execution.events), self.cursor.scouted_all
+        self.scouting.resume()
         self.query_one("#title", Static).update(self.title_text())
-        self.move_to(len(fresh.events) if at_end else here)
+        self.move_to(len(self.execution.events) if at_end else self.event_id)  # shows it
 
     @property
     def event_id(self) -> int:
@@ -145,13 +177,15 @@ class ExecutionScreen(Screen):
         """Fold to the event (incrementally) and update the inspector, outline and scrub bar."""
         if not self.execution.events:
             return
-        state = self.cursor.at(event_id)
-        event = self.execution.events[event_id - 1]
-        label = self.execution.labels[event_id - 1]
+        try:
+            state = self.cursor.at(event_id)
+            event = self.execution.events[event_id - 1]
+            label = self.cursor.facts(event_id).label
+        except SeamError as exc:
+            self.notify(str(exc), severity="warning", timeout=3)
+            return
         self.query_one(Inspector).show(api_views.inspect(self.execution.doc, state, event, label))
-        self.query_one(Outline).show(
-            self.execution.index.summary(event_id), api_views.active_states(state)
-        )
+        self.query_one(Outline).show(self.cursor.summary(), api_views.active_states(state))
         self.query_one(ScrubBar).move(event_id, event["timestamp"], self.note)
 
     # -- scrubbing ----------------------------------------------------------------------
@@ -162,24 +196,52 @@ class ExecutionScreen(Screen):
     def action_jump(self, where: str) -> None:
         self.move_to(1 if where == "first" else len(self.execution.events))
 
-    def _next_in(self, ids: list[int], direction: int, what: str) -> None:
-        here = self.event_id
+    def _go(self, target: int | None, direction: int, what: str) -> None:
+        if target is None:
+            self.notify(f"no {'next' if direction > 0 else 'previous'} {what}", timeout=2)
+        else:
+            self.move_to(target)
+
+    def _around(self, direction: int) -> Iterator[dict]:
+        """The events after the cursor (direction 1) or before it, nearest first."""
+        here, events = self.event_id, self.execution.events
+        return (
+            events.between(here + 1, len(events)) if direction > 0 else events.backwards(here - 1)
+        )
+
+    def next_entered(self, direction: int) -> dict | None:
+        """The nearest StateEntered after (or before) the cursor: read from there on."""
+        try:
+            return next((e for e in self._around(direction) if is_entered(e["type"])), None)
+        except SeamError as exc:
+            self.notify(str(exc), severity="warning")
+            return None
+
+    def action_state_entered(self, direction: int) -> None:
+        found = self.next_entered(direction)
+        self._go(found and found["id"], direction, "state entered")
+
+    def action_failure(self, direction: int) -> None:
+        """The scout knows the failures up to where it has folded; past that, it goes on
+        until it finds one or reaches the end."""
+        here, ids = self.event_id, self.failures
+        try:
+            while direction > 0 and bisect.bisect_right(ids, here) == len(ids):
+                if self.cursor.scout(SCOUT_STEP * 4):
+                    break
+            if direction < 0 and self.cursor.scouted < here:
+                self.cursor.scout(here - self.cursor.scouted)
+        except SeamError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self._scouted()
         if direction > 0:
             i = bisect.bisect_right(ids, here)
             target = ids[i] if i < len(ids) else None
         else:
             i = bisect.bisect_left(ids, here)
             target = ids[i - 1] if i > 0 else None
-        if target is None:
-            self.notify(f"no {'next' if direction > 0 else 'previous'} {what}", timeout=2)
-        else:
-            self.move_to(target)
-
-    def action_state_entered(self, direction: int) -> None:
-        self._next_in(self.entered, direction, "state entered")
-
-    def action_failure(self, direction: int) -> None:
-        self._next_in(self.failures, direction, "failure")
+        self._go(target, direction, "failure")
 
     def action_goto(self) -> None:
         def done(value: str | None) -> None:
@@ -203,11 +265,15 @@ class ExecutionScreen(Screen):
             return
         self.query_text = needle = text.lower()
         events, here = self.execution.events, self.event_id
-        for offset in range(1, len(events) + 1):
-            event = events[(here - 1 + offset) % len(events)]
-            if needle in _searchable(event):
-                self.move_to(event["id"])
-                return
+        try:  # read a chunk at a time, from the cursor on, then from the start
+            for part in (events.between(here + 1, len(events)), events.between(1, here)):
+                for event in part:
+                    if needle in _searchable(event):
+                        self.move_to(event["id"])
+                        return
+        except SeamError as exc:
+            self.notify(str(exc), severity="warning")
+            return
         self.notify(f"no event matches {text!r}", severity="warning")
 
     def action_zoom(self) -> None:
@@ -239,8 +305,7 @@ class ExecutionScreen(Screen):
         """The form starts with the recorded input of the next state entered after the cursor:
         what an override replaces."""
         here = self.event_id
-        i = bisect.bisect_right(self.entered, here)
-        following = self.execution.events[self.entered[i] - 1] if i < len(self.entered) else None
+        following = self.next_entered(1)
         name = details(following).get("name") if following else None
         text = details(following).get("input") if following else None
         self.app.push_screen(
@@ -292,6 +357,26 @@ class ExecutionScreen(Screen):
             Picker("compare with", [(doc["name"], doc["executionArn"]) for doc in others]),
             lambda arn: arn and self.app.open_compare(arn, self.arn),
         )
+
+    def action_explore(self) -> None:
+        """Explore the faults of the state at the cursor; the failing sets open in a list."""
+        state = self.query_one(Inspector).shown.get("state")
+        if not state:
+            self.notify("no state at the cursor to explore", severity="warning")
+            return
+        self.notify(f"exploring the faults of {state} ...", timeout=3)
+        self.run_explore(state)
+
+    @work(thread=True, exclusive=True, group="explore")
+    def run_explore(self, state: str) -> None:
+        try:
+            report = self.app.seam.explore(self.arn, state)
+        except SeamError as exc:
+            self.app.call_from_thread(
+                self.notify, f"explore failed: {exc}", severity="error", timeout=8
+            )
+            return
+        self.app.call_from_thread(self.app.push_screen, ExploreScreen(state, report))
 
     def action_replay(self) -> None:
         self.notify("replaying against the recorded history ...", timeout=2)

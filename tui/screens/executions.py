@@ -90,6 +90,7 @@ class ExecutionsScreen(Screen):
         Binding("ctrl+r", "reload", "Reload"),
     ]
     HELP_KEYS = [Binding("enter", "", "Open the execution"), Binding("up,down", "", "Move")]
+    RELOAD_EVERY = 2.0  # seconds between two looks at the db (others may be writing)
 
     def __init__(self) -> None:
         super().__init__()
@@ -110,14 +111,17 @@ class ExecutionsScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
         self.action_reload()
-        self.set_interval(2.0, self.reload_live)
+        self.set_interval(self.RELOAD_EVERY, self.reload_live)
 
     def reload_live(self) -> None:
         """Another process may be writing: follow running executions, and new ones (an
-        interrupted execution is not running: `resume` starts it again, as a new writer)."""
+        interrupted execution is not running: `resume` starts it again, as a new writer).
+        The table is filled again only when something changed, and keeps the focus where
+        it is (in the filter box while one types)."""
         if self.app.seam.busy or self.app.screen is not self:
             return
-        self.action_reload()
+        if self.load():
+            self.refill(self.needle)
 
     def action_sort(self) -> None:
         self.sort = (self.sort + 1) % len(SORTS)
@@ -125,6 +129,13 @@ class ExecutionsScreen(Screen):
         self.notify(f"sorted by {SORTS[self.sort][0]}", timeout=1.5)
 
     def action_reload(self) -> None:
+        self.load()
+        self.refill(self.needle)
+        self.query_one("#executions", DataTable).focus()
+
+    def load(self) -> bool:
+        """Read the executions' index records again; whether they changed."""
+        before = self.docs
         try:
             self.docs = self.app.seam.executions()
         except SeamError as exc:
@@ -132,8 +143,7 @@ class ExecutionsScreen(Screen):
             self.docs = []
         else:
             self.say("" if self.docs else f"no executions in {self.app.seam.db}")
-        self.refill(self.needle)
-        self.query_one("#executions", DataTable).focus()
+        return self.docs != before
 
     def say(self, message: str, error: bool = False) -> None:
         widget = self.query_one("#message", Static)

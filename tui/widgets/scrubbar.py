@@ -1,7 +1,10 @@
 """The scrub bar: position / total, virtual time, and a strip with failures and the fork
-point marked."""
+point marked (the failures found so far while the history is still being scouted: `failures
+3+`)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widget import Widget
@@ -13,11 +16,18 @@ class ScrubBar(Widget):
     DEFAULT_CSS = "ScrubBar { height: 2; }"
 
     def __init__(
-        self, total: int, failures: list[int], fork_at: int | None = None, start: int = 0, **kwargs
+        self,
+        total: int,
+        failures: Sequence[int],
+        fork_at: int | None = None,
+        start: int = 0,
+        complete: bool = True,
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.total, self.failures, self.fork_at, self.start = total, failures, fork_at, start
         self.position, self.time, self.note = 1, start, ""
+        self.complete = complete  # whether `failures` holds all of them yet
 
     def move(self, position: int, time: int, note: str = "") -> None:
         self.position, self.time, self.note = position, time, note
@@ -47,6 +57,7 @@ class ScrubBar(Widget):
         return (
             f"event {self.position}/{self.total}  {clock(self.time)}  "
             f"T+{duration(self.time - self.start)}  failures {len(self.failures)}"
+            + ("" if self.complete else "+")
             + (f"  {self.note}" if self.note else "")
         )
 

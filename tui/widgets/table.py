@@ -3,6 +3,7 @@ cursor: for histories of any length. Subclasses give the columns, widths, cells 
 
 from __future__ import annotations
 
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -61,8 +62,9 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         return [""] * len(self.columns)
 
     def _segments(self, cells: list[str], styles: list[Style]) -> list[Segment]:
+        """Each cell cut or padded to its column's width in terminal cells (⚡ takes two)."""
         return [
-            Segment(text[:width].ljust(width) + "  ", style)
+            Segment(set_cell_size(text, width) + "  ", style)
             for text, width, style in zip(cells, self.widths, styles)
         ]
 
@@ -95,14 +97,26 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Put the cursor on a row (0-based, clamped), scroll it into view, tell the screen."""
         row = max(0, min(row, self.row_count - 1))
         old, self.cursor = self.cursor, row
-        top, visible = round(self.scroll_offset.y), max(1, self.size.height - 1)
+        self.scroll_to_cursor()
+        for changed in (old, row):
+            self.refresh_row(changed)
+        self.post_message(self.Moved(self, row + 1))
+
+    def scroll_to_cursor(self) -> None:
+        top, visible, row = round(self.scroll_offset.y), self.rows_visible, self.cursor
         if row < top:
             self.scroll_to(y=row, animate=False, immediate=True)
         elif row >= top + visible:
             self.scroll_to(y=row - visible + 1, animate=False, immediate=True)
-        for changed in (old, row):
-            self.refresh_row(changed)
-        self.post_message(self.Moved(self, row + 1))
+
+    def on_resize(self) -> None:
+        """Laid out (or resized): the cursor stays in view."""
+        self.scroll_to_cursor()
+
+    @property
+    def rows_visible(self) -> int:
+        """Rows on screen under the header, a horizontal scrollbar left out."""
+        return max(1, self.scrollable_content_region.height - 1)
 
     def refresh_row(self, row: int) -> None:
         y = row - round(self.scroll_offset.y) + 1
@@ -113,7 +127,7 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.move_to(self.cursor + by)
 
     def action_page(self, direction: int) -> None:
-        self.move_to(self.cursor + direction * max(1, self.size.height - 2))
+        self.move_to(self.cursor + direction * max(1, self.rows_visible - 1))
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
