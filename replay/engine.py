@@ -20,6 +20,7 @@ from replay.context import ContextObjects
 from replay.events import to_json_text
 from replay.express import MAX_DURATION_SECONDS, is_express
 from replay.fork import Fork, ForkedDefinition
+from replay.nested import NO_MACHINES, Machines
 from replay.payloads import PayloadText
 from replay.rand import SeededRandom
 from replay.recorder import Recorder
@@ -98,8 +99,14 @@ class Engine:
         heartbeats: dict[str, tuple[int, ...]] | None = None,
         activities: frozenset[str] = frozenset(),
         activity_starts: dict[str, tuple[int, str]] | None = None,
+        machines: Machines = NO_MACHINES,
     ) -> None:
         self.machine = machine
+        # the child state machines `states:startExecution` Tasks may start (replay.nested),
+        # the child executions started so far, and those that run on by themselves
+        self.machines = machines
+        self.nested_arns: set[str] = set()
+        self.detached: list[Frame] = []
         # While a Task waits for its token, the execution goes on up to `horizon` (virtual
         # micros: the time of the answer being delivered) and then pauses; `heartbeats`: those
         # each waiting token received, microseconds after its task started.
@@ -125,6 +132,7 @@ class Engine:
         self.closing = False  # set when the execution itself ends: nothing more is recorded
         self.calling_out = False  # the batch just handed out precedes a call to the world
         self.status = "RUNNING"
+        self.stop_micros: int | None = None  # when the execution itself ended
         self.output: Any = None
         self.error: str | None = None
         self.cause: str | None = None
@@ -146,6 +154,15 @@ class Engine:
     @property
     def last_id(self) -> int:
         return self.history.last_id
+
+    def quiet(self, frame: Frame) -> bool:
+        """Whether a frame being stopped records no abort: its execution itself has ended."""
+        return self.closing or (frame.sink is not None and frame.sink.closing)
+
+    @property
+    def detached_running(self) -> bool:
+        """Whether child executions started by plain startExecution Tasks still run."""
+        return any(frame.outcome is None and not frame.cancelled for frame in self.detached)
 
     # -- events -------------------------------------------------------------------------------
     def emit(
@@ -258,6 +275,8 @@ class Engine:
                     self._end_timed_out(root)
                     break
                 frame, wake = scheduler.pop()
+                if frame.cancelled:  # stopped while it slept: gone, its timer moves nothing
+                    continue
                 if wake is not None:
                     if deadline is not None and wake > deadline:
                         self.now = deadline
@@ -265,8 +284,7 @@ class Engine:
                         self._end_timed_out(root)
                         break
                     self.now = max(self.now, wake)
-                if not frame.cancelled:
-                    scheduler.advance(frame, self.now)
+                scheduler.advance(frame, self.now)
                 if (history.pending or children.dirty) and root.outcome is None:
                     self.calling_out = scheduler.calling is not None
                     yield history.take()
@@ -289,6 +307,25 @@ class Engine:
                 yield history.take()
             raise
         yield history.take()
+        if self.detached_running:
+            yield from self._run_detached()
+
+    def _run_detached(self) -> Iterator[list[dict]]:
+        """After its end, the execution's fire-and-forget child executions run on to theirs
+        (up to a Task that waits for a token: they are left waiting, not resumable)."""
+        scheduler, children = self.scheduler, self.children
+        while self.detached_running and not scheduler.idle_until(_NEVER):
+            if scheduler.parked and scheduler.idle_until(self.horizon):
+                return
+            frame, wake = scheduler.pop()
+            if frame.cancelled:
+                continue
+            if wake is not None:
+                self.now = max(self.now, wake)
+            scheduler.advance(frame, self.now)
+            if children.dirty:
+                self.calling_out = scheduler.calling is not None
+                yield []
 
     def _deadline(self) -> int | None:
         """When the execution times out: its TimeoutSeconds, and five minutes for Express."""
@@ -324,6 +361,7 @@ class Engine:
                 outcome = Failed(exc.error, exc.cause)
             else:
                 self.status, self.output = "SUCCEEDED", outcome.output
+                self.stop_micros = self.now
                 self.emit(
                     root,
                     "ExecutionSucceeded",
@@ -331,6 +369,7 @@ class Engine:
                 )
                 return
         self.status, self.error, self.cause = "FAILED", outcome.error, outcome.cause
+        self.stop_micros = self.now
         failed: dict = {}
         if outcome.cause is not None:
             failed["cause"] = outcome.cause
@@ -341,4 +380,5 @@ class Engine:
     def _end_timed_out(self, root: Frame) -> None:
         self.cancel([root])
         self.status, self.error = "TIMED_OUT", errors.TIMEOUT
+        self.stop_micros = self.now
         self.emit(root, "ExecutionTimedOut", {"error": errors.TIMEOUT})

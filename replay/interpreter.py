@@ -113,7 +113,7 @@ def run_machine(engine: Engine, frame: Frame, machine: Machine, value: Any) -> F
         try:
             result = yield from run_state(engine, frame, state, value)
         except GeneratorExit:  # stopped by a failed sibling branch or iteration
-            if not engine.closing:
+            if not engine.quiet(frame):
                 engine.emit(frame, state.type + "StateAborted")
             raise
         if isinstance(result, Failed):

@@ -165,15 +165,26 @@ def _child_name(execution_arn: str, drawn: str) -> str:
     return SeededRandom(zlib.crc32(f"{execution_arn}|{drawn}".encode())).uuid()
 
 
+def _owner(engine, frame) -> tuple[str, str, str, dict]:
+    """The execution a Distributed Map runs in: its ARN, its state machine's ARN and name, and
+    the record fields its children get (a startExecution child's children: the root run's)."""
+    sink, info = frame.sink, engine.info
+    if sink is None or sink.map_run_arn is not None:
+        return info.execution_arn, info.state_machine_arn, info.state_machine_name, {}
+    root = sink.setup.get("rootExecution") or sink.parent_arn
+    name = sink.state_machine_arn.rsplit(":", 1)[1]
+    return sink.arn, sink.state_machine_arn, name, {"rootExecution": root}
+
+
 def _spawn(step, map_run: str, index: int, value: Any):
     engine, frame, state = step.engine, step.frame, step.state
     info = engine.info
     label = state.label or state.name
-    name = _child_name(info.execution_arn, engine.rng.uuid())
-    machine_arn = f"{info.state_machine_arn}/{label}"
+    execution_arn, state_machine_arn, state_machine_name, setup = _owner(engine, frame)
+    name = _child_name(execution_arn, engine.rng.uuid())
+    machine_arn = f"{state_machine_arn}/{label}"
     arn = (
-        f"arn:aws:states:{info.region}:{info.account}:execution:"
-        f"{info.state_machine_name}/{label}:{name}"
+        f"arn:aws:states:{info.region}:{info.account}:execution:{state_machine_name}/{label}:{name}"
     )
     context = {
         "Execution": {
@@ -184,18 +195,19 @@ def _spawn(step, map_run: str, index: int, value: Any):
             "RoleArn": info.role_arn,
             "RedriveCount": 0,
         },
-        "StateMachine": {"Id": machine_arn, "Name": f"{info.state_machine_name}/{label}"},
+        "StateMachine": {"Id": machine_arn, "Name": f"{state_machine_name}/{label}"},
     }
     sink = ChildExecution(
         arn,
         name,
         machine_arn,
         map_run,
-        info.execution_arn,
+        execution_arn,
         context,
         engine.now,
         engine.children.dirty,
         engine.last_id,
+        setup=setup,
     )
     child = engine.spawn(
         frame, child_label(frame, state.name, index), lambda f: run_child(step, f, value)
@@ -218,7 +230,7 @@ def run_distributed(step):
     info = engine.info
     map_run = (
         f"arn:aws:states:{info.region}:{info.account}:mapRun:"
-        f"{info.state_machine_name}/{state.label or state.name}:{engine.rng.uuid()}"
+        f"{_owner(engine, step.frame)[2]}/{state.label or state.name}:{engine.rng.uuid()}"
     )
     step.emit("MapRunStarted", {"mapRunArn": map_run})
     records: list[dict | None] = [None] * len(inputs)
