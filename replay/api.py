@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replay import activities, callbacks, express
+from replay import activities, callbacks, child_machines, express
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
@@ -27,11 +27,12 @@ from replay.explore import explore  # noqa: F401 - the fault-space search, re-ex
 from replay.faults import Fault, FaultError, coerce, injected
 from replay.fold import is_failure
 from replay.fork import NO_OVERRIDE, Fork
-from replay.history import EXECUTIONS, read_events
+from replay.history import EXECUTIONS, STATE_MACHINES, descendants, read_events
 from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock, is_running
+from replay.nested import ChildMachine
 from replay.record import check_record, execution_record, setup_of
-from replay.recorded import RecordedWorld
+from replay.recorded import RecordedWorld, SharedChildren
 from replay.redrive import MAX_HISTORY, REDRIVABLE, RedriveError, check_redrivable, redrives_in
 from replay.runner import (
     Committed,
@@ -76,6 +77,7 @@ from replay.worlds import (
     world_setup,
 )
 from store import EventLog, StoreConflictError, StoreError
+from store.log import blob_digest
 
 if TYPE_CHECKING:
     from store.check import CheckReport
@@ -191,6 +193,7 @@ def run(
     type: str = "STANDARD",
     version_arn: str | None = None,
     alias_arn: str | None = None,
+    state_machines: dict[str, str] | None = None,
 ) -> dict:
     """Run an execution to its end and return its DescribeExecution record.
 
@@ -200,6 +203,11 @@ def run(
     same (AWS keeps none; see `execution_logs` for what it sends to CloudWatch Logs).
     `version_arn` / `alias_arn` (serve): the version or alias it was started through, recorded
     in its ExecutionStarted event.
+
+    `state_machines` (NAME -> definition text) are child state machines for
+    `states:startExecution` Tasks that no mock or handler answers (ARNs with the run's
+    account and region); those Tasks also know the run's own state machine and the db's
+    `stateMachines` registry (what `serve` creates). See `replay.states.start_execution`.
 
     A Task nothing answers stops the run (TaskUnanswered; `resume` goes on from there), or,
     with `unanswered="fail"` (as `serve` runs), fails it with States.TaskFailed; either way a
@@ -243,13 +251,57 @@ def run(
             setup["unanswered"] = "fail"
         if s3_root is not None:
             setup["s3Root"] = str(Path(s3_root).resolve())
-        known = activities.used_by(log, definition.text)
+        texts = state_machines or {}
+        machines = _run_machines(log, definition, info, texts, setup)
+        known = activities.used_by(log, _run_texts(log, definition.text, texts))
         if known:  # as of the start: replay, resume and branch see the same
             setup["activities"] = known
         run_execution(
-            log, definition, info, world, seed, setup=setup, s3=local_s3(setup), schedule=schedule
+            log,
+            definition,
+            info,
+            world,
+            seed,
+            setup=setup,
+            s3=local_s3(setup),
+            schedule=schedule,
+            machines=machines,
         )
         return _describe(log, log.get_doc(EXECUTIONS, info.execution_arn))
+
+
+def _run_machines(
+    log: EventLog, definition: Any, info: Any, texts: dict[str, str], setup: dict
+) -> child_machines.KnownMachines:
+    """The child state machines a new run knows: those named for it (recorded in `setup`),
+    its own, then the db's registry."""
+    for name, text in texts.items():
+        check_name("state machine", name)
+        try:
+            load_definition(text)
+        except InvalidDefinition as exc:
+            raise RunError(f"--state-machine {name}: {exc}") from None
+    given = child_machines.named(log, texts, info.account, info.region)
+    if given:
+        setup["stateMachines"] = given
+    own = ChildMachine(
+        info.state_machine_arn,
+        info.state_machine_name,
+        definition.machine,
+        blob_digest(definition.text.encode("utf-8")),
+    )
+    known = {own.arn: own, **child_machines.from_entries(log, given)}
+    return child_machines.KnownMachines(log, known)
+
+
+def _run_texts(log: EventLog, own: str, named: dict[str, str]) -> str:
+    """The definitions whose registered activities a run records: its own, those named for
+    it, and, when one of them starts executions, the db's registry (its child executions
+    run the activities of theirs)."""
+    texts = [own, *named.values()]
+    if any("states:startExecution" in text for text in texts):
+        texts += [record["definition"] for _, record in log.docs(STATE_MACHINES)]
+    return "\n".join(texts)
 
 
 def sync_response(db: str | Path, description: dict) -> dict:
@@ -340,7 +392,12 @@ def _interrupted(log: EventLog, doc: dict) -> dict:
     fresh = log.get_doc(EXECUTIONS, doc["executionArn"]) or doc  # it may have just ended
     if fresh["status"] != "RUNNING" or fresh.get("waiting"):  # waiting is not stopped
         return fresh
-    writer = log.get_doc(EXECUTIONS, fresh.get("parentExecution") or fresh["executionArn"])
+    writer = log.get_doc(
+        EXECUTIONS,
+        fresh.get("rootExecution") or fresh.get("parentExecution") or fresh["executionArn"],
+    )
+    if writer is not None and writer.get("waiting"):  # a child waits with the run writing it
+        return fresh
     reason = (writer or fresh).get("stopReason") or "killed"
     return dict(fresh, status="INTERRUPTED", stopReason=reason)
 
@@ -391,25 +448,41 @@ def _recorded_run(log: EventLog, doc: dict) -> tuple[list[dict], Any, int]:
     return recorded, input_value, seed
 
 
-def _children(log: EventLog, doc: dict) -> list[list[dict]]:
-    """The histories of an execution's Distributed Map child executions."""
+def _children(log: EventLog, doc: dict, only: set[str] | None = None) -> list[list[dict]]:
+    """The histories of the child executions an execution's run writes (Distributed Map and
+    startExecution children, and theirs); `only`: of the startExecution ones, those."""
     return [
         list(read_events(log, child))
-        for _, child in log.docs(EXECUTIONS)
-        if child.get("parentExecution") == doc["executionArn"]
+        for child in descendants(log, doc["executionArn"])
+        if only is None or child.get("mapRunArn") or child["executionArn"] in only
     ]
+
+
+def _started_children(log: EventLog, events: list[dict]) -> set[str]:
+    """The ARNs of the child executions that startExecution Tasks started in `events`, and
+    of theirs."""
+    started = {(event.get(EXTRA) or {}).get("execution") for event in events} - {None}
+    for arn in list(started):
+        started.update(child["executionArn"] for child in descendants(log, arn))
+    return started  # type: ignore[return-value]
 
 
 def replay(db: str | Path, execution: str, definition_text: str | None = None) -> Divergence | None:
     """Re-run the interpreter against the recorded history (Tasks answered from the record).
 
     None means identical; otherwise the first divergence. A branch is re-run as it ran: its
-    parent's prefix, then its own changes at the fork point.
+    parent's prefix, then its own changes at the fork point. A child execution (Distributed
+    Map, startExecution) is re-run within the run that wrote it: that run is replayed (its
+    children with it; they draw from its generator), unless a `definition_text` is given.
     """
     from replay.replay_all import replay_execution
 
     with EventLog(db, readonly=True) as log:
-        return replay_execution(log, resolve(log, execution), definition_text)
+        doc = resolve(log, execution)
+        if definition_text is None and doc.get("parentExecution"):
+            writer = doc.get("rootExecution") or doc["parentExecution"]
+            doc = log.get_doc(EXECUTIONS, writer) or doc
+        return replay_execution(log, doc, definition_text)
 
 
 def replay_all(
@@ -454,9 +527,12 @@ def branch(
     handlers_file: Path | None = None,
     seed: int | None = None,
     faults: Faults | None = None,
+    state_machines: dict[str, str] | None = None,
 ) -> dict:
     """A new execution sharing events 1..N with its parent and continuing with the changes.
 
+    `state_machines` (NAME -> definition text): child state machines for the startExecution
+    Tasks after the fork, before those the parent knew (see `run`).
     `faults` apply to the Tasks after the fork, in place of the parent's (None: the parent's
     rules go on applying; [] drops them)."""
     with EventLog(db) as log:
@@ -502,15 +578,21 @@ def branch(
             setup["forkSeed"] = seed
         if new_definition is not None:  # the branch's record names the definition it ends with
             setup["definition"] = log.put_blob(new_definition.text.encode("utf-8"))
+        prefix_children = _started_children(log, recorded[:n])
+        children = _children(log, parent, only=prefix_children)
+        shared = SharedChildren(RecordedWorld.from_events(*children), frozenset(prefix_children))
         fork = Fork(
             at=n,
-            world=after,
+            world=ChainWorld.of([shared, after]),
             machine=new_definition.machine if new_definition else None,
             seed=seed,
             input_override=input_override,
             info=child_info,
         )
-        children = _children(log, parent)
+        given = _given_machines(log, parent, state_machines)
+        if given:
+            setup["stateMachines"] = given
+        machines = child_machines.for_record(log, [parent], ours=prefix_children, given=given)
         redrives, aborts = redrives_in(recorded[:n])  # the parent's, up to the fork point
         run_execution(
             log,
@@ -527,8 +609,22 @@ def branch(
             horizon=recorded[n - 1]["timestamp"],  # a Task waiting then waits in the branch
             redrives=redrives,
             aborts=aborts,
+            machines=machines,
         )
         return _describe(log, log.get_doc(EXECUTIONS, arn))
+
+
+def _given_machines(log: EventLog, doc: dict, texts: dict[str, str] | None) -> dict[str, dict]:
+    """Child definitions named for a branch or a resume, in the account and region of `doc`,
+    stored: {ARN: entry}."""
+    for name, text in (texts or {}).items():
+        check_name("state machine", name)
+        try:
+            load_definition(text)
+        except InvalidDefinition as exc:
+            raise RunError(f"--state-machine {name}: {exc}") from None
+    parts = doc["executionArn"].split(":")
+    return child_machines.named(log, texts or {}, parts[4], parts[3])
 
 
 def _imported(log: EventLog, doc: dict) -> bool:
@@ -542,18 +638,28 @@ def tree(db: str | Path, execution: str) -> dict:
     """The branch tree that `execution` belongs to, from its root: {doc, children: [...]}."""
     with EventLog(db, readonly=True) as log:
         doc = resolve(log, execution)
-        while doc.get("parent"):
-            doc = log.get_doc(EXECUTIONS, doc["parent"])
+        while doc.get("parent") or _nested_child(doc):
+            doc = log.get_doc(EXECUTIONS, doc.get("parent") or doc["parentExecution"])
         docs = [d for _, d in log.docs(EXECUTIONS)]
 
         def node(d: dict) -> dict:
-            kids = sorted(
-                (k for k in docs if k.get("parent") == d["executionArn"]),
+            arn = d["executionArn"]
+            branches = sorted(
+                (k for k in docs if k.get("parent") == arn),
                 key=lambda k: (k["forkAt"], k["name"]),
             )
-            return {"execution": d, "children": [node(k) for k in kids]}
+            started = sorted(
+                (k for k in docs if k.get("parentExecution") == arn and _nested_child(k)),
+                key=lambda k: (k["startMicros"], k["name"]),
+            )
+            return {"execution": d, "children": [node(k) for k in started + branches]}
 
         return node(doc)
+
+
+def _nested_child(doc: dict) -> bool:
+    """Whether an execution was started by a startExecution Task of another."""
+    return bool(doc.get("parentExecution")) and not doc.get("mapRunArn")
 
 
 def diff(db: str | Path, a: str, b: str) -> dict:
@@ -721,9 +827,13 @@ def resume(
     handlers_file: Path | None = None,
     handlers: dict | None = None,
     faults: Faults | None = None,
+    state_machines: dict[str, str] | None = None,
 ) -> dict:
     """Continue an interrupted execution (killed, or stopped at a Task nothing answered) from
     its last committed event, to the same events as a run never interrupted.
+
+    `state_machines` (NAME -> definition text): child state machines for the startExecution
+    Tasks after the resume point, before those the run knew (recorded with it).
 
     Tasks are answered by the mocks/handlers given (recorded for the execution from now on),
     else by those recorded with the run. `faults` apply to the Tasks answered after the resume
@@ -732,9 +842,11 @@ def resume(
     with EventLog(db) as log:
         doc = resolve(log, execution)
         if doc.get("parentExecution"):
+            what = "a startExecution Task" if _nested_child(doc) else "a Distributed Map"
+            writer = doc.get("rootExecution") or doc["parentExecution"]
             raise RunError(
-                f"{doc['name']} is a child execution of a Distributed Map: resume "
-                f"its parent {doc['parentExecution']}"
+                f"{doc['name']} is a child execution of {what}, run by its parent's run: "
+                f"resume {writer}"
             )
         try:
             lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
@@ -757,7 +869,11 @@ def resume(
                 setup = world_setup(log, mocks, test_case, handlers_file)
             if after is not None or faults is not None:
                 after, setup = _resumed_faults(log, doc, after, setup, faults)
-            return continue_execution(log, doc, after=after, setup=setup)
+            given = _given_machines(log, doc, state_machines)
+            if given:
+                setup = dict(setup_of(doc) if setup is None else setup)
+                setup["stateMachines"] = {**doc.get("stateMachines", {}), **given}
+            return continue_execution(log, doc, after=after, setup=setup, given_machines=given)
         finally:
             lock.__exit__(None, None, None)
 
@@ -836,6 +952,7 @@ def continue_execution(
     horizon: int = 0,
     heartbeats: dict[str, tuple[int, ...]] | None = None,
     activity_starts: dict[str, tuple[int, str | None]] | None = None,
+    given_machines: dict[str, dict] | None = None,
     redrive: int | None = None,
 ) -> dict:
     """Go on with an execution from its log: re-run it with every Task up to its last committed
@@ -862,9 +979,13 @@ def continue_execution(
     fork = None
     definition = load_definition(recorded_definition(log, doc))
     info = info_from_record(doc, recorded, input_value)
+    records, ours = [doc], set(own_children)
     if doc.get("parent"):  # a branch: re-run its parent up to the fork, then the branch
         parent = log.get_doc(EXECUTIONS, doc["parent"])
-        answers += _children(log, parent)
+        prefix_children = _started_children(log, recorded[: doc["forkAt"]])
+        answers += _children(log, parent, only=prefix_children)
+        records.append(parent)
+        ours |= prefix_children
         parent_definition = load_definition(recorded_definition(log, parent))
         override = json.loads(doc["inputOverride"]) if "inputOverride" in doc else NO_OVERRIDE
         fork = Fork(
@@ -895,6 +1016,7 @@ def continue_execution(
         redrives=redrives,
         aborts=aborts,
         activity_starts=activity_starts,
+        machines=child_machines.for_record(log, records, ours=ours, given=given_machines),
     )
     return _describe(log, log.get_doc(EXECUTIONS, doc["executionArn"]))
 
@@ -902,8 +1024,7 @@ def continue_execution(
 def _child_histories(log: EventLog, doc: dict) -> dict[str, list[dict]]:
     return {
         child["executionArn"]: list(read_events(log, child))
-        for _, child in log.docs(EXECUTIONS)
-        if child.get("parentExecution") == doc["executionArn"]
+        for child in descendants(log, doc["executionArn"])
     }
 
 
@@ -1026,9 +1147,8 @@ def _answer_token(
                     f"TaskDoesNotExist: the activity task of {entry['state']} in {doc['name']} "
                     "was not handed to a worker (get-activity-task) yet"
                 )
-            (last,) = read_events(log, doc, doc["events"], doc["events"])
             try:
-                when = callbacks.arrival(doc, last["timestamp"], at_micros)
+                when = callbacks.arrival(doc, _last_moment(log, doc), at_micros)
             except ValueError as exc:
                 raise RunError(str(exc)) from None
             if at_micros is None and now_micros is not None:
@@ -1053,6 +1173,17 @@ def _answer_token(
             return result
         finally:
             lock.__exit__(None, None, None)
+
+
+def _last_moment(log: EventLog, doc: dict) -> int:
+    """The time of the last event an execution's run recorded: its own, or one of its child
+    executions' (a child may have gone on later than its parent, which waits for it)."""
+    moments = []
+    for each in (doc, *descendants(log, doc["executionArn"])):
+        if each.get("events"):
+            (last,) = read_events(log, each, each["events"], each["events"])
+            moments.append(last["timestamp"])
+    return max(moments)
 
 
 def _waiting_for(log: EventLog, token: str, execution: str | None) -> tuple[dict, dict]:
@@ -1174,9 +1305,8 @@ def _start_activity_task(
         entries = [e for _, e in callbacks.waiting_for([doc], token) if "startedMicros" not in e]
         if not entries:
             return None
-        (last,) = read_events(log, doc, doc["events"], doc["events"])
         try:
-            when = callbacks.arrival(doc, last["timestamp"], at_micros)
+            when = callbacks.arrival(doc, _last_moment(log, doc), at_micros)
         except ValueError as exc:
             raise _TooEarly(str(exc)) from None
         if at_micros is None and now_micros is not None:
@@ -1187,7 +1317,10 @@ def _start_activity_task(
             return None
         starts = {token: (when, worker)}
         continue_execution(log, doc, horizon=when, heartbeats=beats, activity_starts=starts)
-        events = list(read_events(log, log.get_doc(EXECUTIONS, doc["executionArn"])))
+        doc = log.get_doc(EXECUTIONS, doc["executionArn"])
+        events = [
+            e for d in (doc, *descendants(log, doc["executionArn"])) for e in read_events(log, d)
+        ]
         given = activities.task_input(events, token)  # None: it ended before (a branch failed)
         return None if given is None else {"taskToken": token, "input": given}
     finally:

@@ -1,5 +1,5 @@
-"""Child executions of a Distributed Map: each records its own history, handed to the runner
-step by step and written to a stream of its own."""
+"""Child executions (of a Distributed Map, or started by a `states:startExecution` Task): each
+records its own history, handed to the runner step by step and written to a stream of its own."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from replay.recorder import Recorder
 
 
 class ChildExecution(Recorder):
-    """An execution started by a Distributed Map: its events form a history of their own."""
+    """An execution started by a Distributed Map or a Task: its events form a history of
+    their own. `setup`: more fields of its index record (a nested child's definition)."""
 
     __slots__ = (
         "arn",
@@ -28,6 +29,8 @@ class ChildExecution(Recorder):
         "root",
         "redrives",
         "redrive_micros",
+        "setup",
+        "closing",
     )
 
     def __init__(
@@ -35,14 +38,17 @@ class ChildExecution(Recorder):
         arn: str,
         name: str,
         state_machine_arn: str,
-        map_run_arn: str,
+        map_run_arn: str | None,
         parent_arn: str,
         context: dict,
         start: int,
         dirty: list,
         born: int,
+        setup: dict | None = None,
     ) -> None:
         super().__init__()
+        self.setup = setup or {}
+        self.closing = False  # it ends (timed out): its states record no aborts
         self.born = born  # the parent's last event id when this child was started
         self.arn, self.name, self.state_machine_arn = arn, name, state_machine_arn
         self.map_run_arn, self.parent_arn, self.context = map_run_arn, parent_arn, context
@@ -95,6 +101,7 @@ class ChildExecution(Recorder):
             redrive_micros=self.redrive_micros,
             mapRunArn=self.map_run_arn,
             parentExecution=self.parent_arn,
+            **self.setup,
         )
 
 

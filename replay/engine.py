@@ -20,6 +20,7 @@ from replay.context import ContextObjects
 from replay.events import to_json_text
 from replay.express import MAX_DURATION_SECONDS, is_express
 from replay.fork import Fork, ForkedDefinition
+from replay.nested import NO_MACHINES, Machines
 from replay.payloads import PayloadText
 from replay.rand import SeededRandom
 from replay.recorder import Recorder
@@ -101,6 +102,7 @@ class Engine:
         aborts: dict[int, dict] | None = None,
         activities: frozenset[str] = frozenset(),
         activity_starts: dict[str, tuple[int, str]] | None = None,
+        machines: Machines = NO_MACHINES,
     ) -> None:
         self.machine = machine
         # Redrives (virtual micros, in order): each time the execution ends, the next one
@@ -115,6 +117,11 @@ class Engine:
         # Distributed Map runs by (frame label, StateEntered id): their ARN and child frames
         # by item index, what a redrive of the Map Run goes on from
         self.map_runs: dict[tuple[str, int], dict] = {}
+        # the child state machines `states:startExecution` Tasks may start (replay.nested),
+        # the child executions started so far, and those that run on by themselves
+        self.machines = machines
+        self.nested_arns: set[str] = set()
+        self.detached: list[Frame] = []
         # While a Task waits for its token, the execution goes on up to `horizon` (virtual
         # micros: the time of the answer being delivered) and then pauses; `heartbeats`: those
         # each waiting token received, microseconds after its task started.
@@ -140,6 +147,7 @@ class Engine:
         self.closing = False  # set when the execution itself ends: nothing more is recorded
         self.calling_out = False  # the batch just handed out precedes a call to the world
         self.status = "RUNNING"
+        self.stop_micros: int | None = None  # when the execution itself ended
         self.output: Any = None
         self.error: str | None = None
         self.cause: str | None = None
@@ -161,6 +169,15 @@ class Engine:
     @property
     def last_id(self) -> int:
         return self.history.last_id
+
+    def quiet(self, frame: Frame) -> bool:
+        """Whether a frame being stopped records no abort: its execution itself has ended."""
+        return self.closing or (frame.sink is not None and frame.sink.closing)
+
+    @property
+    def detached_running(self) -> bool:
+        """Whether child executions started by plain startExecution Tasks still run."""
+        return any(frame.outcome is None and not frame.cancelled for frame in self.detached)
 
     # -- events -------------------------------------------------------------------------------
     def emit(
@@ -267,8 +284,13 @@ class Engine:
             yield from self._attempt(root)
             if not self.redrives or self.status == "SUCCEEDED":  # (a replay that diverged)
                 break
+            if self.detached_running:  # they run on up to the redrive, as they did
+                yield self._take()
+                yield from self._run_detached(self.redrives[0])
             root = self._redrive(make_root)
         yield self._take()
+        if self.detached_running:
+            yield from self._run_detached()
 
     def _take(self) -> list[dict]:
         events = self.history.take()
@@ -293,6 +315,8 @@ class Engine:
                     self._end_timed_out(root)
                     break
                 frame, wake = scheduler.pop()
+                if frame.cancelled:  # stopped while it slept: gone, its timer moves nothing
+                    continue
                 if wake is not None:
                     if deadline is not None and wake > deadline:
                         self.now = deadline
@@ -300,8 +324,7 @@ class Engine:
                         self._end_timed_out(root)
                         break
                     self.now = max(self.now, wake)
-                if not frame.cancelled:
-                    scheduler.advance(frame, self.now)
+                scheduler.advance(frame, self.now)
                 if (history.pending or children.dirty) and root.outcome is None:
                     self.calling_out = scheduler.calling is not None
                     yield self._take()
@@ -329,7 +352,7 @@ class Engine:
         self.closing = True
         self.cancel([root])
         self.now = max(self.now, event["timestamp"])
-        self.status = "ABORTED"
+        self.status, self.stop_micros = "ABORTED", self.now
         reason = event.get("executionAbortedEventDetails")
         self.emit(root, "ExecutionAborted", reason, previous=self.history.last_id)
 
@@ -340,12 +363,10 @@ class Engine:
         self.redrive_count += 1
         self.redrive_micros = self.run_start = self.now
         self.status, self.output, self.error, self.cause = "RUNNING", None, None, None
-        self.closing = False
+        self.closing, self.stop_micros = False, None
         self.contexts.redriven(self.redrive_count, self.now)
-        self.scheduler = Scheduler(self.schedule, self.seed + self.redrive_count)
-        self.spawn = self.scheduler.spawn
-        self.spawn_scoped = self.scheduler.spawn_scoped
-        self.cancel = self.scheduler.cancel
+        # the same scheduler: fire-and-forget child executions go on beside it (what the
+        # attempt stopped is cancelled, and a cancelled frame's timer moves no clock)
         root = self.scheduler.root(lambda frame: make_root(self, frame, resume))
         self.emit(
             root,
@@ -355,6 +376,24 @@ class Engine:
             extra={"redrive": restored_frames(resume)},
         )
         return root
+
+    def _run_detached(self, until: int = _NEVER) -> Iterator[list[dict]]:
+        """After its end, the execution's fire-and-forget child executions run on to theirs
+        (up to a Task that waits for a token: they are left waiting, not resumable), or up to
+        `until` (the moment of a redrive: then they go on beside the redriven execution)."""
+        scheduler, children = self.scheduler, self.children
+        while self.detached_running and not scheduler.idle_until(until):
+            if scheduler.parked and scheduler.idle_until(self.horizon):
+                return
+            frame, wake = scheduler.pop()
+            if frame.cancelled:
+                continue
+            if wake is not None:
+                self.now = max(self.now, wake)
+            scheduler.advance(frame, self.now)
+            if children.dirty:
+                self.calling_out = scheduler.calling is not None
+                yield []
 
     def _deadline(self) -> int | None:
         """When the execution (this attempt, after a redrive) times out: its TimeoutSeconds,
@@ -391,6 +430,7 @@ class Engine:
                 outcome = Failed(exc.error, exc.cause)
             else:
                 self.status, self.output = "SUCCEEDED", outcome.output
+                self.stop_micros = self.now
                 self.emit(
                     root,
                     "ExecutionSucceeded",
@@ -398,6 +438,7 @@ class Engine:
                 )
                 return
         self.status, self.error, self.cause = "FAILED", outcome.error, outcome.cause
+        self.stop_micros = self.now
         failed: dict = {}
         if outcome.cause is not None:
             failed["cause"] = outcome.cause
@@ -408,4 +449,5 @@ class Engine:
     def _end_timed_out(self, root: Frame) -> None:
         self.cancel([root])
         self.status, self.error = "TIMED_OUT", errors.TIMEOUT
+        self.stop_micros = self.now
         self.emit(root, "ExecutionTimedOut", {"error": errors.TIMEOUT})

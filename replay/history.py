@@ -32,3 +32,23 @@ def read_events(
         yield from read_events(log, parent, start, min(end, fork))
     if end > fork:
         yield from log.read(doc["executionArn"], max(start, fork + 1) - fork, end - fork)
+
+
+STATE_MACHINES = "stateMachines"  # the state machines `serve` keeps, by ARN
+
+
+def descendants(log: EventLog, arn: str) -> list[dict]:
+    """The index docs of the child executions an execution's run writes: its Distributed Map
+    and startExecution children, theirs, and so on (parents before their children)."""
+    by_parent: dict[str, list[dict]] = {}
+    for _, doc in log.docs(EXECUTIONS):
+        parent = doc.get("parentExecution")
+        if parent is not None:
+            by_parent.setdefault(parent, []).append(doc)
+    out: list[dict] = []
+    pending = list(by_parent.get(arn, ()))
+    while pending:
+        doc = pending.pop(0)
+        out.append(doc)
+        pending.extend(by_parent.get(doc["executionArn"], ()))
+    return out

@@ -131,7 +131,7 @@ def run_machine(
             result = yield from run_state(engine, frame, state, value, again)
             again = None
         except GeneratorExit:  # stopped by a failed sibling branch or iteration
-            if not engine.closing:
+            if not engine.quiet(frame):
                 engine.emit(frame, state.type + "StateAborted")
             raise
         if isinstance(result, Failed):

@@ -1,7 +1,8 @@
 """Which executions a live process is writing: the writer holds a write lock on one byte of the
 db's data file while it runs, and the OS drops it when the process dies, `kill -9` included. An
 execution whose log says RUNNING but whose lock is free is interrupted: `resume` continues it. A
-Distributed Map child execution is written by its parent's process, so its parent's lock tells.
+child execution (Distributed Map, startExecution) is written by its parent's process, so its
+parent's lock tells (its root's, for a child of a child).
 
 The locks are advisory open-file-description locks (Linux) on bytes far past the end of LMDB's
 data.mdb, at an offset drawn from the execution's ARN: they belong to the open file, as `flock`
@@ -85,7 +86,7 @@ def is_running(db: str | os.PathLike[str], doc: dict) -> bool:
     """Whether a live process holds the lock of the execution (or of the one writing it).
 
     Only reads: works on a read-only db directory."""
-    writer = doc.get("parentExecution") or doc["executionArn"]
+    writer = doc.get("rootExecution") or doc.get("parentExecution") or doc["executionArn"]
     offset = _offset(writer)
     if (Path(db) / LOCK_FILE, offset) in _held:
         return True

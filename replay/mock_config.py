@@ -44,12 +44,7 @@ def case_responses(
 ) -> dict[str, list[tuple[int, int, TaskAnswer]]]:
     """The answers of one test case by state name: (first, last invocation, answer), sorted;
     the machine falls back to the file's only one."""
-    try:
-        parsed = _MockConfig.model_validate(config)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "/".join(str(p) for p in first["loc"])
-        raise MockConfigError(f"mock config: {where}: {first['msg']}") from None
+    parsed = _parse(config)
     machines = parsed.StateMachines
     if machine not in machines:
         if len(machines) != 1:
@@ -63,8 +58,36 @@ def case_responses(
             f"mock config: state machine {machine!r} has no test case {test_case!r} "
             f"(it has: {names})"
         )
+    return _table(parsed, test_case, cases[test_case])
+
+
+def other_machines(
+    config: Any, machine: str, test_case: str
+) -> dict[str, dict[str, list[tuple[int, int, TaskAnswer]]]]:
+    """The same test case of the file's other state machines (those that have it), by name:
+    what answers the Tasks of a nested child execution of that state machine."""
+    parsed = _parse(config)
+    return {
+        name: _table(parsed, test_case, machine_cases.TestCases[test_case])
+        for name, machine_cases in parsed.StateMachines.items()
+        if name != machine and test_case in machine_cases.TestCases
+    }
+
+
+def _parse(config: Any) -> _MockConfig:
+    try:
+        return _MockConfig.model_validate(config)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "/".join(str(p) for p in first["loc"])
+        raise MockConfigError(f"mock config: {where}: {first['msg']}") from None
+
+
+def _table(
+    parsed: _MockConfig, test_case: str, case: dict[str, str]
+) -> dict[str, list[tuple[int, int, TaskAnswer]]]:
     table: dict[str, list[tuple[int, int, TaskAnswer]]] = {}
-    for state, response_name in cases[test_case].items():
+    for state, response_name in case.items():
         if response_name not in parsed.MockedResponses:
             raise MockConfigError(
                 f"mock config: test case {test_case!r} maps state {state!r} to "

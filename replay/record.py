@@ -42,7 +42,9 @@ SETUP = (
     "inputOverride",  # a branch: its parent and fork point
     "imported",  # recorded elsewhere (an AWS history), not by our interpreter
     "mapRunArn",
-    "parentExecution",  # a Distributed Map child execution
+    "parentExecution",  # a child execution (Distributed Map or startExecution): its parent
+    "rootExecution",  # a child of a child: the execution whose run writes it
+    "stateMachines",  # the child state machines a run knows: {ARN: blob digest of definition}
     "stopReason",  # why a run stopped before its end (a signal, a Task nothing answered)
     "unanswered",  # "fail": a Task nothing answers fails the execution (serve), not stops it
     "activities",  # ARNs of the registered activities it names, as of its start

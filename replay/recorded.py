@@ -14,6 +14,8 @@ from replay.fold import TASK_FAILED, TASK_SCHEDULED, _frame_label, apply, initia
 from replay.world import TaskAnswer, TaskRequest
 
 _SUCCEEDED = ("TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded")
+# the tasks that get under way after they are scheduled (ActivityStarted, TaskSubmitted)
+_UNDER_WAY_LATER = ("ActivityScheduled", "TaskScheduled")
 
 
 @dataclass
@@ -35,10 +37,28 @@ class RecordedWorld:
         return self.answers.get(request.state_name, {}).get(request.invocation)
 
 
+@dataclass(frozen=True)
+class SharedChildren:
+    """Answers the Tasks of some child executions (by `$$.Execution.Id`) from their records,
+    whatever world answers the rest: a branch shares the children its prefix started as they
+    were recorded (their events are its parent's), also where their Tasks come after the fork
+    point (the parent waiting for a child)."""
+
+    world: RecordedWorld
+    executions: frozenset[str]
+    leaves_process: ClassVar[bool] = False
+
+    def answer(self, request: TaskRequest) -> TaskAnswer | None:
+        if (request.context.get("Execution") or {}).get("Id") not in self.executions:
+            return None
+        return self.world.answer(request)
+
+
 def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | None]]) -> None:
     state = initial_state()
     pending: dict[str, tuple[str, int, int | None]] = {}  # label -> (state, invocation, since)
-    unstarted: set[str] = set()  # labels of activity tasks no worker started yet
+    # labels of tasks not under way yet: an activity task no worker started, a job not submitted
+    unstarted: set[str] = set()
     workers: dict[str, str | None] = {}  # label -> the worker that started its activity task
     for event in events:
         label = _frame_label(state, event)
@@ -53,32 +73,57 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             # our own histories: the time the answer took is part of it (a mock's Delay)
             pending[label] = (name, invocation, None if ours is None else event["timestamp"])
             workers.pop(label, None)
-            if kind == "ActivityScheduled":
+            if kind in _UNDER_WAY_LATER:
                 unstarted.add(label)
         elif kind == "ActivityStarted":
             unstarted.discard(label)
             workers[label] = details(event).get("workerName")
+        elif kind == "TaskSubmitted" and label in pending:
+            unstarted.discard(label)
+            name, invocation, _ = pending[label]
+            _nested(event, answers[name], invocation)
         elif (kind in _SUCCEEDED or kind in TASK_FAILED) and label in pending:
             name, invocation, since = pending.pop(label)
             answer = _answer(event, since)
             if label in workers:
                 answer = replace(answer, worker=workers.pop(label))
-            answers[name][invocation] = _unstarted(answer, label, unstarted)
+            _keep(answers[name], invocation, _unstarted(answer, label, unstarted))
+            _nested(event, answers[name], invocation)
         elif kind == "TaskStateAborted" and label in pending:
             name, invocation, since = pending.pop(label)
             if since is not None:  # it was still running: its answer comes after the abort
                 late = exact_seconds(event["timestamp"] - since) + 1.0
                 answer = TaskAnswer(output=None, delay_seconds=late)
-                answers[name][invocation] = _unstarted(answer, label, unstarted)
+                _keep(answers[name], invocation, _unstarted(answer, label, unstarted))
 
 
 def _unstarted(answer: TaskAnswer, label: str, unstarted: set[str]) -> TaskAnswer:
-    """The answer, saying so when it ends an activity task no worker started (timed out while
-    it waited for one, or aborted): no ActivityStarted precedes it."""
+    """The answer, saying so when it ends a task before it got under way: an activity task no
+    worker started (timed out while it waited for one, or aborted: no ActivityStarted), a job
+    refused before it was submitted (no TaskSubmitted; read for `.sync` Tasks only)."""
     if label not in unstarted:
         return answer
     unstarted.discard(label)
     return replace(answer, unstarted=True)
+
+
+def _keep(known: dict[int, TaskAnswer | None], invocation: int, answer: TaskAnswer) -> None:
+    """The outcome of an invocation (still naming the child execution it started)."""
+    started = known[invocation]
+    known[invocation] = answer if started is None else replace(answer, nested=started.nested)
+
+
+def _nested(event: dict, known: dict[int, TaskAnswer | None], invocation: int) -> None:
+    """A Task that started a child execution (its ARN under our key): the child is started
+    again, not answered from the record (a `.waitForTaskToken` one's token answer is)."""
+    child = (event.get(EXTRA) or {}).get("execution")
+    if child is not None:
+        answer = known[invocation]
+        known[invocation] = (
+            TaskAnswer(nested=child, pending=True)
+            if answer is None
+            else replace(answer, nested=child)
+        )
 
 
 def _answer(event: dict, since: int | None) -> TaskAnswer:

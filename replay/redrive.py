@@ -74,10 +74,17 @@ def check_redrivable(doc: dict, events: int, when: int, express: bool = False) -
     name, status = doc["name"], doc["status"]
     if express:
         raise RedriveError(f"redrive: {name} is an EXPRESS execution; only STANDARD ones redrive")
-    if doc.get("parentExecution"):
+    parent = doc.get("parentExecution")
+    if parent and doc.get("mapRunArn"):
         raise RedriveError(
             f"redrive: {name} is a child execution of a Distributed Map: redrive its parent "
-            f"{doc['parentExecution']}"
+            f"{parent}"
+        )
+    if parent:  # its parent's run writes it (replay.nested): it cannot go on by itself
+        raise RedriveError(
+            f"redrive: {name} was started by execution {parent} (a startExecution Task) and "
+            "is not redriven on its own here; redrive the parent to run that Task again (it "
+            "starts a new child execution)"
         )
     if doc.get("imported"):
         raise RedriveError(f"redrive: {name} was imported (recorded elsewhere): not redrivable")

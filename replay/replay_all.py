@@ -24,12 +24,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from replay import child_machines
 from replay.api import (
     _children,
     _imported,
     _interrupted,
     _recorded_run,
     _schedule,
+    _started_children,
     import_history,
     resolve,
 )
@@ -212,9 +214,11 @@ def replay_execution(
     info = info_from_record(doc, recorded, input_value)
     definition = load_definition(definition_text or recorded_definition(log, doc))
     fork = None
+    records = [doc]
     if doc.get("parent"):
         parent = log.get_doc(EXECUTIONS, doc["parent"])
-        children += _children(log, parent)
+        children += _children(log, parent, only=_started_children(log, recorded[: doc["forkAt"]]))
+        records.append(parent)
         own = definition
         if definition_text is None:
             definition = load_definition(recorded_definition(log, parent))
@@ -239,6 +243,7 @@ def replay_execution(
         fork=fork,
         partial=partial,
         activities=frozenset(doc.get("activities", ())),
+        machines=child_machines.for_record(log, records, live=False),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import signal
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,6 +16,7 @@ from replay.history import length as history_length
 from replay.interpreter import run_machine
 from replay.interrupted import Interrupted
 from replay.liveness import Busy, ExecutionLock
+from replay.nested import NAME, NO_MACHINES, Machines
 from replay.rand import SeededRandom
 from replay.record import execution_record
 from replay.scheduler import AwaitToken
@@ -26,15 +26,13 @@ from replay.world import World
 from store import EventLog, StoreConflictError, StoreError
 from store.log import blob_digest
 
-_NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
-
 
 class RunError(ValueError):
     """Bad input to a run (a name, an existing execution...): exit 2."""
 
 
 def check_name(kind: str, name: str) -> None:
-    if not _NAME.match(name):
+    if not NAME.match(name):
         raise RunError(
             f"invalid {kind} name {name!r}: 1-80 characters, no whitespace and none of "
             '< > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /'
@@ -96,13 +94,22 @@ def summary(info: ExecutionInfo, engine: Engine, **extra: Any) -> dict:
         state_machine_name=info.state_machine_name,
         status=engine.status,
         start=info.start_micros,
-        stop=engine.now if engine.status != "RUNNING" else None,
+        stop=engine.stop_micros if engine.status != "RUNNING" else None,
         events=engine.last_id,
         seed=engine.seed,
         redrive_count=engine.redrive_count,
         redrive_micros=engine.redrive_micros,
-        **extra,
+        **_with_machines(extra, engine),
     )
+
+
+def _with_machines(extra: dict, engine: Engine) -> dict:
+    """The setup with the child state machines the run used so far (`replay.child_machines`),
+    recorded so that replay, branch and resume find the same ones."""
+    used = getattr(engine.machines, "used", None)
+    if not used:
+        return extra
+    return {**extra, "stateMachines": {**extra.get("stateMachines", {}), **used}}
 
 
 class BranchDiverged(RunError):
@@ -150,6 +157,7 @@ def run_execution(
     redrives: list[int] | None = None,
     aborts: dict[int, dict] | None = None,
     activity_starts: dict[str, tuple[int, str]] | None = None,
+    machines: Machines | None = None,
 ) -> Engine:
     """Run to the end, steps committed in groups (`replay.commits`); returns the engine.
 
@@ -206,6 +214,7 @@ def run_execution(
             aborts=aborts,
             activities=frozenset(extra.get("activities", ())),
             activity_starts=_starts(committed, fork, parent_events, activity_starts),
+            machines=NO_MACHINES if machines is None else machines,
         )
         engine.s3 = s3
         if committed is not None:
@@ -308,11 +317,11 @@ def _loop(
                 streams = {arn: batch} if batch else {}
                 for child_arn, (events, doc) in children.items():
                     streams[child_arn] = events
-                    docs[(EXECUTIONS, child_arn)] = dict(doc, definition=extra["definition"])
+                    docs[(EXECUTIONS, child_arn)] = {"definition": extra["definition"], **doc}
                 new = [s for s in (arn, *children) if s not in written]
                 written.update(new)
                 commits.add(streams, docs, new_streams=new, new_docs=[(EXECUTIONS, s) for s in new])
-                if ending:
+                if ending and not engine.detached_running:
                     commits.flush()
                 first = False
             if commits.count and commits.due(engine.calling_out and engine.world.leaves_process):
@@ -342,16 +351,24 @@ def _keep_whole_steps(commits: GroupCommit) -> None:
 
 def _branch_children(children: dict, born: dict[str, int], shared: int, in_prefix: bool) -> dict:
     """The child executions a branch writes: those started in its shared prefix are its
-    parent's (read, never written again); one of those going on after the fork cannot be."""
+    parent's (read, never written again); one of those going on after the fork cannot be
+    (a Distributed Map's, or a startExecution's)."""
     out = {}
     for arn, events in children.items():
         if born[arn] >= shared:
             out[arn] = events
-        elif not in_prefix:
+        elif not in_prefix and "/" in arn.split(":")[6]:  # a Map Run's: STATE_MACHINE/LABEL
             raise RunError(
                 f"cannot branch inside a Distributed Map run: child execution {arn} started "
                 "before the fork point and goes on after it; branch before the MapRunStarted "
                 "event or after the Map Run ends"
+            )
+        elif not in_prefix:
+            raise RunError(
+                f"cannot branch while a child execution runs: {arn}, started by a "
+                "startExecution Task before the fork point, goes on after it; branch before "
+                "its TaskSubmitted event (or the Task's TaskSucceeded, for a plain "
+                "startExecution) or after it ends"
             )
     return out
 

@@ -194,7 +194,7 @@ def _step(
         start_micros=start_micros,
         input=raw_input,
     )
-    engine = Engine(None, info, world, 0)  # type: ignore[arg-type]  # no machine: one state
+    engine = Engine(None, info, world, 0, machines=_NoChildren())  # type: ignore[arg-type]
     engine.now = start_micros
     frame = Frame(0, None, None)
     frame.variables = dict(variables or {})
@@ -202,6 +202,19 @@ def _step(
     if context is not None:
         step._context = (0, {**step.context(), **context})
     return step
+
+
+class _NoChildren:
+    """TestState starts no child execution: a startExecution Task needs its answer mocked."""
+
+    def get(self, arn: str, execution: str | None = None) -> None:
+        raise TestStateError(
+            f"a states:startExecution Task needs --mock (its answer): TestState starts no "
+            f"child execution of {arn}"
+        )
+
+    def taken(self, arn: str) -> bool:
+        return False
 
 
 def _verdict(step: Step, answers: MockAnswer | None, trace: Trace) -> dict:

@@ -12,6 +12,7 @@ from replay.engine import AwaitingToken, Engine, ExecutionInfo, NoTaskAnswer
 from replay.events import EXTRA
 from replay.fork import Fork
 from replay.interpreter import run_machine
+from replay.nested import NO_MACHINES, Machines
 from replay.recorded import RecordedWorld
 from replay.redrive import RedriveError, redrives_in
 from replay.states.activity_task import recorded_starts
@@ -60,14 +61,16 @@ def verify(
     fork: Fork | None = None,
     partial: bool = False,
     activities: frozenset[str] = frozenset(),
+    machines: Machines = NO_MACHINES,
 ) -> Divergence | None:
     """None when the interpreter reproduces `recorded` exactly; else the first divergence.
 
-    `children` are the histories of its Distributed Map child executions, whose Tasks are
-    answered from their own records. `fork`: a branch's changes at its fork point. `partial`:
-    the record stops before the execution's end (still running, or interrupted), so the
-    interpreter going on past its last event is no divergence. `activities`: those registered
-    when it started (recorded with it)."""
+    `children` are the histories of its child executions (Distributed Map, startExecution),
+    whose Tasks are answered from their own records; `machines`: the child state machines
+    its startExecution Tasks started (`replay.child_machines`). `fork`: a branch's changes at
+    its fork point. `partial`: the record stops before the execution's end (still running, or
+    interrupted), so the interpreter going on past its last event is no divergence.
+    `activities`: those registered when it started (recorded with it)."""
     world = RecordedWorld.from_events(recorded, *children)
     # StopExecution ended it from outside (ExecutionAborted): the interpreter is to reproduce
     # what came before, up to where it waited or was stopped
@@ -89,6 +92,7 @@ def verify(
         aborts=aborts,
         activities=activities,
         activity_starts=recorded_starts(recorded, *children),
+        machines=machines,
     )
     engine.s3 = s3
     position = 0

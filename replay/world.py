@@ -3,7 +3,7 @@ or a chain of both. The interpreter passes the invocation number, so mocks stay 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, ClassVar, Iterable, Protocol
 
 from replay.strict_json import JsonValueError, is_plain_json, to_json_value
@@ -30,8 +30,15 @@ class TaskAnswer:
     timed_out: str | None = None  # States.Timeout or States.HeartbeatTimeout, after its limit
     injected: tuple = ()  # the fault rules (object form) that made this answer
     heartbeats: tuple[int, ...] = ()  # a callback's heartbeats, microseconds after it started
-    unstarted: bool = False  # (recorded) it ends an activity task before any worker started it
+    # (recorded) it ends the task before it got under way: an activity task before any worker
+    # started it (no ActivityStarted), a .sync job refused before it was submitted (no
+    # TaskSubmitted: a StartExecution that failed)
+    unstarted: bool = False
     worker: str | None = "sfn-replay"  # who started an activity task (recorded: its workerName)
+    # (recorded) the Task started a child execution (its ARN: start it again; `pending`: no
+    # outcome recorded with it)
+    nested: str | None = None
+    pending: bool = False
 
 
 class World(Protocol):
@@ -53,18 +60,28 @@ class MockWorld:
     state, the last response repeats."""
 
     responses: dict[str, list[tuple[int, int, TaskAnswer]]]
+    # the same test case of the file's other state machines: for the Tasks of nested child
+    # executions of those (told by the Context object's state machine name)
+    machines: dict[str, dict[str, list[tuple[int, int, TaskAnswer]]]] = field(default_factory=dict)
     leaves_process: ClassVar[bool] = False
 
     @classmethod
     def from_config(cls, config: Any, machine: str, test_case: str) -> "MockWorld":
         """The test case of a MockConfigFile (parsed by `replay.mock_config`, imported here
         only when mocks are used: its pydantic models cost tens of milliseconds to load)."""
-        from replay.mock_config import case_responses
+        from replay.mock_config import case_responses, other_machines
 
-        return cls(case_responses(config, machine, test_case))
+        return cls(
+            case_responses(config, machine, test_case),
+            other_machines(config, machine, test_case),
+        )
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        ranges = self.responses.get(request.state_name)
+        responses = self.responses
+        if self.machines:
+            machine = (request.context.get("StateMachine") or {}).get("Name")
+            responses = self.machines.get(machine, responses)
+        ranges = responses.get(request.state_name)
         if not ranges:
             return None
         for low, high, answer in ranges:
@@ -126,12 +143,18 @@ class FailUnanswered:
     """The last world of an execution started by `serve`, where no terminal waits for a
     `resume`: a Task nothing else answers fails with States.TaskFailed, its cause naming the
     state and resource. A `.waitForTaskToken` Task is left to wait for its token, an activity
-    Task for a worker (or to find its activity does not exist)."""
+    Task for a worker (or to find its activity does not exist), and a `states:startExecution`
+    Task starts its child execution (see `replay.nested`)."""
 
     leaves_process: ClassVar[bool] = False
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        if request.resource.endswith(".waitForTaskToken") or _is_activity(request.resource):
+        resource = request.resource
+        if (
+            resource.endswith(".waitForTaskToken")
+            or _is_activity(resource)
+            or _starts_execution(resource)
+        ):
             return None
         return TaskAnswer(
             failed=True,
@@ -147,9 +170,15 @@ def _is_activity(arn: str) -> bool:
     return len(parts) >= 7 and parts[2] == "states" and parts[5] == "activity"
 
 
+def _starts_execution(resource: str) -> bool:
+    return resource.startswith("arn:aws:states:::states:startExecution")
+
+
 @dataclass(frozen=True)
 class ChainWorld:
-    """Asks each world in turn; the first answer wins (mocks before handlers)."""
+    """Asks each world in turn; the first answer wins (mocks before handlers). A record's
+    `pending` answer (a child execution started, no outcome yet) lets the next worlds answer
+    (a callback's token), still naming the child."""
 
     worlds: tuple[World, ...]
 
@@ -162,8 +191,13 @@ class ChainWorld:
         return any(getattr(world, "leaves_process", True) for world in self.worlds)
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
+        started = None  # a record that says only that the Task started a child execution
         for world in self.worlds:
             answer = world.answer(request)
-            if answer is not None:
-                return answer
-        return None
+            if answer is None:
+                continue
+            if answer.pending:
+                started = started or answer
+                continue
+            return answer if started is None else replace(answer, nested=started.nested)
+        return started

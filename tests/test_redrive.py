@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from replay import api
+from replay.clock import iso_aws
 from replay.redrive import RedriveError, check_redrivable
-from tests.helpers import mock_config, run
+from tests.helpers import START, mock_config, run
 from tui.cli import app
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -382,7 +383,8 @@ def test_what_aws_refuses_to_redrive():
         (doc, 24_999, day, "history event limit exceeded"),
         (doc, 10, 15 * day + 1, "redrivable period exceeded"),
         (dict(doc, stopMicros=360 * day), 10, 366 * day, "max execution time"),
-        (dict(doc, parentExecution="arn:p"), 10, day, "child execution of a Distributed Map"),
+        (dict(doc, parentExecution="p", mapRunArn="r"), 10, day, "child execution of a Dis"),
+        (dict(doc, parentExecution="arn:p"), 10, day, "started by execution arn:p"),
         (dict(doc, imported=True), 10, day, "imported"),
     ]
     for record, events, when, reason in refused:
@@ -689,3 +691,149 @@ def test_an_express_execution_is_never_redriven(tmp_path):
     refused = CliRunner().invoke(app, ["redrive", "exec", "--db", str(tmp_path / "db")])
     assert refused.exit_code == 2 and "EXPRESS" in refused.stderr
     assert types(tmp_path / "db")[-1] == "ExecutionFailed"  # nothing written
+
+
+# -- with nested executions (states:startExecution) --------------------------------------------
+
+
+CHILD = {
+    "StartAt": "Wait",
+    "States": {
+        "Wait": {"Type": "Wait", "Seconds": 10, "Next": "Charge"},
+        "Charge": task("charge", End=True),
+    },
+}
+
+
+def _nested(
+    tmp_path, resource: str, then: dict | None = None, child: dict = CHILD, **handlers
+) -> dict:
+    from tests.test_nested import ACCOUNT_REGION
+
+    call = {
+        "Type": "Task",
+        "Resource": f"arn:aws:states:::states:{resource}",
+        "Parameters": {"StateMachineArn": f"{ACCOUNT_REGION}:stateMachine:charge"},
+    }
+    states = {"Call": dict(call, **({"Next": "Then"} if then else {"End": True}))}
+    if then:
+        states["Then"] = then
+    return api.run(
+        tmp_path / "db",
+        json.dumps({"StartAt": "Call", "States": states}),
+        {},
+        state_machine_name="parent",
+        name="p",
+        seed=1,
+        start_micros=START,
+        state_machines={"charge": json.dumps(child)},
+        handlers=handlers,
+    )
+
+
+def _children(db: Path) -> list[dict]:
+    return [d for d in api.list_executions(db) if d.get("parentExecution")]
+
+
+def test_a_redrive_runs_a_failed_sync_start_again_as_a_new_child_execution(tmp_path):
+    db = tmp_path / "db"
+    first = _nested(tmp_path, "startExecution.sync:2", Charge=failing)
+    assert first["status"] == "FAILED" and first["error"] == "States.TaskFailed"
+    (old,) = _children(db)
+    before = api.history(db, old["name"])
+    with pytest.raises(RedriveError, match="started by execution .*redrive the parent"):
+        api.redrive(db, old["name"])
+    result = api.redrive(db, "p", handlers={"Charge": charging})
+    assert result["status"] == "SUCCEEDED" and result["redriveCount"] == 1
+    new = next(d for d in _children(db) if d["name"] != old["name"])
+    assert new["status"] == "SUCCEEDED" and new["parentExecution"] == first["executionArn"]
+    # the child is an execution of its own, never redriven: its RedriveCount is 0
+    assert json.loads(result["output"])["Output"] == {"charged": True, "redrives": 0}
+    (same,) = [d for d in _children(db) if d["name"] == old["name"]]
+    assert same["status"] == "FAILED" and api.history(db, old["name"]) == before
+    assert types(db, "p").count("TaskSubmitted") == 2
+    assert api.replay(db, "p") is None and api.replay(db, new["name"]) is None
+
+
+@pytest.mark.parametrize("seconds", [0, 5, 60])
+def test_a_fire_and_forget_child_runs_on_beside_a_redrive(tmp_path, seconds):
+    db = tmp_path / "db"
+    first = _nested(
+        tmp_path, "startExecution", task("check", End=True), Then=failing, Charge=charging
+    )
+    assert first["status"] == "FAILED"
+    (child,) = _children(db)
+    assert child["status"] == "SUCCEEDED" and child["stopMicros"] == START + 10_000_000
+    before = api.history(db, child["name"])
+    when = iso_aws(START + seconds * 1_000_000)  # before, or after, the child ended
+    result = api.redrive(db, "p", at=when, handlers={"Then": charging})
+    assert result["status"] == "SUCCEEDED" and result["redriveDate"] == when
+    assert [d["name"] for d in _children(db)] == [child["name"]]  # no second start
+    assert api.history(db, child["name"]) == before  # its times as they were
+    assert api.replay(db, "p") is None and api.replay(db, child["name"]) is None
+
+
+def test_a_fire_and_forget_child_left_waiting_times_out_when_it_would_after_a_redrive(tmp_path):
+    db = tmp_path / "db"
+    ask = task("ask", TimeoutSeconds=30, End=True)
+    ask["Resource"] = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    child = {"StartAt": "Ask", "States": {"Ask": ask}}
+    _nested(tmp_path, "startExecution", task("check", End=True), child, Then=failing)
+    (waiting,) = _children(db)
+    # left waiting for its token when its parent ended (no process runs it: INTERRUPTED)
+    assert waiting["status"] == "INTERRUPTED"
+    result = api.redrive(db, "p", at=iso_aws(START + 60_000_000), handlers={"Then": charging})
+    assert result["status"] == "SUCCEEDED"
+    # time went on for the child up to the redrive: its Task timed out at its own deadline
+    timed_out = [e for e in api.history(db, waiting["name"]) if e["type"] == "TaskTimedOut"]
+    assert [e["timestamp"] for e in timed_out] == [iso_aws(START + 30_000_000)]
+    (ended,) = _children(db)
+    assert ended["status"] == "FAILED" and ended["stopMicros"] == START + 30_000_000
+    assert api.replay(db, "p") is None
+
+
+def test_a_fire_and_forget_child_goes_on_while_the_redriven_parent_waits(tmp_path):
+    db = tmp_path / "db"
+    ask = task("ask", TimeoutSeconds=30, End=True)
+    ask["Resource"] = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    child = {
+        "StartAt": "Wait",
+        "States": {"Wait": {"Type": "Wait", "Seconds": 10, "Next": "Ask"}, "Ask": ask},
+    }
+    hold = dict(ask, TimeoutSeconds=None)
+    del hold["TimeoutSeconds"]
+    waiting = _nested(tmp_path, "startExecution", hold, child)
+    (token,) = [w["token"] for w in waiting["waiting"] if w["state"] == "Then"]
+    failed = api.send_task_failure(db, token, error="No", at=iso_aws(START + 5_000_000))
+    assert failed["status"] == "FAILED"  # the child then went on to wait at its Ask
+    assert types(db, _children(db)[0]["name"])[-1] == "TaskSubmitted"
+    redriven = api.redrive(db, "p")  # at once: the parent waits at Then again
+    (token,) = [w["token"] for w in redriven["waiting"] if w["state"] == "Then"]
+    done = api.send_task_success(db, token, {"ok": True}, at=iso_aws(START + 50_000_000))
+    assert done["status"] == "SUCCEEDED"
+    # meanwhile the child, started before the redrive, timed out at its own deadline
+    (ended,) = _children(db)
+    assert ended["status"] == "FAILED" and ended["stopMicros"] == START + 40_000_000
+    assert api.replay(db, "p") is None
+
+
+def test_a_redriven_start_of_a_named_child_finds_the_name_taken(tmp_path):
+    from tests.test_nested import ACCOUNT_REGION
+
+    call = task("call", End=True)
+    call["Resource"] = "arn:aws:states:::states:startExecution.sync:2"
+    call["Parameters"] = {"StateMachineArn": f"{ACCOUNT_REGION}:stateMachine:c", "Name": "once"}
+    db = tmp_path / "db"
+    api.run(
+        db,
+        json.dumps({"StartAt": "Call", "States": {"Call": call}}),
+        state_machine_name="parent",
+        name="p",
+        start_micros=START,
+        state_machines={"c": json.dumps(CHILD)},
+        handlers={"Charge": failing},
+    )
+    result = api.redrive(db, "p", handlers={"Charge": charging})  # as StartExecution would
+    assert result["error"] == "StepFunctions.ExecutionAlreadyExistsException"
+    assert [d["status"] for d in _children(db)] == ["FAILED"]
+    assert api.replay(db, "p") is None

@@ -98,6 +98,16 @@ FaultPlanOption = Annotated[
     ),
 ]
 
+StateMachineOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--state-machine",
+        metavar="NAME=FILE",
+        help="A child state machine for states:startExecution Tasks that no mock or handler "
+        "answers (repeatable; its ARN in the execution's account and region).",
+    ),
+]
+
 
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"sfn-replay: {one_line(message)}", err=True)
@@ -221,6 +231,7 @@ def run(
     ] = None,
     fault: FaultOption = None,
     fault_plan: FaultPlanOption = None,
+    state_machine: StateMachineOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
     type: Annotated[
@@ -281,6 +292,7 @@ def run(
         s3_root=s3_root,
         schedule=schedule,
         faults=fault_rules(fault, fault_plan),
+        state_machines=child_definitions(state_machine or []),
         type=type,
     )
     if sync:
@@ -289,6 +301,20 @@ def run(
     else:
         print_description(result, as_json)
     raise typer.Exit(status_code(result))
+
+
+def child_definitions(options: list[str]) -> dict[str, str]:
+    """`--state-machine NAME=FILE` options: NAME -> definition text."""
+    out: dict[str, str] = {}
+    for option in options:
+        name, equals, path = option.partition("=")
+        if not equals or not name or not path:
+            raise UsageError(f"--state-machine {option!r}: give NAME=FILE")
+        check_name("--state-machine", name)
+        if name in out:
+            raise UsageError(f"--state-machine {name} is given twice")
+        out[name] = read_text(Path(path), f"--state-machine {name}")
+    return out
 
 
 def status_code(description: dict) -> int:
@@ -335,6 +361,7 @@ def resume(
         bool,
         typer.Option("--no-faults", help="Drop the run's fault rules from the resume point on."),
     ] = False,
+    state_machine: StateMachineOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -355,6 +382,7 @@ def resume(
         test_case=test_case,
         handlers_file=handlers,
         faults=[] if no_faults else faults,
+        state_machines=child_definitions(state_machine or []),
     )
     print_description(result, as_json)
     raise typer.Exit(status_code(result))
@@ -508,6 +536,7 @@ def branch(
     no_faults: Annotated[
         bool, typer.Option("--no-faults", help="Drop the parent's fault rules after the fork.")
     ] = False,
+    state_machine: StateMachineOption = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print DescribeExecution JSON.")] = False,
 ):
@@ -524,7 +553,11 @@ def branch(
             "--no-faults drops the fault rules: give it without --fault and --fault-plan"
         )
     options: dict[str, Any] = dict(
-        name=name, seed=seed, handlers_file=handlers, faults=[] if no_faults else faults
+        name=name,
+        seed=seed,
+        handlers_file=handlers,
+        faults=[] if no_faults else faults,
+        state_machines=child_definitions(state_machine or []),
     )
     if input_override is not None:
         options["input_override"] = read_json_arg(input_override, "--input-override")

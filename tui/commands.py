@@ -81,6 +81,8 @@ def list_executions(db) -> list[str]:
         if doc.get("waiting"):
             tokens = ", ".join(_waits(w) for w in doc["waiting"])
             why = f"  (waiting for task tokens: {tokens})"
+        if doc.get("parentExecution") and not doc.get("mapRunArn"):
+            why += f"  (started by {doc['parentExecution'].rsplit(':', 1)[1]})"
         rows.append(
             f"{doc['status']:<11} {doc['stateMachineName']:<24} {doc['name']:<38} "
             f"{doc['events']:>6} events  {iso_aws(doc['startMicros'])}  {stop}{why}"
@@ -235,6 +237,8 @@ def format_divergence(divergence) -> str:
 def format_tree(node: dict, depth: int = 0) -> list[str]:
     doc = node["execution"]
     fork = f"  (forked at event {doc['forkAt']})" if doc.get("forkAt") else ""
+    if doc.get("parentExecution") and not doc.get("mapRunArn"):
+        fork = f"  (child execution of state machine {doc['stateMachineName']})"
     if doc.get("faults"):  # the fault rules it ran with (a branch: after the fork)
         from replay.faults import describe
 

@@ -115,6 +115,7 @@ def _run(case: Case, db: str | Path, api) -> dict:
                 handlers_file=case.handlers_file,
                 s3_root=case.s3_root,
                 faults=list(case.faults),
+                state_machines=case.state_machines,
             )
         except api.RunError as exc:
             if not str(exc).startswith("ExecutionAlreadyExists"):

@@ -3,21 +3,23 @@
     {"description": "...", "definition": "definition.json", "stateMachineName": "orders",
      "input": {...} or "inputFile": "input.json", "mockConfig": "mocks.json",
      "testCase": "happy", "handlers": "handlers.py", "s3Root": "s3", "faults": [...],
+     "stateMachines": {"child": "child.json"},
      "seed": 1, "startTime": "2026-01-01T00:00:00Z",
      "cases": [{"name": "happy", "expect": {...}},
                {"name": "throttled", "faults": ["Charge:Lambda.TooManyRequestsException"],
                 "expect": {...}}]}
 
 Paths are relative to the scenario file. A case's `input`/`inputFile`, `mockConfig`,
-`testCase`, `handlers` and `faults` replace the file's own; without `cases` the file is one
-case, named "default", with its own `expect`. Any problem is a ScenarioError naming the file
-and the JSON pointer of the bad field.
+`testCase`, `handlers`, `faults` and `stateMachines` (child state machines for
+`states:startExecution` Tasks, as `run --state-machine NAME=FILE`) replace the file's own;
+without `cases` the file is one case, named "default", with its own `expect`. Any problem is
+a ScenarioError naming the file and the JSON pointer of the bad field.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +34,12 @@ from replay.world import MockConfigError, MockWorld
 DEFAULT_SEED = 1
 DEFAULT_START = "2026-01-01T00:00:00Z"
 CASE_FIELDS = ("name", "description", "input", "inputFile", "mockConfig", "testCase")
-CASE_FIELDS += ("handlers", "faults", "expect")
+CASE_FIELDS += ("handlers", "faults", "stateMachines", "expect")
 FILE_FIELDS = ("description", "definition", "stateMachineName", "s3Root", "seed", "startTime")
 FILE_FIELDS += ("input", "inputFile", "mockConfig", "testCase", "handlers", "faults")
+FILE_FIELDS += ("stateMachines",)
 FILE_FIELDS += ("cases", "expect")
-_SHARED = ("input", "inputFile", "mockConfig", "testCase", "handlers", "faults")
+_SHARED = ("input", "inputFile", "mockConfig", "testCase", "handlers", "faults", "stateMachines")
 # AWS's rules for names (as `sfn-replay run` applies them to default names: tui/inputs.py)
 _FORBIDDEN = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
 _GENERIC_STEMS = {"definition", "statemachine", "state_machine", "state-machine"}
@@ -63,6 +66,7 @@ class Case:
     seed: int
     start_micros: int
     expect: dict
+    state_machines: dict = field(default_factory=dict)  # child state machines: NAME -> text
 
     @property
     def id(self) -> str:
@@ -240,6 +244,7 @@ class _Base:
         if handlers_file is not None and handlers_file.suffix != ".py":
             raise reader.fail(handlers[1] + "/handlers", "a handlers file is a .py file")
         faults = self._faults(*given["faults"]) if "faults" in given else ()
+        children = self._machines(*given["stateMachines"]) if "stateMachines" in given else {}
         return Case(
             reader.path,
             name,
@@ -254,7 +259,25 @@ class _Base:
             self.seed,
             self.start_micros,
             expect,
+            children,
         )
+
+    def _machines(self, files: Any, at: str) -> dict[str, str]:
+        """`stateMachines`: NAME -> definition file, read and checked."""
+        reader, where = self.reader, f"{at}/stateMachines"
+        if not isinstance(files, dict) or not files:
+            raise reader.fail(where, 'an object of names and definition files: {"NAME": "FILE"}')
+        out = {}
+        for name, file in files.items():
+            if safe_name(name) != name:
+                raise reader.fail(where + _part(name), f"{name!r} is not a valid name")
+            path = reader.file(file, where + _part(name))
+            try:
+                out[name] = path.read_bytes().decode("utf-8-sig")
+                load_definition(out[name])
+            except (OSError, UnicodeDecodeError, InvalidDefinition) as exc:
+                raise reader.fail(where + _part(name), f"{path}: {exc}") from None
+        return out
 
     def _mocks(self, given: dict) -> tuple[Any, str | None]:
         reader = self.reader

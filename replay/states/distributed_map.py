@@ -195,6 +195,17 @@ def _child_name(execution_arn: str, drawn: str) -> str:
     return SeededRandom(zlib.crc32(f"{execution_arn}|{drawn}".encode())).uuid()
 
 
+def _owner(engine, frame) -> tuple[str, str, str, dict]:
+    """The execution a Distributed Map runs in: its ARN, its state machine's ARN and name, and
+    the record fields its children get (a startExecution child's children: the root run's)."""
+    sink, info = frame.sink, engine.info
+    if sink is None or sink.map_run_arn is not None:
+        return info.execution_arn, info.state_machine_arn, info.state_machine_name, {}
+    root = sink.setup.get("rootExecution") or sink.parent_arn
+    name = sink.state_machine_arn.rsplit(":", 1)[1]
+    return sink.arn, sink.state_machine_arn, name, {"rootExecution": root}
+
+
 def _respawn(step, old, index: int, value: Any):
     """The frame of a STANDARD child execution that did not succeed, redriven in place."""
     frame, state = step.frame, step.state
@@ -212,11 +223,11 @@ def _spawn(step, map_run: str, index: int, value: Any, old=None):
         return _respawn(step, old, index, value)
     info = engine.info
     label = state.label or state.name
-    name = _child_name(info.execution_arn, engine.rng.uuid())
-    machine_arn = f"{info.state_machine_arn}/{label}"
+    execution_arn, state_machine_arn, state_machine_name, setup = _owner(engine, frame)
+    name = _child_name(execution_arn, engine.rng.uuid())
+    machine_arn = f"{state_machine_arn}/{label}"
     arn = (
-        f"arn:aws:states:{info.region}:{info.account}:execution:"
-        f"{info.state_machine_name}/{label}:{name}"
+        f"arn:aws:states:{info.region}:{info.account}:execution:{state_machine_name}/{label}:{name}"
     )
     context = {
         "Execution": {
@@ -227,18 +238,19 @@ def _spawn(step, map_run: str, index: int, value: Any, old=None):
             "RoleArn": info.role_arn,
             "RedriveCount": 0,
         },
-        "StateMachine": {"Id": machine_arn, "Name": f"{info.state_machine_name}/{label}"},
+        "StateMachine": {"Id": machine_arn, "Name": f"{state_machine_name}/{label}"},
     }
     sink = ChildExecution(
         arn,
         name,
         machine_arn,
         map_run,
-        info.execution_arn,
+        execution_arn,
         context,
         engine.now,
         engine.children.dirty,
         engine.last_id,
+        setup=setup,
     )
     if engine.kept is not None:  # a redrive to come may go on in it
         sink.kept = []
@@ -320,7 +332,7 @@ def _map_run(step, key: tuple[str, int], run: dict | None) -> dict:
         info, state = engine.info, step.state
         arn = (
             f"arn:aws:states:{info.region}:{info.account}:mapRun:"
-            f"{info.state_machine_name}/{state.label or state.name}:{engine.rng.uuid()}"
+            f"{_owner(engine, step.frame)[2]}/{state.label or state.name}:{engine.rng.uuid()}"
         )
         step.emit("MapRunStarted", {"mapRunArn": arn})
         run = engine.map_runs[key] = {"arn": arn, "children": {}, "redrives": 0}

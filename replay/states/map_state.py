@@ -107,7 +107,7 @@ def run_iteration(engine, frame, state, index: int, item: Any, selected: Any, st
     try:
         outcome = yield from step.run_machine(frame, state.processor, value, plan)
     except GeneratorExit:  # stopped because another iteration failed
-        if not engine.closing:
+        if not engine.quiet(frame):
             engine.emit(frame, "MapIterationAborted", {"index": index, "name": state.name})
         raise
     kind = "MapIterationSucceeded" if isinstance(outcome, Succeeded) else "MapIterationFailed"

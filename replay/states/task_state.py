@@ -13,6 +13,11 @@ from replay.asl.jsonpath import path_text_for_error
 from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
 from replay.scheduler import CALL_OUT, Sleep
 from replay.states.activity_task import run_activity
+from replay.states.start_execution import (
+    run_start_execution,
+    start_for_token,
+    starts_execution,
+)
 from replay.timeouts import timeouts
 
 _TRUNCATED = {"truncated": False}
@@ -107,10 +112,10 @@ class _Events:
         else:
             self.step.emit("TaskStarted", self._service({}))
 
-    def submitted(self) -> None:
-        self.step.emit(
-            "TaskSubmitted", self._service({"output": "{}", "outputDetails": _TRUNCATED})
-        )
+    def submitted(self, output: str = "{}", extra: dict | None = None) -> None:
+        step = self.step
+        details = self._service({"output": output, "outputDetails": _TRUNCATED})
+        step.engine.emit(step.frame, "TaskSubmitted", details, extra=extra)
 
     def _outcome(self, suffix: str, details: dict, extra: dict | None) -> None:
         step = self.step
@@ -132,9 +137,9 @@ class _Events:
 
 
 def _ask(step, kind: ResourceKind, value: Any, context: dict):
-    """The world's answer (None: nothing answers a callback or an activity), after a step
-    boundary at which what is recorded so far can be committed (the call may leave the
-    process)."""
+    """The world's answer (None: nothing answers a callback, an activity or a StartExecution,
+    which starts a child execution then), after a step boundary at which what is recorded so
+    far can be committed (the call may leave the process)."""
     yield CALL_OUT
     return step.engine.ask_world(
         step.state.name,
@@ -143,7 +148,7 @@ def _ask(step, kind: ResourceKind, value: Any, context: dict):
         context,
         attempt=step.retry_count,
         frame=step.frame.label or "",
-        optional=kind.callback or kind.family == "activity",
+        optional=kind.callback or kind.family == "activity" or starts_execution(kind),
     )
 
 
@@ -176,7 +181,13 @@ def run_task(step):
     events.scheduled(value, timeout, heartbeat, invocation)
     events.started()
     answer = yield from _ask(step, kind, value, context)
-    if kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
+    if starts_execution(kind) and (answer is None or answer.nested):
+        ran = answer and answer.nested  # the child a record says it started
+        if not kind.callback:  # a child execution of the run answers it
+            return task.result((yield from run_start_execution(task, value, ran)))
+        start_for_token(task, value, ran)  # then the token is waited for
+        answer = None if answer is None or answer.pending else answer
+    elif kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
         events.submitted()
     if answer is None:  # nothing answers yet: wait (the execution pauses when all else does)
         token, label = context["Task"]["Token"], step.frame.label or ""
@@ -224,8 +235,8 @@ class TaskRun:
             raise StatesError(error, None)
         if delay or kind.callback or start is not None:  # an answer from outside comes after
             yield Sleep(delay - elapsed)  # what can happen meanwhile
-        if kind.waits and not kind.callback:
-            events.submitted()
+        if kind.waits and not kind.callback and not answer.unstarted:
+            events.submitted()  # (a record's job refused before it was submitted has none)
         if answer.failed:
             events.failed(answer.error, answer.cause, marker)
             raise StatesError(answer.error, answer.cause)
@@ -235,5 +246,10 @@ class TaskRun:
             events.failed(too_big.error, too_big.cause, marker)
             raise
         events.succeeded(text, marker)
-        step.assign(state.assign, answer.output)
-        return state.next, state.io.output(step.raw_input, answer.output, self.env)
+        return self.result(answer.output)
+
+    def result(self, output: Any) -> tuple:
+        """The state's end with the Task's result: its Assign, then (next state, output)."""
+        step, state = self.step, self.step.state
+        step.assign(state.assign, output)
+        return state.next, state.io.output(step.raw_input, output, self.env)
