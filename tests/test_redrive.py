@@ -370,6 +370,8 @@ def test_redrive_execution_in_the_endpoint(tmp_path):
         assert quick["status"] == "FAILED"
         with pytest.raises(sfn.exceptions.ExecutionNotRedrivable, match="EXPRESS"):
             sfn.redrive_execution(executionArn=quick["executionArn"])
+        described = sfn.describe_execution(executionArn=quick["executionArn"])
+        assert (described["status"], described["redriveStatus"]) == ("FAILED", "NOT_REDRIVABLE")
     check_shapes(raw)
     assert api.replay(tmp_path / "db", "w") is None
 
