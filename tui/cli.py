@@ -71,6 +71,21 @@ HandlersOption = Annotated[
     Optional[Path],
     typer.Option("--handlers", help="Python file defining HANDLERS = {state name or ARN: fn}."),
 ]
+NameOption = Annotated[
+    Optional[str], typer.Option("--name", help="Execution name (default: a UUID from the seed).")
+]
+AccountOption = Annotated[
+    str, typer.Option("--account", help="AWS account id in the ARNs (12 digits).")
+]
+RegionOption = Annotated[str, typer.Option("--region", help="AWS region in the ARNs.")]
+SeedOption = Annotated[
+    Optional[int],
+    typer.Option("--seed", help="Random seed (default: drawn from the OS and recorded)."),
+]
+StartTimeOption = Annotated[
+    Optional[str],
+    typer.Option("--start-time", help="Virtual start time, ISO 8601 (default: now)."),
+]
 StateMachineNameOption = Annotated[
     Optional[str],
     typer.Option(
@@ -196,22 +211,11 @@ def run(
     test_case: TestCaseOption = None,
     handlers: HandlersOption = None,
     state_machine_name: StateMachineNameOption = None,
-    name: Annotated[
-        Optional[str],
-        typer.Option("--name", help="Execution name (default: a UUID from the seed)."),
-    ] = None,
-    account: Annotated[
-        str, typer.Option("--account", help="AWS account id in the ARNs (12 digits).")
-    ] = "123456789012",
-    region: Annotated[str, typer.Option("--region", help="AWS region in the ARNs.")] = "us-east-1",
-    seed: Annotated[
-        Optional[int],
-        typer.Option("--seed", help="Random seed (default: drawn from the OS and recorded)."),
-    ] = None,
-    start_time: Annotated[
-        Optional[str],
-        typer.Option("--start-time", help="Virtual start time, ISO 8601 (default: now)."),
-    ] = None,
+    name: NameOption = None,
+    account: AccountOption = "123456789012",
+    region: RegionOption = "us-east-1",
+    seed: SeedOption = None,
+    start_time: StartTimeOption = None,
     schedule: Annotated[
         str,
         typer.Option(

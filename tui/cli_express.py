@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from tui.cli import (
+    AccountOption,
     DbOption,
     HandlersOption,
     InputOption,
     MockConfigOption,
+    NameOption,
+    RegionOption,
+    SeedOption,
+    StartTimeOption,
     StateMachineNameOption,
     TestCaseOption,
     api,
@@ -37,24 +42,11 @@ def register(app: typer.Typer) -> None:
         test_case: TestCaseOption = None,
         handlers: HandlersOption = None,
         state_machine_name: StateMachineNameOption = None,
-        name: Annotated[
-            Optional[str],
-            typer.Option("--name", help="Execution name (default: a UUID from the seed)."),
-        ] = None,
-        account: Annotated[
-            str, typer.Option("--account", help="AWS account id in the ARNs (12 digits).")
-        ] = "123456789012",
-        region: Annotated[
-            str, typer.Option("--region", help="AWS region in the ARNs.")
-        ] = "us-east-1",
-        seed: Annotated[
-            Optional[int],
-            typer.Option("--seed", help="Random seed (default: drawn from the OS and recorded)."),
-        ] = None,
-        start_time: Annotated[
-            Optional[str],
-            typer.Option("--start-time", help="Virtual start time, ISO 8601 (default: now)."),
-        ] = None,
+        name: NameOption = None,
+        account: AccountOption = "123456789012",
+        region: RegionOption = "us-east-1",
+        seed: SeedOption = None,
+        start_time: StartTimeOption = None,
         db: DbOption = None,
     ):
         """Run an Express workflow to its end and print AWS's StartSyncExecution response
