@@ -23,7 +23,6 @@ from replay.definition import Definition, InvalidDefinition, load_definition
 from replay.distributed import RecordedS3
 from replay.engine import NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
-from replay.explore import explore  # noqa: F401 - the fault-space search, re-exported
 from replay.faults import Fault, FaultError, coerce, injected
 from replay.fold import is_failure
 from replay.fork import NO_OVERRIDE, Fork
@@ -45,8 +44,6 @@ from replay.runner import (
     run_execution,
 )
 from replay.scheduler import SCHEDULES
-from replay.test_state import TestStateError
-from replay.test_state import test_state as run_test_state
 from replay.timetravel import (
     PositionError,
     describe_failure,
@@ -93,7 +90,6 @@ EXPECTED_ERRORS = (
     PositionError,
     HistoryFormatError,
     FaultError,
-    TestStateError,
     RedriveError,
 )
 
@@ -1028,6 +1024,17 @@ def _child_histories(log: EventLog, doc: dict) -> dict[str, list[dict]]:
     }
 
 
+# -- fault-space exploration ------------------------------------------------------------------
+
+
+def explore(db: str | Path, definition_text: str, input_value: Any = None, **options: Any) -> dict:
+    """The fault-space search: `replay.explore.explore` (its options and report), imported
+    when first used so that runs do not load it."""
+    from replay.explore import explore as search
+
+    return search(db, definition_text, input_value, **options)
+
+
 # -- TestState --------------------------------------------------------------------------------
 
 
@@ -1051,6 +1058,8 @@ def test_state(
     """AWS's TestState: run one state (`state_name` of a whole definition, or a lone state's
     definition) once on `input_value`; see `replay.test_state`. Its Task is answered by `mock`
     (AWS's shape), else by the mocks or handlers given."""
+    from replay.test_state import test_state as run_test_state
+
     world = None
     if mocks is not None or handlers is not None or handlers_file is not None:
         world = build_world(mocks, test_case, state_machine_name, handlers, handlers_file)

@@ -23,6 +23,7 @@ from replay.definition import load_definition
 from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
 from replay.events import to_json_text
 from replay.interpreter import Step, error_matches
+from replay.runner import RunError
 from replay.scheduler import AwaitToken, Frame, WaitChildren
 from replay.states import HANDLERS
 from replay.world import ChainWorld, TaskAnswer, TaskRequest, World
@@ -31,7 +32,7 @@ LEVELS = ("INFO", "DEBUG", "TRACE")
 _PLACEHOLDER = {"Type": "Succeed"}  # stands for the states a lone state's transitions name
 
 
-class TestStateError(ValueError):
+class TestStateError(RunError):
     """The request cannot be run (no such state, a Map without a mock...): exit 2."""
 
     __test__ = False  # not a pytest test class

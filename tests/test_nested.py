@@ -12,6 +12,7 @@ import pytest
 from replay import api
 from replay.clock import MICROS, iso_aws
 from replay.history import STATE_MACHINES
+from replay.test_state import TestStateError
 from store import EventLog
 from tests.helpers import START, mock_config
 from tui import commands
@@ -511,7 +512,7 @@ def test_resume_can_name_child_definitions_for_after_the_resume_point(tmp_path):
 
 def test_test_state_starts_no_child_and_asks_for_a_mock(tmp_path):
     state = parent()["States"]["Call"]
-    with pytest.raises(api.TestStateError, match="needs --mock"):
+    with pytest.raises(TestStateError, match="needs --mock"):
         api.test_state(json.dumps(state), {"x": 1, "machine": CHILD_ARN})
     mocked = api.test_state(
         json.dumps(state), {"x": 1, "machine": CHILD_ARN}, mock={"result": '{"Status": "ok"}'}
@@ -623,7 +624,7 @@ def test_an_express_workflow_starts_a_standard_child_that_runs_on(tmp_path):
 
 def test_test_state_of_a_wait_for_token_start_asks_for_a_mock(tmp_path):
     state = parent("startExecution.waitForTaskToken")["States"]["Call"]
-    with pytest.raises(api.TestStateError, match="needs --mock"):
+    with pytest.raises(TestStateError, match="needs --mock"):
         api.test_state(json.dumps(state), {"x": 1, "machine": CHILD_ARN})
 
 

@@ -33,8 +33,6 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-import jsonatapy
-
 from replay.asl.env import Env
 from replay.asl.errors import StatesError, evaluation_error
 from replay.asl.json_types import type_name as jsonata_type
@@ -123,6 +121,8 @@ def check_jsonata_syntax(expression: str) -> None:
     """Raise JsonataSyntaxError (with the engine's reason) if `expression` does not parse."""
     if not expression.strip():
         raise JsonataSyntaxError("the JSONata expression is empty")
+    import jsonatapy  # a native library: loaded by the first JSONata expression, not before
+
     try:
         jsonatapy.compile(expression)
     except (ValueError, TypeError) as exc:

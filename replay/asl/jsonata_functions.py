@@ -26,8 +26,6 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-import jsonatapy
-
 from replay.asl.env import Env
 
 # No sequence (a range `[a..b]`, a mapping, `$append`...) grows past a million items: 1e7,
@@ -384,6 +382,8 @@ def build_program(
         "$exists($__sfn_v) ? ($type($__sfn_v) = 'function' ? '\\u0000sfn:function' : $__sfn_v)"
         " : '\\u0000sfn:undefined'\n)"
     )
+    import jsonatapy  # a native library: loaded by the first JSONata expression, not before
+
     program = jsonatapy.compile(
         source, timeout=EVALUATION_TIMEOUT_MS, max_sequence_length=MAX_SEQUENCE_ITEMS
     )

@@ -24,6 +24,7 @@ def from_exception(exc: Exception) -> ApiError:
     from replay import api
     from replay.callbacks import TaskDoesNotExist
     from replay.definition import InvalidDefinition
+    from replay.test_state import TestStateError
 
     message = str(exc)
     if isinstance(exc, api.ExecutionNotFound):
@@ -38,7 +39,7 @@ def from_exception(exc: Exception) -> ApiError:
         return ApiError("InvalidDefinition", message)
     if isinstance(exc, api.RedriveError):
         return ApiError("ExecutionNotRedrivable", message)
-    if isinstance(exc, api.TestStateError) and message.startswith("no state "):
+    if isinstance(exc, TestStateError) and message.startswith("no state "):
         return ApiError("InvalidDefinition", message)
     if message.startswith("ExecutionAlreadyExists: "):
         return ApiError("ExecutionAlreadyExists", message.removeprefix("ExecutionAlreadyExists: "))
