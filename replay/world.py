@@ -149,12 +149,9 @@ class FailUnanswered:
     leaves_process: ClassVar[bool] = False
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        resource = request.resource
-        if (
-            resource.endswith(".waitForTaskToken")
-            or _is_activity(resource)
-            or _starts_execution(resource)
-        ):
+        from replay.states.task_state import classify  # the core's reading of a resource ARN
+
+        if classify(request.resource).optional:
             return None
         return TaskAnswer(
             failed=True,
@@ -163,15 +160,6 @@ class FailUnanswered:
             f"{request.resource}): give the server a mock (--mock-config, and start the "
             "execution with stateMachineArn#TestCase) or a handler (--handlers)",
         )
-
-
-def _is_activity(arn: str) -> bool:
-    parts = arn.split(":")
-    return len(parts) >= 7 and parts[2] == "states" and parts[5] == "activity"
-
-
-def _starts_execution(resource: str) -> bool:
-    return resource.startswith("arn:aws:states:::states:startExecution")
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,6 @@ _INCLUDED = {"Included": True}
 _ARN = re.compile(r"^arn:aws[a-z-]*:states:([a-z0-9-]+):(\d{12}):stateMachine:([^:]+)$")
 
 
-def starts_execution(kind) -> bool:
-    return kind.resource_type == "states" and kind.resource.split(".", 1)[0] == "startExecution"
-
-
 def _refused(step, code: str, message: str) -> StatesError:
     """StartExecution's error as a Task sees an AWS SDK error: StepFunctions.<Code>Exception,
     the message with the service's details (a request id drawn from the Task's place)."""

@@ -16,7 +16,6 @@ from replay.states.activity_task import run_activity
 from replay.states.start_execution import (
     run_start_execution,
     start_for_token,
-    starts_execution,
 )
 from replay.timeouts import timeouts
 
@@ -30,6 +29,13 @@ class ResourceKind:
     resource: str = ""
     waits: bool = False  # .sync and .waitForTaskToken record a TaskSubmitted event
     callback: bool = False  # .waitForTaskToken: the answer is a send-task-* with the token
+    starts: bool = False  # states:startExecution: with no answer, a child execution runs
+
+    @property
+    def optional(self) -> bool:
+        """Whether the world may leave it unanswered (a callback, an activity or a started
+        execution then waits or runs), rather than the run stopping."""
+        return self.callback or self.starts or self.family == "activity"
 
 
 @lru_cache(maxsize=256)
@@ -47,7 +53,8 @@ def classify(arn: str) -> ResourceKind:
             resource_type, action = service[0], ":".join(service[1:])
         callback = action.endswith(".waitForTaskToken")
         waits = callback or action.endswith(".sync") or ".sync:" in action
-        return ResourceKind("service", resource_type, action, waits, callback)
+        starts = resource_type == "states" and action.split(".", 1)[0] == "startExecution"
+        return ResourceKind("service", resource_type, action, waits, callback, starts)
     return ResourceKind("service", "unknown", arn)
 
 
@@ -148,7 +155,7 @@ def _ask(step, kind: ResourceKind, value: Any, context: dict):
         context,
         attempt=step.retry_count,
         frame=step.frame.label or "",
-        optional=kind.callback or kind.family == "activity" or starts_execution(kind),
+        optional=kind.optional,
     )
 
 
@@ -181,7 +188,7 @@ def run_task(step):
     events.scheduled(value, timeout, heartbeat, invocation)
     events.started()
     answer = yield from _ask(step, kind, value, context)
-    if starts_execution(kind) and (answer is None or answer.nested):
+    if kind.starts and (answer is None or answer.nested):
         ran = answer and answer.nested  # the child a record says it started
         if not kind.callback:  # a child execution of the run answers it
             return task.result((yield from run_start_execution(task, value, ran)))
@@ -197,7 +204,7 @@ def run_task(step):
     return (yield from task.finish(answer))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made for every Task invocation, and frozen costs
 class TaskRun:
     """One invocation of a Task state: what its end needs."""
 
