@@ -302,10 +302,11 @@ class Engine:
         """Run until the execution ends (its end event recorded, not yet handed out)."""
         scheduler, history, children = self.scheduler, self.history, self.children
         deadline = self._deadline()
+        aborts = self.aborts  # (StopExecution's, by the event id they came after: rare)
         try:
             while root.outcome is None:
-                if self.aborts and history.last_id + 1 in self.aborts:
-                    self._abort(root, self.aborts.pop(history.last_id + 1))
+                if aborts and history.last_id + 1 in aborts:
+                    self._abort(root, aborts.pop(history.last_id + 1))
                     return
                 if scheduler.parked and scheduler.idle_until(self.horizon):
                     if deadline is None or deadline > self.horizon:
