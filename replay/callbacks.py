@@ -1,14 +1,15 @@
 """Task tokens: what `send-task-success`, `send-task-failure` and `send-task-heartbeat` do to an
 execution that waits for one.
 
-An execution that reaches a `.waitForTaskToken` Task nothing answers records TaskSubmitted and
-waits; its record says for which token, in which state, since when (`waiting`). An answer is a
-`Callback`: the outcome, and the virtual time it arrives (`--at`, by default the time the
-execution waits at). The execution then goes on from its log with a `CallbackWorld` that
-answers that Task, `Delay` being the time between the task's start and the answer. So the
-Task's TimeoutSeconds and HeartbeatSeconds fire as on AWS: an answer that comes after them
-finds the task timed out, and the execution went on from the timeout. Heartbeats are kept in the
-record until the answer comes, then on its event (replay times the task out alike).
+A `.waitForTaskToken` Task nothing answers records TaskSubmitted and waits (its frame parks, see
+`replay.scheduler`); once nothing else can happen the execution pauses, its record saying which
+tokens it waits for, in which states, since when (`waiting`). An answer is an outcome and the
+virtual time it arrives (`--at`, by default the latest moment the execution knows of). The
+execution then goes on from its log up to that time, a `CallbackWorld` answering that Task with
+the time between the task's start and the answer as its delay. So TimeoutSeconds and
+HeartbeatSeconds fire as on AWS: an answer that comes after them finds the task timed out, and
+the execution went on from the timeout. Heartbeats are kept in the record until the answer
+comes, then on its event (replay times the task out alike).
 """
 
 from __future__ import annotations
