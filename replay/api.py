@@ -1416,9 +1416,18 @@ def describe_map_run(db: str | Path, arn: str) -> dict:
         children = [d for _, d in log.docs(EXECUTIONS) if d.get("mapRunArn") == arn]
         definition = json.loads(recorded_definition(log, doc))
         updated = log.get_doc(map_runs.TABLE, arn)
-    state = map_runs.find_state(definition, run["state"] or "")
+        state = map_runs.find_state(definition, run["state"] or "")
+        if (state or {}).get("ItemBatcher"):
+            children = [dict(child, items=_batch_size(log, child)) for child in children]
     total = map_runs.length_of(recorded, run)
     return map_runs.describe(run, doc["executionArn"], state, children, total, updated=updated)
+
+
+def _batch_size(log: EventLog, child: dict) -> int:
+    """How many items a child execution of a batching Map Run got (its input's `Items`)."""
+    (first,) = read_events(log, child, 1, 1)
+    value = json.loads(first["executionStartedEventDetails"]["input"])
+    return len(value.get("Items") or []) if isinstance(value, dict) else 1
 
 
 def list_map_runs(db: str | Path, execution: str) -> list[dict]:

@@ -126,16 +126,17 @@ def settings(state: dict | None, updated: dict | None) -> dict:
     return out
 
 
-def counts(children: list[dict], total: int, written: bool) -> dict:
+def counts(children: list[dict], total: int, written: bool, by_items: bool = False) -> dict:
     """itemCounts/executionCounts of child executions by status; `total`: how many there are
-    to run (pending: those not started yet); `written`: a ResultWriter wrote their results."""
+    to run (pending: those not started yet); `written`: a ResultWriter wrote their results;
+    `by_items`: each child counts its batch's items (its record's `items`)."""
     out = dict.fromkeys(COUNT_KEYS, 0)
     for child in children:
         key = _BY_STATUS.get(child.get("status", "RUNNING"), "running")
-        out[key] += 1
-    out["total"] = max(total, len(children))
+        out[key] += child.get("items", 1) if by_items else 1
     started = sum(out[key] for key in set(_BY_STATUS.values()))
-    out["pending"] = max(0, out["total"] - started)
+    out["total"] = max(total, started)
+    out["pending"] = out["total"] - started
     if written:
         out["resultsWritten"] = out["succeeded"] + out["failed"] + out["timedOut"] + out["aborted"]
     return out
@@ -154,9 +155,12 @@ def length_of(events: list[dict], run: dict) -> int:
 def describe(
     run: dict, execution_arn: str, state: dict | None, children: list[dict], total: int, **more: Any
 ) -> dict:
-    """DescribeMapRun's fields (times in microseconds); `more["updated"]`: UpdateMapRun's."""
+    """DescribeMapRun's fields (times in microseconds); `more["updated"]`: UpdateMapRun's.
+    With an ItemBatcher each child's record has `items`, its batch's size."""
     written = run["status"] == "SUCCEEDED" and bool((state or {}).get("ResultWriter"))
-    executions = counts(children, total, written)
+    batched = bool((state or {}).get("ItemBatcher"))  # total: the items; children: batches
+    executions = counts(children, 0 if batched else total, written)
+    items = counts(children, total, written, by_items=batched)
     return {
         "mapRunArn": run["arn"],
         "executionArn": execution_arn,
@@ -164,7 +168,7 @@ def describe(
         "start": run["start"],
         "stop": run["stop"],
         **settings(state, more.get("updated")),
-        "itemCounts": dict(executions),
+        "itemCounts": items,
         "executionCounts": executions,
         "redriveCount": run["redriveCount"],
         "redriveMicros": run["redriveMicros"],

@@ -193,3 +193,26 @@ def test_map_run_errors_are_aws_errors(sfn):
     for error, call in cases:
         with pytest.raises(error):
             call()
+
+
+def test_a_batching_map_run_counts_items_and_the_results_its_writer_wrote(tmp_path, raw):
+    """A Map Run recorded by `run --s3-root` (the server has no S3 of its own), described by
+    the server over the same db."""
+    from tests.test_distributed_map import test_item_reader_batcher_and_result_writer
+
+    test_item_reader_batcher_and_result_writer(tmp_path)  # the "parent" execution, 3 items
+    with running(tmp_path / "db") as url:
+        sfn = client(url, raw=raw)
+        (parent,) = [
+            e["executionArn"]
+            for e in sfn.list_executions(
+                stateMachineArn="arn:aws:states:us-east-1:123456789012:stateMachine:sm"
+            )["executions"]
+        ]
+        run = sfn.describe_map_run(mapRunArn=only_run(sfn, parent)["mapRunArn"])
+    assert run["status"] == "SUCCEEDED"
+    items, executions = run["itemCounts"], run["executionCounts"]
+    assert (items["total"], items["succeeded"], items["resultsWritten"]) == (3, 3, 3)
+    assert (executions["total"], executions["succeeded"], executions["resultsWritten"]) == (2, 2, 2)
+    assert items["pending"] == executions["pending"] == 0
+    check_shapes(raw)
