@@ -1399,8 +1399,11 @@ def _map_run(log: EventLog, arn: str) -> tuple[dict, list[dict], dict]:
     docs = [doc for _, doc in log.docs(EXECUTIONS)]
     machine = arn.split(":")[6].rsplit("/", 1)[0] if arn.count(":") >= 7 else ""
     parents = {d["parentExecution"] for d in docs if d.get("mapRunArn") == arn}
+    others = [d for d in docs if d["executionArn"] not in parents]
     candidates = [d for d in docs if d["executionArn"] in parents]
-    candidates += [d for d in docs if d["stateMachineName"] == machine and d not in candidates]
+    candidates += [d for d in others if d["stateMachineName"] == machine]
+    # a Map Run in a Distributed Map's child execution is named after the root's state machine
+    candidates += [d for d in others if d["stateMachineName"].startswith(machine + "/")]
     for doc in candidates:
         recorded = list(read_events(log, doc))
         for run in map_runs.map_runs(recorded):

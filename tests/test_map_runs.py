@@ -75,3 +75,32 @@ def test_a_map_run_still_running_when_its_execution_ends_is_aborted():
         6,
         9,
     )
+
+
+def test_a_map_run_in_a_child_execution_is_found_in_that_childs_history(tmp_path):
+    from tests.test_distributed_map import CHILD
+
+    def distributed(label: str, processor: dict, **more) -> dict:
+        config = {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+        return {
+            "Type": "Map",
+            "Label": label,
+            "ItemProcessor": {"ProcessorConfig": config, **processor},
+            "End": True,
+            **more,
+        }
+
+    inner = distributed("In", CHILD, ItemsPath="$.xs")
+    outer = {
+        "StartAt": "O",
+        "States": {"O": distributed("Out", {"StartAt": "I", "States": {"I": inner}})},
+    }
+    db = tmp_path / "db"
+    result = api.run(db, json.dumps(outer), [{"xs": [{"n": 1}, {"n": 2}]}], state_machine_name="sm")
+    assert result["status"] == "SUCCEEDED"
+    docs = api.list_executions(db)
+    (child,) = [d for d in docs if d["stateMachineName"] == "sm/Out"]
+    (run,) = api.list_map_runs(db, child["executionArn"])  # the inner Map Run, started there
+    described = api.describe_map_run(db, run["arn"])
+    assert described["executionArn"] == child["executionArn"]  # not the root its children name
+    assert described["status"] == "SUCCEEDED" and described["itemCounts"]["succeeded"] == 2
