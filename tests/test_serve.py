@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.error
+import urllib.request
 
 import pytest
-from botocore.exceptions import ClientError
 
 from replay.endpoint.local import running
 from tests.serve_helpers import (
@@ -202,7 +203,7 @@ def test_stop_aborts_a_waiting_execution_as_aws_records_it(sfn, raw):
     check_shapes(raw)
 
 
-def test_errors_are_the_exceptions_botocore_raises(sfn):
+def test_errors_are_the_exceptions_botocore_raises(sfn, server):
     arn = create(sfn, definition=WAIT_FOR_TOKEN)
     gone = arn.replace(":m", ":gone")
     cases = [
@@ -247,10 +248,14 @@ def test_errors_are_the_exceptions_botocore_raises(sfn):
     assert again == {**first, "ResponseMetadata": again["ResponseMetadata"]}  # running: idempotent
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(stateMachineArn=arn, name="once", input='{"a": 2}')
-    with pytest.raises(ClientError) as unknown:
-        sfn.update_map_run(mapRunArn=arn + ":m", maxConcurrency=1)
-    assert unknown.value.response["Error"]["Code"] == "UnknownOperationException"
-    assert unknown.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    headers = {
+        "X-Amz-Target": "AWSStepFunctions.DescribeNothing",
+        "Content-Type": "application/x-amz-json-1.0",
+    }
+    with pytest.raises(urllib.error.HTTPError) as unknown:
+        urllib.request.urlopen(urllib.request.Request(server, b"{}", headers), timeout=5)
+    assert unknown.value.code == 400
+    assert json.loads(unknown.value.read())["__type"] == "UnknownOperationException"
 
 
 def test_a_task_nothing_answers_fails_with_states_taskfailed(sfn):

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from replay.endpoint import activities, executions, machines, tasks, test_state, versions
+from replay.endpoint import (
+    activities,
+    executions,
+    machines,
+    map_runs,
+    tasks,
+    test_state,
+    versions,
+)
 from replay.endpoint.context import Caller, Server
 from replay.endpoint.errors import ApiError, from_exception
 
@@ -30,6 +38,9 @@ OPERATIONS: dict[str, Operation] = {
     "ListExecutions": executions.list_,
     "StopExecution": executions.stop,
     "RedriveExecution": executions.redrive,
+    "DescribeMapRun": map_runs.describe,
+    "ListMapRuns": map_runs.list_,
+    "UpdateMapRun": map_runs.update,
     "SendTaskSuccess": tasks.success,
     "SendTaskFailure": tasks.failure,
     "SendTaskHeartbeat": tasks.heartbeat,

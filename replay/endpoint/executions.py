@@ -211,7 +211,7 @@ def _description(result: dict, doc: dict) -> dict:
     return without_none(out)
 
 
-def _settle(server: Server, arn: Any) -> None:
+def settle(server: Server, arn: Any) -> None:
     """An execution started but not yet run (a request from another client thread came before
     its turn) runs now: what follows reads its log."""
     if isinstance(arn, str) and arn in server.pending:
@@ -252,7 +252,7 @@ def describe_machine_for(server: Server, caller: Caller, body: dict) -> dict:
     """The definition the execution ran (as recorded with it) and its state machine's role."""
     from replay.worlds import recorded_definition
 
-    _settle(server, body.get("executionArn"))
+    settle(server, body.get("executionArn"))
     with EventLog(server.db, readonly=True) as log:
         doc = _doc(log, body.get("executionArn"))
         definition = recorded_definition(log, doc)
@@ -279,7 +279,7 @@ def history(server: Server, caller: Caller, body: dict) -> dict:
     reverse = bool(body.get("reverseOrder"))
     include = body.get("includeExecutionData", True) is not False
     size = page_size(body)
-    _settle(server, body.get("executionArn"))
+    settle(server, body.get("executionArn"))
     with EventLog(server.db, readonly=True) as log:
         doc = _doc(log, body.get("executionArn"))
         total = length(log, doc)
@@ -376,7 +376,7 @@ def stop(server: Server, caller: Caller, body: dict) -> dict:
     """StopExecution: ABORTED, with an ExecutionAborted event (error and cause if given)."""
     arn = body.get("executionArn")
     parse_arn(arn, EXECUTION_KINDS)
-    _settle(server, arn)  # started, not yet run: run it now, then stop it
+    settle(server, arn)  # started, not yet run: run it now, then stop it
     try:
         result = api.stop_execution(
             server.db,
