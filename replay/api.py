@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -844,12 +846,7 @@ def resume(
                 f"{doc['name']} is a child execution of {what}, run by its parent's run: "
                 f"resume {writer}"
             )
-        try:
-            lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
-        except Busy:
-            raise RunError(f"execution {doc['name']} is still running in another process") from None
-        try:
-            doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
+        with _writing(log, doc, "is still running in another process") as doc:
             if doc["status"] != "RUNNING":
                 hint = ""
                 if doc["status"] in REDRIVABLE:
@@ -857,12 +854,7 @@ def resume(
                         f"; to go on from its unsuccessful states: sfn-replay redrive {doc['name']}"
                     )
                 raise RunError(f"execution {doc['name']} already finished ({doc['status']}){hint}")
-            after, setup = None, None
-            if mocks is not None or handlers_file is not None or handlers:
-                after = build_world(
-                    mocks, test_case, doc["stateMachineName"], handlers, handlers_file
-                )
-                setup = world_setup(log, mocks, test_case, handlers_file)
+            after, setup = _given_world(log, doc, mocks, test_case, handlers, handlers_file)
             if after is not None or faults is not None:
                 after, setup = _resumed_faults(log, doc, after, setup, faults)
             given = _given_machines(log, doc, state_machines)
@@ -870,8 +862,6 @@ def resume(
                 setup = dict(setup_of(doc) if setup is None else setup)
                 setup["stateMachines"] = {**doc.get("stateMachines", {}), **given}
             return continue_execution(log, doc, after=after, setup=setup, given_machines=given)
-        finally:
-            lock.__exit__(None, None, None)
 
 
 def redrive(
@@ -893,12 +883,7 @@ def redrive(
     at_micros = parse_time_option(at, "--at") if at is not None else None
     with EventLog(db) as log:
         doc = resolve(log, execution)
-        try:
-            lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
-        except Busy:
-            raise RunError(f"execution {doc['name']} is running in another process") from None
-        try:
-            doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
+        with _writing(log, doc, "is running in another process") as doc:
             total = history_length(log, doc)
             (last,) = read_events(log, doc, total, total)
             if at_micros is not None and at_micros < last["timestamp"]:
@@ -910,16 +895,40 @@ def redrive(
             machine = log.get_doc("stateMachines", doc["stateMachineArn"]) or {}
             kind = "EXPRESS" if express.is_express(doc["executionArn"]) else machine.get("type")
             check_redrivable(doc, total, when, express=kind == "EXPRESS")
-            after, setup = None, None
-            if mocks is not None or handlers_file is not None or handlers:
-                after = build_world(
-                    mocks, test_case, doc["stateMachineName"], handlers, handlers_file
-                )
-                setup = world_setup(log, mocks, test_case, handlers_file)
+            after, setup = _given_world(log, doc, mocks, test_case, handlers, handlers_file)
+            if after is not None:
                 after, setup = _resumed_faults(log, doc, after, setup, None)
             return continue_execution(log, doc, after=after, setup=setup, redrive=when)
-        finally:
-            lock.__exit__(None, None, None)
+
+
+def _given_world(
+    log: EventLog,
+    doc: dict,
+    mocks: Any,
+    test_case: str | None,
+    handlers: dict | None,
+    handlers_file: Path | None,
+) -> tuple[World | None, dict | None]:
+    """The world the mocks/handlers given make for an execution that goes on, and the setup
+    recording it; (None, None) when none are given (the recorded world goes on)."""
+    if mocks is None and handlers_file is None and not handlers:
+        return None, None
+    after = build_world(mocks, test_case, doc["stateMachineName"], handlers, handlers_file)
+    return after, world_setup(log, mocks, test_case, handlers_file)
+
+
+@contextmanager
+def _writing(log: EventLog, doc: dict, busy: str) -> Iterator[dict]:
+    """Hold the lock of `doc`'s execution while the block writes it (RunError saying it `busy`
+    when another process holds it); yields its record as of now that it is held."""
+    try:
+        lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
+    except Busy:
+        raise RunError(f"execution {doc['name']} {busy}") from None
+    try:
+        yield log.get_doc(EXECUTIONS, doc["executionArn"])
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _resumed_faults(
@@ -1139,12 +1148,7 @@ def _answer_token(
     at_micros = parse_time_option(at, "--at") if at is not None else None
     with EventLog(db) as log:
         doc, _ = _waiting_for(log, token, execution)
-        try:
-            lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
-        except Busy:
-            raise RunError(f"execution {doc['name']} is running in another process") from None
-        try:
-            doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
+        with _writing(log, doc, "is running in another process") as doc:
             found = callbacks.waiting_for([doc], token)
             if not found:
                 raise callbacks.TaskDoesNotExist(
@@ -1180,8 +1184,6 @@ def _answer_token(
             if late is not None:
                 result["taskTimedOut"] = {"error": late[1], "at": iso_aws(late[0])}
             return result
-        finally:
-            lock.__exit__(None, None, None)
 
 
 def _last_moment(log: EventLog, doc: dict) -> int:
@@ -1357,12 +1359,7 @@ def stop_execution(
     Returns its DescribeExecution record."""
     with EventLog(db) as log:
         doc = resolve(log, execution)
-        try:
-            lock = ExecutionLock(log.path, doc["executionArn"]).__enter__()
-        except Busy:
-            raise RunError(f"execution {doc['name']} is running in another process") from None
-        try:
-            doc = log.get_doc(EXECUTIONS, doc["executionArn"])  # as of now that we hold it
+        with _writing(log, doc, "is running in another process") as doc:
             if doc["status"] != "RUNNING":
                 raise ExecutionNotRunning(
                     f"execution {doc['name']} already finished ({doc['status']})"
@@ -1384,8 +1381,6 @@ def stop_execution(
                 doc["executionArn"], [event], docs={(EXECUTIONS, doc["executionArn"]): stopped}
             )
             return _describe(log, stopped)
-        finally:
-            lock.__exit__(None, None, None)
 
 
 class MapRunNotFound(RunError):
