@@ -41,6 +41,25 @@ def cli(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
+def run_happy(db, name, *extra):
+    """`run` of the order-pipeline scenario's happy test case, named `name`."""
+    return cli(
+        "run",
+        SCENARIO / "definition.json",
+        "--input",
+        SCENARIO / "input.json",
+        "--mock-config",
+        SCENARIO / "mocks.json",
+        "--test-case",
+        "happy",
+        "--db",
+        db,
+        "--name",
+        name,
+        *extra,
+    )
+
+
 def one_line_error(result, *needles: str) -> str:
     assert result.exit_code == 2, (result.exit_code, result.output)
     lines = result.stderr.strip().splitlines()
@@ -354,25 +373,7 @@ def test_strict_json_rules():
 
 
 def _exported(db, tmp_path) -> dict:
-    assert (
-        cli(
-            "run",
-            SCENARIO / "definition.json",
-            "--input",
-            SCENARIO / "input.json",
-            "--mock-config",
-            SCENARIO / "mocks.json",
-            "--test-case",
-            "happy",
-            "--db",
-            db,
-            "--name",
-            "src",
-            "--seed",
-            "1",
-        ).exit_code
-        == 0
-    )
+    assert run_happy(db, "src", "--seed", "1").exit_code == 0
     return json.loads(cli("export", "src", "--db", db).stdout)
 
 
@@ -594,27 +595,7 @@ def test_every_option_and_argument_has_help():
 
 
 def test_history_table_has_headers_frames_and_iso_times(db):
-    assert (
-        cli(
-            "run",
-            SCENARIO / "definition.json",
-            "--input",
-            SCENARIO / "input.json",
-            "--mock-config",
-            SCENARIO / "mocks.json",
-            "--test-case",
-            "happy",
-            "--db",
-            db,
-            "--name",
-            "t",
-            "--seed",
-            "1",
-            "--start-time",
-            "2026-01-01T00:00:00Z",
-        ).exit_code
-        == 0
-    )
+    assert run_happy(db, "t", "--seed", "1", "--start-time", "2026-01-01T00:00:00Z").exit_code == 0
     lines = cli("history", "t", "--db", db).stdout.splitlines()
     assert lines[0].split() == ["ID", "PREV", "TIMESTAMP", "TYPE", "FRAME", "STATE", "DETAIL"]
     first = lines[1].split()
@@ -651,23 +632,7 @@ def test_history_table_infers_frames_of_imported_histories(db, tmp_path):
 
 
 def test_history_into_a_closed_pipe_exits_quietly(db):
-    assert (
-        cli(
-            "run",
-            SCENARIO / "definition.json",
-            "--input",
-            SCENARIO / "input.json",
-            "--mock-config",
-            SCENARIO / "mocks.json",
-            "--test-case",
-            "happy",
-            "--db",
-            db,
-            "--name",
-            "p",
-        ).exit_code
-        == 0
-    )
+    assert run_happy(db, "p").exit_code == 0
     read, write = os.pipe()
     os.close(read)  # `| head` that has already gone
     try:
