@@ -105,6 +105,21 @@ class ChildExecution(Recorder):
         )
 
 
+def record_end(engine: Any, frame: Any, outcome: Any, output_text: str | None) -> None:
+    """A child execution's last event and its record's end: ExecutionSucceeded with
+    `output_text`, or (None) ExecutionFailed with the outcome's error and cause."""
+    sink = frame.sink
+    if output_text is not None:
+        sink.status = "SUCCEEDED"
+        details = {"output": output_text, "outputDetails": {"truncated": False}}
+        engine.emit(frame, "ExecutionSucceeded", details)
+    else:
+        sink.status = "FAILED"
+        reasons = (("error", outcome.error), ("cause", outcome.cause))
+        engine.emit(frame, "ExecutionFailed", {k: v for k, v in reasons if v is not None})
+    sink.stop = engine.now
+
+
 class ChildOutbox:
     """Child executions with events not yet handed to the runner."""
 

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import StatesError
-from replay.children import ChildExecution
+from replay.children import ChildExecution, record_end
 from replay.clock import iso_context
 from replay.distributed.recorded import RecordedS3
 from replay.events import to_json_text
@@ -172,20 +172,8 @@ def _child_run(step, frame, value: Any, resume):
         if not engine.closing:
             engine.emit(frame, "ExecutionAborted")
         raise
-    if isinstance(outcome, Succeeded):
-        sink.status = "SUCCEEDED"
-        engine.emit(
-            frame,
-            "ExecutionSucceeded",
-            {"output": to_json_text(outcome.output), "outputDetails": _TRUNCATED},
-        )
-    else:
-        sink.status = "FAILED"
-        details = {
-            k: v for k, v in (("error", outcome.error), ("cause", outcome.cause)) if v is not None
-        }
-        engine.emit(frame, "ExecutionFailed", details)
-    sink.stop = engine.now
+    text = to_json_text(outcome.output) if isinstance(outcome, Succeeded) else None
+    record_end(engine, frame, outcome, text)
     return outcome
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from replay.asl import errors
 from replay.asl.errors import StatesError
-from replay.children import ChildExecution
+from replay.children import ChildExecution, record_end
 from replay.clock import MICROS, iso_context
 from replay.events import from_json_text, to_json_text
 from replay.nested import NAME, ChildMachine
@@ -160,21 +160,13 @@ def _body(step, frame, child: ChildMachine, value: Any):
         sink.status, sink.stop = "TIMED_OUT", engine.now
         engine.emit(frame, "ExecutionTimedOut", {"error": errors.TIMEOUT})
         return Failed(errors.TIMEOUT, None)
+    text = None
     if isinstance(outcome, Succeeded):
         try:
             text = engine.json_text(outcome.output, "execution")
-        except StatesError as exc:
+        except StatesError as exc:  # over the payload quota: the child fails
             outcome = Failed(exc.error, exc.cause)
-        else:
-            sink.status = "SUCCEEDED"
-            engine.emit(frame, "ExecutionSucceeded", {"output": text, "outputDetails": _TRUNCATED})
-    if isinstance(outcome, Failed):
-        sink.status = "FAILED"
-        details = {
-            k: v for k, v in (("error", outcome.error), ("cause", outcome.cause)) if v is not None
-        }
-        engine.emit(frame, "ExecutionFailed", details)
-    sink.stop = engine.now
+    record_end(engine, frame, outcome, text)
     return outcome
 
 
