@@ -25,15 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from replay import child_machines
-from replay.api import (
-    _children,
-    _imported,
-    _interrupted,
-    _recorded_run,
-    _schedule,
-    _started_children,
-    import_history,
+from replay.api.importing import import_history
+from replay.api.reading import interrupted_record
+from replay.api.records import (
+    children_events,
+    is_imported,
+    recorded_run,
+    recorded_schedule,
     resolve,
+    started_children,
 )
 from replay.definition import load_definition
 from replay.distributed import RecordedS3
@@ -151,7 +151,7 @@ def _top_level(log: EventLog, doc: dict) -> dict:
 
 def _status(log: EventLog, doc: dict) -> str:
     if doc["status"] == "RUNNING" and not is_running(log.path, doc):
-        return _interrupted(log, doc)["status"]
+        return interrupted_record(log, doc)["status"]
     return doc["status"]
 
 
@@ -209,15 +209,17 @@ def replay_execution(
     interpreter reproduces it, else the first divergence. With `definition_text`, that
     definition throughout; without, the ones it ran with (a branch: its parent's up to the
     fork point, then its own). A branch's changes apply at its fork point."""
-    recorded, input_value, seed = _recorded_run(log, doc)
-    children = _children(log, doc)
+    recorded, input_value, seed = recorded_run(log, doc)
+    children = children_events(log, doc)
     info = info_from_record(doc, recorded, input_value)
     definition = load_definition(definition_text or recorded_definition(log, doc))
     fork = None
     records = [doc]
     if doc.get("parent"):
         parent = log.get_doc(EXECUTIONS, doc["parent"])
-        children += _children(log, parent, only=_started_children(log, recorded[: doc["forkAt"]]))
+        children += children_events(
+            log, parent, only=started_children(log, recorded[: doc["forkAt"]])
+        )
         records.append(parent)
         own = definition
         if definition_text is None:
@@ -236,10 +238,10 @@ def replay_execution(
         info,
         seed,
         recorded,
-        with_time=not _imported(log, doc),
+        with_time=not is_imported(log, doc),
         s3=RecordedS3.from_events(recorded, *children, live=local_s3(doc, writes=False)),
         children=children,
-        schedule=_schedule(recorded),
+        schedule=recorded_schedule(recorded),
         fork=fork,
         partial=partial,
         activities=frozenset(doc.get("activities", ())),

@@ -45,7 +45,7 @@ def keep(
     """Import exported histories into the user's db under their names, each with its
     Distributed Map child executions (index record and events, as the worker stored them);
     the mocks they were run with are stored there too, so that `branch` can use them."""
-    from replay.api import import_history  # noqa: PLC0415 - replay.api re-exports explore
+    from replay.api.importing import import_history
 
     if not kept:
         return
