@@ -18,7 +18,6 @@ from typing import Any
 
 from replay.asl.model import Machine
 from replay.events import details, from_json_text
-from replay.fold import _frame_label, apply, initial_state
 
 REDRIVABLE = ("FAILED", "TIMED_OUT", "ABORTED")
 MAX_HISTORY = 24_999  # AWS: the history must hold the ExecutionRedriven event and one more
@@ -137,6 +136,8 @@ def _frames(events: Iterable[dict]) -> dict[str, dict]:
     """Every frame of the history by label, as of its last event (frames of a container's
     branches and iterations are kept after it ends; entering the container again resets
     them)."""
+    from replay.fold import _frame_label, apply, initial_state  # runs never redriven skip it
+
     frames: dict[str, dict] = {"": _new_frame({})}
     labels = initial_state()  # our events name their frames; a child execution's are inferred
     for event in events:

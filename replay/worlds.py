@@ -7,15 +7,17 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replay.definition import load_definition
-from replay.distributed import LocalS3
 from replay.events import to_json_text
-from replay.faults import Fault, FaultWorld, coerce
 from replay.runner import RunError
 from replay.world import ChainWorld, FailUnanswered, HandlerWorld, MockWorld, World
 from store import EventLog
+
+if TYPE_CHECKING:  # loaded when a run uses them
+    from replay.distributed import LocalS3
+    from replay.faults import Fault
 
 
 def load_handlers(path: Path) -> dict:
@@ -56,7 +58,11 @@ def build_world(
 
 def with_faults(world: World, rules: list[Fault], machine) -> World:
     """The world with fault rules layered over it (checked against the definition)."""
-    return FaultWorld.build(rules, machine, world) if rules else world
+    if not rules:
+        return world
+    from replay.faults import FaultWorld
+
+    return FaultWorld.build(rules, machine, world)
 
 
 def world_setup(
@@ -73,7 +79,11 @@ def world_setup(
 
 
 def local_s3(doc: dict, *, writes: bool = True) -> LocalS3 | None:
-    return LocalS3(Path(doc["s3Root"]), writes) if doc.get("s3Root") else None
+    if not doc.get("s3Root"):
+        return None
+    from replay.distributed import LocalS3
+
+    return LocalS3(Path(doc["s3Root"]), writes)
 
 
 def recorded_world(log: EventLog, doc: dict, machine=None, with_faults: bool = True) -> World:
@@ -91,6 +101,8 @@ def recorded_world(log: EventLog, doc: dict, machine=None, with_faults: bool = T
         world = ChainWorld.of([world, FailUnanswered()])
     if not with_faults or not doc.get("faults"):
         return world
+    from replay.faults import coerce
+
     machine = machine or load_definition(recorded_definition(log, doc)).machine
     return with_faults(world, coerce(doc["faults"]), machine)
 

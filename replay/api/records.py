@@ -6,19 +6,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from replay import child_machines, express
 from replay.clock import iso_aws, parse_iso
 from replay.definition import InvalidDefinition, load_definition
 from replay.events import EXTRA, details
-from replay.faults import Fault
 from replay.history import EXECUTIONS, descendants, read_events
 from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock
 from replay.redrive import MAX_HISTORY
 from replay.runner import RunError, check_name
 from store import EventLog
+
+if TYPE_CHECKING:
+    from replay.faults import Fault
 
 
 class ExecutionNotFound(RunError):
@@ -110,7 +112,7 @@ def parse_time_option(text: str, option: str) -> int:
         raise RunError(f"{option} {text!r} is not an ISO 8601 time with an offset") from None
 
 
-Faults = list[Fault | str | dict]
+Faults = list["Fault | str | dict"]  # (replay.faults loads when a run has some)
 
 
 @contextmanager

@@ -12,7 +12,6 @@ from replay import activities, child_machines, express
 from replay.api.records import Faults, description, resolve
 from replay.asl.validate import Diagnostic, validate_text
 from replay.definition import Definition, InvalidDefinition, load_definition
-from replay.faults import coerce
 from replay.history import EXECUTIONS, STATE_MACHINES
 from replay.nested import ChildMachine
 from replay.runner import Names, RunError, check_name, execution_info, run_execution
@@ -98,7 +97,7 @@ def run(
         raise RunError(f"unanswered must be 'stop' or 'fail', not {unanswered!r}")
     if unanswered == "fail":
         world = ChainWorld.of([world, FailUnanswered()])
-    rules = coerce(faults or [])
+    rules = _fault_rules(faults)
     world = with_faults(world, rules, definition.machine)
     with EventLog(db) as log:
         setup = world_setup(log, mocks, test_case, handlers_file)
@@ -125,6 +124,14 @@ def run(
             machines=machines,
         )
         return description(log, log.get_doc(EXECUTIONS, info.execution_arn))
+
+
+def _fault_rules(faults: Faults | None) -> list:
+    if not faults:
+        return []
+    from replay.faults import coerce  # loaded when a run has some
+
+    return coerce(faults)
 
 
 def _run_machines(
