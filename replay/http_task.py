@@ -243,3 +243,46 @@ def _phrase(status: Any) -> str:
         return HTTPStatus(int(status)).phrase
     except (TypeError, ValueError):
         return ""
+
+
+def parse_connections(value: Any) -> dict[str, Connection]:
+    """Connections by ARN: `{"arn:aws:events:...:connection/NAME/ID": {AuthorizationType,
+    AuthParameters}}` (EventBridge's CreateConnection fields)."""
+    if not isinstance(value, dict):
+        raise BadConnection("connections must be a JSON object: {ConnectionArn: connection}")
+    return {str(arn): Connection.parse(description) for arn, description in value.items()}
+
+
+def connection_arn(parameters: Any) -> str | None:
+    """The connection an HTTP Task names: `InvocationConfig` or (older) `Authentication`."""
+    if not isinstance(parameters, dict):
+        return None
+    for key in ("InvocationConfig", "Authentication"):
+        config = parameters.get(key)
+        if isinstance(config, dict) and isinstance(config.get("ConnectionArn"), str):
+            return config["ConnectionArn"]
+    return None
+
+
+def exchange(
+    parameters: Any,
+    outcome: dict,
+    region: str,
+    connections: dict[str, Connection] | None = None,
+    reveal_secrets: bool = False,
+) -> dict:
+    """`request` and `response` of TestState's inspectionData for an HTTP Task: its evaluated
+    Parameters, and `outcome` (`result` when it answered, else `error` and `cause`). Empty when
+    the Parameters were not evaluated (no request was made)."""
+    arn = connection_arn(parameters)
+    connection = (connections or {}).get(arn) if arn is not None else None
+    request = inspection_request(parameters, region, connection, reveal_secrets)
+    if request is None:
+        return {}
+    if "result" in outcome:
+        response = inspection_response(outcome["result"], request["protocol"])
+    elif "error" in outcome:
+        response = failed_response(outcome["error"], outcome.get("cause"), request["protocol"])
+    else:
+        response = None
+    return {"request": request} if response is None else {"request": request, "response": response}
