@@ -4,12 +4,16 @@ connection's secrets shown only with --reveal-secrets."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from replay import api
 from replay.test_state import TestStateError
 
+REPO = Path(__file__).resolve().parent.parent
 CONNECTION = "arn:aws:events:us-east-1:123456789012:connection/Stripe/81210c42"
 CONNECTIONS = {
     CONNECTION: {
@@ -129,3 +133,39 @@ def test_jsonata_arguments_make_the_request():
 def test_connections_that_cannot_be_read_are_refused():
     with pytest.raises(TestStateError, match="--connections: a connection must be"):
         run(connections={CONNECTION: "key"})
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", "test-state", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_trace_and_reveal_secrets_from_the_command_line(tmp_path):
+    definition = tmp_path / "call.json"
+    definition.write_text(json.dumps(HTTP_TASK))
+    connections = tmp_path / "connections.json"
+    connections.write_text(json.dumps(CONNECTIONS))
+    common = [
+        str(definition),
+        "--input",
+        json.dumps(INPUT),
+        "--mock",
+        json.dumps({"result": RESULT}),
+    ]
+    common += ["--inspection-level", "trace", "--connections", str(connections)]
+    hidden = cli(*common)
+    assert hidden.returncode == 0, hidden.stderr
+    data = json.loads(hidden.stdout)["inspectionData"]
+    assert data["response"]["statusCode"] == "200" and "secret" not in json.dumps(data["request"])
+    shown = cli(*common, "--reveal-secrets")
+    assert (
+        "x-api-key: sk_secret" in json.loads(shown.stdout)["inspectionData"]["request"]["headers"]
+    )
+    connections.write_text("[]")
+    bad = cli(*common)
+    assert bad.returncode == 2 and bad.stderr.startswith("sfn-replay: --connections: ")
