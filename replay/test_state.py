@@ -7,7 +7,8 @@ Arguments), the result, ResultSelector, ResultPath, the output. Then AWS's verdi
 or CAUGHT_ERROR (a Catch takes it: its output and next state). A Task is answered by `mock`
 (AWS's shape: `{"result": JSON}` or `{"errorOutput": {"error", "cause"}}`) or by the world given
 (mocks, handlers); Map and Parallel need `mock`, as on AWS. Nothing waits: a Wait, a retry or a
-mocked Delay costs no time.
+mocked Delay costs no time. At TRACE, an HTTP Task also shows its HTTP request and response
+(`replay.http_task`), an EventBridge connection's data only when secrets are revealed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from replay.asl.model import State
 from replay.definition import load_definition
 from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
 from replay.events import to_json_text
+from replay.http_task import BadConnection, exchange, is_http_task, parse_connections
 from replay.interpreter import Step, error_matches
 from replay.runner import RunError
 from replay.scheduler import AwaitToken, Frame, WaitChildren
@@ -123,13 +125,21 @@ def test_state(
     retrier_retry_count: int = 0,
     world: World | None = None,
     start_micros: int = 0,
+    reveal_secrets: bool = False,
+    connections: Any = None,
 ) -> dict:
     """Run one state once, at virtual time `start_micros`; AWS's TestState response (`output`,
-    `error`, `cause`, `status`, `nextState`, and `inspectionData` at DEBUG and TRACE)."""
+    `error`, `cause`, `status`, `nextState`, and `inspectionData` at DEBUG and TRACE; at TRACE
+    an HTTP Task's `request` and `response` too). `connections`: EventBridge connections by
+    ARN, whose data the HTTP request shows when `reveal_secrets`."""
     if inspection_level not in LEVELS:
         raise TestStateError(f"--inspection-level must be one of {', '.join(LEVELS)}")
     if retrier_retry_count < 0:
         raise TestStateError("--retrier-retry-count must be 0 or more")
+    try:
+        known = parse_connections(connections) if connections is not None else None
+    except BadConnection as exc:
+        raise TestStateError(f"--connections: {exc}") from None
     state = _the_state(definition_text, state_name)
     trace = Trace()
     state = replace(state, io=TracedIO(state.io, trace, state.language))
@@ -143,6 +153,8 @@ def test_state(
     response = _verdict(step, answers, trace)
     if inspection_level != "INFO":
         response["inspectionData"] = _inspection(raw_input, step, trace, variables or {})
+    if inspection_level == "TRACE" and is_http_task(getattr(state, "resource", "")):
+        response["inspectionData"].update(_http(step, trace, response, known, reveal_secrets))
     return response
 
 
@@ -299,6 +311,16 @@ def _failed(step: Step, failure: StatesError, trace: Trace) -> dict:
                 "nextState": catcher.next,
             }
     return {**response, "status": "FAILED"}
+
+
+def _http(step: Step, trace: Trace, response: dict, connections: Any, reveal: bool) -> dict:
+    """The HTTP request the Task's Parameters (Arguments) make, and the response: its result,
+    or the status its failure names."""
+    key = "afterArguments" if step.state.language == "JSONata" else "afterParameters"
+    steps = trace.steps
+    outcome = {"result": steps["result"]} if "result" in steps else response
+    region = step.engine.info.region
+    return exchange(steps.get(key), outcome, region, connections, reveal)
 
 
 def _inspection(raw_input: Any, step: Step, trace: Trace, variables: dict) -> dict:

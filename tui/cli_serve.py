@@ -40,16 +40,31 @@ def register(app: typer.Typer) -> None:
                 "--handlers", help="Python file defining HANDLERS = {state name or ARN: fn}."
             ),
         ] = None,
+        connections: Annotated[
+            Optional[Path],
+            typer.Option(
+                "--connections",
+                help="EventBridge connections by ARN (JSON: {ARN: {AuthorizationType, "
+                "AuthParameters}}): what TestState shows of an HTTP Task's request.",
+            ),
+        ] = None,
     ):
         """Serve the Step Functions API over the db (boto3, the AWS CLI); Ctrl-C stops it."""
         from replay.endpoint.local import LOOPBACK, ListenError
         from replay.endpoint.local import serve as run_server
+        from replay.http_task import BadConnection, parse_connections
         from replay.worlds import load_handlers
 
         if not 0 <= port <= 65535:
             raise UsageError(f"--port {port} is not a port number (0-65535)")
         mocks = read_json_file(mock_config, "--mock-config") if mock_config else None
         check_handlers(handlers)
+        known = read_json_file(connections, "--connections") if connections else None
+        if known is not None:
+            try:
+                parse_connections(known)  # a connection that cannot be read: exit 2 now
+            except BadConnection as exc:
+                raise UsageError(f"--connections: {exc}") from None
         if handlers is not None:
             load_handlers(handlers)  # a broken file: exit 2 now, not at the first execution
         if host not in LOOPBACK:
@@ -68,6 +83,7 @@ def register(app: typer.Typer) -> None:
                 port=port,
                 mocks=mocks,
                 handlers_file=handlers.resolve() if handlers else None,
+                connections=known,
                 ready=lambda url: typer.echo(f"sfn-replay: serving {url} (db {path})"),
             )
         except ListenError as exc:

@@ -38,7 +38,8 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--inspection-level",
-                help="INFO: the verdict; DEBUG and TRACE: each step of the data flow too.",
+                help="INFO: the verdict; DEBUG: each step of the data flow too; TRACE: and an "
+                "HTTP Task's HTTP request and response.",
             ),
         ] = "INFO",
         mock: Annotated[
@@ -66,6 +67,22 @@ def register(app: typer.Typer) -> None:
             typer.Option("--state-machine-name", help="Its name in the mock config."),
         ] = None,
         handlers: HandlersOption = None,
+        reveal_secrets: Annotated[
+            bool,
+            typer.Option(
+                "--reveal-secrets",
+                help="TRACE: show what the HTTP Task's EventBridge connection adds (its "
+                "authorization, headers, query and body parameters).",
+            ),
+        ] = False,
+        connections: Annotated[
+            JsonArg,
+            typer.Option(
+                "--connections",
+                help="EventBridge connections by ARN (a JSON file or text): {ARN: "
+                "{AuthorizationType, AuthParameters}}.",
+            ),
+        ] = None,
     ):
         """Run one state once, as AWS's TestState does, and print its response as JSON."""
         check_handlers(handlers)
@@ -84,6 +101,8 @@ def register(app: typer.Typer) -> None:
             test_case=test_case,
             state_machine_name=state_machine_name or default_state_machine_name(definition),
             handlers_file=handlers,
+            reveal_secrets=reveal_secrets,
+            connections=read_json_arg(connections, "--connections") if connections else None,
         )
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         raise typer.Exit(1 if result["status"] == "FAILED" else 0)

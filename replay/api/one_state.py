@@ -25,10 +25,13 @@ def test_state(
     handlers: dict | None = None,
     handlers_file: Path | None = None,
     start_micros: int | None = None,
+    reveal_secrets: bool = False,
+    connections: Any = None,
 ) -> dict:
     """AWS's TestState: run one state (`state_name` of a whole definition, or a lone state's
     definition) once on `input_value`; see `replay.test_state`. Its Task is answered by `mock`
-    (AWS's shape), else by the mocks or handlers given."""
+    (AWS's shape), else by the mocks or handlers given. `connections` (EventBridge connections
+    by ARN) and `reveal_secrets`: what an HTTP Task's request shows at TRACE."""
     from replay.test_state import test_state as run_test_state
 
     world = None
@@ -45,4 +48,6 @@ def test_state(
         retrier_retry_count=retrier_retry_count,
         world=world,
         start_micros=time.time_ns() // 1000 if start_micros is None else start_micros,
+        reveal_secrets=reveal_secrets,
+        connections=connections,
     )

@@ -37,10 +37,12 @@ def create_app(
     handlers_file: Path | None = None,
     clock=wall_clock,
     poll_seconds: float = 60.0,
+    connections: Any = None,
 ) -> Starlette:
     """The endpoint over the db `db`; executions answered by the parsed MockConfigFile `mocks`
     (for `stateMachineArn#TestCase`) and the `handlers_file`. GetActivityTask waits up to
-    `poll_seconds` for a task."""
+    `poll_seconds` for a task. `connections`: EventBridge connections by ARN, for TestState's
+    HTTP Task requests."""
     worker = Worker()
     server = Server(
         db=Path(db),
@@ -49,6 +51,7 @@ def create_app(
         clock=clock,
         submit=worker.submit,
         poll_seconds=poll_seconds,
+        connections=connections,
     )
 
     async def endpoint(request: Request) -> Response:

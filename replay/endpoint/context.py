@@ -41,6 +41,7 @@ class Server:
     db: Path
     mocks: Any = None  # the parsed MockConfigFile of --mock-config
     handlers_file: Path | None = None
+    connections: Any = None  # EventBridge connections by ARN (TestState's HTTP Task requests)
     clock: Callable[[], int] = field(default=lambda: 0)  # wall clock, microseconds
     submit: Callable[[Callable[[], Any]], Any] = field(default=lambda job: job())
     pending: dict[str, dict] = field(default_factory=dict)

@@ -36,12 +36,24 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(db: Path, mocks: Any, handlers_file: Path | None, poll_seconds: float = 60.0):
+def _server(
+    db: Path,
+    mocks: Any,
+    handlers_file: Path | None,
+    poll_seconds: float = 60.0,
+    connections: Any = None,
+):
     import uvicorn
 
     from replay.endpoint.app import create_app
 
-    app = create_app(db, mocks=mocks, handlers_file=handlers_file, poll_seconds=poll_seconds)
+    app = create_app(
+        db,
+        mocks=mocks,
+        handlers_file=handlers_file,
+        poll_seconds=poll_seconds,
+        connections=connections,
+    )
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     app.state.server.stopping = lambda: server.should_exit  # a long poll ends at shutdown
@@ -56,13 +68,14 @@ def serve(
     mocks: Any = None,
     handlers_file: Path | None = None,
     ready: Callable[[str], None] | None = None,
+    connections: Any = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM (queued runs finish first); `ready(url)` once listening.
     ListenError when host:port cannot be had, StoreError when the db cannot be opened,
     MockConfigError for a test case of `mocks` that cannot be used."""
     check(db, mocks)
     sock = bind(host, port)
-    server = _server(db, mocks, handlers_file)
+    server = _server(db, mocks, handlers_file, connections=connections)
     if ready is not None:
         threading.Thread(target=_announce, args=(server, sock, ready), daemon=True).start()
     server.run(sockets=[sock])
@@ -108,12 +121,14 @@ def running(
     mocks: Any = None,
     handlers_file: Path | None = None,
     poll_seconds: float = 60.0,
+    connections: Any = None,
 ) -> Iterator[str]:
     """The endpoint on a thread of this process (port 0: a free one); yields its URL. This
     process must not open the db itself meanwhile (one LMDB environment a process).
-    `poll_seconds`: how long GetActivityTask waits for a task."""
+    `poll_seconds`: how long GetActivityTask waits for a task; `connections`: EventBridge
+    connections by ARN (TestState's HTTP Task requests)."""
     sock = bind(host, port)
-    server = _server(Path(db), mocks, handlers_file, poll_seconds)
+    server = _server(Path(db), mocks, handlers_file, poll_seconds, connections)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:

@@ -29,6 +29,8 @@ def test_state(server: Server, caller: Caller, body: dict) -> dict:
     if not isinstance(definition, str):
         raise validation("definition is required")
     config = body.get("stateConfiguration") or {}
+    if not isinstance(body.get("revealSecrets", False), bool):
+        raise validation("revealSecrets must be a boolean")
     mock = body.get("mock")
     try:
         return api.test_state(
@@ -41,6 +43,8 @@ def test_state(server: Server, caller: Caller, body: dict) -> dict:
             context=_json(body, "context"),
             retrier_retry_count=int(config.get("retrierRetryCount") or 0),
             handlers_file=server.handlers_file if mock is None else None,
+            reveal_secrets=body.get("revealSecrets") is True,
+            connections=server.connections,
         )
     except api.EXPECTED_ERRORS as exc:
         raise from_exception(exc) from None
