@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replay import activities, callbacks, child_machines, express, map_runs
+from replay import activities, callbacks, child_machines, express, map_run_settings, map_runs
 from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
@@ -1417,8 +1417,11 @@ def describe_map_run(db: str | Path, arn: str) -> dict:
         state = map_runs.find_state(definition, run["state"] or "")
         if (state or {}).get("ItemBatcher"):
             children = [dict(child, items=_batch_size(log, child)) for child in children]
+        used = map_run_settings.used(log, doc, recorded, run, state)
     total = map_runs.length_of(recorded, run)
-    return map_runs.describe(run, doc["executionArn"], state, children, total, updated=updated)
+    return map_runs.describe(
+        run, doc["executionArn"], state, children, total, updated=updated, used=used, parent=doc
+    )
 
 
 def _batch_size(log: EventLog, child: dict) -> int:
