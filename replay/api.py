@@ -273,12 +273,7 @@ def _run_machines(
 ) -> child_machines.KnownMachines:
     """The child state machines a new run knows: those named for it (recorded in `setup`),
     its own, then the db's registry."""
-    for name, text in texts.items():
-        check_name("state machine", name)
-        try:
-            load_definition(text)
-        except InvalidDefinition as exc:
-            raise RunError(f"--state-machine {name}: {exc}") from None
+    child_machines.check_named(texts)
     given = child_machines.named(log, texts, info.account, info.region)
     if given:
         setup["stateMachines"] = given
@@ -287,6 +282,7 @@ def _run_machines(
         info.state_machine_name,
         definition.machine,
         blob_digest(definition.text.encode("utf-8")),
+        type=express.EXPRESS if express.is_express(info.execution_arn) else express.STANDARD,
     )
     known = {own.arn: own, **child_machines.from_entries(log, given)}
     return child_machines.KnownMachines(log, known)
@@ -615,12 +611,7 @@ def branch(
 def _given_machines(log: EventLog, doc: dict, texts: dict[str, str] | None) -> dict[str, dict]:
     """Child definitions named for a branch or a resume, in the account and region of `doc`,
     stored: {ARN: entry}."""
-    for name, text in (texts or {}).items():
-        check_name("state machine", name)
-        try:
-            load_definition(text)
-        except InvalidDefinition as exc:
-            raise RunError(f"--state-machine {name}: {exc}") from None
+    child_machines.check_named(texts or {})
     parts = doc["executionArn"].split(":")
     return child_machines.named(log, texts or {}, parts[4], parts[3])
 
