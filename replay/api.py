@@ -22,6 +22,7 @@ from replay.asl.validate import Diagnostic, validate_text
 from replay.clock import iso_aws, parse_iso
 from replay.compare import compare_histories
 from replay.definition import Definition, InvalidDefinition, load_definition
+from replay.detached import goes_on, writer_of
 from replay.distributed import RecordedS3
 from replay.engine import NoTaskAnswer
 from replay.events import EXTRA, details, to_aws_event, to_json_text
@@ -829,16 +830,18 @@ def resume(
     point, in place of the rules recorded with the run (None: those go on applying; [] drops
     them), and are recorded with it."""
     with EventLog(db) as log:
-        doc = resolve(log, execution)
-        if doc.get("parentExecution"):
-            what = "a startExecution Task" if _nested_child(doc) else "a Distributed Map"
-            writer = doc.get("rootExecution") or doc["parentExecution"]
-            raise RunError(
-                f"{doc['name']} is a child execution of {what}, run by its parent's run: "
-                f"resume {writer}"
-            )
-        with _writing(log, doc, "is still running in another process") as doc:
+        asked = doc = resolve(log, execution)
+        writer = writer_of(log, doc)
+        if writer is not None:  # a child: its parent's run goes on, for it too
             if doc["status"] != "RUNNING":
+                what = "a startExecution Task" if _nested_child(doc) else "a Distributed Map"
+                raise RunError(
+                    f"{doc['name']} is a child execution of {what}, run by its parent's run: "
+                    f"resume {writer['executionArn']}"
+                )
+            doc = writer
+        with _writing(log, doc, "is still running in another process") as doc:
+            if not goes_on(log, doc):
                 hint = ""
                 if doc["status"] in REDRIVABLE:
                     hint = (
@@ -852,7 +855,10 @@ def resume(
             if given:
                 setup = dict(setup_of(doc) if setup is None else setup)
                 setup["stateMachines"] = {**doc.get("stateMachines", {}), **given}
-            return continue_execution(log, doc, after=after, setup=setup, given_machines=given)
+            out = continue_execution(log, doc, after=after, setup=setup, given_machines=given)
+        if asked["executionArn"] != doc["executionArn"]:
+            return _describe(log, log.get_doc(EXECUTIONS, asked["executionArn"]))
+        return out
 
 
 def redrive(
