@@ -764,6 +764,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.cli_redrive",
     "tui.cli_activities",
     "tui.cli_express",
+    "tui.cli_map_runs",
 )
 # (`python -m tui.cli` runs this file as __main__: then the modules register with `tui.cli`,
 # imported by the block at the end, as they import their helpers from it)
