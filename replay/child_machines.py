@@ -6,9 +6,11 @@ that a changed registry changes nothing already recorded."""
 
 from __future__ import annotations
 
+from replay import express
 from replay.definition import InvalidDefinition, load_definition
 from replay.history import EXECUTIONS, STATE_MACHINES, descendants, read_events
 from replay.nested import ChildMachine
+from replay.runner import RunError, check_name
 from store import EventLog
 
 
@@ -38,7 +40,7 @@ class KnownMachines:
         if child is None and self.registry and self.log is not None:
             child = self._from_registry(arn)
         if child is not None:
-            self.used[arn] = entry(child.digest, child.role_arn)
+            self.used[arn] = entry(child.digest, child.role_arn, child.type)
         return child
 
     def _from_registry(self, arn: str) -> ChildMachine | None:
@@ -51,7 +53,10 @@ class KnownMachines:
         except InvalidDefinition:  # the registry validates what it keeps: never here
             return None
         digest = self.log.put_blob(text.encode("utf-8"))  # type: ignore[union-attr]
-        child = ChildMachine(arn, record["name"], definition.machine, digest, record.get("roleArn"))
+        kind = record.get("type") or express.STANDARD
+        child = ChildMachine(
+            arn, record["name"], definition.machine, digest, record.get("roleArn"), kind
+        )
         self.known[arn] = child
         return child
 
@@ -65,19 +70,49 @@ def state_machine_arn(name: str, account: str, region: str) -> str:
     return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
 
 
-def entry(digest: str, role_arn: str | None) -> dict:
-    """How a run's record keeps one child state machine."""
-    return (
-        {"definition": digest} if role_arn is None else {"definition": digest, "roleArn": role_arn}
-    )
+def entry(digest: str, role_arn: str | None, kind: str = express.STANDARD) -> dict:
+    """How a run's record keeps one child state machine (its type when EXPRESS)."""
+    out = {"definition": digest}
+    if role_arn is not None:
+        out["roleArn"] = role_arn
+    if kind == express.EXPRESS:
+        out["type"] = kind
+    return out
+
+
+def name_and_type(key: str) -> tuple[str, str]:
+    """`NAME` or `NAME:TYPE` (a state machine name has no `:`): the name and its type,
+    STANDARD unless it says EXPRESS; ValueError for another type."""
+    name, colon, kind = key.partition(":")
+    return name, express.check_type(kind) if colon else express.STANDARD
+
+
+def check_named(texts: dict[str, str]) -> None:
+    """RunError unless every `NAME[:TYPE]` -> definition text is a valid child state machine
+    (an EXPRESS one without what Express workflows refuse)."""
+    for key, text in texts.items():
+        try:
+            name, kind = name_and_type(key)
+        except ValueError as exc:
+            raise RunError(f"--state-machine {key}: {exc}") from None
+        check_name("state machine", name)
+        try:
+            definition = load_definition(text)
+        except InvalidDefinition as exc:
+            raise RunError(f"--state-machine {name}: {exc}") from None
+        refused = express.refused(definition.raw) if kind == express.EXPRESS else []
+        if refused:
+            raise RunError(f"--state-machine {name}: {refused[0]}")
 
 
 def named(log: EventLog, texts: dict[str, str], account: str, region: str) -> dict[str, dict]:
-    """Definitions named for a run (NAME -> text), stored as blobs: {ARN: entry}."""
-    return {
-        state_machine_arn(name, account, region): entry(log.put_blob(text.encode("utf-8")), None)
-        for name, text in texts.items()
-    }
+    """Definitions named for a run (`NAME[:TYPE]` -> text), stored as blobs: {ARN: entry}."""
+    out = {}
+    for key, text in texts.items():
+        name, kind = name_and_type(key)
+        digest = log.put_blob(text.encode("utf-8"))
+        out[state_machine_arn(name, account, region)] = entry(digest, None, kind)
+    return out
 
 
 def from_entries(log: EventLog, entries: dict[str, dict]) -> dict[str, ChildMachine]:
@@ -91,7 +126,7 @@ def from_entries(log: EventLog, entries: dict[str, dict]) -> dict[str, ChildMach
 
 
 def _machine(log: EventLog, arn: str, kept: dict, cache: dict | None = None) -> ChildMachine | None:
-    key = (arn, kept["definition"], kept.get("roleArn"))
+    key = (arn, kept["definition"], kept.get("roleArn"), kept.get("type"))
     if cache is not None and key in cache:
         return cache[key]
     blob = log.get_blob(kept["definition"])
@@ -99,7 +134,10 @@ def _machine(log: EventLog, arn: str, kept: dict, cache: dict | None = None) -> 
         return None
     definition = load_definition(blob.decode("utf-8"))
     name = arn.rsplit(":", 1)[1]
-    child = ChildMachine(arn, name, definition.machine, kept["definition"], kept.get("roleArn"))
+    kind = kept.get("type") or express.STANDARD
+    child = ChildMachine(
+        arn, name, definition.machine, kept["definition"], kept.get("roleArn"), kind
+    )
     if cache is not None:
         cache[key] = child
     return child
@@ -113,9 +151,10 @@ def _children(log: EventLog, doc: dict) -> dict[str, tuple[str, dict]]:
         if not child.get("mapRunArn") and child.get("definition"):
             started = next(read_events(log, child, 1, 1), None) or {}
             role = (started.get("executionStartedEventDetails") or {}).get("roleArn")
+            kind = express.EXPRESS if express.is_express(child["executionArn"]) else None
             out[child["executionArn"]] = (
                 child["stateMachineArn"],
-                entry(child["definition"], role),
+                entry(child["definition"], role, kind or express.STANDARD),
             )
     return out
 
@@ -140,7 +179,10 @@ def for_record(
         ran.update(children)
         entries.update(dict(children.values()))
         if doc.get("definition"):
-            entries[doc["stateMachineArn"]] = entry(doc["definition"], None)
+            kind = express.EXPRESS if express.is_express(doc["executionArn"]) else None
+            entries[doc["stateMachineArn"]] = entry(
+                doc["definition"], None, kind or express.STANDARD
+            )
         entries.update(doc.get("stateMachines") or {})
     entries.update(given or {})
     cache: dict = {}

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from replay.express import is_express
+from replay.redrive import MAX_HISTORY
+
 TABLE = "mapRuns"  # what UpdateMapRun set, by Map Run ARN
 ENDED = ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted")
 COUNT_KEYS = (
@@ -29,6 +32,7 @@ _BY_STATUS = {
     "ABORTED": "aborted",
     "PENDING_REDRIVE": "pendingRedrive",
 }
+MAX_MAP_RUN_REDRIVES = 1000  # AWS's hard limit of redrives of a Map Run
 SETTINGS = {  # UpdateMapRun's members and the Map state's fields they stand for
     "maxConcurrency": "MaxConcurrency",
     "toleratedFailurePercentage": "ToleratedFailurePercentage",
@@ -55,13 +59,26 @@ def _owner(by_id: dict[int, dict], event: dict) -> str | None:
     return None
 
 
+def _entered(by_id: dict[int, dict], event: dict | None) -> dict | None:
+    """The MapStateEntered a MapRunStarted follows."""
+    while event is not None and event["type"] != "MapStateEntered":
+        event = by_id.get(event.get("previousEventId", 0))
+    return event
+
+
 def _state_name(by_id: dict[int, dict], event: dict) -> str | None:
     """The name of the Map state a MapRunStarted belongs to (its MapStateEntered)."""
-    while event is not None:
-        if event["type"] == "MapStateEntered":
-            return event["stateEnteredEventDetails"]["name"]
-        event = by_id.get(event.get("previousEventId", 0))
-    return None
+    entered = _entered(by_id, event)
+    return entered["stateEnteredEventDetails"]["name"] if entered else None
+
+
+def entered_event(events: list[dict], run: dict) -> dict | None:
+    """The MapStateEntered of the Map state that started Map Run `run`."""
+    by_id = {event["id"]: event for event in events}
+    started = next(
+        (e for e in events if e["type"] == "MapRunStarted" and _arn_of(e) == run["arn"]), None
+    )
+    return _entered(by_id, started)
 
 
 def map_runs(events: list[dict]) -> list[dict]:
@@ -111,12 +128,13 @@ def find_state(definition: dict, name: str) -> dict | None:
     return None
 
 
-def settings(state: dict | None, updated: dict | None) -> dict:
-    """maxConcurrency and the tolerated failures: what UpdateMapRun set, else the Map state's
-    literal values (a `...Path` or JSONata value is not recorded: 0)."""
+def settings(state: dict | None, updated: dict | None, used: dict | None = None) -> dict:
+    """maxConcurrency and the tolerated failures: what UpdateMapRun set, else what the Map
+    state gave: `used` (by member) for those given by a path or JSONata, else its literal
+    values (0 when absent)."""
     out = {}
     for member, field in SETTINGS.items():
-        value = (state or {}).get(field)
+        value = (used or {}).get(member, (state or {}).get(field))
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             value = 0
         out[member] = (updated or {}).get(member, value)
@@ -126,10 +144,26 @@ def settings(state: dict | None, updated: dict | None) -> dict:
     return out
 
 
-def counts(children: list[dict], total: int, written: bool, by_items: bool = False) -> dict:
+def redrivable(run: dict, parent: dict) -> bool:
+    """Whether the unsuccessful children of Map Run `run` may still be redriven. AWS redrives
+    them with the execution `parent` that started the Map Run: not once the Map Run succeeded
+    (within its tolerated failures), nor when the parent cannot be redriven (it succeeded,
+    it is Express or imported, its history is at the quota), nor after 1000 redrives of the
+    Map Run. While the Map Run runs (or its parent still does) nothing is final yet."""
+    if run["status"] == "SUCCEEDED" or run["redriveCount"] >= MAX_MAP_RUN_REDRIVES:
+        return False
+    if parent.get("status") == "SUCCEEDED" or (parent.get("events") or 0) >= MAX_HISTORY:
+        return False
+    return not parent.get("imported") and not is_express(parent.get("executionArn", ""))
+
+
+def counts(
+    children: list[dict], total: int, written: bool, by_items: bool = False, final: bool = False
+) -> dict:
     """itemCounts/executionCounts of child executions by status; `total`: how many there are
     to run (pending: those not started yet); `written`: a ResultWriter wrote their results;
-    `by_items`: each child counts its batch's items (its record's `items`)."""
+    `by_items`: each child counts its batch's items (its record's `items`); `final`: the
+    unsuccessful ones cannot be redriven (`redrivable`)."""
     out = dict.fromkeys(COUNT_KEYS, 0)
     for child in children:
         key = _BY_STATUS.get(child.get("status", "RUNNING"), "running")
@@ -139,6 +173,8 @@ def counts(children: list[dict], total: int, written: bool, by_items: bool = Fal
     out["pending"] = out["total"] - started
     if written:
         out["resultsWritten"] = out["succeeded"] + out["failed"] + out["timedOut"] + out["aborted"]
+    if final:
+        out["failuresNotRedrivable"] = out["failed"] + out["timedOut"] + out["aborted"]
     return out
 
 
@@ -155,19 +191,22 @@ def length_of(events: list[dict], run: dict) -> int:
 def describe(
     run: dict, execution_arn: str, state: dict | None, children: list[dict], total: int, **more: Any
 ) -> dict:
-    """DescribeMapRun's fields (times in microseconds); `more["updated"]`: UpdateMapRun's.
-    With an ItemBatcher each child's record has `items`, its batch's size."""
+    """DescribeMapRun's fields (times in microseconds); `more["updated"]`: UpdateMapRun's,
+    `more["used"]`: the settings a path or JSONata gave (map_run_settings), `more["parent"]`:
+    the record of the execution that started it. With an ItemBatcher each child's record has
+    `items`, its batch's size."""
     written = run["status"] == "SUCCEEDED" and bool((state or {}).get("ResultWriter"))
     batched = bool((state or {}).get("ItemBatcher"))  # total: the items; children: batches
-    executions = counts(children, 0 if batched else total, written)
-    items = counts(children, total, written, by_items=batched)
+    final = not redrivable(run, more.get("parent") or {})
+    executions = counts(children, 0 if batched else total, written, final=final)
+    items = counts(children, total, written, by_items=batched, final=final)
     return {
         "mapRunArn": run["arn"],
         "executionArn": execution_arn,
         "status": run["status"],
         "start": run["start"],
         "stop": run["stop"],
-        **settings(state, more.get("updated")),
+        **settings(state, more.get("updated"), more.get("used")),
         "itemCounts": items,
         "executionCounts": executions,
         "redriveCount": run["redriveCount"],

@@ -22,6 +22,7 @@ class ChildMachine:
     machine: Machine
     digest: str  # the blob digest of its definition text, recorded with its child executions
     role_arn: str | None = None  # the registry's role; None: the parent's
+    type: str = "STANDARD"  # EXPRESS: its executions are Express ones (`replay.express`)
 
 
 class Machines(Protocol):

@@ -6,7 +6,7 @@ import signal
 from dataclasses import dataclass, replace
 from typing import Any
 
-from replay import express
+from replay import detached, express
 from replay.commits import CallOut, GroupCommit, SyncTimer
 from replay.definition import Definition
 from replay.engine import AwaitingToken, Engine, ExecutionInfo, NoTaskAnswer
@@ -419,9 +419,14 @@ def waiting_record(task: AwaitToken, heartbeats: dict[str, tuple[int, ...]]) -> 
 def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:
     """Say in the execution's record why the run stopped before its end, and raise what tells
     the user how to continue it."""
-    doc = log.get_doc(EXECUTIONS, own.execution_arn)
-    if doc is None or doc["status"] != "RUNNING":
+    writer = doc = log.get_doc(EXECUTIONS, own.execution_arn)
+    if doc is None:
         return
+    if doc["status"] != "RUNNING":  # ended: the run stopped in a child that outlives it
+        children = detached.unfinished(log, doc)
+        if not children:
+            return
+        doc = children[0]
     if isinstance(exc, NoTaskAnswer):
         reason = f"no answer for Task {exc.state}"
     elif isinstance(exc, Interrupted):
@@ -431,12 +436,12 @@ def _stopped(log: EventLog, own: ExecutionInfo, exc: BaseException) -> None:
     else:
         reason = f"stopped by {type(exc).__name__}: {exc}"
     try:
-        log.put_doc(EXECUTIONS, own.execution_arn, dict(doc, stopReason=reason))
+        log.put_doc(EXECUTIONS, own.execution_arn, dict(writer, stopReason=reason))
     except StoreError:
         pass
     event = history_length(log, doc)
-    same_name = sum(1 for _, other in log.docs(EXECUTIONS) if other["name"] == own.name)
-    handle = own.name if same_name == 1 else own.execution_arn  # what `resume` will accept
+    same_name = sum(1 for _, other in log.docs(EXECUTIONS) if other["name"] == doc["name"])
+    handle = doc["name"] if same_name == 1 else doc["executionArn"]  # what `resume` accepts
     if isinstance(exc, Interrupted):
         exc.execution, exc.db, exc.event = handle, str(log.path), event
     elif isinstance(exc, NoTaskAnswer) and not isinstance(exc, TaskUnanswered):

@@ -216,3 +216,101 @@ def test_a_batching_map_run_counts_items_and_the_results_its_writer_wrote(tmp_pa
     assert (executions["total"], executions["succeeded"], executions["resultsWritten"]) == (2, 2, 2)
     assert items["pending"] == executions["pending"] == 0
     check_shapes(raw)
+
+
+def by_path() -> dict:
+    """fan() with its settings read from the input (after InputPath) by paths."""
+    state = {
+        "Type": "Map",
+        "InputPath": "$.job",
+        "ItemsPath": "$.items",
+        "MaxConcurrencyPath": "$.limits.concurrency",
+        "ToleratedFailureCountPath": "$.limits.count",
+        "ToleratedFailurePercentagePath": "$.limits.percent",
+        "ItemProcessor": PROCESSOR,
+        "End": True,
+    }
+    return {"StartAt": "M", "States": {"M": state}}
+
+
+def test_settings_given_by_paths_are_the_values_the_map_run_used(sfn, raw):
+    limits = {"concurrency": 3, "count": 1, "percent": "12.5"}  # AWS takes a number as text
+    job = {"items": [{"odd": False}, {"odd": True}, {"odd": False}], "limits": limits}
+    execution = start(sfn, by_path(), json.dumps({"job": job}))
+    run = sfn.describe_map_run(mapRunArn=only_run(sfn, execution)["mapRunArn"])
+    assert run["status"] == "SUCCEEDED"  # one failure, one tolerated
+    assert (run["maxConcurrency"], run["toleratedFailureCount"]) == (3, 1)
+    assert run["toleratedFailurePercentage"] == 12.5
+    job["limits"] = {"concurrency": 1, "count": 0, "percent": 0}
+    execution = start(sfn, by_path(), json.dumps({"job": job}), name="none-tolerated")
+    run = sfn.describe_map_run(mapRunArn=only_run(sfn, execution)["mapRunArn"])
+    assert run["status"] == "FAILED" and run["maxConcurrency"] == 1
+    check_shapes(raw)
+
+
+def by_jsonata() -> dict:
+    """fan() in JSONata: a variable assigned before the Map and the Map's input decide."""
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Odd?",
+        "States": {
+            "Odd?": {
+                "Type": "Choice",
+                "Choices": [{"Condition": "{% $states.input.odd %}", "Next": "Boom"}],
+                "Default": "Fine",
+            },
+            "Boom": {"Type": "Fail", "Error": "Odd", "Cause": "odd item"},
+            "Fine": {"Type": "Pass", "End": True},
+        },
+    }
+    return {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Limits",
+        "States": {
+            "Limits": {
+                "Type": "Pass",
+                "Assign": {"slots": "{% $states.input.slots %}"},
+                "Next": "M",
+            },
+            "M": {
+                "Type": "Map",
+                "Items": "{% $states.input.items %}",
+                "MaxConcurrency": "{% $slots * 2 %}",
+                "ToleratedFailurePercentage": "{% $states.input.percent %}",
+                "ToleratedFailureCount": "{% $count($states.input.items) - 3 %}",
+                "ItemProcessor": processor,
+                "End": True,
+            },
+        },
+    }
+
+
+def test_settings_given_by_jsonata_are_the_values_the_map_run_used(sfn, raw):
+    odd = [{"odd": False}, {"odd": True}, {"odd": True}, {"odd": False}]
+    execution = start(sfn, by_jsonata(), json.dumps({"slots": 2, "percent": 50, "items": odd}))
+    arn = only_run(sfn, execution)["mapRunArn"]
+    run = sfn.describe_map_run(mapRunArn=arn)
+    assert run["status"] == "SUCCEEDED"  # two of four failed: 50% tolerated
+    assert (run["maxConcurrency"], run["toleratedFailureCount"]) == (4, 1)
+    assert run["toleratedFailurePercentage"] == 50
+    sfn.update_map_run(mapRunArn=arn, maxConcurrency=7)  # UpdateMapRun's value wins
+    assert sfn.describe_map_run(mapRunArn=arn)["maxConcurrency"] == 7
+    low = json.dumps({"slots": 1, "percent": 25, "items": odd})
+    execution = start(sfn, by_jsonata(), low, name="quarter")
+    run = sfn.describe_map_run(mapRunArn=only_run(sfn, execution)["mapRunArn"])
+    assert run["status"] == "FAILED"  # one failure tolerated by count, the second not
+    assert (run["maxConcurrency"], run["toleratedFailurePercentage"]) == (2, 25)
+    check_shapes(raw)
+
+
+def test_failures_of_a_map_run_that_succeeded_are_not_redrivable(sfn, raw):
+    execution = start(sfn, fan(tolerated=1), items(False, True, False))
+    run = sfn.describe_map_run(mapRunArn=only_run(sfn, execution)["mapRunArn"])
+    for counts in (run["itemCounts"], run["executionCounts"]):
+        assert counts["failed"] == counts["failuresNotRedrivable"] == 1
+    failed = start(sfn, fan(), items(False, True, False), name="redrivable")
+    run = sfn.describe_map_run(mapRunArn=only_run(sfn, failed)["mapRunArn"])
+    assert run["status"] == "FAILED" and run["executionCounts"]["failed"] >= 1
+    assert run["executionCounts"]["failuresNotRedrivable"] == 0  # redriven with its parent
+    assert run["itemCounts"]["failuresNotRedrivable"] == 0
+    check_shapes(raw)

@@ -117,9 +117,10 @@ StateMachineOption = Annotated[
     Optional[list[str]],
     typer.Option(
         "--state-machine",
-        metavar="NAME=FILE",
+        metavar="NAME[:EXPRESS]=FILE",
         help="A child state machine for states:startExecution Tasks that no mock or handler "
-        "answers (repeatable; its ARN in the execution's account and region).",
+        "answers (repeatable; its ARN in the execution's account and region; NAME:EXPRESS "
+        "for an Express one).",
     ),
 ]
 
@@ -308,16 +309,25 @@ def run(
 
 
 def child_definitions(options: list[str]) -> dict[str, str]:
-    """`--state-machine NAME=FILE` options: NAME -> definition text."""
+    """`--state-machine NAME[:TYPE]=FILE` options: NAME[:TYPE] -> definition text (TYPE:
+    STANDARD, the default, or EXPRESS)."""
+    from replay.child_machines import name_and_type
+
     out: dict[str, str] = {}
+    names: set[str] = set()
     for option in options:
-        name, equals, path = option.partition("=")
-        if not equals or not name or not path:
-            raise UsageError(f"--state-machine {option!r}: give NAME=FILE")
+        key, equals, path = option.partition("=")
+        if not equals or not key or not path:
+            raise UsageError(f"--state-machine {option!r}: give NAME=FILE or NAME:EXPRESS=FILE")
+        try:
+            name, _ = name_and_type(key)
+        except ValueError as exc:
+            raise UsageError(f"--state-machine {option!r}: {exc}") from None
         check_name("--state-machine", name)
-        if name in out:
+        if name in names:
             raise UsageError(f"--state-machine {name} is given twice")
-        out[name] = read_text(Path(path), f"--state-machine {name}")
+        names.add(name)
+        out[key] = read_text(Path(path), f"--state-machine {name}")
     return out
 
 
@@ -754,6 +764,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.cli_redrive",
     "tui.cli_activities",
     "tui.cli_express",
+    "tui.cli_map_runs",
 )
 # (`python -m tui.cli` runs this file as __main__: then the modules register with `tui.cli`,
 # imported by the block at the end, as they import their helpers from it)

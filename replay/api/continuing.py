@@ -25,6 +25,7 @@ from replay.api.records import (
 )
 from replay.clock import iso_aws
 from replay.definition import load_definition
+from replay.detached import goes_on, writer_of
 from replay.faults import coerce
 from replay.fork import NO_OVERRIDE, Fork
 from replay.history import EXECUTIONS, descendants, read_events
@@ -68,16 +69,18 @@ def resume(
     point, in place of the rules recorded with the run (None: those go on applying; [] drops
     them), and are recorded with it."""
     with EventLog(db) as log:
-        doc = resolve(log, execution)
-        if doc.get("parentExecution"):
-            what = "a startExecution Task" if is_started_child(doc) else "a Distributed Map"
-            writer = doc.get("rootExecution") or doc["parentExecution"]
-            raise RunError(
-                f"{doc['name']} is a child execution of {what}, run by its parent's run: "
-                f"resume {writer}"
-            )
-        with writing(log, doc, "is still running in another process") as doc:
+        asked = doc = resolve(log, execution)
+        writer = writer_of(log, doc)
+        if writer is not None:  # a child: its parent's run goes on, for it too
             if doc["status"] != "RUNNING":
+                what = "a startExecution Task" if is_started_child(doc) else "a Distributed Map"
+                raise RunError(
+                    f"{doc['name']} is a child execution of {what}, run by its parent's run: "
+                    f"resume {writer['executionArn']}"
+                )
+            doc = writer
+        with writing(log, doc, "is still running in another process") as doc:
+            if not goes_on(log, doc):
                 hint = ""
                 if doc["status"] in REDRIVABLE:
                     hint = (
@@ -91,7 +94,10 @@ def resume(
             if given:
                 setup = dict(setup_of(doc) if setup is None else setup)
                 setup["stateMachines"] = {**doc.get("stateMachines", {}), **given}
-            return continue_execution(log, doc, after=after, setup=setup, given_machines=given)
+            out = continue_execution(log, doc, after=after, setup=setup, given_machines=given)
+        if asked["executionArn"] != doc["executionArn"]:
+            return description(log, log.get_doc(EXECUTIONS, asked["executionArn"]))
+        return out
 
 
 def redrive(

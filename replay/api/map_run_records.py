@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from replay import map_runs
+from replay import map_run_settings, map_runs
 from replay.api.records import resolve
 from replay.history import EXECUTIONS, read_events
 from replay.runner import RunError
@@ -48,8 +48,11 @@ def describe_map_run(db: str | Path, arn: str) -> dict:
         state = map_runs.find_state(definition, run["state"] or "")
         if (state or {}).get("ItemBatcher"):
             children = [dict(child, items=_batch_size(log, child)) for child in children]
+        used = map_run_settings.used(log, doc, recorded, run, state)
     total = map_runs.length_of(recorded, run)
-    return map_runs.describe(run, doc["executionArn"], state, children, total, updated=updated)
+    return map_runs.describe(
+        run, doc["executionArn"], state, children, total, updated=updated, used=used, parent=doc
+    )
 
 
 def _batch_size(log: EventLog, child: dict) -> int:

@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from replay import child_machines, express
 from replay.clock import iso_aws, parse_iso
-from replay.definition import InvalidDefinition, load_definition
 from replay.events import EXTRA, details
 from replay.history import EXECUTIONS, descendants, read_events
 from replay.history import length as history_length
 from replay.liveness import Busy, ExecutionLock
 from replay.redrive import MAX_HISTORY
-from replay.runner import RunError, check_name
+from replay.runner import RunError
 from store import EventLog
 
 if TYPE_CHECKING:
@@ -175,12 +174,7 @@ def started_children(log: EventLog, events: list[dict]) -> set[str]:
 def named_machines(log: EventLog, doc: dict, texts: dict[str, str] | None) -> dict[str, dict]:
     """Child definitions named for a branch or a resume, in the account and region of `doc`,
     stored: {ARN: entry}."""
-    for name, text in (texts or {}).items():
-        check_name("state machine", name)
-        try:
-            load_definition(text)
-        except InvalidDefinition as exc:
-            raise RunError(f"--state-machine {name}: {exc}") from None
+    child_machines.check_named(texts or {})
     parts = doc["executionArn"].split(":")
     return child_machines.named(log, texts or {}, parts[4], parts[3])
 

@@ -14,7 +14,7 @@ from replay.asl.validate import Diagnostic, validate_text
 from replay.definition import Definition, InvalidDefinition, load_definition
 from replay.history import EXECUTIONS, STATE_MACHINES
 from replay.nested import ChildMachine
-from replay.runner import Names, RunError, check_name, execution_info, run_execution
+from replay.runner import Names, RunError, execution_info, run_execution
 from replay.scheduler import SCHEDULES
 from replay.world import ChainWorld, FailUnanswered
 from replay.worlds import build_world, local_s3, with_faults, world_setup
@@ -139,12 +139,7 @@ def _run_machines(
 ) -> child_machines.KnownMachines:
     """The child state machines a new run knows: those named for it (recorded in `setup`),
     its own, then the db's registry."""
-    for name, text in texts.items():
-        check_name("state machine", name)
-        try:
-            load_definition(text)
-        except InvalidDefinition as exc:
-            raise RunError(f"--state-machine {name}: {exc}") from None
+    child_machines.check_named(texts)
     given = child_machines.named(log, texts, info.account, info.region)
     if given:
         setup["stateMachines"] = given
@@ -153,6 +148,7 @@ def _run_machines(
         info.state_machine_name,
         definition.machine,
         blob_digest(definition.text.encode("utf-8")),
+        type=express.EXPRESS if express.is_express(info.execution_arn) else express.STANDARD,
     )
     known = {own.arn: own, **child_machines.from_entries(log, given)}
     return child_machines.KnownMachines(log, known)

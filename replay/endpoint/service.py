@@ -34,18 +34,26 @@ class Worker:
 
 
 def recover(server: Server) -> list[str]:
-    """Queue a resume of each execution the server was running when it stopped (RUNNING, not
-    waiting for a task token, written by no live process); returns their ARNs."""
+    """Queue a resume of each execution the server was running when it stopped (RUNNING, or
+    ended with a child execution that outlives it still running; not waiting for a task
+    token, written by no live process); returns their ARNs."""
     from replay import api
     from replay.history import EXECUTIONS
     from replay.liveness import is_running
     from store import EventLog
 
     with EventLog(server.db) as log:
+        docs = [doc for _, doc in log.docs(EXECUTIONS)]
+        # runs that ended their execution but not a child outliving it (plain startExecution)
+        outlived = {
+            doc.get("rootExecution") or doc["parentExecution"]
+            for doc in docs
+            if doc.get("parentExecution") and doc["status"] == "RUNNING"
+        }
         arns = [
             doc["executionArn"]
-            for _, doc in log.docs(EXECUTIONS)
-            if doc["status"] == "RUNNING"
+            for doc in docs
+            if (doc["status"] == "RUNNING" or doc["executionArn"] in outlived)
             and doc.get("unanswered") == "fail"  # started by serve
             and not doc.get("waiting")
             and not doc.get("parentExecution")

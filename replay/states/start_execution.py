@@ -20,6 +20,7 @@ import re
 import zlib
 from typing import Any
 
+from replay import express
 from replay.asl import errors
 from replay.asl.errors import StatesError
 from replay.children import ChildExecution, record_end
@@ -85,6 +86,9 @@ def _request(step, value: Any, ran: str | None) -> tuple[ChildMachine, Any, str,
         raise _refused(step, "InvalidName", f"Invalid Name: '{name}'")
     region, account = parts.group(1), parts.group(2)
     execution = f"arn:aws:states:{region}:{account}:execution:{child.name}:{name}"
+    if child.type == express.EXPRESS:  # `...:express:STATEMACHINE:NAME:UUID`
+        uuid = _child_name(engine.info.execution_arn, f"express|{name}|{engine.now}")
+        execution = express.execution_arn(region, account, child.name, name, uuid)
     if execution in engine.nested_arns or engine.machines.taken(execution):
         raise _refused(step, "ExecutionAlreadyExists", f"Execution Already Exists: '{execution}'")
     return child, given, text, execution
@@ -104,7 +108,7 @@ def _spawn(step, child: ChildMachine, value: Any, text: str, arn: str, detached:
     parent_arn = owner.arn if owner is not None else engine.info.execution_arn
     root = (owner.setup.get("rootExecution") or owner.parent_arn) if owner is not None else None
     role = child.role_arn or engine.info.role_arn
-    name = arn.rsplit(":", 1)[1]
+    name = arn.split(":")[7] if express.is_express(arn) else arn.rsplit(":", 1)[1]
     context = {
         "Execution": {
             "Id": arn,
@@ -116,6 +120,8 @@ def _spawn(step, child: ChildMachine, value: Any, text: str, arn: str, detached:
         },
         "StateMachine": {"Id": child.arn, "Name": child.name},
     }
+    if child.type == express.EXPRESS:  # Express executions cannot be redriven
+        del context["Execution"]["RedriveCount"]
     sink = ChildExecution(
         arn,
         name,
@@ -171,8 +177,11 @@ def _body(step, frame, child: ChildMachine, value: Any):
 
 
 def _run(step, frame, child: ChildMachine, value: Any):
-    """The child's machine; None when its own TimeoutSeconds ends it first."""
+    """The child's machine; None when its own TimeoutSeconds (for an Express child, at most
+    five minutes) ends it first."""
     engine, seconds = step.engine, child.machine.timeout_seconds
+    if child.type == express.EXPRESS:
+        seconds = min(seconds or express.MAX_DURATION_SECONDS, express.MAX_DURATION_SECONDS)
     if not seconds:
         return (yield from step.run_machine(frame, child.machine, value))
     inner = engine.spawn(frame, None, lambda f: step.run_machine(f, child.machine, value))
