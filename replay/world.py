@@ -39,6 +39,10 @@ class TaskAnswer:
     # outcome recorded with it)
     nested: str | None = None
     pending: bool = False
+    # a .sync job's TaskSubmitted output (JSON text), when given (a record's: replayed as is),
+    # and when it was submitted (recorded: micros after the Task was scheduled)
+    submitted: str | None = None
+    submitted_after: int = 0
 
 
 class World(Protocol):
