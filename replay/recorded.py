@@ -100,6 +100,9 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
                 answer = TaskAnswer(output=None, delay_seconds=late)
                 answer = _with_submit(answer, submits.pop(label, None))
                 _keep(answers[name], invocation, _unstarted(answer, label, unstarted))
+    for label, submit in submits.items():  # jobs still running at the record's end: their
+        name, invocation, _ = pending[label]  # answer comes from the next worlds, the submit
+        _keep_submit(answers[name], invocation, submit)  # stays as recorded
 
 
 def _submitted(event: dict, since: int | None) -> TaskAnswer:
@@ -108,6 +111,12 @@ def _submitted(event: dict, since: int | None) -> TaskAnswer:
     not compare)."""
     after = event["timestamp"] - since if since is not None else 0
     return TaskAnswer(submitted=details(event).get("output"), submitted_after=max(after, 0))
+
+
+def _keep_submit(known: dict[int, TaskAnswer | None], invocation: int, submit: TaskAnswer) -> None:
+    """A job submitted and not ended in the record: a `pending` answer that only says so."""
+    answer = known[invocation]
+    known[invocation] = _with_submit(answer or TaskAnswer(pending=True), submit)
 
 
 def _with_submit(answer: TaskAnswer, submit: TaskAnswer | None) -> TaskAnswer:

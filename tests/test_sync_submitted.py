@@ -133,3 +133,64 @@ def test_an_older_record_with_an_empty_submit_at_the_job_s_end_still_replays(tmp
 
     monkeypatch.setattr(replay_all, "_recorded_run", older)
     assert api.replay(tmp_path / "db", "e") is None
+
+
+PARALLEL = {
+    "StartAt": "P",
+    "States": {
+        "P": {
+            "Type": "Parallel",
+            "End": True,
+            "Branches": [
+                {
+                    "StartAt": "Job",
+                    "States": {"Job": {"Type": "Task", "Resource": BATCH, "End": True}},
+                },
+                {
+                    "StartAt": "B",
+                    "States": {
+                        "B": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::lambda:invoke",
+                            "End": True,
+                        }
+                    },
+                },
+            ],
+        }
+    },
+}
+
+
+def test_a_job_submitted_before_the_run_stopped_keeps_its_submit_when_resumed(tmp_path):
+    """The run stops at B (nothing answers it) while the job runs; resumed with other mocks,
+    the job's end comes from them, its TaskSubmitted stays as recorded."""
+
+    def mocks(job_id: str, with_b: bool) -> str:
+        cases = {"Job": "J", **({"B": "B"} if with_b else {})}
+        config = {
+            "StateMachines": {"p": {"TestCases": {"t": cases}}},
+            "MockedResponses": {
+                "J": {"0": {"Return": {"JobId": job_id}, "Delay": 60}},
+                "B": {"0": {"Return": 1}},
+            },
+        }
+        path = tmp_path / f"{job_id}.json"
+        path.write_text(json.dumps(config))
+        return str(path)
+
+    (tmp_path / "def.json").write_text(json.dumps(PARALLEL))
+    db = tmp_path / "db"
+    first = cli(
+        "run", tmp_path / "def.json", "--state-machine-name", "p", "--name", "r", "--db", db,
+        "--mock-config", mocks("one", False), "--test-case", "t", "--seed", "1",
+    )  # fmt: skip
+    assert first.exit_code == 2
+    resumed = cli(
+        "resume", "r", "--db", db, "--mock-config", mocks("two", True), "--test-case", "t"
+    )
+    assert resumed.exit_code == 0, resumed.output
+    (submitted,) = [e for e in api.history(db, "r") if e["type"] == "TaskSubmitted"]
+    assert json.loads(submitted["taskSubmittedEventDetails"]["output"])["JobId"] == "one"
+    assert json.loads(resumed.output.split("output: ", 1)[1]) == [{"JobId": "two"}, 1]
+    assert api.replay(db, "r") is None
