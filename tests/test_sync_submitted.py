@@ -116,6 +116,14 @@ def test_a_job_that_times_out_was_submitted_first(tmp_path):
     assert cli("replay", "e", "--db", tmp_path / "db").output.strip() == "identical"
 
 
+def test_a_mock_may_give_the_submit_response_itself(tmp_path):
+    submit = {"JobArn": "arn:given", "JobId": "given", "JobName": "nightly"}
+    events = task_part(run_job(tmp_path, {"Return": JOB, "Submitted": submit}))
+    assert events[2][0] == "TaskSubmitted"
+    assert json.loads(events[2][1]["output"]) == submit  # as given: no metadata added
+    assert cli("replay", "e", "--db", tmp_path / "db").output.strip() == "identical"
+
+
 def test_an_older_record_with_an_empty_submit_at_the_job_s_end_still_replays(tmp_path, monkeypatch):
     """Records made before TaskSubmitted carried the response: `{}`, at the job's end."""
     run_job(tmp_path, {"Return": JOB, "Delay": 30})
