@@ -202,3 +202,52 @@ def test_a_job_submitted_before_the_run_stopped_keeps_its_submit_when_resumed(tm
     assert json.loads(submitted["taskSubmittedEventDetails"]["output"])["JobId"] == "one"
     assert json.loads(resumed.output.split("output: ", 1)[1]) == [{"JobId": "two"}, 1]
     assert api.replay(db, "r") is None
+
+
+def test_an_imported_aws_history_replays_with_its_own_submit(tmp_path):
+    """AWS's TaskSubmitted (here a Glue run's, shaped as recorded on AWS) is the record's."""
+    compact = {"separators": (",", ":")}
+    submitted = json.dumps(
+        {
+            "JobRunId": "jr_c7279ffd",
+            "SdkHttpMetadata": {"HttpStatusCode": 200},
+            "SdkResponseMetadata": {"RequestId": "94d02ffc"},
+            "JobName": "etl",
+        },
+        **compact,
+    )
+    run = json.dumps({"Id": "jr_c7279ffd", "JobName": "etl", "JobRunState": "SUCCEEDED"}, **compact)
+    glue = {"resourceType": "glue", "resource": "startJobRun.sync"}
+    given = {"input": "{}", "inputDetails": {"truncated": False}}
+    out = {"output": run, "outputDetails": {"truncated": False}}
+    details = [
+        ("ExecutionStarted", "executionStarted", {**given, "roleArn": "arn:aws:iam::1:role/r"}),
+        ("TaskStateEntered", "stateEntered", {"name": "ETL", **given}),
+        ("TaskScheduled", "taskScheduled", {**glue, "region": "us-east-1", "parameters": "{}"}),
+        ("TaskStarted", "taskStarted", glue),
+        ("TaskSubmitted", "taskSubmitted", {**glue, **out, "output": submitted}),
+        ("TaskSucceeded", "taskSucceeded", {**glue, **out}),
+        ("TaskStateExited", "stateExited", {"name": "ETL", **out}),
+        ("ExecutionSucceeded", "executionSucceeded", out),
+    ]
+    events = [
+        {
+            "timestamp": f"2024-03-11T01:{11 if i < 5 else 12}:28.000000+00:00",
+            "type": kind,
+            "id": i + 1,
+            "previousEventId": 0 if i < 2 else i,
+            key + "EventDetails": body,
+        }
+        for i, (kind, key, body) in enumerate(details)
+    ]
+    definition = {
+        "StartAt": "ETL",
+        "States": {"ETL": {"Type": "Task", "Resource": GLUE, "End": True}},
+    }
+    (tmp_path / "glue.json").write_text(json.dumps(definition))
+    (tmp_path / "history.json").write_text(json.dumps({"events": events}))
+    db = tmp_path / "db"
+    imported = cli("import", tmp_path / "history.json", "--definition", tmp_path / "glue.json",
+                   "--name", "imp", "--db", db)  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    assert cli("replay", "imp", "--db", db).output.strip() == "identical"
