@@ -95,10 +95,10 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             _nested(event, answers[name], invocation)
         elif kind == "TaskStateAborted" and label in pending:
             name, invocation, since = pending.pop(label)
+            submit = submits.pop(label, None)
             if since is not None:  # it was still running: its answer comes after the abort
                 late = exact_seconds(event["timestamp"] - since) + 1.0
-                answer = TaskAnswer(output=None, delay_seconds=late)
-                answer = _with_submit(answer, submits.pop(label, None))
+                answer = _with_submit(TaskAnswer(output=None, delay_seconds=late), submit)
                 _keep(answers[name], invocation, _unstarted(answer, label, unstarted))
     for label, submit in submits.items():  # jobs still running at the record's end: their
         name, invocation, _ = pending[label]  # answer comes from the next worlds, the submit

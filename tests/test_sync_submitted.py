@@ -10,6 +10,7 @@ import json
 from typer.testing import CliRunner
 
 from replay import api, replay_all
+from replay.recorded import RecordedWorld
 from tui.cli import app
 
 runner = CliRunner()
@@ -251,3 +252,29 @@ def test_an_imported_aws_history_replays_with_its_own_submit(tmp_path):
                    "--name", "imp", "--db", db)  # fmt: skip
     assert imported.exit_code == 0, imported.output
     assert cli("replay", "imp", "--db", db).output.strip() == "identical"
+
+
+def _imported_job(*tail: dict) -> list[dict]:
+    """An imported history (no facts of ours) up to a job's TaskSubmitted, then `tail`."""
+    head = [
+        ("ExecutionStarted", "executionStartedEventDetails", {"input": "{}"}),
+        ("TaskStateEntered", "stateEnteredEventDetails", {"name": "Job", "input": "{}"}),
+        ("TaskScheduled", "taskScheduledEventDetails", {"resource": "submitJob.sync"}),
+        ("TaskStarted", "taskStartedEventDetails", {}),
+        ("TaskSubmitted", "taskSubmittedEventDetails", {"output": '{"JobId":"x"}'}),
+    ]
+    events = [
+        {"id": i + 1, "previousEventId": i, "timestamp": i, "type": kind, key: body}
+        for i, (kind, key, body) in enumerate(head)
+    ]
+    return events + [dict(event, id=len(events) + 1 + i) for i, event in enumerate(tail)]
+
+
+def test_a_record_ending_while_its_job_runs_keeps_only_the_submit():
+    answer = RecordedWorld.from_events(_imported_job()).answers["Job"][0]
+    assert (answer.pending, answer.submitted, answer.nested) == (True, '{"JobId":"x"}', None)
+
+
+def test_an_imported_job_aborted_after_its_submit_has_no_answer():
+    aborted = {"timestamp": 9, "type": "TaskStateAborted", "previousEventId": 5}
+    assert RecordedWorld.from_events(_imported_job(aborted)).answers["Job"] == {0: None}
