@@ -12,7 +12,6 @@ The response carries the SdkHttpMetadata/SdkResponseMetadata AWS adds to it. Pur
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.utils import format_datetime
 from typing import Any, Callable
 
 from replay.clock import MAX_MICROS, MIN_MICROS, to_datetime
@@ -91,9 +90,15 @@ def sdk_metadata(request_id: str, length: int, content_type: str, now: int) -> d
     }
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def http_date(micros: int) -> str:
-    """`Mon, 11 Mar 2024 01:11:28 GMT`."""
-    return format_datetime(to_datetime(min(max(micros, MIN_MICROS), MAX_MICROS)), usegmt=True)
+    """`Mon, 11 Mar 2024 01:11:28 GMT` (English names whatever the locale)."""
+    moment = to_datetime(min(max(micros, MIN_MICROS), MAX_MICROS))
+    day, month = _DAYS[moment.weekday()], _MONTHS[moment.month - 1]
+    return f"{day}, {moment.day:02d} {month} {moment.year:04d} {moment:%H:%M:%S} GMT"
 
 
 def _camel(value: Any) -> Any:
