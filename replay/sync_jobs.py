@@ -7,6 +7,13 @@ it), so the start response is projected from it: the identifiers the start call 
 in the job's description. What the description lacks comes from the Task's parameters, else is
 drawn from `rng` (a generator of the Task's own, so drawing never shifts the execution's).
 The response carries the SdkHttpMetadata/SdkResponseMetadata AWS adds to it. Pure.
+
+Seen in histories recorded on AWS: ecs:runTask.sync (`{Tasks: [the task, PROVISIONING],
+Failures: []}` + metadata; TaskSucceeded the stopped task itself), glue:startJobRun.sync
+(`JobRunId`, the metadata, then `JobName`, which Glue's response lacks: Content-Length 82 is
+the length of `{"JobRunId":"jr_<64 hex>"}`), startExecution (metadata, json-1.0), athena
+(the .sync result is GetQueryExecution's `{QueryExecution}`), batch (`{JobArn, JobId,
+JobName}`). The others follow the start API's response syntax in the service's reference.
 """
 
 from __future__ import annotations
