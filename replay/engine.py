@@ -236,6 +236,8 @@ class Engine:
         answer = self.world.answer(
             TaskRequest(state_name, resource, value, invocation, context, attempt, frame)
         )
+        if answer is not None and answer.pending and answer.nested is None:
+            answer = None  # a record says only that the job was submitted: nothing answers
         if answer is None and not optional:
             raise NoTaskAnswer(state_name, resource)
         return answer

@@ -1,7 +1,7 @@
 """The Step Functions Local MockConfigFile format: `StateMachines[machine].TestCases[case]`
 maps state names to `MockedResponses`, numbered by invocation ("0", "1-2", ...), each a `Return`
-or a `Throw` (and, ours, a `Delay` in seconds). Validated with pydantic, loaded only when mocks
-are used."""
+or a `Throw` (and, ours, a `Delay` in seconds and a `.sync` job's `Submitted` output).
+Validated with pydantic, loaded only when mocks are used."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class _Response(BaseModel):
     Return: Any = None
     Throw: _Throw | None = None
     Delay: float | None = Field(default=None, ge=0, le=31_536_000)  # at most a year
+    Submitted: Any = None  # ours: a .sync job's TaskSubmitted output, as given
 
 
 class _TestCases(BaseModel):
@@ -115,6 +116,7 @@ def _parse_responses(name: str, raw: dict[str, dict]) -> list[tuple[int, int, Ta
             )
         low = int(m.group(1))
         high = int(m.group(2)) if m.group(2) else low
+        submitted = to_json_text(response.Submitted) if "Submitted" in body else None
         if response.Throw is not None:
             cause = response.Throw.Cause
             answer = TaskAnswer(
@@ -122,9 +124,12 @@ def _parse_responses(name: str, raw: dict[str, dict]) -> list[tuple[int, int, Ta
                 error=response.Throw.Error,
                 cause=cause if cause is None or isinstance(cause, str) else to_json_text(cause),
                 delay_seconds=response.Delay or 0.0,
+                submitted=submitted,
             )
         else:
-            answer = TaskAnswer(output=response.Return, delay_seconds=response.Delay or 0.0)
+            answer = TaskAnswer(
+                output=response.Return, delay_seconds=response.Delay or 0.0, submitted=submitted
+            )
         out.append((low, high, answer))
     out.sort(key=lambda r: r[0])
     return out

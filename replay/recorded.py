@@ -60,6 +60,7 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
     # labels of tasks not under way yet: an activity task no worker started, a job not submitted
     unstarted: set[str] = set()
     workers: dict[str, str | None] = {}  # label -> the worker that started its activity task
+    submits: dict[str, TaskAnswer] = {}  # label -> its job's TaskSubmitted (output and time)
     for event in events:
         label = _frame_label(state, event)
         apply(state, event)
@@ -73,6 +74,7 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             # our own histories: the time the answer took is part of it (a mock's Delay)
             pending[label] = (name, invocation, None if ours is None else event["timestamp"])
             workers.pop(label, None)
+            submits.pop(label, None)
             if kind in _UNDER_WAY_LATER:
                 unstarted.add(label)
         elif kind == "ActivityStarted":
@@ -80,21 +82,47 @@ def _collect(events: Iterable[dict], answers: dict[str, dict[int, TaskAnswer | N
             workers[label] = details(event).get("workerName")
         elif kind == "TaskSubmitted" and label in pending:
             unstarted.discard(label)
-            name, invocation, _ = pending[label]
+            name, invocation, since = pending[label]
             _nested(event, answers[name], invocation)
+            submits[label] = _submitted(event, since)
         elif (kind in _SUCCEEDED or kind in TASK_FAILED) and label in pending:
             name, invocation, since = pending.pop(label)
             answer = _answer(event, since)
             if label in workers:
                 answer = replace(answer, worker=workers.pop(label))
+            answer = _with_submit(answer, submits.pop(label, None))
             _keep(answers[name], invocation, _unstarted(answer, label, unstarted))
             _nested(event, answers[name], invocation)
         elif kind == "TaskStateAborted" and label in pending:
             name, invocation, since = pending.pop(label)
+            submit = submits.pop(label, None)
             if since is not None:  # it was still running: its answer comes after the abort
                 late = exact_seconds(event["timestamp"] - since) + 1.0
-                answer = TaskAnswer(output=None, delay_seconds=late)
+                answer = _with_submit(TaskAnswer(output=None, delay_seconds=late), submit)
                 _keep(answers[name], invocation, _unstarted(answer, label, unstarted))
+    for label, submit in submits.items():  # jobs still running at the record's end: their
+        name, invocation, _ = pending[label]  # answer comes from the next worlds, the submit
+        _keep_submit(answers[name], invocation, submit)  # stays as recorded
+
+
+def _submitted(event: dict, since: int | None) -> TaskAnswer:
+    """A job's TaskSubmitted: its output as recorded (an older record's `{}` is replayed as
+    such), and how long after its Task was scheduled (0 for imports, whose times replay does
+    not compare)."""
+    after = event["timestamp"] - since if since is not None else 0
+    return TaskAnswer(submitted=details(event).get("output"), submitted_after=max(after, 0))
+
+
+def _keep_submit(known: dict[int, TaskAnswer | None], invocation: int, submit: TaskAnswer) -> None:
+    """A job submitted and not ended in the record: a `pending` answer that only says so."""
+    answer = known[invocation]
+    known[invocation] = _with_submit(answer or TaskAnswer(pending=True), submit)
+
+
+def _with_submit(answer: TaskAnswer, submit: TaskAnswer | None) -> TaskAnswer:
+    if submit is None:
+        return answer
+    return replace(answer, submitted=submit.submitted, submitted_after=submit.submitted_after)
 
 
 def _unstarted(answer: TaskAnswer, label: str, unstarted: set[str]) -> TaskAnswer:

@@ -39,6 +39,10 @@ class TaskAnswer:
     # outcome recorded with it)
     nested: str | None = None
     pending: bool = False
+    # a .sync job's TaskSubmitted output (JSON text), when given (a record's: replayed as is),
+    # and when it was submitted (recorded: micros after the Task was scheduled)
+    submitted: str | None = None
+    submitted_after: int = 0
 
 
 class World(Protocol):
@@ -165,8 +169,9 @@ class FailUnanswered:
 @dataclass(frozen=True)
 class ChainWorld:
     """Asks each world in turn; the first answer wins (mocks before handlers). A record's
-    `pending` answer (a child execution started, no outcome yet) lets the next worlds answer
-    (a callback's token), still naming the child."""
+    `pending` answer (a child execution started or a job submitted, no outcome yet) lets the
+    next worlds answer (a callback's token, the job's end), still naming the child and keeping
+    the job's submit as recorded."""
 
     worlds: tuple[World, ...]
 
@@ -187,5 +192,18 @@ class ChainWorld:
             if answer.pending:
                 started = started or answer
                 continue
-            return answer if started is None else replace(answer, nested=started.nested)
+            return answer if started is None else _going_on(answer, started)
         return started
+
+
+def _going_on(answer: TaskAnswer, started: TaskAnswer) -> TaskAnswer:
+    """The answer to a Task the record says was under way: the child execution it started, its
+    job's TaskSubmitted as recorded."""
+    if started.submitted is None:
+        return replace(answer, nested=started.nested)
+    return replace(
+        answer,
+        nested=started.nested,
+        submitted=started.submitted,
+        submitted_after=started.submitted_after,
+    )

@@ -174,19 +174,6 @@ def test_service_integrations_name_type_and_action(
         assert (details["resourceType"], details["resource"]) == (resource_type, action), kind
 
 
-def test_submitted_carries_an_empty_output(tmp_path):
-    run_task(tmp_path, {"Resource": "arn:aws:states:::ecs:runTask.sync"})
-    assert task_events(tmp_path)[2] == (
-        "TaskSubmitted",
-        {
-            "resourceType": "ecs",
-            "resource": "runTask.sync",
-            "output": "{}",
-            "outputDetails": {"truncated": False},
-        },
-    )
-
-
 def test_a_wait_for_task_token_task_sees_a_token(tmp_path):
     run_task(
         tmp_path,

@@ -11,12 +11,14 @@ from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError
 from replay.asl.jsonpath import path_text_for_error
 from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
+from replay.events import from_json_text, to_json_text
 from replay.scheduler import CALL_OUT, Sleep
 from replay.states.activity_task import run_activity
 from replay.states.start_execution import (
     run_start_execution,
     start_for_token,
 )
+from replay.sync_jobs import JobCall, action_of, submit_output, task_rng
 from replay.timeouts import timeouts
 
 _TRUNCATED = {"truncated": False}
@@ -182,7 +184,8 @@ def run_task(step):
     heartbeat = _seconds(step, state.heartbeat_seconds, "HeartbeatSeconds")
     events = _Events(step, kind)
     invocation = engine.invocations.get(state.name, 0)
-    task = TaskRun(step, kind, events, env, timeout, heartbeat)
+    token = context["Task"]["Token"] if kind.waits else ""
+    task = TaskRun(step, kind, events, env, timeout, heartbeat, value, token)
     if kind.family == "activity":
         return (yield from run_activity(task, value, context, invocation))
     events.scheduled(value, timeout, heartbeat, invocation)
@@ -214,6 +217,8 @@ class TaskRun:
     env: Env
     timeout: int | None
     heartbeat: int | None
+    value: Any = None  # the effective parameters
+    token: str = ""  # the task token (a .sync or callback Task's)
 
     def ask(self, value: Any, context: dict):
         return _ask(self.step, self.kind, value, context)
@@ -235,15 +240,17 @@ class TaskRun:
         sleep = min(limits)[0] if limits else delay
         if beyond_timestamps(engine.now, sleep - elapsed):
             raise StatesError(errors.RUNTIME, f"The task cannot end: {BEYOND_TIMESTAMPS}")
+        if kind.waits and not kind.callback and not answer.unstarted:  # a .sync job (a
+            # record's job refused before it was submitted has no TaskSubmitted)
+            elapsed = yield from self._submit(answer, min(answer.submitted_after, sleep))
+            if limits or delay > elapsed:
+                yield Sleep(sleep - elapsed)
+        elif limits or delay or kind.callback or start is not None:  # an answer from outside
+            yield Sleep(sleep - elapsed)  # comes after what can happen meanwhile
         if limits:
-            yield Sleep(sleep - elapsed)
             error = min(limits)[1]
             events.timed_out(error, marker)
             raise StatesError(error, None)
-        if delay or kind.callback or start is not None:  # an answer from outside comes after
-            yield Sleep(delay - elapsed)  # what can happen meanwhile
-        if kind.waits and not kind.callback and not answer.unstarted:
-            events.submitted()  # (a record's job refused before it was submitted has none)
         if answer.failed:
             events.failed(answer.error, answer.cause, marker)
             raise StatesError(answer.error, answer.cause)
@@ -254,6 +261,34 @@ class TaskRun:
             raise
         events.succeeded(text, marker)
         return self.result(answer.output)
+
+    def _submit(self, answer, after: int):
+        """Record the job's TaskSubmitted `after` micros from the Task's start (a record's
+        time; a job is submitted at once): the record's output, else the start call's
+        response made from the answer. The micros elapsed."""
+        if after > 0:
+            yield Sleep(after)
+        text = answer.submitted
+        if text is None:
+            text = to_json_text(self._start_response(answer))
+        self.events.submitted(text)
+        return max(after, 0)
+
+    def _start_response(self, answer) -> Any:
+        engine, kind = self.step.engine, self.kind
+        result = answer.output if not answer.failed else from_json_text(answer.cause)
+        call = JobCall(
+            kind.resource_type,
+            action_of(kind.resource),
+            self.value,
+            result,
+            engine.info.region,
+            engine.info.account,
+            engine.now,
+            task_rng(self.token),
+        )
+        response = submit_output(call)
+        return {} if response is None else response
 
     def result(self, output: Any) -> tuple:
         """The state's end with the Task's result: its Assign, then (next state, output)."""
