@@ -128,7 +128,7 @@ def test_a_mock_may_give_the_submit_response_itself(tmp_path):
 def test_an_older_record_with_an_empty_submit_at_the_job_s_end_still_replays(tmp_path, monkeypatch):
     """Records made before TaskSubmitted carried the response: `{}`, at the job's end."""
     run_job(tmp_path, {"Return": JOB, "Delay": 30})
-    recorded_run = replay_all._recorded_run
+    recorded_run = replay_all.recorded_run
 
     def older(log, doc):
         events, input_value, seed = recorded_run(log, doc)
@@ -140,7 +140,7 @@ def test_an_older_record_with_an_empty_submit_at_the_job_s_end_still_replays(tmp
                 event["timestamp"] = events[i + 1]["timestamp"]
         return events, input_value, seed
 
-    monkeypatch.setattr(replay_all, "_recorded_run", older)
+    monkeypatch.setattr(replay_all, "recorded_run", older)
     assert api.replay(tmp_path / "db", "e") is None
 
 
