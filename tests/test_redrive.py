@@ -757,7 +757,7 @@ def test_a_redrive_runs_a_failed_sync_start_again_as_a_new_child_execution(tmp_p
     assert api.replay(db, "p") is None and api.replay(db, new["name"]) is None
 
 
-@pytest.mark.parametrize("seconds", [0, 5, 60])
+@pytest.mark.parametrize("seconds", [None, 10, 60])
 def test_a_fire_and_forget_child_runs_on_beside_a_redrive(tmp_path, seconds):
     db = tmp_path / "db"
     first = _nested(
@@ -767,12 +767,23 @@ def test_a_fire_and_forget_child_runs_on_beside_a_redrive(tmp_path, seconds):
     (child,) = _children(db)
     assert child["status"] == "SUCCEEDED" and child["stopMicros"] == START + 10_000_000
     before = api.history(db, child["name"])
-    when = iso_aws(START + seconds * 1_000_000)  # before, or after, the child ended
-    result = api.redrive(db, "p", at=when, handlers={"Then": charging})
+    # at once (when the child ended, after its parent), or later
+    when = iso_aws(START + (seconds or 10) * 1_000_000)
+    at = None if seconds is None else when
+    result = api.redrive(db, "p", at=at, handlers={"Then": charging})
     assert result["status"] == "SUCCEEDED" and result["redriveDate"] == when
     assert [d["name"] for d in _children(db)] == [child["name"]]  # no second start
     assert api.history(db, child["name"]) == before  # its times as they were
     assert api.replay(db, "p") is None and api.replay(db, child["name"]) is None
+
+
+@pytest.mark.parametrize("seconds", [0, 5])
+def test_a_redrive_comes_after_what_its_child_executions_recorded(tmp_path, seconds):
+    db = tmp_path / "db"
+    _nested(tmp_path, "startExecution", task("check", End=True), Then=failing, Charge=charging)
+    with pytest.raises(api.RunError, match="before execution p and its children last moved"):
+        api.redrive(db, "p", at=iso_aws(START + seconds * 1_000_000))
+    assert "ExecutionRedriven" not in types(db, "p")
 
 
 def test_a_fire_and_forget_child_left_waiting_times_out_when_it_would_after_a_redrive(tmp_path):

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from replay import activities, callbacks
 from replay.api.continuing import continue_execution
-from replay.api.records import parse_time_option
-from replay.api.tokens import last_moment
+from replay.api.records import last_moment, parse_time_option
 from replay.history import EXECUTIONS, descendants, read_events
 from replay.liveness import Busy, ExecutionLock
 from replay.runner import RunError

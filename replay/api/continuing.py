@@ -15,6 +15,7 @@ from replay.api.records import (
     description,
     is_imported,
     is_started_child,
+    last_moment,
     named_machines,
     parse_time_option,
     recorded_run,
@@ -113,7 +114,10 @@ def redrive(
 ) -> dict:
     """AWS's RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution goes on in its own
     history (`ExecutionRedriven`, then its unsuccessful states again, see `replay.redrive`),
-    at `at` (ISO 8601) or `now_micros` on the virtual clock, else at once (when it ended).
+    at `at` (ISO 8601) or `now_micros` on the virtual clock, else at once: when it ended, or
+    when the child executions it started last moved, if later (what is recorded happened
+    before the redrive: a redrive between them would draw their random values in another
+    order, task tokens included).
     Tasks are answered by the mocks/handlers given (recorded for it from now on), else by
     those recorded with it. Returns its DescribeExecution record."""
     at_micros = parse_time_option(at, "--at") if at is not None else None
@@ -121,13 +125,14 @@ def redrive(
         doc = resolve(log, execution)
         with writing(log, doc, "is running in another process") as doc:
             total = history_length(log, doc)
-            (last,) = read_events(log, doc, total, total)
-            if at_micros is not None and at_micros < last["timestamp"]:
+            last = last_moment(log, doc)  # (its child executions may have gone on after it)
+            if at_micros is not None and at_micros < last:
+                what = "ended" if last == doc.get("stopMicros") else "and its children last moved"
                 raise RunError(
-                    f"--at {at} is before execution {doc['name']} ended "
-                    f"({iso_aws(last['timestamp'])}): a redrive comes after it"
+                    f"--at {at} is before execution {doc['name']} {what} ({iso_aws(last)}): "
+                    "a redrive comes after what is recorded"
                 )
-            when = max(last["timestamp"], at_micros or now_micros or 0)
+            when = max(last, at_micros or now_micros or 0)
             machine = log.get_doc("stateMachines", doc["stateMachineArn"]) or {}
             kind = "EXPRESS" if express.is_express(doc["executionArn"]) else machine.get("type")
             check_redrivable(doc, total, when, express=kind == "EXPRESS")

@@ -180,3 +180,14 @@ def named_machines(log: EventLog, doc: dict, texts: dict[str, str] | None) -> di
 
 
 WORLD_KEYS = ("mocks", "testCase", "handlers", "faults")
+
+
+def last_moment(log: EventLog, doc: dict) -> int:
+    """The time of the last event an execution's run recorded: its own, or one of its child
+    executions' (a child may have gone on later than its parent, which waits for it)."""
+    moments = []
+    for each in (doc, *descendants(log, doc["executionArn"])):
+        if each.get("events"):
+            (last,) = read_events(log, each, each["events"], each["events"])
+            moments.append(last["timestamp"])
+    return max(moments)

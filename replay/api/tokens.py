@@ -8,9 +8,9 @@ from typing import Any
 
 from replay import callbacks
 from replay.api.continuing import continue_execution
-from replay.api.records import description, parse_time_option, resolve, writing
+from replay.api.records import description, last_moment, parse_time_option, resolve, writing
 from replay.clock import iso_aws
-from replay.history import EXECUTIONS, descendants, read_events
+from replay.history import EXECUTIONS
 from replay.runner import RunError
 from replay.world import ChainWorld
 from replay.worlds import recorded_world
@@ -112,17 +112,6 @@ def _answer_token(
             if late is not None:
                 result["taskTimedOut"] = {"error": late[1], "at": iso_aws(late[0])}
             return result
-
-
-def last_moment(log: EventLog, doc: dict) -> int:
-    """The time of the last event an execution's run recorded: its own, or one of its child
-    executions' (a child may have gone on later than its parent, which waits for it)."""
-    moments = []
-    for each in (doc, *descendants(log, doc["executionArn"])):
-        if each.get("events"):
-            (last,) = read_events(log, each, each["events"], each["events"])
-            moments.append(last["timestamp"])
-    return max(moments)
 
 
 def _waiting_for(log: EventLog, token: str, execution: str | None) -> tuple[dict, dict]:
