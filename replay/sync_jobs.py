@@ -1,4 +1,5 @@
-"""What the call that starts a `.sync` job returns, as AWS records it in TaskSubmitted.
+"""What the call that starts a `.sync` job, or sends a `.waitForTaskToken` Task's token,
+returns, as AWS records it in TaskSubmitted.
 
 A `.sync` Task calls the service's start API (batch:SubmitJob, ecs:RunTask, glue:StartJobRun,
 ...), records its response in TaskSubmitted, then waits for the job; TaskSucceeded carries the
@@ -13,11 +14,15 @@ Failures: []}` + metadata; TaskSucceeded the stopped task itself), glue:startJob
 (`JobRunId`, the metadata, then `JobName`, which Glue's response lacks: Content-Length 82 is
 the length of `{"JobRunId":"jr_<64 hex>"}`), startExecution (metadata, json-1.0), athena
 (the .sync result is GetQueryExecution's `{QueryExecution}`), batch (`{JobArn, JobId,
-JobName}`). The others follow the start API's response syntax in the service's reference.
+JobName}`), sqs:sendMessage.waitForTaskToken (`{MD5OfMessageBody, MessageId}`, json-1.0,
+Content-Length 106) and sns:publish.waitForTaskToken (`{MessageId}`; text/xml, Content-Length
+294: the length of Publish's XML response). The others follow the start API's response
+syntax in the service's reference.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -48,6 +53,7 @@ class JobCall:
 class _Response:
     fields: dict  # the service's response, in the casing Step Functions gives it
     added: dict | None = None  # what Step Functions adds after the metadata (not in the body)
+    body: str | None = None  # the response's body when it is not the fields' JSON (XML)
 
 
 def action_of(resource: str) -> str:
@@ -72,7 +78,7 @@ def submit_output(call: JobCall) -> dict | None:
     content_type, camel = _PROTOCOLS[call.resource_type]
     fields = {key: value for key, value in response.fields.items() if value is not None}
     body = _camel(fields) if camel else fields
-    length = len(to_json_text(body).encode())
+    length = len((response.body or to_json_text(body)).encode())
     out = dict(response.fields)
     out.update(sdk_metadata(request_id, length, content_type, call.now))
     out.update(response.added or {})
@@ -83,6 +89,7 @@ def sdk_metadata(request_id: str, length: int, content_type: str, now: int) -> d
     """The HTTP facts Step Functions adds to an optimized integration's response."""
     headers = {
         "x-amzn-RequestId": request_id,
+        "connection": "keep-alive",
         "Content-Length": str(length),
         "Date": http_date(now),
         "Content-Type": content_type,
@@ -373,6 +380,28 @@ def _empty(call: JobCall) -> _Response:
     return _Response({})
 
 
+def _sqs_send(call: JobCall) -> _Response:
+    """SendMessage: the body's MD5 as sent (a JSON MessageBody is sent as its text)."""
+    body = call.parameters.get("MessageBody") if isinstance(call.parameters, dict) else None
+    text = body if isinstance(body, str) else to_json_text(body)
+    digest = hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return _Response({"MD5OfMessageBody": digest, "MessageId": call.rng.uuid()})
+
+
+def _sns_publish(call: JobCall) -> _Response:
+    """Publish: a query-protocol service, whose body is XML (only its length is recorded: the
+    request id in it stands for the header's, of the same length)."""
+    message_id = call.rng.uuid()
+    request_id = "0" * len(message_id)
+    xml = (
+        '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">\n'
+        f"  <PublishResult>\n    <MessageId>{message_id}</MessageId>\n  </PublishResult>\n"
+        f"  <ResponseMetadata>\n    <RequestId>{request_id}</RequestId>\n"
+        "  </ResponseMetadata>\n</PublishResponse>\n"
+    )
+    return _Response({"MessageId": message_id}, body=xml)
+
+
 _SHAPES: dict[tuple[str, str], Callable[[JobCall], _Response]] = {
     ("batch", "submitJob"): _batch,
     ("ecs", "runTask"): _ecs,
@@ -398,6 +427,8 @@ _SHAPES: dict[tuple[str, str], Callable[[JobCall], _Response]] = {
     ("eks", "createNodegroup"): _eks("Nodegroup", "CREATING"),
     ("eks", "deleteNodegroup"): _eks("Nodegroup", "DELETING"),
     ("states", "startExecution"): _start_execution,
+    ("sqs", "sendMessage"): _sqs_send,
+    ("sns", "publish"): _sns_publish,
 }
 
 # resource type: (the response's Content-Type, whether the body's keys start lower-case)
@@ -416,4 +447,6 @@ _PROTOCOLS: dict[str, tuple[str, bool]] = {
     "mediaconvert": (_REST, True),
     "eks": (_REST, True),
     "states": (_JSON_10, True),
+    "sqs": (_JSON_10, False),
+    "sns": ("text/xml", False),
 }

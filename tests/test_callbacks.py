@@ -4,6 +4,7 @@ virtual clock, from another process."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -369,3 +370,41 @@ def test_an_answer_exactly_at_the_heartbeat_limit_is_too_late(tmp_path):
     token = start(db)["waiting"][0]["token"]
     result = api.send_task_success(db, token, {}, at=at(600))
     assert result["taskTimedOut"] == {"error": "States.HeartbeatTimeout", "at": at(600)}
+
+
+def submitted_output(db: Path, name: str = "w") -> dict:
+    (event,) = [e for e in api.history(db, name) if e["type"] == "TaskSubmitted"]
+    return json.loads(event["taskSubmittedEventDetails"]["output"])
+
+
+def test_the_sent_message_s_response_is_recorded_and_replayed(tmp_path):
+    db = tmp_path / "db"
+    token = start(db)["waiting"][0]["token"]
+    out = submitted_output(db)
+    body = json.dumps({"token": token}, separators=(",", ":"))  # sent as its JSON text
+    assert out["MD5OfMessageBody"] == hashlib.md5(body.encode()).hexdigest()
+    assert out["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"] == "106"
+    api.send_task_success(db, token, {"approved": True}, at=at(60))
+    assert submitted_output(db) == out  # going on re-runs the submit alike
+    assert api.replay(db, "w") is None
+
+
+def test_a_record_with_an_empty_submit_still_replays(tmp_path, monkeypatch):
+    """Records made before TaskSubmitted carried the send's response say `{}`."""
+    from replay import replay_all
+
+    db = tmp_path / "db"
+    api.send_task_success(db, start(db)["waiting"][0]["token"], {"ok": 1}, at=at(5))
+    recorded_run = replay_all.recorded_run
+
+    def older(log, doc):
+        events, input_value, seed = recorded_run(log, doc)
+        events = [dict(event) for event in events]
+        for event in events:
+            if event["type"] == "TaskSubmitted":
+                key = "taskSubmittedEventDetails"
+                event[key] = dict(event[key], output="{}")
+        return events, input_value, seed
+
+    monkeypatch.setattr(replay_all, "recorded_run", older)
+    assert api.replay(db, "w") is None

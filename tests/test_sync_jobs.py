@@ -4,6 +4,7 @@ drawn from the Task's own generator; with the HTTP metadata AWS adds."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -61,6 +62,7 @@ def test_the_metadata_is_the_http_response_s():
     request_id = out["SdkResponseMetadata"]["RequestId"]
     body = json.dumps({"jobArn": "a", "jobId": "j", "jobName": "n"}, separators=(",", ":"))
     assert http["HttpHeaders"] == {
+        "connection": "keep-alive",
         "Content-Length": str(len(body)),
         "Content-Type": "application/json",
         "Date": "Mon, 11 Mar 2024 01:11:28 GMT",
@@ -244,3 +246,44 @@ def test_helpers():
     token = "778b1aa9-c29b-4868-88c9-eb4685b1dad7"
     assert task_rng(token).next64() == task_rng(token).next64()
     assert http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def test_the_headers_come_in_the_order_aws_records_them():
+    out = submit_output(call("sqs", "sendMessage", None, {"MessageBody": "hi"}))
+    assert list(out["SdkHttpMetadata"]["AllHttpHeaders"]) == [
+        "x-amzn-RequestId",
+        "connection",
+        "Content-Length",
+        "Date",
+        "Content-Type",
+    ]
+    assert list(out["SdkHttpMetadata"]["HttpHeaders"]) == [
+        "connection",
+        "Content-Length",
+        "Content-Type",
+        "Date",
+        "x-amzn-RequestId",
+    ]
+
+
+@pytest.mark.parametrize(
+    "body, sent",
+    [("plain text", "plain text"), ({"token": "t", "n": 1}, '{"token":"t","n":1}')],
+)
+def test_sqs_send_message_returns_the_md5_of_the_body_as_sent_and_a_message_id(body, sent):
+    out = submit_output(call("sqs", "sendMessage", None, {"QueueUrl": "q", "MessageBody": body}))
+    assert out["MD5OfMessageBody"] == hashlib.md5(sent.encode()).hexdigest()
+    assert re.fullmatch(r"[0-9a-f-]{36}", out["MessageId"])
+    assert out["MessageId"] != out["SdkResponseMetadata"]["RequestId"]
+    headers = out["SdkHttpMetadata"]["HttpHeaders"]
+    assert headers["Content-Type"] == "application/x-amz-json-1.0"
+    assert headers["Content-Length"] == "106"  # as recorded on AWS: the two fields' JSON
+    assert list(fields(out)) == ["MD5OfMessageBody", "MessageId"]
+
+
+def test_sns_publish_returns_a_message_id_and_the_length_of_its_xml_response():
+    out = submit_output(call("sns", "publish", None, {"TopicArn": "t", "Message": "m"}))
+    assert list(fields(out)) == ["MessageId"]
+    headers = out["SdkHttpMetadata"]["HttpHeaders"]
+    assert (headers["Content-Type"], headers["Content-Length"]) == ("text/xml", "294")
+    assert out["MessageId"] != out["SdkResponseMetadata"]["RequestId"]

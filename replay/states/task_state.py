@@ -198,7 +198,7 @@ def run_task(step):
         start_for_token(task, value, ran)  # then the token is waited for
         answer = None if answer is None or answer.pending else answer
     elif kind.callback:  # the token is sent: the answer comes later (or now, from a mock)
-        events.submitted()
+        events.submitted(task.submit_text(answer))
     if answer is None:  # nothing answers yet: wait (the execution pauses when all else does)
         token, label = context["Task"]["Token"], step.frame.label or ""
         error = yield engine.await_token(token, state.name, state.resource, label, task.limits)
@@ -268,15 +268,21 @@ class TaskRun:
         response made from the answer. The micros elapsed."""
         if after > 0:
             yield Sleep(after)
-        text = answer.submitted
-        if text is None:
-            text = to_json_text(self._start_response(answer))
-        self.events.submitted(text)
+        self.events.submitted(self.submit_text(answer))
         return max(after, 0)
+
+    def submit_text(self, answer) -> str:
+        """TaskSubmitted's output: the record's, else the call's response (made from the
+        answer, if any)."""
+        if answer is not None and answer.submitted is not None:
+            return answer.submitted
+        return to_json_text(self._start_response(answer))
 
     def _start_response(self, answer) -> Any:
         engine, kind = self.step.engine, self.kind
-        result = answer.output if not answer.failed else from_json_text(answer.cause)
+        result = None
+        if answer is not None:
+            result = answer.output if not answer.failed else from_json_text(answer.cause)
         call = JobCall(
             kind.resource_type,
             action_of(kind.resource),
