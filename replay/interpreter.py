@@ -314,6 +314,10 @@ def _retry_delay(
 
 
 def _matching_catcher(catchers: tuple[Catcher, ...], failure: StatesError) -> Catcher | None:
+    """States.Runtime always fails the execution: no catcher takes it, not even one naming it
+    (AWS records an explicit States.Runtime catcher passing over an OutputPath failure)."""
+    if failure.error == errors.RUNTIME:
+        return None
     for catcher in catchers:
         if error_matches(catcher.error_equals, failure.error):
             return catcher

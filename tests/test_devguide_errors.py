@@ -329,6 +329,14 @@ def test_states_runtime_is_never_retried(tmp_path: Path) -> None:
     assert len(attempts(tmp_path)) == 1
 
 
+def test_a_catcher_naming_states_runtime_does_not_catch_it(tmp_path: Path) -> None:
+    """A States.Runtime error always causes the execution to fail: a catcher that names it
+    explicitly passes over it too."""
+    d = runtime_failure(Catch=[{"ErrorEquals": ["States.Runtime"], "Next": "Caught"}])
+    r = run_mocked(tmp_path, d, {"0": {"Return": {"a": 1}}})
+    assert (r["status"], r["error"]) == ("FAILED", "States.Runtime")
+
+
 def test_task_failed_does_not_catch_states_runtime(tmp_path: Path) -> None:
     """States.Runtime always fails the execution: the States.TaskFailed wildcard no more
     catches it than States.ALL does."""

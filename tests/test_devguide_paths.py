@@ -130,6 +130,17 @@ def test_input_path_that_selects_nothing_is_a_runtime_error(tmp_path: Path) -> N
         assert r["cause"].endswith("Invalid path '$.nope' : No results for path: $['nope']")
 
 
+def test_a_name_missing_before_the_last_step_is_named_in_the_cause(tmp_path: Path) -> None:
+    """Jayway's own wording when a path stops before its last name: "Missing property in path"
+    up to the missing name; a missing last name is "No results for path" with the whole path."""
+    r = pass_state({"a": {"b": 1}}, tmp_path, OutputPath="$.x.y.z")
+    assert r["cause"].endswith("Invalid path '$.x.y.z' : Missing property in path $['x']")
+    r = pass_state({"a": {"b": 1}}, tmp_path, name="deeper", OutputPath="$.a.c.d")
+    assert r["cause"].endswith("Invalid path '$.a.c.d' : Missing property in path $['a']['c']")
+    r = pass_state({"a": {"b": 1}}, tmp_path, name="last", InputPath="$.a.c")
+    assert r["cause"].endswith("Invalid path '$.a.c' : No results for path: $['a']['c']")
+
+
 def test_result_selector_shapes_the_result_before_result_path(tmp_path: Path) -> None:
     """ResultSelector builds a new result from the task result (its `$`), then ResultPath
     places it."""

@@ -283,6 +283,9 @@ def test_format_needs_one_value_per_placeholder(text, data):
         ("States.ArrayRange(-2147483648, -2147483648, 1)", None, [-2147483648]),
         ("States.ArrayRange(2147483647, 2147483647, 1)", None, [2147483647]),
         ("States.JsonToString($.a)", {"a": {"é": "ü"}}, '{"é":"ü"}'),
+        ("States.StringToJson($.a)", {"a": ""}, None),
+        ("States.StringToJson($.a)", {"a": " \n\t"}, None),
+        ("States.StringToJson($.a)", {"a": " [1] "}, [1]),
     ],
 )
 def test_edge_values(text, data, value):

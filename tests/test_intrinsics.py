@@ -241,7 +241,7 @@ def test_string_to_json(text: str, value: Any) -> None:
     assert result == value and type(result) is type(value)
 
 
-@pytest.mark.parametrize("text", ["", "{", "NaN", "[1,]", "1 2"])
+@pytest.mark.parametrize("text", ["{", "NaN", "[1,]", "1 2"])
 def test_string_to_json_rejects_invalid_json(text: str) -> None:
     assert "not valid JSON" in intrinsic_failure("States.StringToJson($.s)", {"s": text})
 

@@ -177,6 +177,20 @@ def test_index_out_of_range_fails_a_definite_path() -> None:
         read("$.store.book[9]")
 
 
+def test_a_missing_name_before_the_last_step_says_where_the_path_stopped() -> None:
+    """Jayway: "Missing property in path $['store']['pen']" for a name missing on the way,
+    also after a name-list step; nothing to say for a missing last name."""
+    with pytest.raises(PathNotFound) as stopped:
+        read("$.store.pen.colour")
+    assert stopped.value.detail == "Missing property in path $['store']['pen']"
+    with pytest.raises(PathNotFound) as stopped:
+        read("$.store.pen['colour','size']")
+    assert stopped.value.detail == "Missing property in path $['store']['pen']"
+    with pytest.raises(PathNotFound) as last:
+        read("$.store.pen")
+    assert last.value.detail is None
+
+
 # --- wildcard and deep scan -----------------------------------------------------------------
 
 

@@ -124,6 +124,7 @@ def test_max_concurrency_path_accepts_a_number_written_as_a_string(tmp_path):
             -1,
             "ToleratedFailurePercentage must be between 0 and 100.",
         ),
+        ({"ToleratedFailureCountPath": "$.c"}, -2, "ToleratedFailureCount cannot be negative."),
         (
             {"ToleratedFailureCountPath": "$.c"},
             0.5,

@@ -349,7 +349,7 @@ def _caught(tmp, error: str, error_equals: list[str], *, name: str) -> dict:
         ("Boom", ["States.ALL"], True),
         ("States.Timeout", ["States.ALL"], True),
         ("States.Runtime", ["States.ALL"], False),
-        ("States.Runtime", ["States.Runtime"], True),
+        ("States.Runtime", ["States.Runtime"], False),  # AWS: always fails the execution
         ("Boom", ["States.TaskFailed"], True),
         ("States.Timeout", ["States.TaskFailed"], False),
         ("States.Runtime", ["States.TaskFailed"], False),

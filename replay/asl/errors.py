@@ -41,8 +41,11 @@ def evaluation_error(cause: str, location: str | None = None) -> StatesError:
 
 
 class PathNotFound(Exception):
-    """A JSONPath selected nothing; the caller turns it into AWS's message for its field."""
+    """A JSONPath selected nothing; the caller turns it into AWS's message for its field.
+    `detail` is Jayway's own message when it is not "No results for path" (a name missing
+    before the last step)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, detail: str | None = None) -> None:
         super().__init__(path)
         self.path = path
+        self.detail = detail

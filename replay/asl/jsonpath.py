@@ -379,6 +379,8 @@ class _Walk:
         if name in model:
             self.next(i, model[name])
         elif i + 1 < len(self.steps):  # a missing last name just selects nothing
+            if self.definite:
+                raise _missing_property(self.steps, i, self.text)
             self.missing()
 
     def keys(self, i: int, names: tuple, model: Any) -> None:
@@ -460,8 +462,10 @@ def _reference_getter(steps: tuple[Step, ...], text: str) -> Callable[[Any, Any]
     plan = tuple((s.name, True) if isinstance(s, Key) else (s.index, False) for s in steps)
 
     def get(value: Any, root: Any) -> Any:
-        for key, is_name in plan:
+        for i, (key, is_name) in enumerate(plan):
             if is_name:
+                if isinstance(value, dict) and key not in value and i + 1 < len(plan):
+                    raise _missing_property(steps, i, text)
                 if not isinstance(value, dict) or key not in value:
                     raise PathNotFound(text)
             elif not isinstance(value, list) or not -len(value) <= key < len(value):
@@ -597,3 +601,15 @@ def _fragment(step: Step) -> str:
 def path_text_for_error(text: str) -> str:
     """Jayway's bracketed form of a path, as AWS quotes it in some messages."""
     return "$" + "".join(_fragment(step) for step in parse_path(text).steps)
+
+
+def _missing_property(steps: tuple[Step, ...], i: int, text: str) -> PathNotFound:
+    """Jayway's message when a name is missing before the last step of a definite path: the
+    path up to that name (a missing last name is "No results for path" instead)."""
+    where = "$" + "".join(_fragment(step) for step in steps[: i + 1])
+    return PathNotFound(text, f"Missing property in path {where}")
+
+
+def not_found_text(path_text: str, missing: PathNotFound) -> str:
+    """Jayway's PathNotFoundException message, as AWS quotes it after "Invalid path '...' : "."""
+    return missing.detail or f"No results for path: {path_text_for_error(path_text)}"

@@ -13,7 +13,7 @@ from replay.asl.jsonpath import (
     ResultPathError,
     compile_path,
     compile_result_path,
-    path_text_for_error,
+    not_found_text,
 )
 from replay.asl.payload import compile_template
 from replay.events import to_json_text
@@ -41,10 +41,9 @@ def compile_result_field(raw: dict, key: str = "ResultPath") -> Any:
 def _select(path_text: str, getter: Callable, document: Any, env: Env) -> Any:
     try:
         return getter(Env(document, env.context, env.variables, env.rng))
-    except PathNotFound:
+    except PathNotFound as missing:
         raise StatesError(
-            errors.RUNTIME,
-            f"Invalid path '{path_text}' : No results for path: {path_text_for_error(path_text)}",
+            errors.RUNTIME, f"Invalid path '{path_text}' : {not_found_text(path_text, missing)}"
         ) from None
 
 

@@ -58,6 +58,8 @@ _FIELDS = {
 class Tolerance:
     def __init__(self, state, env, total: int) -> None:
         self.count = number_field(state, env, "ToleratedFailureCount", "integer")
+        if self.count is not None and self.count < 0:
+            raise _runtime("ToleratedFailureCount cannot be negative.")
         self.percentage = number_field(state, env, "ToleratedFailurePercentage", "float")
         if self.percentage is not None and not 0 <= self.percentage <= 100:
             raise _runtime("ToleratedFailurePercentage must be between 0 and 100.")

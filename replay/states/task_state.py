@@ -9,7 +9,7 @@ from typing import Any
 from replay.asl import errors
 from replay.asl.env import Env
 from replay.asl.errors import PathNotFound, StatesError
-from replay.asl.jsonpath import path_text_for_error
+from replay.asl.jsonpath import not_found_text
 from replay.clock import BEYOND_TIMESTAMPS, MICROS, beyond_timestamps
 from replay.events import from_json_text, to_json_text
 from replay.scheduler import CALL_OUT, Sleep
@@ -68,8 +68,7 @@ def _seconds(step, evaluator, field: str) -> int | None:
     except PathNotFound as missing:
         raise StatesError(
             errors.RUNTIME,
-            f"Invalid path '{missing.path}' : No results for path: "
-            f"{path_text_for_error(missing.path)}",
+            f"Invalid path '{missing.path}' : {not_found_text(missing.path, missing)}",
         ) from None
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise StatesError(errors.RUNTIME, f"The {field} field must be a positive integer: {value}")

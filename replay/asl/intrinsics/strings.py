@@ -58,9 +58,12 @@ def string_split(value: Any, delimiters: Any) -> list[str]:
 
 
 def string_to_json(value: Any) -> Any:
-    """States.StringToJson(text): the JSON value the text holds."""
+    """States.StringToJson(text): the JSON value the text holds; text with no content at all
+    (empty, or only whitespace) is null, as AWS records it."""
     name = "States.StringToJson"
     value = text(name, 1, value)
+    if not value.strip(" \t\n\r"):  # JSON whitespace only
+        return None
     try:
         return strict_loads(value)  # no NaN, no 1e400, at most 500 levels deep
     except ValueError:
