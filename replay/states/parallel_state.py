@@ -52,7 +52,7 @@ def run_parallel(step):
         )
         children.append((index, child))
     yield from wait_all(engine, frame, [child for _, child in children])
-    # The recordings drop this event (ids jump by one there), but AWS emits it.
+    # AWS emits it; the conformance recordings lost it (README, Conformance).
     step.emit("ParallelStateSucceeded")
     for index, child in children:
         result[index] = child.outcome.output
