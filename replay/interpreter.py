@@ -195,7 +195,10 @@ def run_state(
             return next_name, output
         except StatesError as exc:
             failure = _locate(exc, step)
-            if failure.error == errors.QUERY_EVALUATION_ERROR:
+            # a failed branch or iteration recorded its own EvaluationFailed already
+            if failure.error == errors.QUERY_EVALUATION_ERROR and not isinstance(
+                failure, ChildFailed
+            ):
                 _evaluation_failed(step, failure, getattr(exc, "location", None))
         delay = _retry_delay(state.retry, attempts, failure, engine)
         if delay is not None and beyond_timestamps(engine.now, delay):

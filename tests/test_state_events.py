@@ -544,3 +544,35 @@ def test_branch_with_a_new_definition_runs_the_new_states(tmp_path):
         )
         == "new"
     )
+
+
+def test_an_evaluation_failure_inside_an_iteration_is_recorded_once(tmp_path):
+    """The iteration's state records the EvaluationFailed; the Map only fails, once."""
+    inner = {
+        "StartAt": "X",
+        "States": {"X": {"Type": "Pass", "Output": "{% $nope %}", "End": True}},
+    }
+    d = jsonata({"M": {"Type": "Map", "Items": [1], "ItemProcessor": inner, "End": True}})
+    run(tmp_path, d, {})
+    assert [e["type"] for e in events(tmp_path)][4:] == [
+        "PassStateEntered",
+        "EvaluationFailed",
+        "MapIterationFailed",
+        "MapStateFailed",
+        "ExecutionFailed",
+    ]
+
+
+def test_an_evaluation_failure_inside_a_branch_is_recorded_once(tmp_path):
+    inner = {
+        "StartAt": "X",
+        "States": {"X": {"Type": "Pass", "Output": "{% $nope %}", "End": True}},
+    }
+    d = jsonata({"P": {"Type": "Parallel", "Branches": [inner], "End": True}})
+    run(tmp_path, d, {})
+    assert [e["type"] for e in events(tmp_path)][3:] == [
+        "PassStateEntered",
+        "EvaluationFailed",
+        "ParallelStateFailed",
+        "ExecutionFailed",
+    ]
