@@ -302,11 +302,17 @@ def failures(events: Iterable[dict]) -> list[dict]:
     groups: list[list[dict]] = []
     group_of: dict[int, int] = {}  # failure event id, or the previous event of a group's origin
     successor: dict[int, dict] = {}  # event id -> the first other event pointing at it
+    failed_tasks: set[int] = set()
     for event in events:
         previous = event.get("previousEventId") or 0
+        closing = event["type"] == "TaskStateAborted" and event["id"] == previous + 1
+        if closing and previous in failed_tasks:
+            continue  # a Parallel branch closing its failed Task: not what came of the failure
         if not is_failure(event["type"]):
             successor.setdefault(previous, event)
             continue
+        if event["type"] in TASK_FAILED:
+            failed_tasks.add(event["id"])
         index = group_of.get(previous)
         if index is None:
             index = len(groups)

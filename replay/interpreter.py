@@ -82,11 +82,17 @@ class Step:
         return self.engine.emit(self.frame, event_type, details)
 
     def run_machine(
-        self, frame: Frame, machine: Machine, value: Any, resume: Resume | None = None
+        self,
+        frame: Frame,
+        machine: Machine,
+        value: Any,
+        resume: Resume | None = None,
+        in_branch: bool = False,
     ) -> FrameBody:
         """The body of a child frame (a Parallel branch, a Map iteration, a Distributed Map
-        child execution) that runs `machine` on `value` (or goes on where `resume` says)."""
-        return run_machine(self.engine, frame, machine, value, resume)
+        child execution) that runs `machine` on `value` (or goes on where `resume` says).
+        `in_branch`: a Parallel branch (see `run_machine`)."""
+        return run_machine(self.engine, frame, machine, value, resume, in_branch)
 
 
 MAX_VARIABLES = 256 * 1024  # bytes, for one variable and for one Assign field (AWS quotas)
@@ -112,10 +118,17 @@ def _check_sizes(assigned: dict) -> None:
 
 
 def run_machine(
-    engine: Engine, frame: Frame, machine: Machine, value: Any, resume: Resume | None = None
+    engine: Engine,
+    frame: Frame,
+    machine: Machine,
+    value: Any,
+    resume: Resume | None = None,
+    in_branch: bool = False,
 ) -> FrameBody:
     """Run `machine` from its StartAt on `value`; returns the frame's outcome. A redriven
-    frame goes on where `resume` says (`replay.redrive`)."""
+    frame goes on where `resume` says (`replay.redrive`). In a Parallel branch (`in_branch`),
+    a Task that fails it records TaskStateAborted after its failure, as AWS does: the state
+    never exited."""
     name = machine.start_at
     again = None  # a redriven state run again without a new StateEntered
     if resume is not None:
@@ -135,6 +148,10 @@ def run_machine(
                 engine.emit(frame, state.type + "StateAborted")
             raise
         if isinstance(result, Failed):
+            if in_branch and state.type == "Task" and not engine.quiet(frame):
+                failed_at = frame.last_event  # what comes next links to the failure, not this
+                engine.emit(frame, "TaskStateAborted")
+                frame.last_event = failed_at
             return result
         name, value = result
         if name is None:
@@ -195,7 +212,10 @@ def run_state(
             return next_name, output
         except StatesError as exc:
             failure = _locate(exc, step)
-            if failure.error == errors.QUERY_EVALUATION_ERROR:
+            # a failed branch or iteration recorded its own EvaluationFailed already
+            if failure.error == errors.QUERY_EVALUATION_ERROR and not isinstance(
+                failure, ChildFailed
+            ):
                 _evaluation_failed(step, failure, getattr(exc, "location", None))
         delay = _retry_delay(state.retry, attempts, failure, engine)
         if delay is not None and beyond_timestamps(engine.now, delay):

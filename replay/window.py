@@ -151,7 +151,8 @@ def step(view: dict, event: dict) -> Facts:
         view["visits"][name] = view["visits"].get(name, 0) + 1
     if outcome:
         owner = (state["frames"].get(ROOT) or {}).get("state") if execution_event else name
-        if owner:
+        # a Parallel branch closes its failed Task with TaskStateAborted: it still failed
+        if owner and not (outcome == "aborted" and view["outcomes"].get(owner) == "failed"):
             view["outcomes"][owner] = outcome
     retry = scheduled and frame is not None and frame["retries"] > 0
     return Facts(label, None if execution_event else name, retry)

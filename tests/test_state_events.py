@@ -544,3 +544,71 @@ def test_branch_with_a_new_definition_runs_the_new_states(tmp_path):
         )
         == "new"
     )
+
+
+def test_an_evaluation_failure_inside_an_iteration_is_recorded_once(tmp_path):
+    """The iteration's state records the EvaluationFailed; the Map only fails, once."""
+    inner = {
+        "StartAt": "X",
+        "States": {"X": {"Type": "Pass", "Output": "{% $nope %}", "End": True}},
+    }
+    d = jsonata({"M": {"Type": "Map", "Items": [1], "ItemProcessor": inner, "End": True}})
+    run(tmp_path, d, {})
+    assert [e["type"] for e in events(tmp_path)][4:] == [
+        "PassStateEntered",
+        "EvaluationFailed",
+        "MapIterationFailed",
+        "MapStateFailed",
+        "ExecutionFailed",
+    ]
+
+
+def test_an_evaluation_failure_inside_a_branch_is_recorded_once(tmp_path):
+    inner = {
+        "StartAt": "X",
+        "States": {"X": {"Type": "Pass", "Output": "{% $nope %}", "End": True}},
+    }
+    d = jsonata({"P": {"Type": "Parallel", "Branches": [inner], "End": True}})
+    run(tmp_path, d, {})
+    assert [e["type"] for e in events(tmp_path)][3:] == [
+        "PassStateEntered",
+        "EvaluationFailed",
+        "ParallelStateFailed",
+        "ExecutionFailed",
+    ]
+
+
+def test_a_task_failing_its_parallel_branch_is_then_aborted(tmp_path):
+    """AWS closes the failed Task of a branch with TaskStateAborted (it never exited), on each
+    attempt of a retried Parallel; a Fail state has nothing to abort."""
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}
+    retry = [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1, "IntervalSeconds": 1}]
+    d = machine(
+        {
+            "P": {
+                "Type": "Parallel",
+                "Retry": retry,
+                "Branches": [{"StartAt": "T", "States": {"T": task}}],
+                "End": True,
+            }
+        }
+    )
+    mocks = mock_config({"T": {"0-1": {"Throw": {"Error": "Boom", "Cause": "bad"}}}})
+    run(tmp_path, d, {}, mocks=mocks, test_case="t")
+    attempt = ["TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskFailed", "TaskStateAborted"]
+    assert [e["type"] for e in events(tmp_path)][1:] == [
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        *attempt,
+        "ParallelStateStarted",
+        *attempt,
+        "ParallelStateFailed",
+        "ExecutionFailed",
+    ]
+
+
+def test_a_task_failing_at_the_top_level_is_not_aborted(tmp_path):
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}
+    mocks = mock_config({"T": {"0": {"Throw": {"Error": "Boom", "Cause": "bad"}}}})
+    run(tmp_path, machine({"T": task}), {}, mocks=mocks, test_case="t")
+    assert "TaskStateAborted" not in [e["type"] for e in events(tmp_path)]

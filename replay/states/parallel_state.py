@@ -48,7 +48,9 @@ def run_parallel(step):
         child = engine.spawn_scoped(
             frame,
             child_label(frame, state.name, index),
-            lambda child, branch=branch, plan=plan: step.run_machine(child, branch, value, plan),
+            lambda child, branch=branch, plan=plan: step.run_machine(
+                child, branch, value, plan, in_branch=True
+            ),
         )
         children.append((index, child))
     yield from wait_all(engine, frame, [child for _, child in children])
