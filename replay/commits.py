@@ -94,10 +94,9 @@ class CallOut:
 
     def __init__(self, world: World, syncer: SyncTimer) -> None:
         self.world, self.syncer = world, syncer
-
-    @property
-    def leaves_process(self) -> bool:
-        return getattr(self.world, "leaves_process", True)
+        # read once: the runner asks before every call, and a world's answer never changes
+        # (ChainWorld's is a property over its worlds)
+        self.leaves_process: bool = getattr(world, "leaves_process", True)
 
     def answer(self, request: TaskRequest) -> TaskAnswer | None:
         self.syncer.start()

@@ -26,8 +26,10 @@ def seal(key: bytes, payload: bytes) -> bytes:
 
 def seal_items(keys: Iterable[bytes], payloads: Iterable[bytes]) -> list[tuple[bytes, bytes]]:
     """``(key, seal(key, payload))`` for each pair: the append path, without a call each."""
+    # crc32(payload, crc32(key)) == crc32(key + payload), without copying the two together
     return [
-        (key, _pack_crc(crc32(key + payload)) + payload) for key, payload in zip(keys, payloads)
+        (key, _pack_crc(crc32(payload, crc32(key))) + payload)
+        for key, payload in zip(keys, payloads)
     ]
 
 

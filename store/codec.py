@@ -14,11 +14,12 @@ Options are pinned here so every reader and writer agrees on the bytes:
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import msgpack
 
-__all__ = ["BIGINT_EXT", "pack", "unpack"]
+__all__ = ["BIGINT_EXT", "pack", "pack_all", "unpack"]
 
 BIGINT_EXT = 1
 """msgpack ext type code for integers that do not fit in 64 bits."""
@@ -44,13 +45,23 @@ def _new_packer() -> msgpack.Packer:
     return msgpack.Packer(use_bin_type=True, use_single_float=False, default=_default)
 
 
-def pack(obj: Any) -> bytes:
-    """Encode a JSON-like value (ints of any size) to bytes."""
+def _packer() -> msgpack.Packer:
     try:
-        packer = _local.packer
+        return _local.packer
     except AttributeError:
         packer = _local.packer = _new_packer()
-    return packer.pack(obj)
+        return packer
+
+
+def pack(obj: Any) -> bytes:
+    """Encode a JSON-like value (ints of any size) to bytes."""
+    return _packer().pack(obj)
+
+
+def pack_all(objs: Iterable[Any]) -> list[bytes]:
+    """`pack` of each value (the append path: one packer look-up for a batch)."""
+    packer = _packer()
+    return [packer.pack(obj) for obj in objs]
 
 
 def unpack(data: bytes) -> Any:

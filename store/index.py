@@ -28,6 +28,12 @@ def record_key(sid: int, position: int) -> bytes:
     return _POS.pack(sid, position)
 
 
+def record_keys(sid: int, first: int, count: int) -> list[bytes]:
+    """Keys of `count` positions of stream `sid` from `first` on (the append path)."""
+    pack = _POS.pack
+    return [pack(sid, position) for position in range(first, first + count)]
+
+
 def split_record_key(key: bytes) -> tuple[int, int]:
     """Inverse of :func:`record_key`."""
     return _POS.unpack(key)

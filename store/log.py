@@ -32,7 +32,7 @@ from typing import Any
 import lmdb
 
 from store.checksum import seal, seal_items, unseal
-from store.codec import pack, unpack
+from store.codec import pack, pack_all, unpack
 from store.env import DEFAULT_MAP_SIZE, MAX_MAP_SIZE, LmdbStore
 from store.errors import (
     StoreConflictError,
@@ -48,6 +48,7 @@ from store.index import (
     last_position,
     pack_sid,
     record_key,
+    record_keys,
     scan,
     split_doc_key,
     stream_key,
@@ -140,7 +141,7 @@ class EventLog(LmdbStore):
         for stream, records in batches.items():
             if stream not in self._sids:
                 stream_key(stream)  # validate before doing any work
-            packed[stream] = [pack(r) for r in records]
+            packed[stream] = pack_all(records)
         doc_items = []
         for (table, key), value in (docs or {}).items():
             raw_key = doc_key(table, key)
@@ -191,7 +192,7 @@ class EventLog(LmdbStore):
     def _put_records(
         self, txn: lmdb.Transaction, stream: str, sid: int, n: int, values: list[bytes]
     ) -> None:
-        items = seal_items([record_key(sid, p) for p in range(n + 1, n + 1 + len(values))], values)
+        items = seal_items(record_keys(sid, n + 1, len(values)), values)
         cur = txn.cursor(self._records)
         _, added = cur.putmulti(items, append=True)  # fast path: newest stream
         if added == 0:  # an older stream: its keys sort before the db's end
