@@ -38,6 +38,11 @@ from replay.timeouts import timeouts
 from replay.world import TaskAnswer, TaskRequest, World
 
 MAX_EVENTS = 25_000
+# Steps that call nothing out of the interpreter hand out their events together, up to about
+# this many: the runner handles one batch for them (it commits in groups anyway). Events are
+# handed out at once before a call to the world (the runner commits them first), with child
+# executions' events, and before the execution's end or pause.
+BATCH_EVENTS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +281,8 @@ class Engine:
 
     # -- the run ------------------------------------------------------------------------------
     def steps(self, make_root: Callable[..., FrameBody]) -> Iterator[list[dict]]:
-        """Run the execution, yielding each step's events; the last batch ends it.
+        """Run the execution, yielding its events in batches of whole steps (BATCH_EVENTS);
+        the last batch ends it.
         `make_root(engine, frame)` is the root frame's body; after a redrive,
         `make_root(engine, frame, resume)` (`resume`: where the execution goes on)."""
         root = self.scheduler.root(lambda frame: make_root(self, frame))
@@ -301,16 +307,19 @@ class Engine:
         return events
 
     def _attempt(self, root: Frame) -> Iterator[list[dict]]:
-        """Run until the execution ends (its end event recorded, not yet handed out)."""
+        """Run until the execution ends (its end event recorded, not yet handed out); the
+        steps' events are handed out in batches (see BATCH_EVENTS)."""
         scheduler, history, children = self.scheduler, self.history, self.children
         deadline = self._deadline()
         aborts = self.aborts  # (StopExecution's, by the event id they came after: rare)
         try:
             while root.outcome is None:
                 if aborts and history.last_id + 1 in aborts:
+                    yield from self._hand_out()
                     self._abort(root, aborts.pop(history.last_id + 1))
                     return
                 if scheduler.parked and scheduler.idle_until(self.horizon):
+                    yield from self._hand_out()
                     if deadline is None or deadline > self.horizon:
                         raise AwaitingToken(list(scheduler.parked.values()))
                     self.now = deadline  # it times out before any answer comes
@@ -322,16 +331,22 @@ class Engine:
                     continue
                 if wake is not None:
                     if deadline is not None and wake > deadline:
+                        yield from self._hand_out()
                         self.now = deadline
                         self.closing = True
                         self._end_timed_out(root)
                         break
                     self.now = max(self.now, wake)
                 scheduler.advance(frame, self.now)
-                if (history.pending or children.dirty) and root.outcome is None:
+                if root.outcome is None and (
+                    scheduler.calling is not None
+                    or children.dirty
+                    or len(history.pending) >= BATCH_EVENTS
+                ):
                     self.calling_out = scheduler.calling is not None
                     yield self._take()
             if root.outcome is not None:
+                yield from self._hand_out()
                 self._end(root, root.outcome)
         except EventLimitExceeded:
             self.closing = True
@@ -349,6 +364,12 @@ class Engine:
             if history.pending:
                 yield self._take()
             raise
+
+    def _hand_out(self) -> Iterator[list[dict]]:
+        """The events of the steps run so far, not yet handed out (none precedes a call)."""
+        if self.history.pending:
+            self.calling_out = False
+            yield self._take()
 
     def _abort(self, root: Frame, event: dict) -> None:
         """StopExecution, where the record has it: nothing runs on, nothing else recorded."""

@@ -9,6 +9,11 @@ import sys
 from pathlib import Path
 
 from replay import api
+from replay.definition import load_definition
+from replay.engine import BATCH_EVENTS, Engine
+from replay.interpreter import run_machine
+from replay.runner import Names, execution_info
+from replay.world import HandlerWorld
 from store import EventLog
 from tests.helpers import START
 
@@ -96,3 +101,43 @@ def test_what_precedes_a_handler_call_is_committed_when_it_runs(tmp_path):
             "LambdaFunctionStarted",
         ]
     ]
+
+
+def _batches(definition: dict, value: dict, world) -> list[list[dict]]:
+    machine = load_definition(json.dumps(definition)).machine
+    info = execution_info(Names("sm", "batches"), value, 1, START)
+    engine = Engine(machine, info, world, 1)
+    return list(engine.steps(lambda eng, root: run_machine(eng, root, machine, value)))
+
+
+def test_pure_steps_hand_out_their_events_together():
+    batches = _batches(LOOP, {"i": 0}, HandlerWorld({}))
+    events = [event for batch in batches for event in batch]
+    assert [event["id"] for event in events] == list(range(1, len(events) + 1))
+    assert len(events) > 800  # 600 steps
+    assert len(batches) <= len(events) // BATCH_EVENTS + 3
+
+
+def test_a_call_to_the_world_ends_a_batch():
+    handed_out = []  # events handed out when the handler runs
+    batches: list[list[dict]] = []
+
+    def handler(value, context):
+        handed_out.append(sum(len(batch) for batch in batches))
+        return {"i": value["i"] + 1}
+
+    loop = json.loads(json.dumps(LOOP))
+    loop["States"]["A"] = {
+        "Type": "Task",
+        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+        "Next": "B",
+    }
+    machine = load_definition(json.dumps(loop)).machine
+    info = execution_info(Names("sm", "calls"), {"i": 0}, 1, START)
+    engine = Engine(machine, info, HandlerWorld({"A": handler}), 1)
+    for batch in engine.steps(lambda eng, root: run_machine(eng, root, machine, {"i": 0})):
+        batches.append(batch)
+    events = [event for batch in batches for event in batch]
+    started = [event["id"] for event in events if event["type"] == "LambdaFunctionStarted"]
+    assert handed_out == started  # each call comes right after the batch its Started ends
+    assert len(started) == 200
