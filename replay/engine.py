@@ -1,5 +1,5 @@
 """One execution run by the deterministic scheduler: its history, its virtual clock, its seeded
-generator, its world, its end; each step's events handed out as one batch.
+generator, its world, its end; its steps' events handed out in batches of whole steps.
 
 The parts with a job of their own live beside it: `scheduler` (frames and turns), `recorder`
 (events), `context` (the Context object), `payloads` (JSON text and its quota), `fork` (what a
@@ -88,7 +88,7 @@ class EventLimitExceeded(Exception):
 
 
 class Engine:
-    """Runs one execution; `steps()` yields the events of each step."""
+    """Runs one execution; `steps()` yields its events, in batches of whole steps."""
 
     def __init__(
         self,

@@ -307,7 +307,7 @@ def _loop(
                     children, engine.children.born, shared, engine.last_id <= shared
                 )
             if batch and not (children or first or engine.status != "RUNNING"):
-                commits.add_events(arn, batch)  # the common step: events of the execution only
+                commits.add_events(arn, batch)  # the common batch: events of the execution only
             elif batch or children:
                 docs = {}
                 ending = engine.status != "RUNNING"
