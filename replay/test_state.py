@@ -28,6 +28,7 @@ from replay.interpreter import Step, error_matches
 from replay.runner import RunError
 from replay.scheduler import AwaitToken, Frame, WaitChildren
 from replay.states import HANDLERS
+from replay.states.map_state import Tolerance, map_items, number_field
 from replay.world import ChainWorld, TaskAnswer, TaskRequest, World
 
 LEVELS = ("INFO", "DEBUG", "TRACE")
@@ -47,6 +48,7 @@ class Trace:
 
     steps: dict[str, Any] = field(default_factory=dict)
     error_details: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int | float] = field(default_factory=dict)  # a Map's settings
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ def _verdict(step: Step, answers: MockAnswer | None, trace: Trace) -> dict:
     state = step.state
     try:
         if answers is not None and state.type in ("Map", "Parallel"):
-            next_name, output = _mocked_children(step, answers)
+            next_name, output = _mocked_children(step, answers, trace)
         else:
             next_name, output = _run_handler(step)
     except StatesError as failure:
@@ -266,18 +268,34 @@ def _run_handler(step: Step) -> tuple[str | None, Any]:
         raise TestStateError(f"{missing}: give --mock, --mock-config or --handlers") from None
 
 
-def _mocked_children(step: Step, answers: MockAnswer) -> tuple[str | None, Any]:
+def _mocked_children(step: Step, answers: MockAnswer, trace: Trace) -> tuple[str | None, Any]:
     """A Map or Parallel whose result is mocked: its input steps, the result, its output."""
     state, env = step.state, step.env(None)
     if state.type == "Parallel":  # its Parameters make the branches' input
         state.io.effective_input(step.raw_input, env)
     else:  # a Map's items come after InputPath
-        state.io.selected_input(step.raw_input, env)
+        _map_settings(step, env, trace)
     answer = answers.reply
     if answer.failed:
         raise StatesError(answer.error, answer.cause)
     step.assign(state.assign, answer.output)
     return state.next, state.io.output(step.raw_input, answer.output, env)
+
+
+def _map_settings(step: Step, env: Env, trace: Trace) -> None:
+    """A Map's input steps (InputPath, then its items) and the settings it would run with:
+    MaxConcurrency (0: no limit), and the tolerated failures when it has them."""
+    state = step.state
+    env.input = state.io.selected_input(step.raw_input, env)
+    items = map_items(state, step, env)
+    if state.language != "JSONata":
+        trace.steps["afterItemsPath"] = items
+    trace.numbers["maxConcurrency"] = number_field(state, env, "MaxConcurrency", "integer") or 0
+    tolerance = Tolerance(state, env, len(items))
+    if tolerance.count is not None:
+        trace.numbers["toleratedFailureCount"] = tolerance.count
+    if tolerance.percentage is not None:
+        trace.numbers["toleratedFailurePercentage"] = float(tolerance.percentage)
 
 
 def _failed(step: Step, failure: StatesError, trace: Trace) -> dict:
@@ -323,9 +341,42 @@ def _http(step: Step, trace: Trace, response: dict, connections: Any, reveal: bo
     return exchange(steps.get(key), outcome, region, connections, reveal)
 
 
+# The data-flow steps AWS's inspectionData shows per kind of state (None: all of them).
+_JSONPATH_SHOWN: dict[str, tuple[str, ...] | None] = {
+    "Task": None,
+    "Parallel": None,
+    "Pass": ("afterInputPath", "afterParameters", "afterResultSelector", "afterResultPath"),
+    "Map": ("afterInputPath", "afterItemsPath", "afterResultSelector", "afterResultPath"),
+}
+_PASS_RESULT_SHOWN = ("result", "afterResultSelector", "afterResultPath")
+_JSONATA_SHOWN: dict[str, tuple[str, ...] | None] = {
+    "Task": ("afterArguments", "result"),
+    "Parallel": None,
+}
+
+
+def _shown_steps(state: State, steps: dict[str, Any]) -> dict[str, Any]:
+    """The steps AWS shows: a Task's all; a Pass with a `Result` from the result on (its input
+    steps are not used), without one all but the result (its input is the result); a Map its
+    input and items, not the (mocked) result; the other states their input path (JSONPath)."""
+    if state.language == "JSONata":
+        keys = _JSONATA_SHOWN.get(state.type, ())
+    elif state.type == "Pass" and getattr(state, "has_result", False):
+        keys = _PASS_RESULT_SHOWN
+    else:
+        keys = _JSONPATH_SHOWN.get(state.type, ("afterInputPath",))
+    if keys is None:
+        return steps
+    return {key: value for key, value in steps.items() if key in keys}
+
+
 def _inspection(raw_input: Any, step: Step, trace: Trace, variables: dict) -> dict:
-    data = {"input": to_json_text(raw_input)}
-    data.update({key: to_json_text(value) for key, value in trace.steps.items()})
+    data: dict[str, Any] = {"input": to_json_text(raw_input)}
+    steps = _shown_steps(step.state, trace.steps)
+    if step.state.type == "Fail" and step.state.language != "JSONata":
+        steps = {"afterInputPath": raw_input}  # a Fail state has no InputPath: its input
+    data.update({key: to_json_text(value) for key, value in steps.items()})
+    data.update(trace.numbers)
     if step.assigned or variables:
         data["variables"] = to_json_text({**variables, **(step.assigned or {})})
     if trace.error_details:

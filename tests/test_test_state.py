@@ -316,3 +316,60 @@ def test_the_context_object_and_its_overrides():
     assert not now.startswith("1970")  # by default, now
     given = run(state, {"a": 1}, context={"Execution": {"Id": "arn:x", "Name": "mine"}})
     assert json.loads(given["output"])["ctx"]["Execution"] == {"Id": "arn:x", "Name": "mine"}
+
+
+def _steps(state: dict, value, **options) -> dict:
+    response = run(state, value, inspection_level="DEBUG", **options)
+    return {key: value for key, value in response["inspectionData"].items() if key != "input"}
+
+
+def test_inspection_shows_the_steps_aws_shows_for_each_kind_of_state():
+    value = {"box": {"n": 2}}
+    plain = {"Type": "Pass", "InputPath": "$.box", "ResultPath": "$.copy", "End": True}
+    assert sorted(_steps(plain, value)) == [
+        "afterInputPath",
+        "afterParameters",
+        "afterResultPath",
+        "afterResultSelector",
+    ]
+    fixed = {**plain, "Result": {"k": 1}}  # its input steps are not used: not shown
+    assert sorted(_steps(fixed, value)) == ["afterResultPath", "afterResultSelector", "result"]
+    rule = {"Variable": "$.n", "NumericEquals": 2, "Next": "Two"}
+    choice = {"Type": "Choice", "InputPath": "$.box", "Choices": [rule], "Default": "Other"}
+    assert _steps(choice, value) == {"afterInputPath": '{"n":2}'}
+    assert _steps({"Type": "Succeed", "InputPath": "$.box"}, value) == {"afterInputPath": '{"n":2}'}
+    fail = {"Type": "Fail", "Error": "E"}
+    assert _steps(fail, value) == {"afterInputPath": '{"box":{"n":2}}'}
+    jsonata = {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% 1 %}", "End": True}
+    assert _steps(jsonata, value) == {}
+
+
+def test_a_mocked_map_shows_its_items_and_settings_not_its_result():
+    iterate = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    map_state = {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "MaxConcurrency": 2,
+        "ToleratedFailureCount": 1,
+        "ItemProcessor": iterate,
+        "End": True,
+    }
+    shown = _steps(map_state, {"items": [5, 6]}, mock={"result": "[7,8]"})
+    assert shown == {
+        "afterInputPath": '{"items":[5,6]}',
+        "afterItemsPath": "[5,6]",
+        "afterResultSelector": "[7,8]",
+        "afterResultPath": "[7,8]",
+        "maxConcurrency": 2,
+        "toleratedFailureCount": 1,
+    }
+    jsonata = {
+        "Type": "Map",
+        "QueryLanguage": "JSONata",
+        "Items": "{% $states.input.items %}",
+        "ToleratedFailurePercentage": "{% 10 %}",
+        "ItemProcessor": iterate,
+        "End": True,
+    }
+    shown = _steps(jsonata, {"items": [5]}, mock={"result": "[7]"})
+    assert shown == {"maxConcurrency": 0, "toleratedFailurePercentage": 10.0}
