@@ -36,9 +36,21 @@ _PLACEHOLDER = {"Type": "Succeed"}  # stands for the states a lone state's trans
 
 
 class TestStateError(RunError):
-    """The request cannot be run (no such state, a Map without a mock...): exit 2."""
+    """The request cannot be run (no such state, a Map without a mock...): exit 2. `code`:
+    the API's error for it (InvalidDefinition for what AWS finds wrong with the definition)."""
 
     __test__ = False  # not a pytest test class
+
+    def __init__(self, message: str, code: str = "ValidationException", hint: str = "") -> None:
+        super().__init__(message + hint)
+        self.code, self.message = code, message
+
+
+_MOCKED_TYPES = ("Task", "Map", "Parallel")  # the states a mock answers
+_NOT_WITHOUT_MOCK = (
+    "TestState API does not support Map or Parallel states. Supported state types include: "
+    "[Task, Wait, Pass, Succeed, Fail, Choice]"
+)
 
 
 @dataclass
@@ -95,15 +107,19 @@ class MockAnswer:
 
     @classmethod
     def parse(cls, mock: Any) -> MockAnswer:
-        if not isinstance(mock, dict) or len(mock.keys() & {"result", "errorOutput"}) != 1:
+        if not isinstance(mock, dict) or not mock.keys() & {"result", "errorOutput"}:
             raise TestStateError('--mock must be {"result": JSON} or {"errorOutput": {...}}')
+        if len(mock.keys() & {"result", "errorOutput"}) != 1:
+            raise TestStateError(
+                "A test mock should have only one of the following fields: [result, errorOutput]."
+            )
         if "result" in mock:
             result = mock["result"]
             if isinstance(result, str):  # AWS's shape: the result as JSON text
                 try:
                     result = json.loads(result)
-                except json.JSONDecodeError as exc:
-                    raise TestStateError(f"--mock result is not JSON: {exc.msg}") from None
+                except json.JSONDecodeError:
+                    raise TestStateError("Mocked result must be valid JSON") from None
             return cls(TaskAnswer(output=result))
         error = mock["errorOutput"]
         if not isinstance(error, dict) or not isinstance(error.get("error"), str):
@@ -145,10 +161,8 @@ def test_state(
     state = _the_state(definition_text, state_name)
     trace = Trace()
     state = replace(state, io=TracedIO(state.io, trace, state.language))
-    answers = MockAnswer.parse(mock) if mock is not None else None
+    answers = _the_mock(state, mock, reveal_secrets)
     raw_input = {} if input_value is None else input_value
-    if answers is None and state.type in ("Map", "Parallel"):
-        raise TestStateError(f"testing a {state.type} state needs --mock (its result)")
     world = ChainWorld.of([answers, world])
     step = _step(state, raw_input, world, variables, context, start_micros)
     step.retry_count = retrier_retry_count
@@ -158,6 +172,38 @@ def test_state(
     if inspection_level == "TRACE" and is_http_task(getattr(state, "resource", "")):
         response["inspectionData"].update(_http(step, trace, response, known, reveal_secrets))
     return response
+
+
+def _the_mock(state: State, mock: Any, reveal_secrets: bool) -> MockAnswer | None:
+    """The mock, checked as AWS checks it against the state it answers."""
+    if mock is None:
+        if state.type in ("Map", "Parallel"):
+            hint = f" (without a mock: give the {state.type}'s result with --mock)"
+            raise TestStateError(_NOT_WITHOUT_MOCK, "InvalidDefinition", hint)
+        return None
+    if state.type not in _MOCKED_TYPES:
+        raise TestStateError(f"State type '{state.type}' is not supported when a mock is specified")
+    if reveal_secrets:
+        raise TestStateError("TestState does not support RevealSecrets when a mock is specified.")
+    answers = MockAnswer.parse(mock)
+    if not answers.reply.failed and state.type != "Task":
+        _check_children_result(state, answers.reply.output)
+    return answers
+
+
+def _check_children_result(state: State, result: Any) -> None:
+    """A Map's mocked result is its array of outputs (with a ResultWriter, the writer's
+    object); a Parallel's, one output per branch."""
+    if state.type == "Map" and getattr(state, "result_writer", None) is not None:
+        if not isinstance(result, dict):
+            raise TestStateError("Mocked result must be a JSON object.")
+        return
+    if not isinstance(result, list):
+        raise TestStateError("Mocked result must be an array.")
+    if state.type == "Parallel" and len(result) != len(state.branches):
+        raise TestStateError(
+            "Mocked result must contain the same number of items as number of Parallel branches."
+        )
 
 
 def _the_state(definition_text: str, state_name: str | None) -> State:

@@ -452,3 +452,10 @@ def test_test_state_through_boto3(sfn, raw):
     machine = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
     with pytest.raises(sfn.exceptions.InvalidDefinition):
         sfn.test_state(definition=json.dumps(machine), stateName="B")
+    parallel = {"Type": "Parallel", "Branches": [machine], "End": True}
+    with pytest.raises(
+        sfn.exceptions.InvalidDefinition, match=r"not support Map or Parallel.*Choice\]$"
+    ):
+        sfn.test_state(definition=json.dumps(parallel))  # AWS's words, without our hint
+    with pytest.raises(sfn.exceptions.ValidationException, match="^.*'Pass' is not supported"):
+        sfn.test_state(definition=json.dumps(machine["States"]["A"]), mock={"result": "1"})

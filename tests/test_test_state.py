@@ -40,6 +40,14 @@ CHARGE = {
 ORDER = {"order": {"total": 30}}
 
 
+ITERATE = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+OTHER = {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": True}}}
+WRITER = {
+    "Resource": "arn:aws:states:::s3:putObject",
+    "Parameters": {"Bucket": "out", "Prefix": "runs"},
+}
+
+
 def run(state: dict, value=ORDER, **options) -> dict:
     return api.test_state(json.dumps(state), value, **options)
 
@@ -165,10 +173,10 @@ def test_map_and_parallel_need_a_mock_and_use_it():
         "ResultPath": "$.both",
         "End": True,
     }
-    with pytest.raises(TestStateError, match="needs --mock"):
+    with pytest.raises(TestStateError, match="Map or Parallel.*Parallel's result with --mock"):
         run(parallel, {})
-    response = run(parallel, {"x": 1}, mock={"result": "[1, 2]"})
-    assert json.loads(response["output"]) == {"x": 1, "both": [1, 2]}
+    response = run(parallel, {"x": 1}, mock={"result": "[1]"})
+    assert json.loads(response["output"]) == {"x": 1, "both": [1]}
 
 
 def test_a_callback_task_needs_a_mock():
@@ -187,7 +195,8 @@ def test_a_callback_task_needs_a_mock():
     "mock, message",
     [
         ({}, "--mock must be"),
-        ({"result": "{oops"}, "--mock result is not JSON"),
+        ({"result": "{oops"}, "Mocked result must be valid JSON"),
+        ({"result": "1", "errorOutput": {"error": "E"}}, r"only one of the following fields"),
         ({"errorOutput": {"cause": "c"}}, "needs an error"),
     ],
 )
@@ -373,3 +382,32 @@ def test_a_mocked_map_shows_its_items_and_settings_not_its_result():
     }
     shown = _steps(jsonata, {"items": [5]}, mock={"result": "[7]"})
     assert shown == {"maxConcurrency": 0, "toleratedFailurePercentage": 10.0}
+
+
+@pytest.mark.parametrize(
+    "state, mock, message",
+    [
+        ({"Type": "Pass", "End": True}, {"result": "1"}, "State type 'Pass' is not supported"),
+        ({"Type": "Succeed"}, {"errorOutput": {"error": "E"}}, "State type 'Succeed' is not"),
+        ({"Type": "Map", "ItemProcessor": ITERATE, "End": True}, {"result": "{}"}, "an array"),
+        (
+            {"Type": "Map", "ItemProcessor": ITERATE, "ResultWriter": WRITER, "End": True},
+            {"result": "[]"},
+            "must be a JSON object",
+        ),
+        ({"Type": "Parallel", "Branches": [ITERATE], "End": True}, {"result": "{}"}, "an array"),
+        (
+            {"Type": "Parallel", "Branches": [ITERATE, OTHER], "End": True},
+            {"result": "[1]"},
+            "same number of items as number of Parallel branches",
+        ),
+    ],
+)
+def test_a_mock_must_fit_the_state_it_answers(state, mock, message):
+    with pytest.raises(TestStateError, match=message):
+        run(state, {}, mock=mock)
+
+
+def test_a_mock_and_revealed_secrets_do_not_go_together():
+    with pytest.raises(TestStateError, match="RevealSecrets when a mock is specified"):
+        run(CHARGE, mock={"result": "{}"}, reveal_secrets=True)

@@ -41,6 +41,8 @@ def from_exception(exc: Exception) -> ApiError:
         return ApiError("ExecutionNotRedrivable", message)
     if isinstance(exc, TestStateError) and message.startswith("no state "):
         return ApiError("InvalidDefinition", message)
+    if isinstance(exc, TestStateError):
+        return ApiError(exc.code, exc.message)
     if message.startswith("ExecutionAlreadyExists: "):
         return ApiError("ExecutionAlreadyExists", message.removeprefix("ExecutionAlreadyExists: "))
     if message.startswith("invalid ") and " name " in message:
