@@ -29,6 +29,7 @@ from replay.runner import RunError
 from replay.scheduler import AwaitToken, Frame, WaitChildren
 from replay.states import HANDLERS
 from replay.states.map_state import Tolerance, map_items, number_field
+from replay.states.task_state import classify
 from replay.world import ChainWorld, TaskAnswer, TaskRequest, World
 
 LEVELS = ("INFO", "DEBUG", "TRACE")
@@ -145,6 +146,7 @@ def test_state(
     start_micros: int = 0,
     reveal_secrets: bool = False,
     connections: Any = None,
+    role_arn: str | None = None,
 ) -> dict:
     """Run one state once, at virtual time `start_micros`; AWS's TestState response (`output`,
     `error`, `cause`, `status`, `nextState`, and `inspectionData` at DEBUG and TRACE; at TRACE
@@ -163,9 +165,12 @@ def test_state(
     state = replace(state, io=TracedIO(state.io, trace, state.language))
     answers = _the_mock(state, mock, reveal_secrets)
     raw_input = {} if input_value is None else input_value
+    if context is not None:
+        check_context(state, context)
     world = ChainWorld.of([answers, world])
-    step = _step(state, raw_input, world, variables, context, start_micros)
+    step = _step(state, raw_input, world, variables, start_micros, role_arn)
     step.retry_count = retrier_retry_count
+    step._context = (retrier_retry_count, _context(step, context))
     response = _verdict(step, answers, trace)
     if inspection_level != "INFO":
         response["inspectionData"] = _inspection(raw_input, step, trace, variables or {})
@@ -241,15 +246,17 @@ def _step(
     raw_input: Any,
     world: World,
     variables: dict | None,
-    context: dict | None,
     start_micros: int,
+    role_arn: str | None,
 ) -> Step:
+    """The state's step, in an Express execution `test` (as AWS runs TestState: no
+    RedriveCount) of a state machine `TestState`, with the request's role (None: null)."""
     info = ExecutionInfo(
-        execution_arn="arn:aws:states:us-east-1:123456789012:execution:TestState:test",
+        execution_arn="arn:aws:states:us-east-1:123456789012:express:TestState:test",
         name="test",
         state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:TestState",
         state_machine_name="TestState",
-        role_arn="arn:aws:iam::123456789012:role/sfn-replay",
+        role_arn=role_arn,  # type: ignore[arg-type]
         region="us-east-1",
         account="123456789012",
         start_micros=start_micros,
@@ -259,10 +266,62 @@ def _step(
     engine.now = start_micros
     frame = Frame(0, None, None)
     frame.variables = dict(variables or {})
-    step = Step(engine, frame, state, raw_input, 0)
-    if context is not None:
-        step._context = (0, {**step.context(), **context})
-    return step
+    return Step(engine, frame, state, raw_input, 0)
+
+
+def _context(step: Step, given: dict | None) -> dict:
+    """The Context object: the one given, as it is; else AWS's for TestState, whose state is
+    always named `StateName` and has a RetryCount when it can be retried."""
+    if given is not None:
+        return given
+    context = dict(step.engine.context("StateName", step.entered_at))
+    if step.state.type in ("Task", "Map", "Parallel"):
+        context["State"] = {**context["State"], "RetryCount": step.retry_count}
+    return context
+
+
+_CONTEXT_FIELDS = {
+    "Execution": {
+        "Id": str,
+        "Input": object,
+        "Name": str,
+        "RoleArn": str,
+        "StartTime": str,
+        "RedriveCount": int,
+        "RedriveTime": str,
+    },
+    "State": {"EnteredTime": str, "Name": str, "RetryCount": int},
+    "StateMachine": {"Id": str, "Name": str},
+    "Task": {"Token": str},
+}
+_TYPE_NAMES = {str: "a string", int: "an integer"}
+
+
+def check_context(state: State, context: dict) -> None:
+    """Refuse a Context object AWS's TestState refuses, in its words."""
+    for key, value in context.items():
+        if key == "Map":
+            _bad_context("'Map' field is not supported when mocking a Context object")
+        fields = _CONTEXT_FIELDS.get(key)
+        if fields is None:
+            _bad_context(f"Field '{key}' is not allowed")
+        if not isinstance(value, dict):
+            _bad_context(f"{key} must be an object")
+        for name, item in value.items():
+            kind = fields.get(name)
+            if kind is None:
+                _bad_context(f"Field '{name}' is not allowed")
+            if kind is not object and (not isinstance(item, kind) or isinstance(item, bool)):
+                _bad_context(f"{key}.{name} must be {_TYPE_NAMES[kind]}")
+    if "Task" in context and not (state.type == "Task" and classify(state.resource).waits):
+        _bad_context(
+            "Context object contains 'Task' when state is not a Task state with a '.sync' or "
+            "'.waitForTaskToken' service integration pattern"
+        )
+
+
+def _bad_context(reason: str) -> None:
+    raise TestStateError(f"Invalid Context object provided: {reason}")
 
 
 class _NoChildren:

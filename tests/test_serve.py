@@ -452,6 +452,12 @@ def test_test_state_through_boto3(sfn, raw):
     machine = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
     with pytest.raises(sfn.exceptions.InvalidDefinition):
         sfn.test_state(definition=json.dumps(machine), stateName="B")
+    with pytest.raises(sfn.exceptions.ValidationException, match="RoleArn must be specified"):
+        sfn.test_state(definition=json.dumps(state))  # a Task answered for real needs a role
+    role = "arn:aws:iam::123456789012:role/tester"
+    pass_state = {"Type": "Pass", "Parameters": {"role.$": "$$.Execution.RoleArn"}, "End": True}
+    shown = sfn.test_state(definition=json.dumps(pass_state), roleArn=role)
+    assert json.loads(shown["output"]) == {"role": role}
     parallel = {"Type": "Parallel", "Branches": [machine], "End": True}
     with pytest.raises(
         sfn.exceptions.InvalidDefinition, match=r"not support Map or Parallel.*Choice\]$"

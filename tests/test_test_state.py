@@ -306,25 +306,25 @@ def test_a_mocked_map_or_parallel_error_is_caught_and_their_input_steps_shown():
 def test_the_context_object_and_its_overrides():
     state = {"Type": "Pass", "Parameters": {"ctx.$": "$$"}, "End": True}
     context = json.loads(run(state, {"a": 1}, start_micros=START)["output"])["ctx"]
-    assert context == {
+    assert context == {  # an Express execution's (no RedriveCount); the state is StateName
         "Execution": {
-            "Id": "arn:aws:states:us-east-1:123456789012:execution:TestState:test",
+            "Id": "arn:aws:states:us-east-1:123456789012:express:TestState:test",
             "Input": {"a": 1},
             "StartTime": "2026-01-01T00:00:00.000Z",
             "Name": "test",
-            "RoleArn": "arn:aws:iam::123456789012:role/sfn-replay",
-            "RedriveCount": 0,
+            "RoleArn": None,
         },
         "StateMachine": {
             "Id": "arn:aws:states:us-east-1:123456789012:stateMachine:TestState",
             "Name": "TestState",
         },
-        "State": {"Name": "TestState", "EnteredTime": "2026-01-01T00:00:00.000Z"},
+        "State": {"Name": "StateName", "EnteredTime": "2026-01-01T00:00:00.000Z"},
     }
     now = json.loads(run(state, {})["output"])["ctx"]["Execution"]["StartTime"]
     assert not now.startswith("1970")  # by default, now
     given = run(state, {"a": 1}, context={"Execution": {"Id": "arn:x", "Name": "mine"}})
-    assert json.loads(given["output"])["ctx"]["Execution"] == {"Id": "arn:x", "Name": "mine"}
+    assert json.loads(given["output"])["ctx"] == {"Execution": {"Id": "arn:x", "Name": "mine"}}
+    assert json.loads(run(state, {}, context={})["output"])["ctx"] == {}  # as given, all of it
 
 
 def _steps(state: dict, value, **options) -> dict:
@@ -411,3 +411,47 @@ def test_a_mock_must_fit_the_state_it_answers(state, mock, message):
 def test_a_mock_and_revealed_secrets_do_not_go_together():
     with pytest.raises(TestStateError, match="RevealSecrets when a mock is specified"):
         run(CHARGE, mock={"result": "{}"}, reveal_secrets=True)
+
+
+def test_a_retriable_state_has_a_retry_count_and_the_role_given():
+    task = {"Type": "Task", "Resource": LAMBDA, "Parameters": {"c.$": "$$"}, "End": True}
+    options = {"mock": {"result": "{}"}, "inspection_level": "DEBUG", "retrier_retry_count": 2}
+    role = "arn:aws:iam::123456789012:role/tester"
+    context = loads(run(task, {}, role_arn=role, **options), "afterParameters")["c"]
+    assert context["State"]["RetryCount"] == 2 and context["Execution"]["RoleArn"] == role
+    given = {"State": {"Name": "Mine"}}
+    shown = run(task, {}, context=given, **options)
+    assert loads(shown, "afterParameters") == {"c": given}  # a retry keeps the given object
+
+
+@pytest.mark.parametrize(
+    "context, message",
+    [
+        ({"Map": {}}, "'Map' field is not supported when mocking a Context object"),
+        ({"Planet": {}}, "Field 'Planet' is not allowed"),
+        ({"Execution": {"Color": "red"}}, "Field 'Color' is not allowed"),
+        ({"Execution": {"Id": 7}}, "Execution.Id must be a string"),
+        ({"State": {"RetryCount": "1"}}, "State.RetryCount must be an integer"),
+        ({"Task": {"Token": "t"}}, "Context object contains 'Task' when state is not a Task"),
+    ],
+)
+def test_a_context_object_aws_refuses_is_refused(context, message):
+    with pytest.raises(TestStateError, match="^Invalid Context object provided: " + message):
+        run(CHARGE, context=context, mock={"result": "{}"})
+
+
+def test_a_callback_task_uses_the_token_of_the_context_given():
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}},
+        "End": True,
+    }
+    shown = run(
+        state,
+        {},
+        context={"Task": {"Token": "tok-1"}},
+        mock={"result": "{}"},
+        inspection_level="DEBUG",
+    )
+    assert loads(shown, "afterParameters")["MessageBody"] == {"t": "tok-1"}
