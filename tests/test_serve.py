@@ -86,6 +86,8 @@ def test_state_machines_create_describe_list_update_delete(sfn, raw):
     ok = sfn.validate_state_machine_definition(definition=json.dumps(pass_chain(2)))
     bad = sfn.validate_state_machine_definition(definition='{"StartAt": "X", "States": {}}')
     assert (ok["result"], bad["result"]) == ("OK", "FAIL") and bad["diagnostics"]
+    lacking = sfn.validate_state_machine_definition(definition="{}")["diagnostics"]
+    assert [d["message"] for d in lacking] == ["These fields are required: [States, StartAt]"]
     check_shapes(raw)
 
 

@@ -201,6 +201,7 @@ def delete(server: Server, caller: Caller, body: dict) -> dict:
 def validate(server: Server, caller: Caller, body: dict) -> dict:
     """ValidateStateMachineDefinition: AWS's result shape, one ERROR diagnostic a problem."""
     from replay.asl.validate import validate_text
+    from replay.endpoint.diagnostics import aws_diagnostics
     from replay.express import EXPRESS, refused
 
     text = body.get("definition")
@@ -209,15 +210,7 @@ def validate(server: Server, caller: Caller, body: dict) -> dict:
     found = validate_text(text)
     if not found and body.get("type") == EXPRESS:  # what an Express workflow cannot run
         found = refused(json.loads(text))
-    diagnostics = [
-        {
-            "severity": "ERROR",
-            "code": "SCHEMA_VALIDATION_FAILED",
-            "message": d.message,
-            "location": d.pointer or "/",
-        }
-        for d in found
-    ]
+    diagnostics = aws_diagnostics(text, found)
     limit = body.get("maxResults") or 100
     return {
         "result": "FAIL" if diagnostics else "OK",
