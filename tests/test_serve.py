@@ -88,6 +88,13 @@ def test_state_machines_create_describe_list_update_delete(sfn, raw):
     assert (ok["result"], bad["result"]) == ("OK", "FAIL") and bad["diagnostics"]
     lacking = sfn.validate_state_machine_definition(definition="{}")["diagnostics"]
     assert [d["message"] for d in lacking] == ["These fields are required: [States, StartAt]"]
+    with pytest.raises(sfn.exceptions.InvalidDefinition) as refused:
+        text = json.dumps({"States": pass_chain(1)["States"]})
+        sfn.create_state_machine(name="lacking", definition=text, roleArn=ROLE)
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid State Machine Definition: "
+        "'SCHEMA_VALIDATION_FAILED: These fields are required: [StartAt] at /'"
+    )
     check_shapes(raw)
 
 

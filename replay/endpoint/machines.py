@@ -31,18 +31,25 @@ def check_definition(text: Any, kind: str = "STANDARD") -> None:
     """InvalidDefinition with AWS's wording when the definition is not valid ASL (or uses what
     an Express workflow refuses, `replay.express.refused`)."""
     from replay.asl.validate import validate_text
+    from replay.endpoint.diagnostics import aws_diagnostics
     from replay.express import EXPRESS, refused
 
     if not isinstance(text, str):
         raise validation("definition must be a string of JSON text")
-    problems = [f"{d.message} at {d.pointer or '/'}" for d in validate_text(text)]
-    if not problems and kind == EXPRESS:
-        problems = [f"{d.message} at {d.pointer}" for d in refused(json.loads(text))]
-    if problems:
+    found = validate_text(text)
+    if not found and kind == EXPRESS:
+        found = refused(json.loads(text))
+    problems = [_problem(d) for d in aws_diagnostics(text, found)]
+    if problems:  # AWS's form: 'CODE: message at /where, CODE: ...'
         raise ApiError(
             "InvalidDefinition",
-            "Invalid State Machine Definition: '" + "; ".join(problems) + "'",
+            "Invalid State Machine Definition: '" + ", ".join(problems) + "'",
         )
+
+
+def _problem(diagnostic: dict) -> str:
+    text = f"{diagnostic['code']}: {diagnostic['message']}"
+    return f"{text} at {diagnostic['location']}" if "location" in diagnostic else text
 
 
 def _check_role(role: Any) -> None:
