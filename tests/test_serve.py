@@ -474,3 +474,18 @@ def test_test_state_through_boto3(sfn, raw):
         sfn.test_state(definition=json.dumps(parallel))  # AWS's words, without our hint
     with pytest.raises(sfn.exceptions.ValidationException, match="^.*'Pass' is not supported"):
         sfn.test_state(definition=json.dumps(machine["States"]["A"]), mock={"result": "1"})
+
+
+def test_answers_in_aws_words_and_defaults(sfn):
+    arn = create(sfn, "words", pass_chain(1))
+    logging = sfn.describe_state_machine(stateMachineArn=arn)["loggingConfiguration"]
+    assert logging == {"includeExecutionData": False, "level": "OFF"}
+    for text, reason in (("", "Invalid execution input."), ("{'a': 1}", "Expecting property")):
+        with pytest.raises(sfn.exceptions.InvalidExecutionInput) as bad:
+            sfn.start_execution(stateMachineArn=arn, input=text)
+        message = bad.value.response["Error"]["Message"]
+        assert message.startswith("Invalid State Machine Execution Input: '" + reason)
+    missing = arn.replace(":stateMachine:", ":execution:") + ":never"
+    with pytest.raises(sfn.exceptions.ExecutionDoesNotExist) as gone:
+        sfn.stop_execution(executionArn=missing)
+    assert gone.value.response["Error"]["Message"] == f"Execution Does Not Exist: '{missing}'"

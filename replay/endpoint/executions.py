@@ -40,11 +40,18 @@ def _input(body: dict) -> Any:
     if text is None:
         text = "{}"
     if not isinstance(text, str) or len(text.encode("utf-8")) > MAX_INPUT:
-        raise ApiError("InvalidExecutionInput", "Invalid execution input: JSON text, <= 256 KiB")
+        raise _bad_input("JSON text, <= 256 KiB")
+    if not text.strip():
+        raise _bad_input("Invalid execution input.")
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise ApiError("InvalidExecutionInput", f"Invalid execution input: {exc}") from None
+        raise _bad_input(str(exc)) from None
+
+
+def _bad_input(reason: str) -> ApiError:
+    """AWS's InvalidExecutionInput; `reason`: why (AWS quotes its JSON parser's message)."""
+    return ApiError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{reason}'")
 
 
 def _name(body: dict) -> str:
@@ -387,6 +394,8 @@ def stop(server: Server, caller: Caller, body: dict) -> dict:
         )
     except api.ExecutionNotRunning as exc:
         raise validation(f"Execution is not running: {exc}") from None
+    except api.ExecutionNotFound:
+        raise ApiError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'") from None
     except api.EXPECTED_ERRORS as exc:
         raise from_exception(exc) from None
     with EventLog(server.db, readonly=True) as log:

@@ -47,6 +47,12 @@ def check_definition(text: Any, kind: str = "STANDARD") -> None:
         )
 
 
+def logging_configuration(record: dict) -> dict:
+    """The loggingConfiguration DescribeStateMachine shows: the one given, AWS's defaults
+    (level OFF, no execution data) for what it leaves out."""
+    return {"includeExecutionData": False, "level": "OFF", **record.get("loggingConfiguration", {})}
+
+
 def _problem(diagnostic: dict) -> str:
     text = f"{diagnostic['code']}: {diagnostic['message']}"
     return f"{text} at {diagnostic['location']}" if "location" in diagnostic else text
@@ -143,7 +149,7 @@ def describe(server: Server, caller: Caller, body: dict) -> dict:
             "roleArn": record["roleArn"],
             "type": record["type"],
             "creationDate": epoch(record["creationDate"]),
-            "loggingConfiguration": record.get("loggingConfiguration", {"level": "OFF"}),
+            "loggingConfiguration": logging_configuration(record),
             "tracingConfiguration": record.get("tracingConfiguration", {"enabled": False}),
             "revisionId": record.get("revisionId"),
         }
