@@ -225,7 +225,8 @@ def _the_state(definition_text: str, state_name: str | None) -> State:
             raise TestStateError("a whole state machine needs --state NAME")
         if state_name not in raw.get("States", {}):
             known = ", ".join(sorted(raw.get("States", {})))
-            raise TestStateError(f"no state {state_name!r} in the definition (states: {known})")
+            hint = f" ({state_name!r}; states: {known})"
+            raise TestStateError("State not found in definition", hint=hint)
         machine = load_definition(definition_text).machine
         return machine.states[state_name]
     name = state_name or "TestState"

@@ -459,7 +459,7 @@ def test_test_state_through_boto3(sfn, raw):
     }
     check_shapes(raw)
     machine = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
-    with pytest.raises(sfn.exceptions.InvalidDefinition):
+    with pytest.raises(sfn.exceptions.ValidationException, match="State not found in definition$"):
         sfn.test_state(definition=json.dumps(machine), stateName="B")
     with pytest.raises(sfn.exceptions.ValidationException, match="RoleArn must be specified"):
         sfn.test_state(definition=json.dumps(state))  # a Task answered for real needs a role

@@ -161,7 +161,8 @@ def test_a_state_of_a_whole_machine_and_mocks_or_handlers_answer_it():
     )
     assert json.loads(by_handler["output"]) == {"receipt": 30}
     with pytest.raises(
-        TestStateError, match=r"no state 'Nope' in the definition \(states: Charge, Refund, Ship\)"
+        TestStateError,
+        match=r"^State not found in definition \('Nope'; states: Charge, Refund, Ship\)$",
     ):
         run(machine, state_name="Nope")
 

@@ -39,8 +39,6 @@ def from_exception(exc: Exception) -> ApiError:
         return ApiError("InvalidDefinition", message)
     if isinstance(exc, api.RedriveError):
         return ApiError("ExecutionNotRedrivable", message)
-    if isinstance(exc, TestStateError) and message.startswith("no state "):
-        return ApiError("InvalidDefinition", message)
     if isinstance(exc, TestStateError):
         return ApiError(exc.code, exc.message)
     if message.startswith("ExecutionAlreadyExists: "):
