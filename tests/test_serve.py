@@ -489,3 +489,21 @@ def test_answers_in_aws_words_and_defaults(sfn):
     with pytest.raises(sfn.exceptions.ExecutionDoesNotExist) as gone:
         sfn.stop_execution(executionArn=missing)
     assert gone.value.response["Error"]["Message"] == f"Execution Does Not Exist: '{missing}'"
+
+
+def test_arn_enum_and_type_errors_in_aws_words(sfn):
+    arn = create(sfn, "words2", pass_chain(1))
+    with pytest.raises(sfn.exceptions.InvalidArn, match="Invalid Arn: 'Invalid ARN prefix: x1'$"):
+        sfn.describe_execution(executionArn="x1")
+    with pytest.raises(sfn.exceptions.ValidationException) as bad:
+        sfn.list_executions(stateMachineArn=arn, statusFilter="done")
+    assert bad.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value 'done' at 'statusFilter' failed to satisfy "
+        "constraint: Member must satisfy enum value set: "
+        "[SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]"
+    )
+    with pytest.raises(sfn.exceptions.StateMachineTypeNotSupported, match="state machine$"):
+        sfn.start_sync_execution(stateMachineArn=arn)
+    sfn.start_execution(stateMachineArn=arn, name="once")
+    (listed,) = sfn.list_executions(stateMachineArn=arn)["executions"]
+    assert listed["redriveCount"] == 0  # a Standard execution's, redriven or not

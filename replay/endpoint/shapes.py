@@ -25,6 +25,8 @@ def parse_arn(arn: Any, kind: str | tuple[str, ...]) -> tuple[str, str, list[str
     """(region, account, resource parts after the kind) of a Step Functions ARN of `kind`
     (`stateMachine`, `execution`, `express`, or one of several), or InvalidArn."""
     kinds = (kind,) if isinstance(kind, str) else kind
+    if isinstance(arn, str) and not arn.startswith("arn:"):
+        raise ApiError("InvalidArn", f"Invalid Arn: 'Invalid ARN prefix: {arn}'")
     parts = arn.split(":") if isinstance(arn, str) else []
     if (
         len(parts) < 7
