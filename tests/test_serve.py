@@ -507,3 +507,11 @@ def test_arn_enum_and_type_errors_in_aws_words(sfn):
     sfn.start_execution(stateMachineArn=arn, name="once")
     (listed,) = sfn.list_executions(stateMachineArn=arn)["executions"]
     assert listed["redriveCount"] == 0  # a Standard execution's, redriven or not
+
+
+def test_a_next_token_longer_than_aws_takes_is_refused(sfn):
+    arn = create(sfn, "tokens", pass_chain(1))
+    with pytest.raises(sfn.exceptions.ValidationException, match="less than or equal to 3096$"):
+        sfn.list_executions(stateMachineArn=arn, nextToken="t" * 3097)
+    with pytest.raises(sfn.exceptions.InvalidToken):
+        sfn.list_executions(stateMachineArn=arn, nextToken="t" * 3096)

@@ -11,6 +11,7 @@ from replay.endpoint.errors import ApiError
 
 DEFAULT_PAGE = 100  # maxResults 0 or absent
 MAX_PAGE = 1000
+MAX_TOKEN = 3096  # the longest nextToken AWS takes
 
 
 def epoch(micros: int) -> float:
@@ -82,6 +83,12 @@ def read_token(token: Any, scope: str) -> int:
     """The position a nextToken of this listing holds, or InvalidToken."""
     if token is None:
         return 0
+    if isinstance(token, str) and len(token) > MAX_TOKEN:  # AWS's constraint on the member
+        raise ApiError(
+            "ValidationException",
+            f"1 validation error detected: Value '{token}' at 'nextToken' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {MAX_TOKEN}",
+        )
     try:
         value = json.loads(base64.urlsafe_b64decode(token.encode()))
         if value["s"] == scope and isinstance(value["p"], int) and value["p"] >= 0:
