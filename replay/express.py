@@ -80,8 +80,8 @@ def _refused_resource(resource: str, pointer: str) -> list[tuple[str, str]]:
             return [
                 (
                     pointer,
-                    f"Express state machine does not support '{pattern}' service "
-                    "integration pattern",
+                    # AWS's words, its trailing space included
+                    f"Express state machine does not support '{pattern}' service integration ",
                 )
             ]
     parts = resource.split(":")

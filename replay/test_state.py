@@ -25,19 +25,14 @@ from replay.engine import Engine, ExecutionInfo, NoTaskAnswer
 from replay.events import to_json_text
 from replay.http_task import BadConnection, exchange, is_http_task, parse_connections
 from replay.interpreter import Step, error_matches
-from replay.runner import RunError
 from replay.scheduler import AwaitToken, Frame, WaitChildren
 from replay.states import HANDLERS
-from replay.world import ChainWorld, TaskAnswer, TaskRequest, World
+from replay.states.map_state import Tolerance, map_items, number_field
+from replay.test_state_checks import MockAnswer, TestStateError, check_context, the_mock
+from replay.world import ChainWorld, World
 
 LEVELS = ("INFO", "DEBUG", "TRACE")
 _PLACEHOLDER = {"Type": "Succeed"}  # stands for the states a lone state's transitions name
-
-
-class TestStateError(RunError):
-    """The request cannot be run (no such state, a Map without a mock...): exit 2."""
-
-    __test__ = False  # not a pytest test class
 
 
 @dataclass
@@ -47,6 +42,7 @@ class Trace:
 
     steps: dict[str, Any] = field(default_factory=dict)
     error_details: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int | float] = field(default_factory=dict)  # a Map's settings
 
 
 @dataclass(frozen=True)
@@ -84,35 +80,6 @@ class TracedIO:
         return self.inner.error_output(raw_input, error_output, catcher, env)
 
 
-@dataclass(frozen=True)
-class MockAnswer:
-    """TestState's `mock`: the one answer of the Task under test."""
-
-    reply: TaskAnswer
-    leaves_process = False
-
-    @classmethod
-    def parse(cls, mock: Any) -> MockAnswer:
-        if not isinstance(mock, dict) or len(mock.keys() & {"result", "errorOutput"}) != 1:
-            raise TestStateError('--mock must be {"result": JSON} or {"errorOutput": {...}}')
-        if "result" in mock:
-            result = mock["result"]
-            if isinstance(result, str):  # AWS's shape: the result as JSON text
-                try:
-                    result = json.loads(result)
-                except json.JSONDecodeError as exc:
-                    raise TestStateError(f"--mock result is not JSON: {exc.msg}") from None
-            return cls(TaskAnswer(output=result))
-        error = mock["errorOutput"]
-        if not isinstance(error, dict) or not isinstance(error.get("error"), str):
-            raise TestStateError("--mock errorOutput needs an error (and may give a cause)")
-        cause = error.get("cause")
-        return cls(TaskAnswer(failed=True, error=error["error"], cause=cause))
-
-    def answer(self, request: TaskRequest) -> TaskAnswer | None:
-        return self.reply
-
-
 def test_state(
     definition_text: str,
     input_value: Any = None,
@@ -127,6 +94,7 @@ def test_state(
     start_micros: int = 0,
     reveal_secrets: bool = False,
     connections: Any = None,
+    role_arn: str | None = None,
 ) -> dict:
     """Run one state once, at virtual time `start_micros`; AWS's TestState response (`output`,
     `error`, `cause`, `status`, `nextState`, and `inspectionData` at DEBUG and TRACE; at TRACE
@@ -143,13 +111,14 @@ def test_state(
     state = _the_state(definition_text, state_name)
     trace = Trace()
     state = replace(state, io=TracedIO(state.io, trace, state.language))
-    answers = MockAnswer.parse(mock) if mock is not None else None
+    answers = the_mock(state, mock, reveal_secrets)
     raw_input = {} if input_value is None else input_value
-    if answers is None and state.type in ("Map", "Parallel"):
-        raise TestStateError(f"testing a {state.type} state needs --mock (its result)")
+    if context is not None:
+        check_context(state, context)
     world = ChainWorld.of([answers, world])
-    step = _step(state, raw_input, world, variables, context, start_micros)
+    step = _step(state, raw_input, world, variables, start_micros, role_arn)
     step.retry_count = retrier_retry_count
+    step._context = (retrier_retry_count, _context(step, context))
     response = _verdict(step, answers, trace)
     if inspection_level != "INFO":
         response["inspectionData"] = _inspection(raw_input, step, trace, variables or {})
@@ -172,7 +141,8 @@ def _the_state(definition_text: str, state_name: str | None) -> State:
             raise TestStateError("a whole state machine needs --state NAME")
         if state_name not in raw.get("States", {}):
             known = ", ".join(sorted(raw.get("States", {})))
-            raise TestStateError(f"no state {state_name!r} in the definition (states: {known})")
+            hint = f" ({state_name!r}; states: {known})"
+            raise TestStateError("State not found in definition", hint=hint)
         machine = load_definition(definition_text).machine
         return machine.states[state_name]
     name = state_name or "TestState"
@@ -193,15 +163,17 @@ def _step(
     raw_input: Any,
     world: World,
     variables: dict | None,
-    context: dict | None,
     start_micros: int,
+    role_arn: str | None,
 ) -> Step:
+    """The state's step, in an Express execution `test` (as AWS runs TestState: no
+    RedriveCount) of a state machine `TestState`, with the request's role (None: null)."""
     info = ExecutionInfo(
-        execution_arn="arn:aws:states:us-east-1:123456789012:execution:TestState:test",
+        execution_arn="arn:aws:states:us-east-1:123456789012:express:TestState:test",
         name="test",
         state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:TestState",
         state_machine_name="TestState",
-        role_arn="arn:aws:iam::123456789012:role/sfn-replay",
+        role_arn=role_arn,  # type: ignore[arg-type]
         region="us-east-1",
         account="123456789012",
         start_micros=start_micros,
@@ -211,10 +183,18 @@ def _step(
     engine.now = start_micros
     frame = Frame(0, None, None)
     frame.variables = dict(variables or {})
-    step = Step(engine, frame, state, raw_input, 0)
-    if context is not None:
-        step._context = (0, {**step.context(), **context})
-    return step
+    return Step(engine, frame, state, raw_input, 0)
+
+
+def _context(step: Step, given: dict | None) -> dict:
+    """The Context object: the one given, as it is; else AWS's for TestState, whose state is
+    always named `StateName` and has a RetryCount when it can be retried."""
+    if given is not None:
+        return given
+    context = dict(step.engine.context("StateName", step.entered_at))
+    if step.state.type in ("Task", "Map", "Parallel"):
+        context["State"] = {**context["State"], "RetryCount": step.retry_count}
+    return context
 
 
 class _NoChildren:
@@ -234,7 +214,7 @@ def _verdict(step: Step, answers: MockAnswer | None, trace: Trace) -> dict:
     state = step.state
     try:
         if answers is not None and state.type in ("Map", "Parallel"):
-            next_name, output = _mocked_children(step, answers)
+            next_name, output = _mocked_children(step, answers, trace)
         else:
             next_name, output = _run_handler(step)
     except StatesError as failure:
@@ -266,18 +246,34 @@ def _run_handler(step: Step) -> tuple[str | None, Any]:
         raise TestStateError(f"{missing}: give --mock, --mock-config or --handlers") from None
 
 
-def _mocked_children(step: Step, answers: MockAnswer) -> tuple[str | None, Any]:
+def _mocked_children(step: Step, answers: MockAnswer, trace: Trace) -> tuple[str | None, Any]:
     """A Map or Parallel whose result is mocked: its input steps, the result, its output."""
     state, env = step.state, step.env(None)
     if state.type == "Parallel":  # its Parameters make the branches' input
         state.io.effective_input(step.raw_input, env)
     else:  # a Map's items come after InputPath
-        state.io.selected_input(step.raw_input, env)
+        _map_settings(step, env, trace)
     answer = answers.reply
     if answer.failed:
         raise StatesError(answer.error, answer.cause)
     step.assign(state.assign, answer.output)
     return state.next, state.io.output(step.raw_input, answer.output, env)
+
+
+def _map_settings(step: Step, env: Env, trace: Trace) -> None:
+    """A Map's input steps (InputPath, then its items) and the settings it would run with:
+    MaxConcurrency (0: no limit), and the tolerated failures when it has them."""
+    state = step.state
+    env.input = state.io.selected_input(step.raw_input, env)
+    items = map_items(state, step, env)
+    if state.language != "JSONata":
+        trace.steps["afterItemsPath"] = items
+    trace.numbers["maxConcurrency"] = number_field(state, env, "MaxConcurrency", "integer") or 0
+    tolerance = Tolerance(state, env, len(items))
+    if tolerance.count is not None:
+        trace.numbers["toleratedFailureCount"] = tolerance.count
+    if tolerance.percentage is not None:
+        trace.numbers["toleratedFailurePercentage"] = float(tolerance.percentage)
 
 
 def _failed(step: Step, failure: StatesError, trace: Trace) -> dict:
@@ -323,9 +319,42 @@ def _http(step: Step, trace: Trace, response: dict, connections: Any, reveal: bo
     return exchange(steps.get(key), outcome, region, connections, reveal)
 
 
+# The data-flow steps AWS's inspectionData shows per kind of state (None: all of them).
+_JSONPATH_SHOWN: dict[str, tuple[str, ...] | None] = {
+    "Task": None,
+    "Parallel": None,
+    "Pass": ("afterInputPath", "afterParameters", "afterResultSelector", "afterResultPath"),
+    "Map": ("afterInputPath", "afterItemsPath", "afterResultSelector", "afterResultPath"),
+}
+_PASS_RESULT_SHOWN = ("result", "afterResultSelector", "afterResultPath")
+_JSONATA_SHOWN: dict[str, tuple[str, ...] | None] = {
+    "Task": ("afterArguments", "result"),
+    "Parallel": None,
+}
+
+
+def _shown_steps(state: State, steps: dict[str, Any]) -> dict[str, Any]:
+    """The steps AWS shows: a Task's all; a Pass with a `Result` from the result on (its input
+    steps are not used), without one all but the result (its input is the result); a Map its
+    input and items, not the (mocked) result; the other states their input path (JSONPath)."""
+    if state.language == "JSONata":
+        keys = _JSONATA_SHOWN.get(state.type, ())
+    elif state.type == "Pass" and getattr(state, "has_result", False):
+        keys = _PASS_RESULT_SHOWN
+    else:
+        keys = _JSONPATH_SHOWN.get(state.type, ("afterInputPath",))
+    if keys is None:
+        return steps
+    return {key: value for key, value in steps.items() if key in keys}
+
+
 def _inspection(raw_input: Any, step: Step, trace: Trace, variables: dict) -> dict:
-    data = {"input": to_json_text(raw_input)}
-    data.update({key: to_json_text(value) for key, value in trace.steps.items()})
+    data: dict[str, Any] = {"input": to_json_text(raw_input)}
+    steps = _shown_steps(step.state, trace.steps)
+    if step.state.type == "Fail" and step.state.language != "JSONata":
+        steps = {"afterInputPath": raw_input}  # a Fail state has no InputPath: its input
+    data.update({key: to_json_text(value) for key, value in steps.items()})
+    data.update(trace.numbers)
     if step.assigned or variables:
         data["variables"] = to_json_text({**variables, **(step.assigned or {})})
     if trace.error_details:

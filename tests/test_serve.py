@@ -86,6 +86,15 @@ def test_state_machines_create_describe_list_update_delete(sfn, raw):
     ok = sfn.validate_state_machine_definition(definition=json.dumps(pass_chain(2)))
     bad = sfn.validate_state_machine_definition(definition='{"StartAt": "X", "States": {}}')
     assert (ok["result"], bad["result"]) == ("OK", "FAIL") and bad["diagnostics"]
+    lacking = sfn.validate_state_machine_definition(definition="{}")["diagnostics"]
+    assert [d["message"] for d in lacking] == ["These fields are required: [States, StartAt]"]
+    with pytest.raises(sfn.exceptions.InvalidDefinition) as refused:
+        text = json.dumps({"States": pass_chain(1)["States"]})
+        sfn.create_state_machine(name="lacking", definition=text, roleArn=ROLE)
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid State Machine Definition: "
+        "'SCHEMA_VALIDATION_FAILED: These fields are required: [StartAt] at /'"
+    )
     check_shapes(raw)
 
 
@@ -450,5 +459,59 @@ def test_test_state_through_boto3(sfn, raw):
     }
     check_shapes(raw)
     machine = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
-    with pytest.raises(sfn.exceptions.InvalidDefinition):
+    with pytest.raises(sfn.exceptions.ValidationException, match="State not found in definition$"):
         sfn.test_state(definition=json.dumps(machine), stateName="B")
+    with pytest.raises(sfn.exceptions.ValidationException, match="RoleArn must be specified"):
+        sfn.test_state(definition=json.dumps(state))  # a Task answered for real needs a role
+    role = "arn:aws:iam::123456789012:role/tester"
+    pass_state = {"Type": "Pass", "Parameters": {"role.$": "$$.Execution.RoleArn"}, "End": True}
+    shown = sfn.test_state(definition=json.dumps(pass_state), roleArn=role)
+    assert json.loads(shown["output"]) == {"role": role}
+    parallel = {"Type": "Parallel", "Branches": [machine], "End": True}
+    with pytest.raises(
+        sfn.exceptions.InvalidDefinition, match=r"not support Map or Parallel.*Choice\]$"
+    ):
+        sfn.test_state(definition=json.dumps(parallel))  # AWS's words, without our hint
+    with pytest.raises(sfn.exceptions.ValidationException, match="^.*'Pass' is not supported"):
+        sfn.test_state(definition=json.dumps(machine["States"]["A"]), mock={"result": "1"})
+
+
+def test_answers_in_aws_words_and_defaults(sfn):
+    arn = create(sfn, "words", pass_chain(1))
+    logging = sfn.describe_state_machine(stateMachineArn=arn)["loggingConfiguration"]
+    assert logging == {"includeExecutionData": False, "level": "OFF"}
+    for text, reason in (("", "Invalid execution input."), ("{'a': 1}", "Expecting property")):
+        with pytest.raises(sfn.exceptions.InvalidExecutionInput) as bad:
+            sfn.start_execution(stateMachineArn=arn, input=text)
+        message = bad.value.response["Error"]["Message"]
+        assert message.startswith("Invalid State Machine Execution Input: '" + reason)
+    missing = arn.replace(":stateMachine:", ":execution:") + ":never"
+    with pytest.raises(sfn.exceptions.ExecutionDoesNotExist) as gone:
+        sfn.stop_execution(executionArn=missing)
+    assert gone.value.response["Error"]["Message"] == f"Execution Does Not Exist: '{missing}'"
+
+
+def test_arn_enum_and_type_errors_in_aws_words(sfn):
+    arn = create(sfn, "words2", pass_chain(1))
+    with pytest.raises(sfn.exceptions.InvalidArn, match="Invalid Arn: 'Invalid ARN prefix: x1'$"):
+        sfn.describe_execution(executionArn="x1")
+    with pytest.raises(sfn.exceptions.ValidationException) as bad:
+        sfn.list_executions(stateMachineArn=arn, statusFilter="done")
+    assert bad.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value 'done' at 'statusFilter' failed to satisfy "
+        "constraint: Member must satisfy enum value set: "
+        "[SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]"
+    )
+    with pytest.raises(sfn.exceptions.StateMachineTypeNotSupported, match="state machine$"):
+        sfn.start_sync_execution(stateMachineArn=arn)
+    sfn.start_execution(stateMachineArn=arn, name="once")
+    (listed,) = sfn.list_executions(stateMachineArn=arn)["executions"]
+    assert listed["redriveCount"] == 0  # a Standard execution's, redriven or not
+
+
+def test_a_next_token_longer_than_aws_takes_is_refused(sfn):
+    arn = create(sfn, "tokens", pass_chain(1))
+    with pytest.raises(sfn.exceptions.ValidationException, match="less than or equal to 3096$"):
+        sfn.list_executions(stateMachineArn=arn, nextToken="t" * 3097)
+    with pytest.raises(sfn.exceptions.InvalidToken):
+        sfn.list_executions(stateMachineArn=arn, nextToken="t" * 3096)

@@ -14,9 +14,10 @@ import pytest
 
 from replay.endpoint.local import running
 from tests.serve_helpers import check_shapes, client
-from tests.test_test_state_trace import CONNECTIONS, HTTP_TASK, INPUT, RESULT
+from tests.test_test_state_trace import CONNECTIONS, HANDLERS_PY, HTTP_TASK, INPUT, RESULT
 
 REPO = Path(__file__).resolve().parent.parent
+ROLE = "arn:aws:iam::123456789012:role/tester"
 
 
 @pytest.fixture
@@ -26,7 +27,9 @@ def raw():
 
 @pytest.fixture
 def sfn(tmp_path, raw):
-    with running(tmp_path / "db", connections=CONNECTIONS) as url:
+    handlers = tmp_path / "handlers.py"
+    handlers.write_text(HANDLERS_PY)
+    with running(tmp_path / "db", connections=CONNECTIONS, handlers_file=handlers) as url:
         yield client(url, raw=raw)
 
 
@@ -46,17 +49,15 @@ def test_trace_through_boto3_gives_the_http_request_and_response(sfn, raw):
     assert data["request"]["method"] == "POST" and "secret" not in json.dumps(data["request"])
     assert data["response"]["statusCode"] == "200"
     assert data["response"]["headers"] == "[content-type: application/json]"
-    revealed = trace(sfn, revealSecrets=True)["inspectionData"]["request"]
+    answered = {"definition": json.dumps(HTTP_TASK), "input": json.dumps(INPUT)}
+    answered |= {"inspectionLevel": "TRACE", "roleArn": ROLE}  # answered by --handlers
+    revealed = sfn.test_state(**answered, revealSecrets=True)["inspectionData"]["request"]
     assert "x-api-key: sk_secret" in revealed["headers"]
     assert revealed["url"].endswith("&account=acct_secret")
-    debug = sfn.test_state(
-        definition=json.dumps(HTTP_TASK),
-        input=json.dumps(INPUT),
-        inspectionLevel="DEBUG",
-        mock={"result": json.dumps(RESULT)},
-        revealSecrets=True,
-    )
+    debug = sfn.test_state(**{**answered, "inspectionLevel": "DEBUG"}, revealSecrets=True)
     assert "request" not in debug["inspectionData"]
+    with pytest.raises(sfn.exceptions.ValidationException, match="RevealSecrets when a mock"):
+        trace(sfn, revealSecrets=True)
     check_shapes(raw)
     assert any(
         name == "TestState" and "request" in body.get("inspectionData", {}) for name, _, body in raw

@@ -40,6 +40,14 @@ CHARGE = {
 ORDER = {"order": {"total": 30}}
 
 
+ITERATE = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+OTHER = {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": True}}}
+WRITER = {
+    "Resource": "arn:aws:states:::s3:putObject",
+    "Parameters": {"Bucket": "out", "Prefix": "runs"},
+}
+
+
 def run(state: dict, value=ORDER, **options) -> dict:
     return api.test_state(json.dumps(state), value, **options)
 
@@ -153,7 +161,8 @@ def test_a_state_of_a_whole_machine_and_mocks_or_handlers_answer_it():
     )
     assert json.loads(by_handler["output"]) == {"receipt": 30}
     with pytest.raises(
-        TestStateError, match=r"no state 'Nope' in the definition \(states: Charge, Refund, Ship\)"
+        TestStateError,
+        match=r"^State not found in definition \('Nope'; states: Charge, Refund, Ship\)$",
     ):
         run(machine, state_name="Nope")
 
@@ -165,10 +174,10 @@ def test_map_and_parallel_need_a_mock_and_use_it():
         "ResultPath": "$.both",
         "End": True,
     }
-    with pytest.raises(TestStateError, match="needs --mock"):
+    with pytest.raises(TestStateError, match="Map or Parallel.*Parallel's result with --mock"):
         run(parallel, {})
-    response = run(parallel, {"x": 1}, mock={"result": "[1, 2]"})
-    assert json.loads(response["output"]) == {"x": 1, "both": [1, 2]}
+    response = run(parallel, {"x": 1}, mock={"result": "[1]"})
+    assert json.loads(response["output"]) == {"x": 1, "both": [1]}
 
 
 def test_a_callback_task_needs_a_mock():
@@ -187,7 +196,8 @@ def test_a_callback_task_needs_a_mock():
     "mock, message",
     [
         ({}, "--mock must be"),
-        ({"result": "{oops"}, "--mock result is not JSON"),
+        ({"result": "{oops"}, "Mocked result must be valid JSON"),
+        ({"result": "1", "errorOutput": {"error": "E"}}, r"only one of the following fields"),
         ({"errorOutput": {"cause": "c"}}, "needs an error"),
     ],
 )
@@ -297,22 +307,152 @@ def test_a_mocked_map_or_parallel_error_is_caught_and_their_input_steps_shown():
 def test_the_context_object_and_its_overrides():
     state = {"Type": "Pass", "Parameters": {"ctx.$": "$$"}, "End": True}
     context = json.loads(run(state, {"a": 1}, start_micros=START)["output"])["ctx"]
-    assert context == {
+    assert context == {  # an Express execution's (no RedriveCount); the state is StateName
         "Execution": {
-            "Id": "arn:aws:states:us-east-1:123456789012:execution:TestState:test",
+            "Id": "arn:aws:states:us-east-1:123456789012:express:TestState:test",
             "Input": {"a": 1},
             "StartTime": "2026-01-01T00:00:00.000Z",
             "Name": "test",
-            "RoleArn": "arn:aws:iam::123456789012:role/sfn-replay",
-            "RedriveCount": 0,
+            "RoleArn": None,
         },
         "StateMachine": {
             "Id": "arn:aws:states:us-east-1:123456789012:stateMachine:TestState",
             "Name": "TestState",
         },
-        "State": {"Name": "TestState", "EnteredTime": "2026-01-01T00:00:00.000Z"},
+        "State": {"Name": "StateName", "EnteredTime": "2026-01-01T00:00:00.000Z"},
     }
     now = json.loads(run(state, {})["output"])["ctx"]["Execution"]["StartTime"]
     assert not now.startswith("1970")  # by default, now
     given = run(state, {"a": 1}, context={"Execution": {"Id": "arn:x", "Name": "mine"}})
-    assert json.loads(given["output"])["ctx"]["Execution"] == {"Id": "arn:x", "Name": "mine"}
+    assert json.loads(given["output"])["ctx"] == {"Execution": {"Id": "arn:x", "Name": "mine"}}
+    assert json.loads(run(state, {}, context={})["output"])["ctx"] == {}  # as given, all of it
+
+
+def _steps(state: dict, value, **options) -> dict:
+    response = run(state, value, inspection_level="DEBUG", **options)
+    return {key: value for key, value in response["inspectionData"].items() if key != "input"}
+
+
+def test_inspection_shows_the_steps_aws_shows_for_each_kind_of_state():
+    value = {"box": {"n": 2}}
+    plain = {"Type": "Pass", "InputPath": "$.box", "ResultPath": "$.copy", "End": True}
+    assert sorted(_steps(plain, value)) == [
+        "afterInputPath",
+        "afterParameters",
+        "afterResultPath",
+        "afterResultSelector",
+    ]
+    fixed = {**plain, "Result": {"k": 1}}  # its input steps are not used: not shown
+    assert sorted(_steps(fixed, value)) == ["afterResultPath", "afterResultSelector", "result"]
+    rule = {"Variable": "$.n", "NumericEquals": 2, "Next": "Two"}
+    choice = {"Type": "Choice", "InputPath": "$.box", "Choices": [rule], "Default": "Other"}
+    assert _steps(choice, value) == {"afterInputPath": '{"n":2}'}
+    assert _steps({"Type": "Succeed", "InputPath": "$.box"}, value) == {"afterInputPath": '{"n":2}'}
+    fail = {"Type": "Fail", "Error": "E"}
+    assert _steps(fail, value) == {"afterInputPath": '{"box":{"n":2}}'}
+    jsonata = {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% 1 %}", "End": True}
+    assert _steps(jsonata, value) == {}
+
+
+def test_a_mocked_map_shows_its_items_and_settings_not_its_result():
+    iterate = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    map_state = {
+        "Type": "Map",
+        "ItemsPath": "$.items",
+        "MaxConcurrency": 2,
+        "ToleratedFailureCount": 1,
+        "ItemProcessor": iterate,
+        "End": True,
+    }
+    shown = _steps(map_state, {"items": [5, 6]}, mock={"result": "[7,8]"})
+    assert shown == {
+        "afterInputPath": '{"items":[5,6]}',
+        "afterItemsPath": "[5,6]",
+        "afterResultSelector": "[7,8]",
+        "afterResultPath": "[7,8]",
+        "maxConcurrency": 2,
+        "toleratedFailureCount": 1,
+    }
+    jsonata = {
+        "Type": "Map",
+        "QueryLanguage": "JSONata",
+        "Items": "{% $states.input.items %}",
+        "ToleratedFailurePercentage": "{% 10 %}",
+        "ItemProcessor": iterate,
+        "End": True,
+    }
+    shown = _steps(jsonata, {"items": [5]}, mock={"result": "[7]"})
+    assert shown == {"maxConcurrency": 0, "toleratedFailurePercentage": 10.0}
+
+
+@pytest.mark.parametrize(
+    "state, mock, message",
+    [
+        ({"Type": "Pass", "End": True}, {"result": "1"}, "State type 'Pass' is not supported"),
+        ({"Type": "Succeed"}, {"errorOutput": {"error": "E"}}, "State type 'Succeed' is not"),
+        ({"Type": "Map", "ItemProcessor": ITERATE, "End": True}, {"result": "{}"}, "an array"),
+        (
+            {"Type": "Map", "ItemProcessor": ITERATE, "ResultWriter": WRITER, "End": True},
+            {"result": "[]"},
+            "must be a JSON object",
+        ),
+        ({"Type": "Parallel", "Branches": [ITERATE], "End": True}, {"result": "{}"}, "an array"),
+        (
+            {"Type": "Parallel", "Branches": [ITERATE, OTHER], "End": True},
+            {"result": "[1]"},
+            "same number of items as number of Parallel branches",
+        ),
+    ],
+)
+def test_a_mock_must_fit_the_state_it_answers(state, mock, message):
+    with pytest.raises(TestStateError, match=message):
+        run(state, {}, mock=mock)
+
+
+def test_a_mock_and_revealed_secrets_do_not_go_together():
+    with pytest.raises(TestStateError, match="RevealSecrets when a mock is specified"):
+        run(CHARGE, mock={"result": "{}"}, reveal_secrets=True)
+
+
+def test_a_retriable_state_has_a_retry_count_and_the_role_given():
+    task = {"Type": "Task", "Resource": LAMBDA, "Parameters": {"c.$": "$$"}, "End": True}
+    options = {"mock": {"result": "{}"}, "inspection_level": "DEBUG", "retrier_retry_count": 2}
+    role = "arn:aws:iam::123456789012:role/tester"
+    context = loads(run(task, {}, role_arn=role, **options), "afterParameters")["c"]
+    assert context["State"]["RetryCount"] == 2 and context["Execution"]["RoleArn"] == role
+    given = {"State": {"Name": "Mine"}}
+    shown = run(task, {}, context=given, **options)
+    assert loads(shown, "afterParameters") == {"c": given}  # a retry keeps the given object
+
+
+@pytest.mark.parametrize(
+    "context, message",
+    [
+        ({"Map": {}}, "'Map' field is not supported when mocking a Context object"),
+        ({"Planet": {}}, "Field 'Planet' is not allowed"),
+        ({"Execution": {"Color": "red"}}, "Field 'Color' is not allowed"),
+        ({"Execution": {"Id": 7}}, "Execution.Id must be a string"),
+        ({"State": {"RetryCount": "1"}}, "State.RetryCount must be an integer"),
+        ({"Task": {"Token": "t"}}, "Context object contains 'Task' when state is not a Task"),
+    ],
+)
+def test_a_context_object_aws_refuses_is_refused(context, message):
+    with pytest.raises(TestStateError, match="^Invalid Context object provided: " + message):
+        run(CHARGE, context=context, mock={"result": "{}"})
+
+
+def test_a_callback_task_uses_the_token_of_the_context_given():
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {"QueueUrl": "q", "MessageBody": {"t.$": "$$.Task.Token"}},
+        "End": True,
+    }
+    shown = run(
+        state,
+        {},
+        context={"Task": {"Token": "tok-1"}},
+        mock={"result": "{}"},
+        inspection_level="DEBUG",
+    )
+    assert loads(shown, "afterParameters")["MessageBody"] == {"t": "tok-1"}

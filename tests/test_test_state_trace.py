@@ -55,9 +55,22 @@ RESULT = {
 HEADERS_TAIL = "User-Agent: Amazon|StepFunctions|HttpInvoke|us-east-1, Range: bytes=0-262144]"
 
 
+HANDLERS_PY = f"HANDLERS = {{'arn:aws:states:::http:invoke': lambda i, c: {RESULT!r}}}\n"
+
+
 def run(state=HTTP_TASK, mock=None, level="TRACE", **options) -> dict:
     mock = {"result": json.dumps(RESULT)} if mock is None else mock
     return api.test_state(json.dumps(state), INPUT, inspection_level=level, mock=mock, **options)
+
+
+def revealed(**options) -> dict:
+    """At TRACE with secrets revealed, which AWS allows without a mock only: a handler
+    answers."""
+    handlers = {"arn:aws:states:::http:invoke": lambda value, context: RESULT}
+    text = json.dumps(HTTP_TASK)
+    return api.test_state(
+        text, INPUT, inspection_level="TRACE", handlers=handlers, reveal_secrets=True, **options
+    )
 
 
 def test_trace_gives_the_request_made_and_the_response_of_an_http_task():
@@ -92,7 +105,7 @@ def test_only_trace_shows_http_and_only_for_http_tasks():
 def test_the_connections_data_shows_only_when_secrets_are_revealed():
     hidden = run(connections=CONNECTIONS)["inspectionData"]["request"]
     assert "secret" not in json.dumps(hidden)
-    shown = run(connections=CONNECTIONS, reveal_secrets=True)["inspectionData"]["request"]
+    shown = revealed(connections=CONNECTIONS)["inspectionData"]["request"]
     assert shown["url"].endswith("?expand=sources&account=acct_secret")
     assert shown["headers"] == (
         "[Content-Type: application/x-www-form-urlencoded, x-api-key: sk_secret, " + HEADERS_TAIL
@@ -162,7 +175,10 @@ def test_trace_and_reveal_secrets_from_the_command_line(tmp_path):
     assert hidden.returncode == 0, hidden.stderr
     data = json.loads(hidden.stdout)["inspectionData"]
     assert data["response"]["statusCode"] == "200" and "secret" not in json.dumps(data["request"])
-    shown = cli(*common, "--reveal-secrets")
+    handlers = tmp_path / "handlers.py"
+    handlers.write_text(HANDLERS_PY)
+    answered = [arg for arg in common if arg not in ("--mock", json.dumps({"result": RESULT}))]
+    shown = cli(*answered, "--handlers", str(handlers), "--reveal-secrets")
     assert (
         "x-api-key: sk_secret" in json.loads(shown.stdout)["inspectionData"]["request"]["headers"]
     )

@@ -237,7 +237,7 @@ BROKEN = [
     (one(Type="Pass", QueryLanguage="YAML", End=True), "/States/A/QueryLanguage",
      'QueryLanguage must be "JSONPath" or "JSONata"'),
     (machine({"A": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": True}}, **JSONATA),
-     "/States/A/QueryLanguage", "JSONPath cannot be used inside"),
+     "/States/A", "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata'"),
     # -- Next / End
     (one(Type="Pass"), "/States/A", 'one of "Next" or "End": true is required'),
     (one(Type="Pass", End=False), "/States/A", 'one of "Next" or "End": true is required'),

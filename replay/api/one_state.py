@@ -27,11 +27,13 @@ def test_state(
     start_micros: int | None = None,
     reveal_secrets: bool = False,
     connections: Any = None,
+    role_arn: str | None = None,
 ) -> dict:
     """AWS's TestState: run one state (`state_name` of a whole definition, or a lone state's
     definition) once on `input_value`; see `replay.test_state`. Its Task is answered by `mock`
     (AWS's shape), else by the mocks or handlers given. `connections` (EventBridge connections
-    by ARN) and `reveal_secrets`: what an HTTP Task's request shows at TRACE."""
+    by ARN) and `reveal_secrets`: what an HTTP Task's request shows at TRACE. `role_arn`: the
+    execution role the Context object names (None: null, as AWS without a roleArn)."""
     from replay.test_state import test_state as run_test_state
 
     world = None
@@ -50,4 +52,5 @@ def test_state(
         start_micros=time.time_ns() // 1000 if start_micros is None else start_micros,
         reveal_secrets=reveal_secrets,
         connections=connections,
+        role_arn=role_arn,
     )

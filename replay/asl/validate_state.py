@@ -74,10 +74,11 @@ def query_language(raw: dict, pointer: str, report: Report, inherited: str) -> s
     if declared not in QUERY_LANGUAGES:
         report.add(here, f'QueryLanguage must be "JSONPath" or "JSONata", not {quote(declared)}')
         return inherited
-    if declared == JSONPATH and inherited == JSONATA:
-        report.add(
-            here, "JSONPath cannot be used inside a state machine or state that uses JSONata"
+    if declared == JSONPATH and inherited == JSONATA:  # AWS's words, at the state
+        message = (
+            "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine"
         )
+        report.add(pointer, message)
     return declared
 
 

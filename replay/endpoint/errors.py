@@ -19,6 +19,15 @@ def validation(message: str) -> ApiError:
     return ApiError("ValidationException", message)
 
 
+def enum_error(value: object, member: str, allowed: tuple[str, ...]) -> ApiError:
+    """AWS's ValidationException for a value outside an enumeration (`allowed` in the order
+    AWS lists it)."""
+    return validation(
+        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+        f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
+    )
+
+
 def from_exception(exc: Exception) -> ApiError:
     """The AWS error of an exception of the Python API (one that means bad input)."""
     from replay import api
@@ -39,8 +48,8 @@ def from_exception(exc: Exception) -> ApiError:
         return ApiError("InvalidDefinition", message)
     if isinstance(exc, api.RedriveError):
         return ApiError("ExecutionNotRedrivable", message)
-    if isinstance(exc, TestStateError) and message.startswith("no state "):
-        return ApiError("InvalidDefinition", message)
+    if isinstance(exc, TestStateError):
+        return ApiError(exc.code, exc.message)
     if message.startswith("ExecutionAlreadyExists: "):
         return ApiError("ExecutionAlreadyExists", message.removeprefix("ExecutionAlreadyExists: "))
     if message.startswith("invalid ") and " name " in message:

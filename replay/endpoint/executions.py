@@ -14,7 +14,7 @@ from typing import Any
 from replay import api, express
 from replay.endpoint import machines, versions
 from replay.endpoint.context import Caller, Server
-from replay.endpoint.errors import ApiError, from_exception, validation
+from replay.endpoint.errors import ApiError, enum_error, from_exception, validation
 from replay.endpoint.shapes import (
     EXECUTION_KINDS,
     epoch,
@@ -32,6 +32,7 @@ from replay.runner import Names
 from store import EventLog
 
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+_STATUSES_LISTED = ("SUCCEEDED", "TIMED_OUT", "PENDING_REDRIVE", "ABORTED", "FAILED", "RUNNING")
 MAX_INPUT = 262_144
 
 
@@ -40,11 +41,18 @@ def _input(body: dict) -> Any:
     if text is None:
         text = "{}"
     if not isinstance(text, str) or len(text.encode("utf-8")) > MAX_INPUT:
-        raise ApiError("InvalidExecutionInput", "Invalid execution input: JSON text, <= 256 KiB")
+        raise _bad_input("JSON text, <= 256 KiB")
+    if not text.strip():
+        raise _bad_input("Invalid execution input.")
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise ApiError("InvalidExecutionInput", f"Invalid execution input: {exc}") from None
+        raise _bad_input(str(exc)) from None
+
+
+def _bad_input(reason: str) -> ApiError:
+    """AWS's InvalidExecutionInput; `reason`: why (AWS quotes its JSON parser's message)."""
+    return ApiError("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{reason}'")
 
 
 def _name(body: dict) -> str:
@@ -171,7 +179,7 @@ def start_sync(server: Server, caller: Caller, body: dict) -> dict:
     if launch["machine"]["type"] != "EXPRESS":
         raise ApiError(
             "StateMachineTypeNotSupported",
-            "This operation is not supported by this type of state machine: STANDARD",
+            "This operation is not supported by this type of state machine",
         )
     try:
         result = _run(server, launch)
@@ -305,7 +313,7 @@ def list_(server: Server, caller: Caller, body: dict) -> dict:
     machine, map_run = body.get("stateMachineArn"), body.get("mapRunArn")
     status = body.get("statusFilter")
     if status is not None and status not in STATUSES:
-        raise validation(f"Value '{status}' at 'statusFilter' failed to satisfy: {STATUSES}")
+        raise enum_error(status, "statusFilter", _STATUSES_LISTED)
     if (machine is None) == (map_run is None):
         raise validation("give either stateMachineArn or mapRunArn")
     base, qualifier = versions.split(machine) if machine is not None else (None, None)
@@ -352,7 +360,9 @@ def _list_item(doc: dict, through: dict) -> dict:
             "startDate": epoch(doc["startMicros"]),
             "stopDate": epoch(doc["stopMicros"]) if doc.get("stopMicros") is not None else None,
             "mapRunArn": doc.get("mapRunArn"),
-            "redriveCount": doc.get("redriveCount"),
+            "redriveCount": None
+            if express.is_express(doc["executionArn"])
+            else doc.get("redriveCount", 0),
             "redriveDate": epoch(doc["redriveMicros"]) if doc.get("redriveCount") else None,
             **through,
         }
@@ -387,6 +397,8 @@ def stop(server: Server, caller: Caller, body: dict) -> dict:
         )
     except api.ExecutionNotRunning as exc:
         raise validation(f"Execution is not running: {exc}") from None
+    except api.ExecutionNotFound:
+        raise ApiError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'") from None
     except api.EXPECTED_ERRORS as exc:
         raise from_exception(exc) from None
     with EventLog(server.db, readonly=True) as log:

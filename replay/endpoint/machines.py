@@ -31,18 +31,31 @@ def check_definition(text: Any, kind: str = "STANDARD") -> None:
     """InvalidDefinition with AWS's wording when the definition is not valid ASL (or uses what
     an Express workflow refuses, `replay.express.refused`)."""
     from replay.asl.validate import validate_text
+    from replay.endpoint.diagnostics import aws_diagnostics
     from replay.express import EXPRESS, refused
 
     if not isinstance(text, str):
         raise validation("definition must be a string of JSON text")
-    problems = [f"{d.message} at {d.pointer or '/'}" for d in validate_text(text)]
-    if not problems and kind == EXPRESS:
-        problems = [f"{d.message} at {d.pointer}" for d in refused(json.loads(text))]
-    if problems:
+    found = validate_text(text)
+    if not found and kind == EXPRESS:
+        found = refused(json.loads(text))
+    problems = [_problem(d) for d in aws_diagnostics(text, found)]
+    if problems:  # AWS's form: 'CODE: message at /where, CODE: ...'
         raise ApiError(
             "InvalidDefinition",
-            "Invalid State Machine Definition: '" + "; ".join(problems) + "'",
+            "Invalid State Machine Definition: '" + ", ".join(problems) + "'",
         )
+
+
+def logging_configuration(record: dict) -> dict:
+    """The loggingConfiguration DescribeStateMachine shows: the one given, AWS's defaults
+    (level OFF, no execution data) for what it leaves out."""
+    return {"includeExecutionData": False, "level": "OFF", **record.get("loggingConfiguration", {})}
+
+
+def _problem(diagnostic: dict) -> str:
+    text = f"{diagnostic['code']}: {diagnostic['message']}"
+    return f"{text} at {diagnostic['location']}" if "location" in diagnostic else text
 
 
 def _check_role(role: Any) -> None:
@@ -136,7 +149,7 @@ def describe(server: Server, caller: Caller, body: dict) -> dict:
             "roleArn": record["roleArn"],
             "type": record["type"],
             "creationDate": epoch(record["creationDate"]),
-            "loggingConfiguration": record.get("loggingConfiguration", {"level": "OFF"}),
+            "loggingConfiguration": logging_configuration(record),
             "tracingConfiguration": record.get("tracingConfiguration", {"enabled": False}),
             "revisionId": record.get("revisionId"),
         }
@@ -201,6 +214,7 @@ def delete(server: Server, caller: Caller, body: dict) -> dict:
 def validate(server: Server, caller: Caller, body: dict) -> dict:
     """ValidateStateMachineDefinition: AWS's result shape, one ERROR diagnostic a problem."""
     from replay.asl.validate import validate_text
+    from replay.endpoint.diagnostics import aws_diagnostics
     from replay.express import EXPRESS, refused
 
     text = body.get("definition")
@@ -209,15 +223,7 @@ def validate(server: Server, caller: Caller, body: dict) -> dict:
     found = validate_text(text)
     if not found and body.get("type") == EXPRESS:  # what an Express workflow cannot run
         found = refused(json.loads(text))
-    diagnostics = [
-        {
-            "severity": "ERROR",
-            "code": "SCHEMA_VALIDATION_FAILED",
-            "message": d.message,
-            "location": d.pointer or "/",
-        }
-        for d in found
-    ]
+    diagnostics = aws_diagnostics(text, found)
     limit = body.get("maxResults") or 100
     return {
         "result": "FAIL" if diagnostics else "OK",

@@ -11,6 +11,7 @@ from replay.endpoint.errors import ApiError
 
 DEFAULT_PAGE = 100  # maxResults 0 or absent
 MAX_PAGE = 1000
+MAX_TOKEN = 3096  # the longest nextToken AWS takes
 
 
 def epoch(micros: int) -> float:
@@ -25,6 +26,8 @@ def parse_arn(arn: Any, kind: str | tuple[str, ...]) -> tuple[str, str, list[str
     """(region, account, resource parts after the kind) of a Step Functions ARN of `kind`
     (`stateMachine`, `execution`, `express`, or one of several), or InvalidArn."""
     kinds = (kind,) if isinstance(kind, str) else kind
+    if isinstance(arn, str) and not arn.startswith("arn:"):
+        raise ApiError("InvalidArn", f"Invalid Arn: 'Invalid ARN prefix: {arn}'")
     parts = arn.split(":") if isinstance(arn, str) else []
     if (
         len(parts) < 7
@@ -80,6 +83,12 @@ def read_token(token: Any, scope: str) -> int:
     """The position a nextToken of this listing holds, or InvalidToken."""
     if token is None:
         return 0
+    if isinstance(token, str) and len(token) > MAX_TOKEN:  # AWS's constraint on the member
+        raise ApiError(
+            "ValidationException",
+            f"1 validation error detected: Value '{token}' at 'nextToken' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {MAX_TOKEN}",
+        )
     try:
         value = json.loads(base64.urlsafe_b64decode(token.encode()))
         if value["s"] == scope and isinstance(value["p"], int) and value["p"] >= 0:

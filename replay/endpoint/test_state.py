@@ -32,7 +32,12 @@ def test_state(server: Server, caller: Caller, body: dict) -> dict:
     if not isinstance(body.get("revealSecrets", False), bool):
         raise validation("revealSecrets must be a boolean")
     mock = body.get("mock")
+    role_arn = body.get("roleArn")
+    if role_arn is not None and not isinstance(role_arn, str):
+        raise validation("roleArn must be a string")
     try:
+        if role_arn is None and mock is None and _tests_a_task(definition, body.get("stateName")):
+            raise validation("RoleArn must be specified when testing a Task state")
         return api.test_state(
             definition,
             _json(body, "input", {}),
@@ -45,6 +50,18 @@ def test_state(server: Server, caller: Caller, body: dict) -> dict:
             handlers_file=server.handlers_file if mock is None else None,
             reveal_secrets=body.get("revealSecrets") is True,
             connections=server.connections,
+            role_arn=role_arn,
         )
     except api.EXPECTED_ERRORS as exc:
         raise from_exception(exc) from None
+
+
+def _tests_a_task(definition: str, state_name: Any) -> bool:
+    """Whether the state tested is a Task (which AWS runs with the request's role only)."""
+    try:
+        raw = json.loads(definition)
+    except ValueError:
+        return False  # TestState says what is wrong with it
+    if isinstance(raw, dict) and isinstance(raw.get("States"), dict):
+        raw = raw["States"].get(state_name)
+    return isinstance(raw, dict) and raw.get("Type") == "Task"

@@ -328,7 +328,7 @@ def describe_version(server: Server, arn: str) -> dict:
             "roleArn": record["roleArn"],
             "type": record["type"],
             "creationDate": epoch(record["creationDate"]),
-            "loggingConfiguration": record.get("loggingConfiguration", {"level": "OFF"}),
+            "loggingConfiguration": machines.logging_configuration(record),
             "tracingConfiguration": record.get("tracingConfiguration", {"enabled": False}),
             "revisionId": record.get("revisionId"),
             "description": record.get("description"),

@@ -175,7 +175,7 @@ def run_task(step):
     state, engine = step.state, step.engine
     kind = classify(state.resource)
     context = step.context()
-    if kind.waits:
+    if kind.waits and "Task" not in context:  # TestState may give the Task's token
         context = dict(context, Task={"Token": engine.rng.uuid()})
     env = Env(None, context, step.frame.variables, engine.rng)
     value = state.io.effective_input(step.raw_input, env)
