@@ -21,6 +21,9 @@ class SeamError(Exception):
 
 class Seam:
     def __init__(self, db: str | Path) -> None:
+        from replay.asl.jsonata import load_engine
+
+        load_engine()  # on the main thread: the UI's worker threads run JSONata (see there)
         self.db = Path(db)
         self._lock = threading.Lock()  # LMDB: one open environment per process at a time
 

@@ -117,6 +117,13 @@ def _engine_message(exc: BaseException) -> str:
     return _OPERATOR_SIDE.sub(lambda m: f'{m[1]}"{m[2]}"{m[3]}', message)
 
 
+def load_engine() -> None:
+    """Load jsonatapy now, on the calling thread. Call it on the main thread before starting
+    threads that may use JSONata (serve's worker, the terminal UI's workers): jsonatapy 2.2.13
+    crashes the process (SIGSEGV) once the thread that first loaded it has exited."""
+    import jsonatapy  # noqa: F401
+
+
 def check_jsonata_syntax(expression: str) -> None:
     """Raise JsonataSyntaxError (with the engine's reason) if `expression` does not parse."""
     if not expression.strip():

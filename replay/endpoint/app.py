@@ -43,6 +43,9 @@ def create_app(
     (for `stateMachineArn#TestCase`) and the `handlers_file`. GetActivityTask waits up to
     `poll_seconds` for a task. `connections`: EventBridge connections by ARN, for TestState's
     HTTP Task requests."""
+    from replay.asl.jsonata import load_engine
+
+    load_engine()  # here, on the main thread: the worker thread uses it (see load_engine)
     worker = Worker()
     server = Server(
         db=Path(db),
