@@ -56,6 +56,8 @@ class Connection:
         if not isinstance(auth, dict):
             raise BadConnection("a connection's AuthParameters must be an object")
         invocation = auth.get("InvocationHttpParameters") or {}
+        if not isinstance(invocation, dict):
+            raise BadConnection("a connection's InvocationHttpParameters must be an object")
         return cls(
             headers=_auth_headers(auth) + _pairs(invocation, "HeaderParameters"),
             query=_pairs(invocation, "QueryStringParameters"),
@@ -74,8 +76,8 @@ def _auth_headers(auth: dict) -> list[tuple[str, str]]:
     return []  # OAuth's token is fetched when the Task runs: not known here
 
 
-def _pairs(parameters: Any, name: str) -> list[tuple[str, str]]:
-    entries = (parameters.get(name) or []) if isinstance(parameters, dict) else []
+def _pairs(parameters: dict, name: str) -> list[tuple[str, str]]:
+    entries = parameters.get(name) or []
     if not isinstance(entries, list) or not all(
         isinstance(entry, dict) and isinstance(entry.get("Key"), str) for entry in entries
     ):

@@ -203,12 +203,24 @@ def test_no_request_without_an_api_endpoint():
 
 
 def test_a_connection_that_cannot_be_read():
-    with pytest.raises(BadConnection):
+    with pytest.raises(BadConnection, match="^a connection must be a JSON object$"):
         Connection.parse([])
-    with pytest.raises(BadConnection):
+    with pytest.raises(BadConnection, match="^a connection's AuthParameters must be an object$"):
+        Connection.parse({"AuthParameters": "basic"})
+    with pytest.raises(
+        BadConnection,
+        match=r"^a connection's HeaderParameters must be a list of \{Key, Value\}$",
+    ):
         Connection.parse(
             {"AuthParameters": {"InvocationHttpParameters": {"HeaderParameters": [1]}}}
         )
+
+
+def test_invocation_parameters_that_are_not_an_object_are_refused_not_ignored():
+    with pytest.raises(
+        BadConnection, match="^a connection's InvocationHttpParameters must be an object$"
+    ):
+        Connection.parse({"AuthParameters": {"InvocationHttpParameters": [{"Key": "k"}]}})
 
 
 def test_the_response_from_the_tasks_result():
