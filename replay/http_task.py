@@ -161,10 +161,10 @@ def _body(parameters: dict, added: dict[str, Any]) -> str:
     transform = parameters.get("Transform") or {}
     if not isinstance(transform, dict) or transform.get("RequestBodyEncoding") != "URL_ENCODED":
         return to_json_text(body)
-    options = transform.get("RequestEncodingOptions") or {}
-    array_format = options.get("ArrayFormat", "INDICES") if isinstance(options, dict) else ""
+    options = transform.get("RequestEncodingOptions")
+    array_format = options.get("ArrayFormat") if isinstance(options, dict) else None
     if array_format not in ARRAY_FORMATS:
-        array_format = "INDICES"
+        array_format = "INDICES"  # the default
     return url_encode(body if isinstance(body, dict) else {}, array_format)
 
 
@@ -277,7 +277,7 @@ def exchange(
     Parameters, and `outcome` (`result` when it answered, else `error` and `cause`). Empty when
     the Parameters were not evaluated (no request was made)."""
     arn = connection_arn(parameters)
-    connection = (connections or {}).get(arn) if arn is not None else None
+    connection = (connections or {}).get(arn)  # parse_connections' keys are str: None is none
     request = inspection_request(parameters, region, connection, reveal_secrets)
     if request is None:
         return {}
