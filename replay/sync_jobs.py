@@ -240,7 +240,7 @@ def _codebuild(call: JobCall, batch: bool) -> _Response:
     status = {"BuildBatchStatus" if batch else "BuildStatus": "IN_PROGRESS"}
     started = _started(
         build,
-        ("EndTime", "Phases", "BuildComplete", "Complete"),
+        ("EndTime", "Phases", "Complete"),  # a build's BuildComplete: set below
         **status,
         CurrentPhase="SUBMITTED" if batch else "QUEUED",
     )
@@ -341,20 +341,16 @@ def _mediaconvert(call: JobCall) -> _Response:
     return _Response({"Job": dict(sorted(started.items()))})
 
 
-def _eks(key: str, status: str) -> Callable[[JobCall], _Response]:
+def _eks(call: JobCall, key: str, status: str) -> _Response:
     """createCluster/deleteCluster/createNodegroup/deleteNodegroup: the resource as the call
     left it (CREATING, DELETING)."""
     param = "NodegroupName" if key == "Nodegroup" else "Name"
-
-    def shape(call: JobCall) -> _Response:
-        found = _inner(call.result, key)
-        started = _started(found, (), Status=status)
-        name = _pick(call, found, param)
-        if name is not None:
-            started[param] = name
-        return _Response({key: dict(sorted(started.items()))})
-
-    return shape
+    found = _inner(call.result, key)
+    started = _started(found, (), Status=status)
+    name = _pick(call, found, param)
+    if name is not None:
+        started[param] = name
+    return _Response({key: dict(sorted(started.items()))})
 
 
 def _start_execution(call: JobCall) -> _Response:
@@ -414,10 +410,10 @@ _SHAPES: dict[tuple[str, str], Callable[[JobCall], _Response]] = {
     ("databrew", "startJobRun"): _databrew,
     ("bedrock", "createModelCustomizationJob"): _bedrock,
     ("mediaconvert", "createJob"): _mediaconvert,
-    ("eks", "createCluster"): _eks("Cluster", "CREATING"),
-    ("eks", "deleteCluster"): _eks("Cluster", "DELETING"),
-    ("eks", "createNodegroup"): _eks("Nodegroup", "CREATING"),
-    ("eks", "deleteNodegroup"): _eks("Nodegroup", "DELETING"),
+    ("eks", "createCluster"): lambda call: _eks(call, "Cluster", "CREATING"),
+    ("eks", "deleteCluster"): lambda call: _eks(call, "Cluster", "DELETING"),
+    ("eks", "createNodegroup"): lambda call: _eks(call, "Nodegroup", "CREATING"),
+    ("eks", "deleteNodegroup"): lambda call: _eks(call, "Nodegroup", "DELETING"),
     ("states", "startExecution"): _start_execution,
     ("sqs", "sendMessage"): _sqs_send,
     ("sns", "publish"): _sns_publish,
