@@ -280,3 +280,25 @@ def test_describe_without_a_batcher_counts_items_not_started_as_pending_executio
     out = map_runs.describe(run, STANDARD, {"MaxConcurrency": 1}, children("RUNNING"), 3)
     for counts in (out["executionCounts"], out["itemCounts"]):
         assert (counts["total"], counts["running"], counts["pending"]) == (3, 1, 2)
+
+
+def test_settings_given_by_context_object_paths_are_read_from_the_execution(tmp_path):
+    fan = {
+        "Type": "Map",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            **processor(""),
+        },
+        "ItemsPath": "$.items",
+        "MaxConcurrencyPath": "$$.Execution.Input.slots",
+        "ToleratedFailureCountPath": "$$.Execution.Input.count",
+        "End": True,
+    }
+    definition = {"StartAt": "Fan", "States": {"Fan": fan}}
+    value = {"slots": 2, "count": 1, "items": [{"odd": True}, {"odd": False}]}
+    db = tmp_path / "db"
+    result = api.run(db, json.dumps(definition), value, state_machine_name="sm", name="c")
+    assert result["status"] == "SUCCEEDED"
+    (run,) = api.list_map_runs(db, "c")
+    described = api.describe_map_run(db, run["arn"])
+    assert (described["maxConcurrency"], described["toleratedFailureCount"]) == (2, 1)
