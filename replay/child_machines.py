@@ -34,7 +34,7 @@ class KnownMachines:
         self.used: dict[str, dict] = {}
 
     def get(self, arn: str, execution: str | None = None) -> ChildMachine | None:
-        child = self.ran.get(execution) if execution is not None else None
+        child = self.ran.get(execution)  # type: ignore[arg-type]  # None: no execution ran
         if child is None or child.arn != arn:
             child = self.known.get(arn)
         if child is None and self.registry and self.log is not None:

@@ -56,6 +56,8 @@ class Connection:
         if not isinstance(auth, dict):
             raise BadConnection("a connection's AuthParameters must be an object")
         invocation = auth.get("InvocationHttpParameters") or {}
+        if not isinstance(invocation, dict):
+            raise BadConnection("a connection's InvocationHttpParameters must be an object")
         return cls(
             headers=_auth_headers(auth) + _pairs(invocation, "HeaderParameters"),
             query=_pairs(invocation, "QueryStringParameters"),
@@ -74,8 +76,8 @@ def _auth_headers(auth: dict) -> list[tuple[str, str]]:
     return []  # OAuth's token is fetched when the Task runs: not known here
 
 
-def _pairs(parameters: Any, name: str) -> list[tuple[str, str]]:
-    entries = (parameters.get(name) or []) if isinstance(parameters, dict) else []
+def _pairs(parameters: dict, name: str) -> list[tuple[str, str]]:
+    entries = parameters.get(name) or []
     if not isinstance(entries, list) or not all(
         isinstance(entry, dict) and isinstance(entry.get("Key"), str) for entry in entries
     ):
@@ -159,10 +161,10 @@ def _body(parameters: dict, added: dict[str, Any]) -> str:
     transform = parameters.get("Transform") or {}
     if not isinstance(transform, dict) or transform.get("RequestBodyEncoding") != "URL_ENCODED":
         return to_json_text(body)
-    options = transform.get("RequestEncodingOptions") or {}
-    array_format = options.get("ArrayFormat", "INDICES") if isinstance(options, dict) else ""
+    options = transform.get("RequestEncodingOptions")
+    array_format = options.get("ArrayFormat") if isinstance(options, dict) else None
     if array_format not in ARRAY_FORMATS:
-        array_format = "INDICES"
+        array_format = "INDICES"  # the default
     return url_encode(body if isinstance(body, dict) else {}, array_format)
 
 
@@ -275,7 +277,7 @@ def exchange(
     Parameters, and `outcome` (`result` when it answered, else `error` and `cause`). Empty when
     the Parameters were not evaluated (no request was made)."""
     arn = connection_arn(parameters)
-    connection = (connections or {}).get(arn) if arn is not None else None
+    connection = (connections or {}).get(arn)  # parse_connections' keys are str: None is none
     request = inspection_request(parameters, region, connection, reveal_secrets)
     if request is None:
         return {}

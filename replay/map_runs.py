@@ -47,6 +47,10 @@ def _arn_of(event: dict) -> str | None:
     return None
 
 
+def _previous(by_id: dict[int, dict], event: dict) -> dict | None:
+    return by_id.get(event.get("previousEventId", 0))
+
+
 def _owner(by_id: dict[int, dict], event: dict) -> str | None:
     """The Map Run a MapRunSucceeded/MapRunFailed ends: the nearest MapRunStarted or
     MapRunRedriven up its chain of previous events."""
@@ -55,14 +59,14 @@ def _owner(by_id: dict[int, dict], event: dict) -> str | None:
         arn = _arn_of(event)
         if arn is not None:
             return arn
-        event, seen = by_id.get(event.get("previousEventId", 0)), seen + 1
+        event, seen = _previous(by_id, event), seen + 1
     return None
 
 
 def _entered(by_id: dict[int, dict], event: dict | None) -> dict | None:
     """The MapStateEntered a MapRunStarted follows."""
     while event is not None and event["type"] != "MapStateEntered":
-        event = by_id.get(event.get("previousEventId", 0))
+        event = _previous(by_id, event)
     return event
 
 
@@ -158,7 +162,7 @@ def redrivable(run: dict, parent: dict) -> bool:
 
 
 def counts(
-    children: list[dict], total: int, written: bool, by_items: bool = False, final: bool = False
+    children: list[dict], total: int, written: bool, *, by_items: bool = False, final: bool
 ) -> dict:
     """itemCounts/executionCounts of child executions by status; `total`: how many there are
     to run (pending: those not started yet); `written`: a ResultWriter wrote their results;
@@ -166,7 +170,7 @@ def counts(
     unsuccessful ones cannot be redriven (`redrivable`)."""
     out = dict.fromkeys(COUNT_KEYS, 0)
     for child in children:
-        key = _BY_STATUS.get(child.get("status", "RUNNING"), "running")
+        key = _BY_STATUS.get(child.get("status"), "running")  # none yet: it runs
         out[key] += child.get("items", 1) if by_items else 1
     started = sum(out[key] for key in set(_BY_STATUS.values()))
     out["total"] = max(total, started)
@@ -182,9 +186,9 @@ def length_of(events: list[dict], run: dict) -> int:
     """How many items the Map Run's Map state had (its MapStateStarted before MapRunStarted)."""
     by_id = {event["id"]: event for event in events}
     started = next((e for e in events if _arn_of(e) == run["arn"]), None)
-    event = by_id.get(started.get("previousEventId", 0)) if started else None
+    event = _previous(by_id, started) if started else None
     while event is not None and event["type"] != "MapStateStarted":
-        event = by_id.get(event.get("previousEventId", 0))
+        event = _previous(by_id, event)
     return (event or {}).get("mapStateStartedEventDetails", {}).get("length", 0)
 
 

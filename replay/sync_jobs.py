@@ -58,7 +58,7 @@ class _Response:
 
 def action_of(resource: str) -> str:
     """`submitJob.sync:2` -> `submitJob`."""
-    return resource.split(".", 1)[0]
+    return resource.partition(".")[0]
 
 
 def task_rng(token: str) -> SeededRandom:
@@ -78,10 +78,11 @@ def submit_output(call: JobCall) -> dict | None:
         return None
     request_id = call.rng.uuid()
     response = shape(call)
-    content_type, camel = _PROTOCOLS[call.resource_type]
+    content_type = _CONTENT_TYPES[call.resource_type]
+    # the service's body: these fields, their keys' first letter lower-case in some services
+    # (batch, ecs, ...): the length, all that is recorded of it, is the same either way
     fields = {key: value for key, value in response.fields.items() if value is not None}
-    body = _camel(fields) if camel else fields
-    length = len((response.body or to_json_text(body)).encode())
+    length = len((response.body or to_json_text(fields)).encode())
     out = dict(response.fields)
     out.update(sdk_metadata(request_id, length, content_type, call.now))
     out.update(response.added or {})
@@ -116,15 +117,6 @@ def http_date(micros: int) -> str:
     moment = to_datetime(min(max(micros, MIN_MICROS), MAX_MICROS))
     day, month = _DAYS[moment.weekday()], _MONTHS[moment.month - 1]
     return f"{day}, {moment.day:02d} {month} {moment.year:04d} {moment:%H:%M:%S} GMT"
-
-
-def _camel(value: Any) -> Any:
-    """The body as the service sends it: keys with a lower-case first letter."""
-    if isinstance(value, dict):
-        return {k[:1].lower() + k[1:]: _camel(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_camel(v) for v in value]
-    return value
 
 
 # --- reading the description and the parameters ---------------------------------------------
@@ -251,7 +243,7 @@ def _codebuild(call: JobCall, batch: bool) -> _Response:
     status = {"BuildBatchStatus" if batch else "BuildStatus": "IN_PROGRESS"}
     started = _started(
         build,
-        ("EndTime", "Phases", "BuildComplete", "Complete"),
+        ("EndTime", "Phases", "Complete"),  # a build's BuildComplete: set below
         **status,
         CurrentPhase="SUBMITTED" if batch else "QUEUED",
     )
@@ -352,20 +344,16 @@ def _mediaconvert(call: JobCall) -> _Response:
     return _Response({"Job": dict(sorted(started.items()))})
 
 
-def _eks(key: str, status: str) -> Callable[[JobCall], _Response]:
+def _eks(call: JobCall, key: str, status: str) -> _Response:
     """createCluster/deleteCluster/createNodegroup/deleteNodegroup: the resource as the call
     left it (CREATING, DELETING)."""
     param = "NodegroupName" if key == "Nodegroup" else "Name"
-
-    def shape(call: JobCall) -> _Response:
-        found = _inner(call.result, key)
-        started = _started(found, (), Status=status)
-        name = _pick(call, found, param)
-        if name is not None:
-            started[param] = name
-        return _Response({key: dict(sorted(started.items()))})
-
-    return shape
+    found = _inner(call.result, key)
+    started = _started(found, (), Status=status)
+    name = _pick(call, found, param)
+    if name is not None:
+        started[param] = name
+    return _Response({key: dict(sorted(started.items()))})
 
 
 def _start_execution(call: JobCall) -> _Response:
@@ -425,31 +413,31 @@ _SHAPES: dict[tuple[str, str], Callable[[JobCall], _Response]] = {
     ("databrew", "startJobRun"): _databrew,
     ("bedrock", "createModelCustomizationJob"): _bedrock,
     ("mediaconvert", "createJob"): _mediaconvert,
-    ("eks", "createCluster"): _eks("Cluster", "CREATING"),
-    ("eks", "deleteCluster"): _eks("Cluster", "DELETING"),
-    ("eks", "createNodegroup"): _eks("Nodegroup", "CREATING"),
-    ("eks", "deleteNodegroup"): _eks("Nodegroup", "DELETING"),
+    ("eks", "createCluster"): lambda call: _eks(call, "Cluster", "CREATING"),
+    ("eks", "deleteCluster"): lambda call: _eks(call, "Cluster", "DELETING"),
+    ("eks", "createNodegroup"): lambda call: _eks(call, "Nodegroup", "CREATING"),
+    ("eks", "deleteNodegroup"): lambda call: _eks(call, "Nodegroup", "DELETING"),
     ("states", "startExecution"): _start_execution,
     ("sqs", "sendMessage"): _sqs_send,
     ("sns", "publish"): _sns_publish,
 }
 
-# resource type: (the response's Content-Type, whether the body's keys start lower-case)
-_PROTOCOLS: dict[str, tuple[str, bool]] = {
-    "batch": (_REST, True),
-    "ecs": (_JSON_11, True),
-    "glue": (_JSON_11, False),
-    "codebuild": (_JSON_11, True),
-    "athena": (_JSON_11, False),
-    "sagemaker": (_JSON_11, False),
-    "elasticmapreduce": (_JSON_11, False),
-    "emr-containers": (_REST, True),
-    "emr-serverless": (_REST, True),
-    "databrew": (_REST, False),
-    "bedrock": (_REST, True),
-    "mediaconvert": (_REST, True),
-    "eks": (_REST, True),
-    "states": (_JSON_10, True),
-    "sqs": (_JSON_10, False),
-    "sns": ("text/xml", False),
+# resource type: the response's Content-Type
+_CONTENT_TYPES: dict[str, str] = {
+    "batch": _REST,
+    "ecs": _JSON_11,
+    "glue": _JSON_11,
+    "codebuild": _JSON_11,
+    "athena": _JSON_11,
+    "sagemaker": _JSON_11,
+    "elasticmapreduce": _JSON_11,
+    "emr-containers": _REST,
+    "emr-serverless": _REST,
+    "databrew": _REST,
+    "bedrock": _REST,
+    "mediaconvert": _REST,
+    "eks": _REST,
+    "states": _JSON_10,
+    "sqs": _JSON_10,
+    "sns": "text/xml",
 }

@@ -7,10 +7,12 @@ import pytest
 from replay.http_task import (
     BadConnection,
     Connection,
+    exchange,
     failed_response,
     format_headers,
     inspection_request,
     inspection_response,
+    parse_connections,
     url_encode,
 )
 
@@ -203,12 +205,24 @@ def test_no_request_without_an_api_endpoint():
 
 
 def test_a_connection_that_cannot_be_read():
-    with pytest.raises(BadConnection):
+    with pytest.raises(BadConnection, match="^a connection must be a JSON object$"):
         Connection.parse([])
-    with pytest.raises(BadConnection):
+    with pytest.raises(BadConnection, match="^a connection's AuthParameters must be an object$"):
+        Connection.parse({"AuthParameters": "basic"})
+    with pytest.raises(
+        BadConnection,
+        match=r"^a connection's HeaderParameters must be a list of \{Key, Value\}$",
+    ):
         Connection.parse(
             {"AuthParameters": {"InvocationHttpParameters": {"HeaderParameters": [1]}}}
         )
+
+
+def test_invocation_parameters_that_are_not_an_object_are_refused_not_ignored():
+    with pytest.raises(
+        BadConnection, match="^a connection's InvocationHttpParameters must be an object$"
+    ):
+        Connection.parse({"AuthParameters": {"InvocationHttpParameters": [{"Key": "k"}]}})
 
 
 def test_the_response_from_the_tasks_result():
@@ -241,3 +255,119 @@ def test_a_status_failure_gives_the_status_and_its_text():
     )
     assert failed_response("States.Http.Socket", "reset") is None
     assert failed_response("States.Http.StatusCode.4XX", None) is None
+
+
+def test_a_connection_missing_a_credential_gives_it_empty_not_none():
+    basic = {"AuthParameters": {"BasicAuthParameters": {"Username": "u"}}}
+    out = request({"ApiEndpoint": "https://a.example", "Method": "GET"}, basic, reveal=True)
+    assert out["headers"].startswith("[Authorization: Basic dTo=, User-Agent:")  # "u:"
+    basic = {"AuthParameters": {"BasicAuthParameters": {"Password": "p"}}}
+    out = request({"ApiEndpoint": "https://a.example", "Method": "GET"}, basic, reveal=True)
+    assert out["headers"].startswith("[Authorization: Basic OnA=, User-Agent:")  # ":p"
+    for key, expected in [({"ApiKeyName": "k"}, "[k: , "), ({"ApiKeyValue": "v"}, "[: v, ")]:
+        connection = {"AuthParameters": {"ApiKeyAuthParameters": key}}
+        out = request({"ApiEndpoint": "https://a.example", "Method": "GET"}, connection, True)
+        assert out["headers"].startswith(expected)
+    no_value = {
+        "AuthParameters": {"InvocationHttpParameters": {"HeaderParameters": [{"Key": "h"}]}}
+    }
+    out = request({"ApiEndpoint": "https://a.example", "Method": "GET"}, no_value, reveal=True)
+    assert out["headers"].startswith("[h: , User-Agent:")
+
+
+def test_the_connections_body_parameters_make_the_body_when_the_task_gives_none():
+    connection = {
+        "AuthParameters": {
+            "InvocationHttpParameters": {"BodyParameters": [{"Key": "k", "Value": "v"}]}
+        }
+    }
+    params = {"ApiEndpoint": "https://a.example", "Method": "POST"}
+    assert request(params, connection, reveal=True)["body"] == '{"k":"v"}'
+    assert request(params, connection, reveal=False)["body"] == ""
+    string_body = dict(params, RequestBody="raw")
+    assert request(string_body, connection, reveal=True)["body"] == "raw"
+
+
+def test_a_url_encoded_body_falls_back_to_indices_and_encodes_only_an_object():
+    params = {"ApiEndpoint": "https://a.example", "Method": "POST", "RequestBody": {"a": [1, 2]}}
+    for options in ("COMMAS", {"ArrayFormat": "SPACES"}, {}):
+        transform = {"RequestBodyEncoding": "URL_ENCODED", "RequestEncodingOptions": options}
+        out = request(dict(params, Transform=transform))
+        assert out["body"] == "a%5B0%5D=1&a%5B1%5D=2"
+    transform = {"RequestBodyEncoding": "URL_ENCODED"}
+    assert request(dict(params, RequestBody=["x", "y"], Transform=transform))["body"] == ""
+    assert request(dict(params, Transform={"RequestBodyEncoding": "JSON"}))["body"] == '{"a":[1,2]}'
+
+
+def test_url_encoding_escapes_slashes_and_nests_arrays_in_arrays():
+    assert url_encode({"a/b": "c/d", "e": ["f/g"]}, "COMMAS") == "a%2Fb=c%2Fd&e=f%2Fg"
+    assert url_encode({"a": [{"b": ["x", "y"]}]}, "BRACKETS") == (
+        "a%5B%5D%5Bb%5D%5B%5D=x&a%5B%5D%5Bb%5D%5B%5D=y"
+    )
+    assert url_encode({"a": [["x"], ["y"]]}, "REPEAT") == "a=x&a=y"
+    assert url_encode({"a": [["x"]]}) == "a%5B0%5D%5B0%5D=x"  # INDICES by default
+
+
+def test_query_parameters_given_as_text_are_appended_as_they_are():
+    params = {"ApiEndpoint": "https://a.example/p", "Method": "GET"}
+    assert request(dict(params, QueryParameters="a=1&b=%20"))["url"] == (
+        "https://a.example/p?a=1&b=%20"
+    )
+    assert request(dict(params, QueryParameters=""))["url"] == "https://a.example/p"
+
+
+def test_the_protocol_method_and_secrets_by_default():
+    out = request({"ApiEndpoint": "http://a.example/p"})
+    assert (out["protocol"], out["method"]) == ("http", "")
+    assert request({"ApiEndpoint": "HTTPS://a.example", "Method": "GET"})["protocol"] == "https"
+    assert request({"ApiEndpoint": "a.example/p", "Method": "GET"})["protocol"] == "https"
+    params = dict(MERGE_EXAMPLE, ApiEndpoint="https://example.com/path")
+    hidden = inspection_request(params, "eu-west-1", Connection.parse(API_KEY_CONNECTION))
+    assert "key_value" not in str(hidden)
+
+
+def test_the_response_keeps_single_header_values_the_status_text_and_an_empty_body():
+    result = {"Headers": {"etag": "abc", "n": 1}, "StatusCode": 201, "StatusText": "Made"}
+    assert inspection_response(result, "http") == {
+        "protocol": "http",
+        "statusCode": "201",
+        "statusMessage": "Made",
+        "headers": "[etag: abc, n: 1]",
+        "body": "",
+    }
+    assert inspection_response({"StatusCode": "abc"})["statusMessage"] == ""
+
+
+def test_a_status_failure_keeps_a_cause_that_is_not_the_usual_text():
+    assert failed_response("States.Http.StatusCode.404", "No such customer")["statusMessage"] == (
+        "No such customer"
+    )
+
+
+def test_the_exchange_of_a_task_names_its_connection_and_its_outcome():
+    connections = parse_connections({ARN: API_KEY_CONNECTION})
+    params = {
+        "ApiEndpoint": "http://a.example",
+        "Method": "GET",
+        "InvocationConfig": {"ConnectionArn": ARN},
+    }
+    out = exchange(params, {"result": {"StatusCode": 200}}, "eu-west-1", connections, True)
+    assert "ApiKey: key_value" in out["request"]["headers"]
+    assert out["response"]["protocol"] == "http"
+    hidden = exchange(params, {"result": {"StatusCode": 200}}, "eu-west-1", connections)
+    assert "key_value" not in str(hidden)
+    failed = {"error": "States.Http.StatusCode.500", "cause": "Boom"}
+    assert exchange(params, failed, "eu-west-1")["response"] == {
+        "protocol": "http",
+        "statusCode": "500",
+        "statusMessage": "Boom",
+    }
+    assert list(exchange(params, {}, "eu-west-1")) == ["request"]  # neither answer nor error
+    assert exchange({"Method": "GET"}, {}, "eu-west-1") == {}
+
+
+def test_connections_that_are_not_an_object_are_refused():
+    with pytest.raises(
+        BadConnection, match=r"^connections must be a JSON object: \{ConnectionArn: connection\}$"
+    ):
+        parse_connections([API_KEY_CONNECTION])
