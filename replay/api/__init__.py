@@ -5,14 +5,17 @@ result = api.run("db", definition_text, {"x": 1}, state_machine_name="orders", s
                  mocks=mock_config_dict, test_case="happy")
 events = api.history("db", result["executionArn"])
 
-Each area is a module of its own (see `_AREAS`). `api.NAME` loads NAME's module when it is
-first used, so that a run does not load replay, import, redrive or activities code.
+Each area is a module of its own (see `_AREAS`). Runs are loaded with `replay.api`, so that
+`api.run` itself imports nothing; every other area loads when a name of it is first used, so
+that a run does not load replay, import, redrive or activities code.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 from typing import Any
+
+from replay.api.runs import run, sync_response, validate  # noqa: F401 (in __all__)
 
 _AREAS = {
     "records": (
