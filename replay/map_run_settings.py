@@ -6,11 +6,10 @@ time travel. The same expressions on the same values give what the execution use
 
 from __future__ import annotations
 
-from typing import Any
-
 from replay.asl.compile import compile_state
 from replay.asl.env import Env
 from replay.asl.errors import StatesError
+from replay.asl.jsonata import is_jsonata
 from replay.events import from_json_text
 from replay.map_runs import SETTINGS, entered_event
 from replay.rand import SeededRandom
@@ -20,14 +19,10 @@ from store import EventLog
 _KINDS = {"MaxConcurrency": "integer", "ToleratedFailureCount": "integer"}
 
 
-def _jsonata(value: Any) -> bool:
-    return isinstance(value, str) and value.strip().startswith("{%")
-
-
 def evaluated_fields(raw: dict) -> list[str]:
     """The settings fields of a Map state that are not literal numbers."""
     return [
-        field for field in SETTINGS.values() if field + "Path" in raw or _jsonata(raw.get(field))
+        field for field in SETTINGS.values() if field + "Path" in raw or is_jsonata(raw.get(field))
     ]
 
 
@@ -44,7 +39,7 @@ def used(log: EventLog, doc: dict, events: list[dict], run: dict, raw: dict | No
     )
     if frame is None:
         return {}
-    language = "JSONata" if any(_jsonata(raw.get(f)) for f in fields) else "JSONPath"
+    language = "JSONata" if any(is_jsonata(raw.get(f)) for f in fields) else "JSONPath"
     return _evaluate(raw, frame, context_object(doc, folded, frame), language, fields)
 
 
